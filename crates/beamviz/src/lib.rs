@@ -19,6 +19,7 @@ extern crate alloc;
 pub mod binary;
 pub mod check;
 pub mod copy;
+pub mod ets;
 pub mod event;
 pub mod gc;
 pub mod heap;
