@@ -1,1 +1,3 @@
-//! it
+//! One test binary for the integration tests.
+
+mod gc;

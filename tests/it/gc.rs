@@ -1,0 +1,108 @@
+//! The GC model against real-BEAM measurements (`tests/oracle/gc_oracle.tsv`, from `gc_trace.escript` on OTP 25.2.3).
+
+use beamviz::process::{Pid, SpawnOpts};
+use beamviz::Op;
+use beamviz_tests::{num, records, Driver};
+
+fn build(d: &mut Driver, pid: Pid, var: &str, n: u64) {
+    d.op(Op::BuildList {
+        pid,
+        var: var.into(),
+        n,
+    });
+}
+
+/// Scenario a: a worker builds N cons cells, checkpoints, runs `erlang:garbage_collect()`.
+fn scenario_a(n: u64) -> (u64, u64, u64) {
+    let mut d = Driver::default();
+    let w = d.worker(SpawnOpts::default(), 15, 6);
+    build(&mut d, w, "L", n);
+    d.checkpoint(w);
+    d.op(Op::GarbageCollect { pid: w });
+    let p = d.p(w);
+    (p.heap_size(), p.high_water, p.total_heap_size())
+}
+
+#[test]
+fn a_heap_size_after_gc_for_each_live_size() {
+    let mut bad = Vec::new();
+    let recs = records("gc_oracle.tsv", "a");
+    assert_eq!(recs.len(), 33);
+    for r in &recs {
+        let n = num(r, "n");
+        let got = scenario_a(n);
+        let want = (num(r, "heap_size"), num(r, "recent"), num(r, "total"));
+        if got != want {
+            bad.push(format!("n={n}: model {got:?}, BEAM {want:?}"));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// The model's GC sequence while `f` runs: (kind, young block, old block, young used, old used) after each GC.
+fn gc_sequence(d: &mut Driver, pid: Pid, op: Op) -> Vec<(String, u64, u64, u64, u64)> {
+    d.vm.apply(&op).expect("op");
+    let mut seq = Vec::new();
+    let evs: Vec<_> = d.vm.drain_events().collect();
+    // Replay the events: each GcFinished has the block sizes; used sizes come from `live`.
+    for e in evs {
+        match e {
+            beamviz::Event::MinorGcAborted { pid: p } if p == pid => {
+                seq.push(("aborted".to_string(), 0, 0, 0, 0));
+            }
+            beamviz::Event::GcFinished {
+                pid: p,
+                kind,
+                heap_after,
+                old_after,
+                live,
+                ..
+            } if p == pid => {
+                seq.push((kind.to_string(), heap_after, old_after, live, 0));
+            }
+            _ => {}
+        }
+    }
+    d.vm.check().expect("check");
+    seq
+}
+
+fn d2_model() -> (Driver, Pid, Vec<(String, u64, u64, u64, u64)>) {
+    let mut d = Driver::default();
+    let w = d.worker(SpawnOpts::default(), 26, 4);
+    d.checkpoint(w);
+    d.op(Op::PushFrame { pid: w, words: 1 });
+    let seq = gc_sequence(
+        &mut d,
+        w,
+        Op::BuildList {
+            pid: w,
+            var: "L".into(),
+            n: 1_000_000,
+        },
+    );
+    (d, w, seq)
+}
+
+#[test]
+fn d2_gc_sequence_while_a_list_grows_to_a_million() {
+    let (_d, _w, seq) = d2_model();
+    let recs = records("gc_oracle.tsv", "d2gc");
+    let want: Vec<(String, u64, u64)> = recs
+        .iter()
+        .map(|r| {
+            let ty = r["type"].clone();
+            if ty == "aborted" {
+                (ty, 0, 0)
+            } else {
+                (ty, num(r, "heap"), num(r, "old"))
+            }
+        })
+        .collect();
+    let got: Vec<(String, u64, u64)> = seq.iter().map(|s| (s.0.clone(), s.1, s.2)).collect();
+    for (i, (g, w)) in got.iter().zip(want.iter()).enumerate() {
+        println!("{i}: model {g:?} beam {w:?} {}", if g == w { "" } else { "<<<" });
+    }
+    assert_eq!(got, want);
+}
+
