@@ -106,3 +106,90 @@ fn d2_gc_sequence_while_a_list_grows_to_a_million() {
     assert_eq!(got, want);
 }
 
+
+fn opts_min_heap(opt: &str) -> SpawnOpts {
+    match opt {
+        "default" => SpawnOpts::default(),
+        n => SpawnOpts {
+            min_heap_size: n.parse().expect("number"),
+            ..SpawnOpts::default()
+        },
+    }
+}
+
+/// Scenario c: `c_worker` with a `min_heap_size` option; (step, heap_size, total_heap_size, minor_gcs, min_heap_size).
+fn scenario_c(opt: &str) -> Vec<(String, u64, u64, u64, u64)> {
+    let mut d = Driver::default();
+    let mut out = Vec::new();
+    let snap = |d: &Driver, pid: Pid, step: &str, out: &mut Vec<(String, u64, u64, u64, u64)>| {
+        let p = d.p(pid);
+        out.push((
+            step.to_string(),
+            p.heap_size(),
+            p.total_heap_size(),
+            u64::from(p.gen_gcs),
+            p.min_heap_size,
+        ));
+    };
+    let idle = d.spawn("idle", opts_min_heap(opt));
+    snap(&d, idle, "idle_fresh", &mut out);
+    let w = d.worker(opts_min_heap(opt), 14, 4);
+    d.checkpoint(w);
+    snap(&d, w, "started", &mut out);
+    build(&mut d, w, "L1", 100);
+    d.checkpoint(w);
+    snap(&d, w, "built_100_cons", &mut out);
+    // c_phase_big/1: a frame of its own.
+    d.op(Op::PushFrame { pid: w, words: 3 });
+    build(&mut d, w, "L2", 10000);
+    d.checkpoint(w);
+    snap(&d, w, "built_10000_more_cons", &mut out);
+    d.op(Op::PopFrame { pid: w, words: 1 });
+    d.op(Op::GarbageCollect { pid: w });
+    d.checkpoint(w);
+    snap(&d, w, "gc_holding_10100_cons", &mut out);
+    d.op(Op::Forget {
+        pid: w,
+        var: "L2".into(),
+    });
+    d.op(Op::PopFrame { pid: w, words: 2 });
+    d.op(Op::GarbageCollect { pid: w });
+    d.checkpoint(w);
+    snap(&d, w, "gc_after_dropping_10000", &mut out);
+    d.op(Op::Forget {
+        pid: w,
+        var: "L1".into(),
+    });
+    d.op(Op::PopFrame { pid: w, words: 1 });
+    d.op(Op::GarbageCollect { pid: w });
+    d.checkpoint(w);
+    snap(&d, w, "gc_holding_nothing", &mut out);
+    out
+}
+
+#[test]
+fn c_min_heap_size_rounding_and_floors() {
+    let recs = records("gc_oracle.tsv", "c");
+    assert_eq!(recs.len(), 42);
+    let mut bad = Vec::new();
+    for opt in ["default", "100", "233", "1000", "5000", "50000"] {
+        let got = scenario_c(opt);
+        let want: Vec<_> = recs
+            .iter()
+            .filter(|r| r["opt"] == opt)
+            .map(|r| {
+                (
+                    r["step"].clone(),
+                    num(r, "heap_size"),
+                    num(r, "total"),
+                    num(r, "minor_gcs"),
+                    num(r, "min"),
+                )
+            })
+            .collect();
+        if got != want {
+            bad.push(format!("{opt}:\n model {got:?}\n BEAM  {want:?}"));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
