@@ -88,18 +88,24 @@ fn d2_model() -> (Driver, Pid, Vec<(String, u64, u64, u64, u64)>) {
 fn d2_gc_sequence_while_a_list_grows_to_a_million() {
     let (_d, _w, seq) = d2_model();
     let recs = records("gc_oracle.tsv", "d2gc");
-    let want: Vec<(String, u64, u64)> = recs
+    let want: Vec<(String, u64, u64, u64)> = recs
         .iter()
         .map(|r| {
             let ty = r["type"].clone();
             if ty == "aborted" {
-                (ty, 0, 0)
+                (ty, 0, 0, 0)
             } else {
-                (ty, num(r, "heap"), num(r, "old"))
+                (
+                    ty,
+                    num(r, "heap"),
+                    num(r, "old"),
+                    num(r, "used") + num(r, "old_used"),
+                )
             }
         })
         .collect();
-    let got: Vec<(String, u64, u64)> = seq.iter().map(|s| (s.0.clone(), s.1, s.2)).collect();
+    let got: Vec<(String, u64, u64, u64)> =
+        seq.iter().map(|s| (s.0.clone(), s.1, s.2, s.3)).collect();
     for (i, (g, w)) in got.iter().zip(want.iter()).enumerate() {
         println!("{i}: model {g:?} beam {w:?} {}", if g == w { "" } else { "<<<" });
     }
@@ -192,4 +198,95 @@ fn c_min_heap_size_rounding_and_floors() {
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// Scenario b: build N cons, hibernate with `[Parent, L]`, wake, receive, GC.
+/// (step, heap_size, old heap block, old heap used, total_heap_size, stack_size).
+fn scenario_b(n: u64) -> Vec<(String, u64, u64, u64, u64, u64)> {
+    let mut d = Driver::default();
+    let mut out = Vec::new();
+    let snap = |d: &Driver, pid: Pid, step: &str, out: &mut Vec<(String, u64, u64, u64, u64, u64)>| {
+        let p = d.p(pid);
+        out.push((
+            step.to_string(),
+            p.heap_size(),
+            p.old_heap_size(),
+            p.old_htop,
+            p.total_heap_size(),
+            p.stack_size(),
+        ));
+    };
+    let w = d.worker(SpawnOpts::default(), 15, 4);
+    d.op(Op::Bind {
+        pid: w,
+        var: "Parent".into(),
+        value: beamviz::Value::Atom("parent".into()),
+    });
+    build(&mut d, w, "L", n);
+    d.checkpoint(w);
+    snap(&d, w, "pre_hibernate", &mut out);
+    d.op(Op::Hibernate { pid: w });
+    snap(&d, w, "while_hibernated", &mut out);
+    d.op(Op::Wake { pid: w, extra: 2 });
+    d.checkpoint(w);
+    snap(&d, w, "woken_before_receive", &mut out);
+    d.checkpoint(w);
+    d.op(Op::GarbageCollect { pid: w });
+    d.checkpoint(w);
+    snap(&d, w, "after_explicit_gc", &mut out);
+    out
+}
+
+#[test]
+fn b_hibernate_sizes_before_during_after() {
+    let recs = records("gc_oracle.tsv", "b");
+    assert_eq!(recs.len(), 28);
+    let mut bad = Vec::new();
+    for n in [0, 10, 100, 1000, 10000, 100000, 200000] {
+        let got = scenario_b(n);
+        let want: Vec<_> = recs
+            .iter()
+            .filter(|r| num(r, "n") == n)
+            .map(|r| {
+                (
+                    r["step"].clone(),
+                    num(r, "heap_size"),
+                    num(r, "old"),
+                    num(r, "old_used"),
+                    num(r, "total"),
+                    num(r, "stack"),
+                )
+            })
+            .collect();
+        if got != want {
+            bad.push(format!("{n}:\n model {got:?}\n BEAM  {want:?}"));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn d2_final_state_after_a_million_cons() {
+    let (mut d, w, _) = d2_model();
+    // checkpoint(Parent, final, #{elements => length(L)}): a 1-key map (3 words with its literal keys tuple... the
+    // size does not matter here: the gap is large) and the 5-word message tuple.
+    d.checkpoint(w);
+    let r = &records("gc_oracle.tsv", "d2final")[0];
+    let p = d.p(w);
+    assert_eq!(
+        (
+            p.heap_size(),
+            p.old_heap_size(),
+            p.old_htop,
+            p.total_heap_size(),
+            u64::from(p.gen_gcs)
+        ),
+        (
+            num(r, "heap_size"),
+            num(r, "old"),
+            num(r, "old_used"),
+            num(r, "total"),
+            num(r, "minor_gcs")
+        )
+    );
 }

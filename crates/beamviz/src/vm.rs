@@ -68,6 +68,8 @@ impl core::error::Error for OpError {}
 
 /// The most words one built term may take. Keeps a hostile scenario from exhausting memory.
 pub const MAX_TERM_WORDS: u64 = 1 << 24;
+/// `ERTS_POTENTIALLY_LONG_GC_HSIZE`: GCs expected to touch this many words run on a dirty scheduler.
+pub const ERTS_POTENTIALLY_LONG_GC_HSIZE: u64 = 128 * 1024;
 /// `ATOM_LIMIT`: the default size of the atom table.
 pub const ATOM_LIMIT: usize = 1024 * 1024;
 
@@ -707,6 +709,21 @@ impl Vm {
         self.collect(pid, need, roots, GcReason::HeapMeetsStack)
     }
 
+    /// Whether the GC the process needs now would be "potentially long" (`check_for_possibly_long_gc`):
+    /// young usage + stack (+ the old heap in use, when the GC will be major) of at least 128 Ki words.
+    fn possibly_long_gc(&self, pid: Pid) -> bool {
+        let p = &self.processes[pid.0 as usize];
+        // A minor that cannot run sets `F_NEED_FULLSWEEP` and is checked again as a major.
+        let major = p.need_fullsweep
+            || p.gen_gcs >= p.opts.fullsweep_after
+            || !gc::minor_possible(p);
+        let mut sz = p.young_gen_usage() + p.stack_size();
+        if major {
+            sz += p.old_htop;
+        }
+        sz >= ERTS_POTENTIALLY_LONG_GC_HSIZE
+    }
+
     /// Binds `root` to `var`: its old slot, a dead slot, or a new stack word (behind a heap test).
     fn bind_root(&mut self, pid: Pid, var: &str, root: Term) {
         let p = &self.processes[pid.0 as usize];
@@ -755,6 +772,23 @@ impl Vm {
                         words: since_gc,
                     });
                     since_gc = 0;
+                }
+                if self.possibly_long_gc(pid) {
+                    // `check_for_possibly_long_gc`: a GC of at least 128 Ki words goes to a dirty scheduler.
+                    // The process gets room in a fragment (`delay_garbage_collection`) and makes this allocation
+                    // before the collection runs, so the GC finds one more cons cell.
+                    // Model: the fragment is exactly the cons cell; ERTS makes it stack + need + 40 words and
+                    // abandons the rest of the young heap.
+                    let mut frag = self.ids.block(2);
+                    frag.words[0] = Term::small(i as i64);
+                    frag.words[1] = acc[0];
+                    acc[0] = Term::list(frag.addr(0));
+                    self.processes[pid.0 as usize].fragments.push(frag);
+                    self.events.push(Event::FragmentAllocated { pid, words: 2 });
+                    if !self.collect(pid, 0, &mut acc, GcReason::HeapMeetsStack) {
+                        return;
+                    }
+                    continue;
                 }
                 if !self.heap_test(pid, 2, &mut acc) {
                     return;
@@ -887,22 +921,24 @@ impl Vm {
         let p = &mut self.processes[pid.0 as usize];
         let Some(h) = p.hibernation.take() else { return };
         self.events.push(Event::Woke { pid });
-        // The woken function's frame: one slot per argument, plus `extra` words, behind a heap test.
+        // The argument list is taken apart into X registers as the woken function is called; the list itself
+        // is garbage from here on. Then the function's frame: one slot per argument, plus `extra` words.
         let k = h.vars.len() as u64;
-        let mut roots = [h.args];
+        let mut roots = Vec::new();
+        {
+            let p = &self.processes[pid.0 as usize];
+            let areas = process_areas(p, &self.literals);
+            let mut cell = h.args;
+            while let Some(a) = cell.pointee() {
+                roots.push(areas.word(a));
+                cell = areas.word(a.add(1));
+            }
+        }
         if !self.heap_test(pid, k + extra, &mut roots) {
             return;
         }
         let p = &mut self.processes[pid.0 as usize];
-        let mut elems = Vec::new();
-        let mut cell = roots[0];
-        {
-            let areas = process_areas(p, &self.literals);
-            while let Some(a) = cell.pointee() {
-                elems.push(areas.word(a));
-                cell = areas.word(a.add(1));
-            }
-        }
+        let elems = roots;
         for _ in 0..extra {
             p.slots.push(None);
             p.stop -= 1;
