@@ -107,11 +107,13 @@ fn d2_gc_sequence_while_a_list_grows_to_a_million() {
     let got: Vec<(String, u64, u64, u64)> =
         seq.iter().map(|s| (s.0.clone(), s.1, s.2, s.3)).collect();
     for (i, (g, w)) in got.iter().zip(want.iter()).enumerate() {
-        println!("{i}: model {g:?} beam {w:?} {}", if g == w { "" } else { "<<<" });
+        println!(
+            "{i}: model {g:?} beam {w:?} {}",
+            if g == w { "" } else { "<<<" }
+        );
     }
     assert_eq!(got, want);
 }
-
 
 fn opts_min_heap(opt: &str) -> SpawnOpts {
     match opt {
@@ -205,17 +207,18 @@ fn c_min_heap_size_rounding_and_floors() {
 fn scenario_b(n: u64) -> Vec<(String, u64, u64, u64, u64, u64)> {
     let mut d = Driver::default();
     let mut out = Vec::new();
-    let snap = |d: &Driver, pid: Pid, step: &str, out: &mut Vec<(String, u64, u64, u64, u64, u64)>| {
-        let p = d.p(pid);
-        out.push((
-            step.to_string(),
-            p.heap_size(),
-            p.old_heap_size(),
-            p.old_htop,
-            p.total_heap_size(),
-            p.stack_size(),
-        ));
-    };
+    let snap =
+        |d: &Driver, pid: Pid, step: &str, out: &mut Vec<(String, u64, u64, u64, u64, u64)>| {
+            let p = d.p(pid);
+            out.push((
+                step.to_string(),
+                p.heap_size(),
+                p.old_heap_size(),
+                p.old_htop,
+                p.total_heap_size(),
+                p.stack_size(),
+            ));
+        };
     let w = d.worker(SpawnOpts::default(), 15, 4);
     d.op(Op::Bind {
         pid: w,
@@ -312,7 +315,12 @@ fn scenario_g(term: &str) -> (u64, u64) {
     match term {
         "shared_list_x3" => {
             build(&mut d, s, "L", 1000);
-            bind(&mut d, s, "T", Value::Tuple(vec![var("L"), var("L"), var("L")]));
+            bind(
+                &mut d,
+                s,
+                "T",
+                Value::Tuple(vec![var("L"), var("L"), var("L")]),
+            );
             d.op(Op::Forget {
                 pid: s,
                 var: "L".into(),
@@ -325,7 +333,15 @@ fn scenario_g(term: &str) -> (u64, u64) {
             }
         }
         "refc_binary_x2" => {
-            bind(&mut d, s, "B", Value::Binary { bytes: 1000, fill: 1 });
+            bind(
+                &mut d,
+                s,
+                "B",
+                Value::Binary {
+                    bytes: 1000,
+                    fill: 1,
+                },
+            );
             bind(&mut d, s, "T", Value::List(vec![var("B"), var("B")]));
             d.op(Op::Forget {
                 pid: s,
@@ -389,7 +405,11 @@ fn scenario_f(bytes: u64) -> Vec<(String, FStep)> {
             let pv = &view.processes[pid.0 as usize];
             let mut bins = Vec::new();
             for id in &pv.binaries {
-                let bv = view.binaries.iter().find(|x| x.id == *id).expect("live binary");
+                let bv = view
+                    .binaries
+                    .iter()
+                    .find(|x| x.id == *id)
+                    .expect("live binary");
                 let label = match labels.iter().position(|l| l == id) {
                     Some(i) => i + 1,
                     None => {
@@ -480,4 +500,148 @@ fn f_refc_sequence() {
         }
         assert_eq!(got, want, "{scen}");
     }
+}
+
+#[test]
+fn ets_copies_on_insert_and_lookup_and_dies_with_its_owner() {
+    use beamviz::Value;
+    let mut d = Driver::default();
+    let owner = d.spawn("owner", SpawnOpts::default());
+    let reader = d.spawn("reader", SpawnOpts::default());
+    d.op(Op::EtsNew {
+        pid: owner,
+        table: "t".into(),
+    });
+    assert_eq!(beamviz::View::of(&d.vm).ets[0].memory_words, 305);
+    // {L, L, B}: 100 shared cons cells and a refc binary; flat size 4 + 200 + 200 + 6 = 410.
+    build(&mut d, owner, "L", 100);
+    bind(
+        &mut d,
+        owner,
+        "B",
+        Value::Binary {
+            bytes: 1000,
+            fill: 7,
+        },
+    );
+    bind(
+        &mut d,
+        owner,
+        "T",
+        Value::Tuple(vec![var("L"), var("L"), var("B")]),
+    );
+    d.op(Op::EtsInsert {
+        pid: owner,
+        table: "t".into(),
+        var: "T".into(),
+    });
+    let v = beamviz::View::of(&d.vm);
+    assert_eq!(v.ets[0].memory_words, 305 + 410 + 4);
+    assert_eq!(v.memory.ets, 8 * (305 + 410 + 4));
+    assert_eq!(
+        v.binaries[0].refc, 2,
+        "the stored copy holds its own ProcBin"
+    );
+    let before = d.p(reader).htop;
+    d.op(Op::EtsLookup {
+        pid: reader,
+        table: "t".into(),
+        index: 0,
+        var: "X".into(),
+    });
+    assert_eq!(
+        d.p(reader).htop - before,
+        410,
+        "lookup copies flat onto the caller's heap"
+    );
+    assert_eq!(beamviz::View::of(&d.vm).binaries[0].refc, 3);
+    d.op(Op::Exit { pid: owner });
+    let v = beamviz::View::of(&d.vm);
+    assert!(v.ets.is_empty(), "the table died with its owner");
+    assert_eq!(v.binaries[0].refc, 1, "only the reader's copy is left");
+}
+
+#[test]
+fn max_heap_size_kills_instead_of_collecting() {
+    let mut d = Driver::default();
+    let opts = SpawnOpts {
+        max_heap_size: 10000,
+        ..SpawnOpts::default()
+    };
+    let w = d.spawn("w", opts);
+    d.vm.apply(&Op::BuildList {
+        pid: w,
+        var: "L".into(),
+        n: 100_000,
+    })
+    .expect("op");
+    let events: Vec<_> = d.vm.drain_events().collect();
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, beamviz::Event::MaxHeapSizeReached { max: 10000, .. })));
+    assert!(!d.p(w).is_alive());
+    d.vm.check().expect("check");
+}
+
+#[test]
+fn bif_result_goes_to_a_fragment_and_the_gc_after_bif_moves_it() {
+    let mut d = Driver::default();
+    let w = d.spawn("w", SpawnOpts::default());
+    d.op(Op::AllocGarbage { pid: w, words: 200 });
+    d.vm.apply(&Op::BifResult { pid: w, words: 35 })
+        .expect("op");
+    let events: Vec<_> = d.vm.drain_events().collect();
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, beamviz::Event::FragmentAllocated { words: 35, .. })));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        beamviz::Event::GcStarted {
+            reason: beamviz::gc::GcReason::AfterBif,
+            ..
+        }
+    )));
+    assert_eq!(d.p(w).mbuf_size(), 0);
+    d.vm.check().expect("check");
+}
+
+#[test]
+fn gc_sub_steps_are_events_in_order() {
+    let mut d = Driver::default();
+    let w = d.spawn("w", SpawnOpts::default());
+    build(&mut d, w, "L", 100);
+    d.op(Op::GarbageCollect { pid: w });
+    build(&mut d, w, "M", 100);
+    d.vm.apply(&Op::GarbageCollect { pid: w }).expect("op");
+    let phases: Vec<String> =
+        d.vm.drain_events()
+            .filter_map(|e| match e {
+                beamviz::Event::GcPhaseDone { phase, .. } => Some(phase.to_string()),
+                _ => None,
+            })
+            .collect();
+    assert_eq!(phases, ["roots", "copy", "free"]);
+}
+
+#[test]
+fn the_atom_table_is_never_collected_and_overflows_at_1048576() {
+    let mut d = Driver::default();
+    let w = d.spawn("w", SpawnOpts::default());
+    let before = d.vm.atoms().len() as u64;
+    d.vm.apply(&Op::MakeAtoms {
+        pid: w,
+        prefix: "a".into(),
+        count: 1 << 20,
+    })
+    .expect("op");
+    assert!(d
+        .vm
+        .drain_events()
+        .any(|e| matches!(e, beamviz::Event::AtomTableFull { .. })));
+    assert_eq!(d.vm.atoms().len(), 1 << 20);
+    assert!(before > 0 && d.vm.halted());
+    assert_eq!(
+        d.vm.apply(&Op::GarbageCollect { pid: w }),
+        Err(beamviz::OpError::Halted)
+    );
 }

@@ -25,7 +25,9 @@ impl Driver {
     /// If the op fails or the verifier finds an inconsistency.
     #[track_caller]
     pub fn op(&mut self, op: Op) {
-        self.vm.apply(&op).unwrap_or_else(|e| panic!("{op:?} failed: {e}"));
+        self.vm
+            .apply(&op)
+            .unwrap_or_else(|e| panic!("{op:?} failed: {e}"));
         self.vm.drain_events().for_each(drop);
         if let Err(e) = self.vm.check() {
             panic!("after {op:?}: {e}");

@@ -261,7 +261,10 @@ impl Vm {
                     owner: *pid,
                     objects: Vec::new(),
                 }));
-                self.events.push(Event::EtsTableCreated { owner: *pid, table: id });
+                self.events.push(Event::EtsTableCreated {
+                    owner: *pid,
+                    table: id,
+                });
                 Ok(())
             }
             Op::EtsInsert { pid, table, var } => {
@@ -310,10 +313,10 @@ impl Vm {
             return Err(OpError::Halted);
         }
         if let Some(pid) = op.actor() {
-            let hibernating = self
-                .process(pid)
-                .is_some_and(|p| p.hibernation.is_some());
-            if hibernating != matches!(op, Op::Wake { .. }) && self.process(pid).is_some_and(Process::is_alive) {
+            let hibernating = self.process(pid).is_some_and(|p| p.hibernation.is_some());
+            if hibernating != matches!(op, Op::Wake { .. })
+                && self.process(pid).is_some_and(Process::is_alive)
+            {
                 return Err(OpError::Hibernating);
             }
         }
@@ -356,7 +359,9 @@ impl Vm {
                 alive(*pid)?.var(var).ok_or(OpError::UnboundVariable)?;
                 self.table_id(table).map(|_| ()).ok_or(OpError::NoSuchTable)
             }
-            Op::EtsLookup { pid, table, index, .. } => {
+            Op::EtsLookup {
+                pid, table, index, ..
+            } => {
                 alive(*pid)?;
                 let id = self.table_id(table).ok_or(OpError::NoSuchTable)?;
                 let t = self.ets[id as usize].as_ref().ok_or(OpError::NoSuchTable)?;
@@ -714,9 +719,8 @@ impl Vm {
     fn possibly_long_gc(&self, pid: Pid) -> bool {
         let p = &self.processes[pid.0 as usize];
         // A minor that cannot run sets `F_NEED_FULLSWEEP` and is checked again as a major.
-        let major = p.need_fullsweep
-            || p.gen_gcs >= p.opts.fullsweep_after
-            || !gc::minor_possible(p);
+        let major =
+            p.need_fullsweep || p.gen_gcs >= p.opts.fullsweep_after || !gc::minor_possible(p);
         let mut sz = p.young_gen_usage() + p.stack_size();
         if major {
             sz += p.old_htop;
@@ -919,7 +923,9 @@ impl Vm {
 
     fn wake(&mut self, pid: Pid, extra: u64) {
         let p = &mut self.processes[pid.0 as usize];
-        let Some(h) = p.hibernation.take() else { return };
+        let Some(h) = p.hibernation.take() else {
+            return;
+        };
         self.events.push(Event::Woke { pid });
         // The argument list is taken apart into X registers as the woken function is called; the list itself
         // is garbage from here on. Then the function's frame: one slot per argument, plus `extra` words.
@@ -963,7 +969,9 @@ impl Vm {
     }
 
     fn ets_insert(&mut self, pid: Pid, table: &str, var: &str) {
-        let Some(id) = self.table_id(table) else { return };
+        let Some(id) = self.table_id(table) else {
+            return;
+        };
         let p = &self.processes[pid.0 as usize];
         let Some(t) = p.var(var) else { return };
         let fresh = self.ids.block(0);
@@ -993,10 +1001,16 @@ impl Vm {
     }
 
     fn ets_lookup(&mut self, pid: Pid, table: &str, index: u64, var: &str) {
-        let Some(id) = self.table_id(table) else { return };
+        let Some(id) = self.table_id(table) else {
+            return;
+        };
         let fresh = self.ids.block(0);
-        let Some(tab) = self.ets[id as usize].as_ref() else { return };
-        let Some(obj) = tab.objects.get(index as usize) else { return };
+        let Some(tab) = self.ets[id as usize].as_ref() else {
+            return;
+        };
+        let Some(obj) = tab.objects.get(index as usize) else {
+            return;
+        };
         let copied = {
             let areas = Areas::new(alloc::vec![&obj.block, &self.literals]);
             copy::copy_term(&areas, obj.term, fresh, &mut self.binaries)
@@ -1008,15 +1022,23 @@ impl Vm {
             words,
         });
         self.kill_slot(pid, var);
-        let Some(root) = self.install(pid, copied.block, Vec::new(), &copied.off_heap, copied.term, 0)
-        else {
+        let Some(root) = self.install(
+            pid,
+            copied.block,
+            Vec::new(),
+            &copied.off_heap,
+            copied.term,
+            0,
+        ) else {
             return;
         };
         self.bind_root(pid, var, root);
     }
 
     fn ets_delete(&mut self, id: u32) {
-        let Some(tab) = self.ets[id as usize].take() else { return };
+        let Some(tab) = self.ets[id as usize].take() else {
+            return;
+        };
         for obj in tab.objects {
             for addr in obj.off_heap {
                 let bin = crate::binary::BinId(obj.block.at(addr.add(3)).0 as u32);
