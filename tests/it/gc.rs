@@ -801,3 +801,161 @@ fn differential_against_the_installed_beam() {
     let _ = std::fs::remove_file(&out);
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+/// Scenario e's worker: per iteration `[I | Live]`, `length(build(20, []))`, `process_info(self(), garbage_collection)`
+/// (a BIF result of `bif` words), and a checkpoint (`cp` words: the message tuple and its map) when `minor_gcs`
+/// changed. Returns the polled `minor_gcs` sequence.
+fn e_model(
+    opts: SpawnOpts,
+    base: u64,
+    stack: u64,
+    bif: u64,
+    cp: u64,
+    cons_first: bool,
+    iters: u64,
+) -> (Vec<u32>, u64) {
+    let mut vm = beamviz::Vm::new();
+    let mut n_gc = 0;
+    let mut run = |vm: &mut beamviz::Vm, op: Op| {
+        vm.apply(&op).expect("op");
+        let evs: Vec<_> = vm.drain_events().collect();
+        for e in evs {
+            // One record per GC, and one more for each minor that could not run, as the trace counts them.
+            if matches!(
+                e,
+                beamviz::Event::GcFinished { .. } | beamviz::Event::MinorGcAborted { .. }
+            ) {
+                n_gc += 1;
+            }
+        }
+    };
+    run(
+        &mut vm,
+        Op::Spawn {
+            name: "w".into(),
+            opts,
+        },
+    );
+    let w = Pid(0);
+    run(
+        &mut vm,
+        Op::AllocGarbage {
+            pid: w,
+            words: base,
+        },
+    );
+    run(
+        &mut vm,
+        Op::PushFrame {
+            pid: w,
+            words: stack - 1,
+        },
+    );
+    let mut last = None;
+    let mut polled = Vec::new();
+    for i in 0..iters {
+        if cons_first {
+            run(
+                &mut vm,
+                Op::ConsOnto {
+                    pid: w,
+                    var: "Live".into(),
+                    head: i as i64,
+                },
+            );
+        }
+        run(&mut vm, Op::PushFrame { pid: w, words: 1 });
+        run(
+            &mut vm,
+            Op::BuildList {
+                pid: w,
+                var: "Tmp".into(),
+                n: 20,
+            },
+        );
+        run(
+            &mut vm,
+            Op::Forget {
+                pid: w,
+                var: "Tmp".into(),
+            },
+        );
+        run(&mut vm, Op::PopFrame { pid: w, words: 1 });
+        if !cons_first {
+            run(
+                &mut vm,
+                Op::ConsOnto {
+                    pid: w,
+                    var: "Live".into(),
+                    head: i as i64,
+                },
+            );
+        }
+        run(&mut vm, Op::BifResult { pid: w, words: bif });
+        let minor = vm.process(w).expect("w").gen_gcs;
+        if last != Some(minor) {
+            polled.push(minor);
+            run(&mut vm, Op::AllocGarbage { pid: w, words: cp });
+            last = Some(minor);
+        }
+    }
+    drop(run);
+    (polled, n_gc)
+}
+
+#[test]
+fn e_minor_gcs_sequences_for_fullsweep_after() {
+    let recs = records("gc_oracle.tsv", "e");
+    assert_eq!(recs.len(), 4);
+    for r in &recs {
+        let opts = match r["fsa"].as_str() {
+            "default" => SpawnOpts::default(),
+            n => SpawnOpts {
+                fullsweep_after: n.parse().expect("number"),
+                ..SpawnOpts::default()
+            },
+        };
+        let want: Vec<u32> = r["minors"]
+            .split(',')
+            .map(|x| x.parse().expect("number"))
+            .collect();
+        let (got, gcs) = e_model(opts, 14, 8, 38, 11, true, 4000);
+        assert_eq!(got, want, "fullsweep_after {}", r["fsa"]);
+        assert_eq!(
+            gcs,
+            num(r, "gc_count"),
+            "GC count, fullsweep_after {}",
+            r["fsa"]
+        );
+    }
+}
+
+#[test]
+fn e_search2() {
+    let recs = records("gc_oracle.tsv", "e");
+    let mut res = Vec::new();
+    for cons_first in [true, false] {
+        for base in 10u64..=24 {
+            for stack in [7u64, 8, 9, 10] {
+                for cp in 8u64..=14 {
+                    let mut score = 0;
+                    let mut detail = Vec::new();
+                    for r in &recs {
+                        let opts = match r["fsa"].as_str() {
+                            "default" => SpawnOpts::default(),
+                            n => SpawnOpts { fullsweep_after: n.parse().unwrap(), ..SpawnOpts::default() },
+                        };
+                        let want: Vec<u32> = r["minors"].split(',').map(|x| x.parse().unwrap()).collect();
+                        let (got, gcs) = e_model(opts, base, stack, 38, cp, cons_first, 4000);
+                        if got == want { score += 1; }
+                        if gcs == num(r, "gc_count") { score += 1; }
+                        detail.push((gcs, num(r, "gc_count")));
+                    }
+                    res.push((score, base, stack, cp, cons_first, detail));
+                }
+            }
+        }
+    }
+    res.sort();
+    for r in res.iter().rev().take(10) { println!("{r:?}"); }
+}

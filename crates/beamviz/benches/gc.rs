@@ -55,7 +55,10 @@ fn best(f: fn() -> Duration) -> Duration {
 }
 
 fn beam() -> Option<(u64, u64)> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/oracle/bench.escript");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/oracle/bench.escript"
+    );
     let out = std::process::Command::new("escript")
         .arg(script)
         .output()
@@ -71,12 +74,24 @@ fn beam() -> Option<(u64, u64)> {
 fn main() {
     let d2 = best(d2);
     let major = best(major);
-    println!("model  d2 growth to 1,000,000 cons: {:>9.3} ms", d2.as_secs_f64() * 1e3);
-    println!("model  major GC of 1,000,000 words: {:>9.3} ms", major.as_secs_f64() * 1e3);
+    println!(
+        "model  d2 growth to 1,000,000 cons: {:>9.3} ms",
+        d2.as_secs_f64() * 1e3
+    );
+    println!(
+        "model  major GC of 1,000,000 words: {:>9.3} ms",
+        major.as_secs_f64() * 1e3
+    );
     match beam() {
         Some((beam_d2, beam_major)) => {
-            println!("BEAM   d2 growth to 1,000,000 cons: {:>9.3} ms", beam_d2 as f64 / 1e3);
-            println!("BEAM   major GC of 1,000,000 words: {:>9.3} ms", beam_major as f64 / 1e3);
+            println!(
+                "BEAM   d2 growth to 1,000,000 cons: {:>9.3} ms",
+                beam_d2 as f64 / 1e3
+            );
+            println!(
+                "BEAM   major GC of 1,000,000 words: {:>9.3} ms",
+                beam_major as f64 / 1e3
+            );
             println!(
                 "ratio model/BEAM: d2 {:.1}x, major {:.1}x",
                 d2.as_micros() as f64 / beam_d2.max(1) as f64,

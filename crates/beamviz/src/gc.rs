@@ -114,7 +114,7 @@ pub enum GcOutcome {
 /// (or the one it is about to allocate) and the new young heap.
 fn minor_total(p: &Process) -> u64 {
     let old = if p.old_heap.is_none() && p.high_water != 0 {
-        erts_next_heap_size(p.htop, 1)
+        erts_next_heap_size(p.young_gen_usage(), 1)
     } else {
         p.old_heap_size()
     };
@@ -227,7 +227,7 @@ fn minor_collection(
 ) -> Outcome {
     let mature = p.high_water;
     if p.old_heap.is_none() && mature != 0 {
-        let size = erts_next_heap_size(p.htop, 1);
+        let size = erts_next_heap_size(p.young_gen_usage(), 1);
         p.old_heap = Some(ids.block(size));
         p.old_htop = 0;
         events.push(Event::OldHeapCreated {

@@ -90,6 +90,15 @@ pub enum Op {
         /// The number of cons cells.
         n: u64,
     },
+    /// `Var = [Head | Var]`: one cons cell onto the list bound to `var` (unbound counts as `[]`), behind a heap test.
+    ConsOnto {
+        /// The process.
+        pid: Pid,
+        /// The list variable.
+        var: String,
+        /// The new head, a small integer.
+        head: i64,
+    },
     /// Allocates `words` words on the heap (behind a heap test) that no root keeps: a result used and dropped,
     /// such as the 5-word tuple of a sent message, or spawn arguments already consumed.
     AllocGarbage {
@@ -98,9 +107,10 @@ pub enum Op {
         /// How many words.
         words: u64,
     },
-    /// A BIF builds a `words`-word result with `HAlloc` and the caller drops it at once: on the heap when the gap
-    /// has room (no `S_RESERVED` margin), else in a heap fragment, after which the "GC after BIF" runs
-    /// when the fragments outgrow the gap (`ERTS_IS_GC_DESIRED`).
+    /// A BIF such as `process_info(self(), Item)` builds a `words`-word result `{Item, Value}` with `HAlloc`
+    /// (the value first, then the 3-word tuple) and the caller drops it after use. Each part goes on the heap when
+    /// the gap has room (no `S_RESERVED` margin), else into a heap fragment; then the "GC after BIF" runs, with the
+    /// result live, when the fragments outgrow the gap (`ERTS_IS_GC_DESIRED`).
     BifResult {
         /// The process.
         pid: Pid,
@@ -196,6 +206,7 @@ impl Op {
             | Op::Receive { pid, .. }
             | Op::GarbageCollect { pid }
             | Op::BuildList { pid, .. }
+            | Op::ConsOnto { pid, .. }
             | Op::AllocGarbage { pid, .. }
             | Op::BifResult { pid, .. }
             | Op::PushFrame { pid, .. }

@@ -222,6 +222,10 @@ impl Vm {
                 self.build_list(*pid, var, *n);
                 Ok(())
             }
+            Op::ConsOnto { pid, var, head } => {
+                self.cons_onto(*pid, var, *head);
+                Ok(())
+            }
             Op::AllocGarbage { pid, words } => {
                 self.alloc_garbage(*pid, *words);
                 Ok(())
@@ -337,6 +341,14 @@ impl Vm {
                     return Err(OpError::TooLarge);
                 }
                 Ok(())
+            }
+            Op::ConsOnto { pid, head, .. } => {
+                alive(*pid)?;
+                if (MIN_SMALL..=MAX_SMALL).contains(head) {
+                    Ok(())
+                } else {
+                    Err(OpError::TooLarge)
+                }
             }
             Op::PopFrame { pid, .. } | Op::Hibernate { pid } | Op::MakeAtoms { pid, .. } => {
                 alive(*pid).map(|_| ())
@@ -816,6 +828,24 @@ impl Vm {
         self.bind_root(pid, var, acc[0]);
     }
 
+    fn cons_onto(&mut self, pid: Pid, var: &str, head: i64) {
+        let tail = self.processes[pid.0 as usize].var(var).unwrap_or(Term::NIL);
+        let mut regs = [tail];
+        if !self.heap_test(pid, 2, &mut regs) {
+            return;
+        }
+        let p = &mut self.processes[pid.0 as usize];
+        p.stage = Stage::HeapAllocation;
+        let at = p.htop;
+        let block = p.heap.as_mut().expect("alive");
+        block.words[at as usize] = Term::small(head);
+        block.words[at as usize + 1] = regs[0];
+        let list = Term::list(block.addr(at));
+        p.htop += 2;
+        self.events.push(Event::Allocated { pid, words: 2 });
+        self.bind_root(pid, var, list);
+    }
+
     /// Writes `words` dead words at `at` in `block`: a tuple of `[]`s, so the heap stays walkable.
     fn write_dead(block: &mut Block, at: u64, words: u64) {
         if words == 0 {
@@ -843,26 +873,51 @@ impl Vm {
         if words == 0 {
             return;
         }
+        self.processes[pid.0 as usize].stage = Stage::HeapAllocation;
+        // `process_info(self(), Item)` builds `{Item, Value}` with two `HAlloc`s: the value, then the 3-word tuple.
+        let (value_words, tuple_words) = if words > 3 {
+            (words - 3, 3)
+        } else {
+            (words, 0)
+        };
+        let value = self.halloc(pid, value_words, |block, at| {
+            Self::write_dead(block, at, value_words);
+            Term::boxed(block.addr(at))
+        });
+        let mut result = value;
+        if tuple_words > 0 {
+            result = self.halloc(pid, tuple_words, |block, at| {
+                block.words[at as usize] = Term::header(HeaderTag::Arityval, 2);
+                block.words[at as usize + 1] = Term::NIL;
+                block.words[at as usize + 2] = value;
+                Term::boxed(block.addr(at))
+            });
+        }
+        // `erts_gc_after_bif_call`: collect when the fragments outgrow the gap (`ERTS_IS_GC_DESIRED`).
+        // The result is a live register during that GC; the caller drops it afterwards.
+        let p = &self.processes[pid.0 as usize];
+        if p.gap() < p.mbuf_size() || p.bin_vheap > p.bin_vheap_sz {
+            self.collect(pid, 0, &mut [result], GcReason::AfterBif);
+        }
+    }
+
+    /// `HAlloc`: `words` on the heap when `HEAP_LIMIT - HEAP_TOP >= words` (no `S_RESERVED` margin), else in a new
+    /// heap fragment (`erts_heap_alloc`). `fill` writes the object and returns the term pointing at it.
+    fn halloc(&mut self, pid: Pid, words: u64, fill: impl FnOnce(&mut Block, u64) -> Term) -> Term {
         let p = &mut self.processes[pid.0 as usize];
-        p.stage = Stage::HeapAllocation;
-        // `HAlloc`: on the heap when `HEAP_LIMIT - HEAP_TOP >= need`, else a heap fragment (`erts_heap_alloc`).
         if p.gap() >= words {
             let at = p.htop;
-            Self::write_dead(p.heap.as_mut().expect("alive"), at, words);
+            let t = fill(p.heap.as_mut().expect("alive"), at);
             p.htop += words;
             self.events.push(Event::Allocated { pid, words });
-            return;
+            return t;
         }
         let mut frag = self.ids.block(words);
-        Self::write_dead(&mut frag, 0, words);
+        let t = fill(&mut frag, 0);
         let p = &mut self.processes[pid.0 as usize];
         p.fragments.push(frag);
         self.events.push(Event::FragmentAllocated { pid, words });
-        // `erts_gc_after_bif_call`: collect when the fragments outgrow the gap (`ERTS_IS_GC_DESIRED`).
-        let p = &self.processes[pid.0 as usize];
-        if p.gap() < p.mbuf_size() || p.bin_vheap > p.bin_vheap_sz {
-            self.collect(pid, 0, &mut [], GcReason::AfterBif);
-        }
+        t
     }
 
     fn push_frame(&mut self, pid: Pid, words: u64) {
