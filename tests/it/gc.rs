@@ -39,6 +39,9 @@ fn a_heap_size_after_gc_for_each_live_size() {
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
+/// One GC of the model: (kind, young block, old block, live words, unused).
+type GcRow = (String, u64, u64, u64, u64);
+
 /// The model's GC sequence while `f` runs: (kind, young block, old block, young used, old used) after each GC.
 fn gc_sequence(d: &mut Driver, pid: Pid, op: Op) -> Vec<(String, u64, u64, u64, u64)> {
     d.vm.apply(&op).expect("op");
@@ -67,7 +70,7 @@ fn gc_sequence(d: &mut Driver, pid: Pid, op: Op) -> Vec<(String, u64, u64, u64, 
     seq
 }
 
-fn d2_model() -> (Driver, Pid, Vec<(String, u64, u64, u64, u64)>) {
+fn d2_model() -> (Driver, Pid, Vec<GcRow>) {
     d_model(SpawnOpts::default(), 26, 1_000_000)
 }
 
@@ -76,11 +79,7 @@ fn d2_model() -> (Driver, Pid, Vec<(String, u64, u64, u64, u64)>) {
 /// `args_words` is the garbage the worker starts with: 26 in `gc_trace.escript`'s run, 27 when the scenario runs
 /// first in a fresh VM (measured: the first GC then comes at 224 used words instead of 223; the cause is outside
 /// the worker's code, in the measuring harness's VM state).
-fn d_model(
-    opts: SpawnOpts,
-    args_words: u64,
-    n: u64,
-) -> (Driver, Pid, Vec<(String, u64, u64, u64, u64)>) {
+fn d_model(opts: SpawnOpts, args_words: u64, n: u64) -> (Driver, Pid, Vec<GcRow>) {
     let mut d = Driver::default();
     let w = d.worker(opts, args_words, 4);
     d.checkpoint(w);
@@ -902,7 +901,7 @@ fn e_model(
             last = Some(minor);
         }
     }
-    drop(run);
+    let _ = run;
     (polled, n_gc)
 }
 

@@ -9,7 +9,16 @@
 //! `adjust_after_fullsweep`, and the off-heap list is swept: a ProcBin that was not moved is dead and its binary's
 //! reference count drops (`sweep_off_heap`).
 //!
-//! Model: not modelled here are the literal-area GC, dirty-scheduler GC, delayed GC and the `max_heap_size` kill.
+//! Each collection reports its sub-steps as events (`GcStarted`, then `GcPhaseDone` for roots → copy → promote → free,
+//! `HeapResized`, `GcFinished`), so a view can replay a GC as a sequence of pictures.
+//! `max_heap_size` is checked before collecting, with the totals `minor_collection` and `major_collection` compute;
+//! past it the GC does not run and the caller kills the process.
+//! `hibernate` is `garbage_collect_hibernate`: a major GC into a heap of exactly live + `S_RESERVED` words.
+//!
+//! Model: not modelled here are the literal-area GC, writable binaries and `wrt_bins` shrinking, and the abandoned
+//! heap of a delayed GC (the VM delays a potentially long GC by exactly the allocation that triggered it; see
+//! `Vm::possibly_long_gc`). The old heap is created "one step ahead" of the young generation's usage, fragments
+//! included (measured: 610 words for 209 used + a 35-word fragment).
 
 use crate::binary::{BinId, BinaryArea};
 use crate::event::{Event, GcKind, GcPhase};
