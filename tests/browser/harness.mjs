@@ -20,7 +20,12 @@ export async function launchBrowser() {
     headless: true,
     args: CHROMIUM_ARGS,
   });
-  context.on('close', () => rmSync(profile, { recursive: true, force: true }));
+  // Removed at exit: when 'close' fires, Chromium may still be writing the profile.
+  process.once('exit', () => {
+    try {
+      rmSync(profile, { recursive: true, force: true });
+    } catch {}
+  });
   return context;
 }
 
