@@ -231,7 +231,10 @@ fn debian_packages(what: &str, packages: &[&str]) -> Result {
     if !UPDATED.swap(true, Ordering::SeqCst) {
         run(apt_get()?.arg("update"))?;
     }
-    run(apt_get()?.args(["install", "-y"]).args(missing.split(' ')))
+    // --no-upgrade: only what is missing is installed; nothing already there changes.
+    run(apt_get()?
+        .args(["install", "-y", "--no-upgrade"])
+        .args(missing.split(' ')))
 }
 
 /// `apt-get`, non-interactive, waiting for the dpkg lock if someone else holds it.
