@@ -1,1 +1,3 @@
-//! it
+//! The one integration-test binary: properties, golden traces, oracle comparisons.
+
+mod props;
