@@ -1,4 +1,44 @@
 //! beamviz: a word-exact model of BEAM process memory (Erlang/OTP 25, 64-bit).
+//!
+//! The model keeps every process's memory as real 64-bit BEAM words, tagged as `erl_term.h` tags them,
+//! and collects garbage with a copying generational collector that follows `erl_gc.c`:
+//! the young heap and the stack share one block, survivors are promoted to an old heap, heap blocks come in the
+//! sizes of the heap-size table, binaries over 64 bytes live off-heap with reference counts.
+//!
+//! It is sans-IO and deterministic: [`Op`]s in, [`Event`]s and a plain-data [`View`] out; no clock, no randomness,
+//! no allocation order that depends on a hash. `Vm` is `Clone`, so a checkpoint is a clone.
+//!
+//! Not modelled (yet): the scheduler and reductions, links and monitors, the literal-area GC,
+//! delayed and dirty GC, distribution.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 extern crate alloc;
+
+pub mod binary;
+pub mod check;
+pub mod copy;
+pub mod event;
+pub mod gc;
+pub mod heap;
+pub mod heap_sizes;
+pub mod history;
+pub mod object;
+pub mod op;
+pub mod process;
+pub mod scenario;
+pub mod term;
+pub mod trace;
+pub mod view;
+pub mod vm;
+
+pub use event::Event;
+pub use history::History;
+pub use op::{Op, Value};
+pub use process::{Pid, SpawnOpts, Stage};
+pub use view::View;
+pub use vm::{OpError, Vm};
+
+#[cfg(test)]
+mod tests;

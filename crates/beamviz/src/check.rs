@@ -1,0 +1,212 @@
+//! A heap verifier in the spirit of ERTS debug builds (`erts_check_heap`, `ErtsGcQuickSanityCheck`).
+//!
+//! Tests call [`check`] after every op: every pointer lands in a live area of its own process (or the literal area)
+//! and on the start of an object; heap top, stack top and high-water mark are in order;
+//! each binary's reference count equals the number of handles to it.
+
+use crate::binary::BinId;
+use crate::copy::Areas;
+use crate::heap::{for_each_term_field, Block, LITERAL_AREA};
+use crate::object;
+use crate::process::Process;
+use crate::term::{Addr, Term, TAG_PRIMARY_LIST};
+use crate::vm::Vm;
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::vec::Vec;
+use core::fmt;
+
+/// The first inconsistency found.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CheckError {
+    /// Heap top, high-water mark and stack top are out of order.
+    AreasOverlap {
+        /// The process.
+        pid: u32,
+    },
+    /// A pointer leads outside the process's live areas.
+    DanglingPointer {
+        /// The process.
+        pid: u32,
+        /// The pointer.
+        word: u64,
+    },
+    /// A pointer leads into the middle of an object or to a non-header word.
+    NotAnObjectStart {
+        /// The process.
+        pid: u32,
+        /// The pointer.
+        word: u64,
+    },
+    /// A binary's count differs from the number of handles to it.
+    RefcMismatch {
+        /// The binary.
+        bin: u32,
+        /// Its count.
+        refc: u32,
+        /// Handles found.
+        handles: u32,
+    },
+    /// An off-heap list entry is not a ProcBin.
+    BadOffHeapEntry {
+        /// The process.
+        pid: u32,
+    },
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckError::AreasOverlap { pid } => write!(
+                f,
+                "process {pid}: heap top, high water and stack top out of order"
+            ),
+            CheckError::DanglingPointer { pid, word } => {
+                write!(f, "process {pid}: dangling pointer {word:#x}")
+            }
+            CheckError::NotAnObjectStart { pid, word } => {
+                write!(f, "process {pid}: pointer {word:#x} not to an object start")
+            }
+            CheckError::RefcMismatch { bin, refc, handles } => {
+                write!(f, "binary #{bin}: refc {refc} but {handles} handles")
+            }
+            CheckError::BadOffHeapEntry { pid } => {
+                write!(f, "process {pid}: off-heap list entry is not a ProcBin")
+            }
+        }
+    }
+}
+
+impl core::error::Error for CheckError {}
+
+/// The object starts of the used part of a block.
+fn starts(block: &Block, used: u64, out: &mut BTreeSet<Addr>) {
+    let mut pos = 0u64;
+    while pos < used {
+        out.insert(block.addr(pos));
+        let w = block.words[pos as usize];
+        pos += if w.header_tag().is_some() {
+            object::object_size(w)
+        } else {
+            2
+        };
+    }
+}
+
+fn check_process(vm: &Vm, p: &Process, handles: &mut BTreeMap<u32, u32>) -> Result<(), CheckError> {
+    let pid = p.pid.0;
+    let Some(heap) = p.heap.as_ref() else {
+        return Ok(());
+    };
+    if !(p.high_water <= p.htop && p.htop <= p.stop && p.stop <= heap.size()) {
+        return Err(CheckError::AreasOverlap { pid });
+    }
+    if p.old_htop > p.old_heap_size() {
+        return Err(CheckError::AreasOverlap { pid });
+    }
+    let mut obj_starts = BTreeSet::new();
+    starts(heap, p.htop, &mut obj_starts);
+    if let Some(old) = &p.old_heap {
+        starts(old, p.old_htop, &mut obj_starts);
+    }
+    let mut used: Vec<(&Block, u64)> = alloc::vec![(heap, p.htop)];
+    used.extend(p.old_heap.as_ref().map(|o| (o, p.old_htop)));
+    for f in p
+        .fragments
+        .iter()
+        .chain(p.mailbox.iter().filter_map(|m| m.fragment.as_ref()))
+    {
+        starts(f, f.size(), &mut obj_starts);
+        used.push((f, f.size()));
+    }
+    let lits = vm.literals();
+    starts(lits, lits.size(), &mut obj_starts);
+    let areas: Areas<'_> = vm.areas_of(p);
+    let check_word = |t: Term| -> Result<(), CheckError> {
+        let Some(addr) = t.pointee() else {
+            return Ok(());
+        };
+        let live = addr.area() == LITERAL_AREA
+            || used
+                .iter()
+                .any(|(b, n)| b.id == addr.area() && (addr.offset() as u64) < *n);
+        if !live {
+            return Err(CheckError::DanglingPointer { pid, word: t.0 });
+        }
+        if !obj_starts.contains(&addr) {
+            return Err(CheckError::NotAnObjectStart { pid, word: t.0 });
+        }
+        let first = areas.word(addr);
+        let is_header = first.header_tag().is_some();
+        if (t.primary_tag() == TAG_PRIMARY_LIST) == is_header {
+            return Err(CheckError::NotAnObjectStart { pid, word: t.0 });
+        }
+        Ok(())
+    };
+    for w in &heap.words[p.stop as usize..] {
+        check_word(*w)?;
+    }
+    for m in &p.mailbox {
+        check_word(m.term)?;
+    }
+    for (block, n) in &used {
+        let mut res = Ok(());
+        for_each_term_field(&block.words, 0, *n as usize, |i| {
+            if res.is_ok() {
+                res = check_word(block.words[i]);
+            }
+        });
+        res?;
+    }
+    for addr in p
+        .off_heap
+        .iter()
+        .chain(p.mailbox.iter().flat_map(|m| m.off_heap.iter()))
+    {
+        let header = areas.word(*addr);
+        if header.header_tag() != Some(crate::term::HeaderTag::RefcBinary) {
+            return Err(CheckError::BadOffHeapEntry { pid });
+        }
+        *handles.entry(areas.word(addr.add(3)).0 as u32).or_default() += 1;
+    }
+    Ok(())
+}
+
+/// Verifies the whole VM.
+///
+/// # Errors
+/// The first inconsistency found.
+pub fn check(vm: &Vm) -> Result<(), CheckError> {
+    let mut handles = BTreeMap::new();
+    for p in vm.processes() {
+        check_process(vm, p, &mut handles)?;
+    }
+    for (id, bin) in vm.binaries().iter() {
+        let n = handles.remove(&id.0).unwrap_or(0);
+        if n != bin.refc {
+            return Err(CheckError::RefcMismatch {
+                bin: id.0,
+                refc: bin.refc,
+                handles: n,
+            });
+        }
+    }
+    if let Some((&bin, &n)) = handles.iter().next() {
+        let _ = BinId(bin);
+        return Err(CheckError::RefcMismatch {
+            bin,
+            refc: 0,
+            handles: n,
+        });
+    }
+    Ok(())
+}
+
+impl Vm {
+    /// Verifies the VM; see [`check`].
+    ///
+    /// # Errors
+    /// The first inconsistency found.
+    pub fn check(&self) -> Result<(), CheckError> {
+        check(self)
+    }
+}

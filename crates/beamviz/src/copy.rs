@@ -1,0 +1,158 @@
+//! Copying terms between heaps (`copy.c`): sizing and copying a term the way a send, a spawn or an ETS insert does.
+//!
+//! A copy is flat: a subterm reachable twice is copied twice, so sharing is lost (`size_object` / `copy_struct`).
+//! Literals are not copied: the copy keeps pointing at the literal area (`size_object_litopt`, OTP 20+).
+//! A refc binary is not copied either: the copy gets a new ProcBin and the binary's count goes up.
+
+use crate::binary::{BinId, BinaryArea};
+use crate::heap::{Block, LITERAL_AREA};
+use crate::object;
+use crate::term::{Addr, HeaderTag, Term, TAG_PRIMARY_LIST};
+use alloc::vec::Vec;
+
+/// The blocks a term may point into, for reading.
+pub struct Areas<'a> {
+    blocks: Vec<&'a Block>,
+}
+
+impl<'a> Areas<'a> {
+    /// Reads from these blocks.
+    pub fn new(blocks: Vec<&'a Block>) -> Areas<'a> {
+        Areas { blocks }
+    }
+
+    /// The block holding `addr`, if any.
+    pub fn block(&self, addr: Addr) -> Option<&'a Block> {
+        self.blocks.iter().copied().find(|b| b.id == addr.area())
+    }
+
+    /// The word at `addr`.
+    ///
+    /// # Panics
+    /// If `addr` is in none of the blocks: a dangling pointer is a model bug.
+    pub fn word(&self, addr: Addr) -> Term {
+        match self.block(addr) {
+            Some(b) => b.at(addr),
+            None => panic!(
+                "dangling pointer to area {} offset {}",
+                addr.area().0,
+                addr.offset()
+            ),
+        }
+    }
+}
+
+/// The words a copy of `t` would take (`size_object`), sharing ignored.
+/// With `count_literals` false, literals count 0, as a send's copy leaves them in place;
+/// `erts_debug:flat_size/1` counts them.
+pub fn flat_size(areas: &Areas<'_>, t: Term, count_literals: bool) -> u64 {
+    let mut total = 0;
+    let mut todo = alloc::vec![t];
+    while let Some(t) = todo.pop() {
+        let Some(addr) = t.pointee() else { continue };
+        if !count_literals && addr.area() == LITERAL_AREA {
+            continue;
+        }
+        if t.primary_tag() == TAG_PRIMARY_LIST {
+            total += 2;
+            todo.push(areas.word(addr));
+            todo.push(areas.word(addr.add(1)));
+        } else {
+            let header = areas.word(addr);
+            total += object::object_size(header);
+            for field in object::term_fields(header) {
+                todo.push(areas.word(addr.add(field as u32)));
+            }
+        }
+    }
+    total
+}
+
+/// A term copied into a fresh block, with the ProcBins the copy contains.
+pub struct Copied {
+    /// The copy's root.
+    pub term: Term,
+    /// The block holding the copy (possibly empty, for an immediate or a literal).
+    pub block: Block,
+    /// The ProcBins in the block.
+    pub off_heap: Vec<Addr>,
+}
+
+/// Copies `t` flat into `into` (an empty block with a fresh id), retaining every refc binary it meets.
+pub fn copy_term(areas: &Areas<'_>, t: Term, mut into: Block, bins: &mut BinaryArea) -> Copied {
+    let mut off_heap = Vec::new();
+    let mut fix: Vec<usize> = Vec::new();
+    let root = copy_one(areas, t, &mut into, &mut fix, &mut off_heap, bins);
+    while let Some(i) = fix.pop() {
+        let src = into.words[i];
+        into.words[i] = copy_one(areas, src, &mut into, &mut fix, &mut off_heap, bins);
+    }
+    Copied {
+        term: root,
+        block: into,
+        off_heap,
+    }
+}
+
+/// Copies one cons cell or object verbatim to the end of `into`, queueing its term fields for fixing.
+fn copy_one(
+    areas: &Areas<'_>,
+    t: Term,
+    into: &mut Block,
+    fix: &mut Vec<usize>,
+    off_heap: &mut Vec<Addr>,
+    bins: &mut BinaryArea,
+) -> Term {
+    let Some(addr) = t.pointee() else { return t };
+    if addr.area() == LITERAL_AREA {
+        return t;
+    }
+    let at = into.words.len();
+    if t.primary_tag() == TAG_PRIMARY_LIST {
+        into.words.push(areas.word(addr));
+        into.words.push(areas.word(addr.add(1)));
+        fix.push(at);
+        fix.push(at + 1);
+        return Term::list(into.addr(at as u64));
+    }
+    let header = areas.word(addr);
+    let size = object::object_size(header);
+    for i in 0..size {
+        into.words.push(areas.word(addr.add(i as u32)));
+    }
+    for field in object::term_fields(header) {
+        fix.push(at + field as usize);
+    }
+    if header.header_tag() == Some(HeaderTag::RefcBinary) {
+        let bin = BinId(into.words[at + 3].0 as u32);
+        bins.retain(bin);
+        off_heap.push(into.addr(at as u64));
+    }
+    Term::boxed(into.addr(at as u64))
+}
+
+/// Moves the contents of `frag` to `dest[at..]`, rewriting pointers into `frag` to point into `dest`.
+/// Returns `t` rewritten the same way.
+pub fn relocate(frag: &Block, dest: &mut Block, at: u64, t: Term) -> Term {
+    let n = frag.words.len();
+    dest.words[at as usize..at as usize + n].copy_from_slice(&frag.words);
+    let (from_id, to) = (frag.id, dest.addr(at));
+    let fixup = |w: Term| -> Term {
+        match w.pointee() {
+            Some(a) if a.area() == from_id => {
+                let moved = to.add(a.offset());
+                if w.primary_tag() == TAG_PRIMARY_LIST {
+                    Term::list(moved)
+                } else {
+                    Term::boxed(moved)
+                }
+            }
+            _ => w,
+        }
+    };
+    crate::heap::for_each_term_field(&frag.words, 0, n, |i| {
+        let w = dest.words[at as usize + i];
+        dest.words[at as usize + i] = fixup(w);
+    });
+    fixup(t)
+}

@@ -1,0 +1,99 @@
+//! Memory blocks: the young heap with its stack, the old heap, heap fragments.
+//!
+//! ERTS allocates each of these with `erts_alloc` (the `eheap_alloc` allocator).
+//! The model gives each block an [`AreaId`] of its own, never reused, so that a pointer names the block it points into
+//! and a pointer into a freed block is caught by the verifier instead of silently aliasing a newer block.
+
+use crate::object;
+use crate::term::{Addr, AreaId, Term};
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// One block of words.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Block {
+    /// The area id that pointers into this block carry.
+    pub id: AreaId,
+    /// The words. Free words hold 0.
+    pub words: Vec<Term>,
+}
+
+impl Block {
+    /// A block of `size` free words.
+    pub fn new(id: AreaId, size: u64) -> Block {
+        Block {
+            id,
+            words: vec![Term(0); size as usize],
+        }
+    }
+
+    /// The number of words in the block.
+    pub fn size(&self) -> u64 {
+        self.words.len() as u64
+    }
+
+    /// The address of word `offset`.
+    pub fn addr(&self, offset: u64) -> Addr {
+        Addr::new(self.id, offset as u32)
+    }
+
+    /// Whether `addr` lies in this block.
+    pub fn contains(&self, addr: Addr) -> bool {
+        addr.area() == self.id && (addr.offset() as u64) < self.size()
+    }
+
+    /// The word at `addr`, which must lie in this block.
+    pub fn at(&self, addr: Addr) -> Term {
+        self.words[addr.offset() as usize]
+    }
+}
+
+/// Hands out area ids. Part of the VM state, so a cloned VM continues the same sequence.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AreaIds {
+    next: u32,
+}
+
+/// The area that holds literals (module constants such as `#{}` or `math:pi()`): shared, never collected.
+pub const LITERAL_AREA: AreaId = AreaId(1);
+
+impl Default for AreaIds {
+    fn default() -> Self {
+        AreaIds { next: 2 }
+    }
+}
+
+impl AreaIds {
+    /// A fresh id.
+    pub fn fresh(&mut self) -> AreaId {
+        let id = AreaId(self.next);
+        self.next += 1;
+        id
+    }
+    /// A fresh block of `size` free words.
+    pub fn block(&mut self, size: u64) -> Block {
+        Block::new(self.fresh(), size)
+    }
+}
+
+/// Calls `visit(word_index)` for every word of `words[start..end]` that holds a term the collector follows:
+/// both words of a cons cell and the term fields of each boxed object (see [`object::term_fields`]).
+///
+/// A heap is walked the way ERTS walks it: a header word starts a boxed object, any other word starts a cons cell.
+pub fn for_each_term_field(words: &[Term], start: usize, end: usize, mut visit: impl FnMut(usize)) {
+    let mut pos = start;
+    while pos < end {
+        let word = words[pos];
+        if word.header_tag().is_some() {
+            let size = object::object_size(word) as usize;
+            for field in object::term_fields(word) {
+                visit(pos + field as usize);
+            }
+            pos += size;
+        } else {
+            visit(pos);
+            visit(pos + 1);
+            pos += 2;
+        }
+    }
+}

@@ -1,0 +1,563 @@
+//! What a renderer sees: plain data with public fields, computed from the VM and never fed back into it.
+//!
+//! The numbers are the ones `process_info/2` and `erlang:memory/0` would report.
+//! Per-word cell kinds (for drawing each heap word) are separate ([`cells`]), because they are large and a renderer
+//! may want them for one process only.
+
+use crate::copy::{flat_size, Areas};
+use crate::heap::Block;
+use crate::object;
+use crate::process::{Process, Stage};
+use crate::term::{Decoded, HeaderTag, Term, TAG_PRIMARY_LIST};
+use crate::vm::Vm;
+use alloc::collections::BTreeSet;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt::Write;
+
+/// The whole machine at one step.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct View {
+    /// Every process ever spawned, in pid order.
+    pub processes: Vec<ProcessView>,
+    /// Live off-heap binaries, oldest first.
+    pub binaries: Vec<BinaryView>,
+    /// `erlang:memory/0`-style totals.
+    pub memory: MemoryView,
+}
+
+/// One process, as `process_info/2` and `garbage_collection_info` describe it. Sizes in words unless named bytes.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ProcessView {
+    /// Pid number.
+    pub pid: u32,
+    /// Name in the scenario.
+    pub name: String,
+    /// Still running.
+    pub alive: bool,
+    /// Lifecycle stage.
+    pub stage: Stage,
+    /// `heap_size`: the young block, stack included.
+    pub heap_size: u64,
+    /// Young heap in use (`htop - heap`).
+    pub heap_used: u64,
+    /// `stack_size`.
+    pub stack_size: u64,
+    /// High-water mark: young words that survived a GC (`recent_size`).
+    pub high_water: u64,
+    /// Old heap block size.
+    pub old_heap_size: u64,
+    /// Old heap in use.
+    pub old_heap_used: u64,
+    /// Heap fragment words (`mbuf_size`).
+    pub mbuf_size: u64,
+    /// Sizes of the individual heap fragments.
+    pub fragments: Vec<u64>,
+    /// `total_heap_size`.
+    pub total_heap_size: u64,
+    /// `memory`, bytes.
+    pub memory: u64,
+    /// `message_queue_len`.
+    pub message_queue_len: u64,
+    /// `minor_gcs` (since the last major).
+    pub minor_gcs: u32,
+    /// Minor GCs ever.
+    pub minor_gcs_total: u64,
+    /// Major GCs ever.
+    pub major_gcs_total: u64,
+    /// `fullsweep_after`.
+    pub fullsweep_after: u32,
+    /// `min_heap_size`, rounded.
+    pub min_heap_size: u64,
+    /// `bin_vheap_size`.
+    pub bin_vheap_size: u64,
+    /// `bin_vheap_block_size`.
+    pub bin_vheap_block_size: u64,
+    /// `bin_old_vheap_size`.
+    pub bin_old_vheap_size: u64,
+    /// `bin_old_vheap_block_size`.
+    pub bin_old_vheap_block_size: u64,
+    /// Bound variables, in stack order.
+    pub vars: Vec<VarView>,
+    /// Queued messages, oldest first, printed.
+    pub mailbox: Vec<String>,
+    /// Ids of the off-heap binaries this process holds handles to (`process_info(P, binary)`), in list order.
+    pub binaries: Vec<u32>,
+}
+
+/// A variable and the term bound to it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct VarView {
+    /// The name.
+    pub name: String,
+    /// Words the term takes with sharing (`erts_debug:size/1`).
+    pub size: u64,
+    /// Words a copy would take (`erts_debug:flat_size/1`).
+    pub flat_size: u64,
+    /// The term, printed and cut to a readable length.
+    pub preview: String,
+}
+
+/// One off-heap binary.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct BinaryView {
+    /// Its id.
+    pub id: u32,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Its reference count.
+    pub refc: u32,
+    /// The processes whose ProcBins refer to it, one entry per handle.
+    pub holders: Vec<HolderView>,
+}
+
+/// A handle to a binary from a process.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct HolderView {
+    /// The process.
+    pub pid: u32,
+    /// Whether the handle is still reachable; an unreachable one keeps the count up until the process's next GC.
+    pub reachable: bool,
+}
+
+/// Machine-wide memory, in bytes, in the categories of `erlang:memory/0`.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct MemoryView {
+    /// `processes`: process memory (heaps, stacks, process structures).
+    pub processes: u64,
+    /// `processes_used`: the part of it in use (heap and stack words, structures).
+    pub processes_used: u64,
+    /// `binary`: off-heap binary payloads.
+    pub binary: u64,
+    /// `atom`: the atom table (texts).
+    pub atom: u64,
+    /// `total` of the categories the model tracks.
+    pub total: u64,
+}
+
+/// What one heap word is, for drawing. The low 5 bits are a [`CellKind`]; [`CELL_HEADER`] marks the first word
+/// of an object and [`CELL_GARBAGE`] a word no root reaches.
+pub type Cell = u8;
+/// Set on the first word of a boxed object or cons cell.
+pub const CELL_HEADER: u8 = 0x40;
+/// Set on words that no root reaches: garbage the next GC will not copy.
+pub const CELL_GARBAGE: u8 = 0x80;
+
+/// The kinds of heap word.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+pub enum CellKind {
+    /// Free: between heap top and stack top, or past the old heap top.
+    Free = 0,
+    /// Part of a cons cell.
+    Cons = 1,
+    /// Part of a tuple.
+    Tuple = 2,
+    /// Part of a heap binary.
+    HeapBinary = 3,
+    /// Part of a ProcBin (the handle of an off-heap binary).
+    ProcBin = 4,
+    /// Part of a sub-binary.
+    SubBinary = 5,
+    /// Part of a float or bignum.
+    Number = 6,
+    /// Part of a fun.
+    Fun = 7,
+    /// Part of a map.
+    Map = 8,
+    /// Part of another boxed object (reference, export, external identifier).
+    Other = 9,
+    /// A stack slot holding a variable.
+    StackVar = 10,
+    /// A stack continuation pointer (the frame).
+    StackFrame = 11,
+    /// A dead stack slot (a killed Y register).
+    StackDead = 12,
+}
+
+fn kind_of(header: Term) -> CellKind {
+    match header.header_tag() {
+        Some(HeaderTag::Arityval) => CellKind::Tuple,
+        Some(HeaderTag::HeapBinary) => CellKind::HeapBinary,
+        Some(HeaderTag::RefcBinary) => CellKind::ProcBin,
+        Some(HeaderTag::SubBinary) => CellKind::SubBinary,
+        Some(HeaderTag::Float | HeaderTag::PosBig | HeaderTag::NegBig) => CellKind::Number,
+        Some(HeaderTag::Fun) => CellKind::Fun,
+        Some(HeaderTag::Map) => CellKind::Map,
+        _ => CellKind::Other,
+    }
+}
+
+/// Per-word cell kinds of one process: its young block (heap then free gap then stack) and its old heap block.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Cells {
+    /// One cell per word of the young block.
+    pub young: Vec<Cell>,
+    /// One cell per word of the old heap block.
+    pub old: Vec<Cell>,
+}
+
+/// The set of object starts reachable from `p`'s roots, by area offset, for young and old.
+fn reachable(vm: &Vm, p: &Process) -> BTreeSet<(u32, u32)> {
+    let areas = vm.areas_of(p);
+    let mut seen = BTreeSet::new();
+    let mut todo: Vec<Term> = p.vars().map(|(_, t)| t).collect();
+    todo.extend(p.mailbox.iter().map(|m| m.term));
+    while let Some(t) = todo.pop() {
+        let Some(addr) = t.pointee() else { continue };
+        if areas.block(addr).is_none() || !seen.insert((addr.area().0, addr.offset())) {
+            continue;
+        }
+        if t.primary_tag() == TAG_PRIMARY_LIST {
+            todo.push(areas.word(addr));
+            todo.push(areas.word(addr.add(1)));
+        } else {
+            let header = areas.word(addr);
+            for f in object::term_fields(header) {
+                todo.push(areas.word(addr.add(f as u32)));
+            }
+        }
+    }
+    seen
+}
+
+fn heap_cells(block: &Block, used: u64, live: &BTreeSet<(u32, u32)>, out: &mut [Cell]) {
+    let mut pos = 0usize;
+    while (pos as u64) < used {
+        let w = block.words[pos];
+        let (kind, size) = if w.header_tag().is_some() {
+            (kind_of(w), object::object_size(w) as usize)
+        } else {
+            (CellKind::Cons, 2)
+        };
+        let garbage = if live.contains(&(block.id.0, pos as u32)) {
+            0
+        } else {
+            CELL_GARBAGE
+        };
+        let end = (pos + size).min(out.len());
+        for (i, c) in out[pos..end].iter_mut().enumerate() {
+            *c = kind as u8 | garbage | if i == 0 { CELL_HEADER } else { 0 };
+        }
+        pos += size;
+    }
+}
+
+/// The cell kinds of process `p`'s blocks.
+pub fn cells(vm: &Vm, p: &Process) -> Cells {
+    let Some(block) = p.heap.as_ref() else {
+        return Cells::default();
+    };
+    let live = reachable(vm, p);
+    let mut young = vec![CellKind::Free as u8; block.words.len()];
+    heap_cells(block, p.htop, &live, &mut young);
+    let n = young.len();
+    for depth in 0..p.stack_size() as usize {
+        let kind = if depth == 0 {
+            CellKind::StackFrame
+        } else if p.slots.get(depth - 1).is_some_and(Option::is_some) {
+            CellKind::StackVar
+        } else {
+            CellKind::StackDead
+        };
+        young[n - 1 - depth] = kind as u8;
+    }
+    let mut old = Vec::new();
+    if let Some(ob) = p.old_heap.as_ref() {
+        old = vec![CellKind::Free as u8; ob.words.len()];
+        heap_cells(ob, p.old_htop, &live, &mut old);
+    }
+    Cells { young, old }
+}
+
+/// `erts_debug:size/1`: words with shared subterms counted once (literals counted, as the Erlang code does).
+pub fn shared_size(areas: &Areas<'_>, t: Term) -> u64 {
+    let mut seen = BTreeSet::new();
+    let mut total = 0;
+    let mut todo = vec![t];
+    while let Some(t) = todo.pop() {
+        let Some(addr) = t.pointee() else { continue };
+        if !seen.insert(addr) {
+            continue;
+        }
+        if t.primary_tag() == TAG_PRIMARY_LIST {
+            total += 2;
+            todo.push(areas.word(addr));
+            todo.push(areas.word(addr.add(1)));
+        } else {
+            let header = areas.word(addr);
+            // `{}` is a global literal that erts_debug:size/1 special-cases to 0.
+            if header == Term::header(HeaderTag::Arityval, 0) {
+                continue;
+            }
+            total += object::object_size(header);
+            for f in object::term_fields(header) {
+                todo.push(areas.word(addr.add(f as u32)));
+            }
+        }
+    }
+    total
+}
+
+/// Prints a term in Erlang syntax, cut after about `max` characters.
+pub fn preview(vm: &Vm, areas: &Areas<'_>, t: Term, max: usize) -> String {
+    let mut out = String::new();
+    print_term(vm, areas, t, &mut out, max, 0);
+    if out.len() > max {
+        let mut cut = max;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+        out.push('…');
+    }
+    out
+}
+
+fn print_term(vm: &Vm, areas: &Areas<'_>, t: Term, out: &mut String, max: usize, depth: usize) {
+    if out.len() > max || depth > 20 {
+        return;
+    }
+    match t.decode() {
+        Decoded::Small(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Decoded::Atom(i) => out.push_str(vm.atoms().get(i as usize).map_or("?", String::as_str)),
+        Decoded::Nil => out.push_str("[]"),
+        Decoded::Pid(n) => {
+            let _ = write!(out, "<0.{n}.0>");
+        }
+        Decoded::Port(n) => {
+            let _ = write!(out, "#Port<0.{n}>");
+        }
+        Decoded::List(_) => {
+            out.push('[');
+            let mut cur = t;
+            let mut first = true;
+            while let Some(addr) = cur
+                .pointee()
+                .filter(|_| cur.primary_tag() == TAG_PRIMARY_LIST)
+            {
+                if out.len() > max {
+                    return;
+                }
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                print_term(vm, areas, areas.word(addr), out, max, depth + 1);
+                cur = areas.word(addr.add(1));
+            }
+            if cur != Term::NIL {
+                out.push('|');
+                print_term(vm, areas, cur, out, max, depth + 1);
+            }
+            out.push(']');
+        }
+        Decoded::Boxed(addr) => {
+            let header = areas.word(addr);
+            match header.header_tag() {
+                Some(HeaderTag::Arityval) => {
+                    out.push('{');
+                    for i in 0..object::arity(header) {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        print_term(
+                            vm,
+                            areas,
+                            areas.word(addr.add(1 + i as u32)),
+                            out,
+                            max,
+                            depth + 1,
+                        );
+                        if out.len() > max {
+                            return;
+                        }
+                    }
+                    out.push('}');
+                }
+                Some(HeaderTag::HeapBinary | HeaderTag::RefcBinary) => {
+                    let bytes = areas.word(addr.add(1)).0;
+                    let _ = write!(out, "<<{bytes} bytes>>");
+                }
+                Some(HeaderTag::PosBig | HeaderTag::NegBig) => {
+                    let sign = if header.header_tag() == Some(HeaderTag::NegBig) {
+                        "-"
+                    } else {
+                        ""
+                    };
+                    if object::arity(header) == 1 {
+                        let _ = write!(out, "{sign}{}", areas.word(addr.add(1)).0);
+                    } else {
+                        let _ = write!(out, "{sign}<bignum of {} digits>", object::arity(header));
+                    }
+                }
+                Some(HeaderTag::Float) => {
+                    let _ = write!(out, "{:?}", f64::from_bits(areas.word(addr.add(1)).0));
+                }
+                Some(tag) => {
+                    let _ = write!(out, "#{tag:?}<>");
+                }
+                None => out.push('?'),
+            }
+        }
+        Decoded::Header(..) | Decoded::Cp(_) | Decoded::Catch(_) => out.push('?'),
+    }
+}
+
+impl View {
+    /// The view of `vm`.
+    pub fn of(vm: &Vm) -> View {
+        let mut holders: alloc::collections::BTreeMap<u32, Vec<HolderView>> =
+            alloc::collections::BTreeMap::new();
+        let processes = vm
+            .processes()
+            .iter()
+            .map(|p| {
+                let areas = vm.areas_of(p);
+                let live = if p.is_alive() {
+                    reachable(vm, p)
+                } else {
+                    BTreeSet::new()
+                };
+                let mut bins = Vec::new();
+                for addr in &p.off_heap {
+                    let bin = areas.word(addr.add(3)).0 as u32;
+                    bins.push(bin);
+                    holders.entry(bin).or_default().push(HolderView {
+                        pid: p.pid.0,
+                        reachable: live.contains(&(addr.area().0, addr.offset())),
+                    });
+                }
+                for m in &p.mailbox {
+                    for addr in &m.off_heap {
+                        let bin = m
+                            .fragment
+                            .as_ref()
+                            .map_or(0, |f| f.at(addr.add(3)).0 as u32);
+                        holders.entry(bin).or_default().push(HolderView {
+                            pid: p.pid.0,
+                            reachable: true,
+                        });
+                    }
+                }
+                ProcessView {
+                    pid: p.pid.0,
+                    name: p.name.clone(),
+                    alive: p.is_alive(),
+                    stage: p.stage,
+                    heap_size: p.heap_size(),
+                    heap_used: p.htop,
+                    stack_size: if p.is_alive() { p.stack_size() } else { 0 },
+                    high_water: p.high_water,
+                    old_heap_size: p.old_heap_size(),
+                    old_heap_used: p.old_htop,
+                    mbuf_size: p.mbuf_size(),
+                    fragments: p.fragments.iter().map(Block::size).collect(),
+                    total_heap_size: p.total_heap_size(),
+                    memory: p.memory_bytes(),
+                    message_queue_len: p.mailbox.len() as u64,
+                    minor_gcs: p.gen_gcs,
+                    minor_gcs_total: p.counters.minor,
+                    major_gcs_total: p.counters.major,
+                    fullsweep_after: p.opts.fullsweep_after,
+                    min_heap_size: p.min_heap_size,
+                    bin_vheap_size: p.bin_vheap,
+                    bin_vheap_block_size: p.bin_vheap_sz,
+                    bin_old_vheap_size: p.bin_old_vheap,
+                    bin_old_vheap_block_size: p.bin_old_vheap_sz,
+                    vars: p
+                        .vars()
+                        .map(|(name, t)| VarView {
+                            name: name.into(),
+                            size: shared_size(&areas, t),
+                            flat_size: flat_size(&areas, t, true),
+                            preview: preview(vm, &areas, t, 60),
+                        })
+                        .collect(),
+                    mailbox: p
+                        .mailbox
+                        .iter()
+                        .map(|m| preview(vm, &areas, m.term, 60))
+                        .collect(),
+                    binaries: bins,
+                }
+            })
+            .collect::<Vec<_>>();
+        let binaries = vm
+            .binaries()
+            .iter()
+            .map(|(id, b)| BinaryView {
+                id: id.0,
+                bytes: b.bytes,
+                refc: b.refc,
+                holders: holders.remove(&id.0).unwrap_or_default(),
+            })
+            .collect();
+        let processes_bytes: u64 = processes.iter().map(|p| p.memory).sum();
+        let processes_used: u64 = vm
+            .processes()
+            .iter()
+            .filter(|p| p.is_alive())
+            .map(|p| {
+                crate::process::PROCESS_STRUCT_BYTES
+                    + 8 * (p.htop + p.stack_size() + p.old_htop + p.mbuf_size())
+            })
+            .sum();
+        let binary = vm.binaries().total_bytes();
+        let atom: u64 = vm.atoms().iter().map(|a| a.len() as u64 + 1).sum();
+        let memory = MemoryView {
+            processes: processes_bytes,
+            processes_used,
+            binary,
+            atom,
+            total: processes_bytes + binary + atom,
+        };
+        View {
+            processes,
+            binaries,
+            memory,
+        }
+    }
+}
+
+/// A one-line summary of a process, in the style of a heap picture: `a young [####....|..] old [##..]`.
+pub fn ascii_heap(p: &ProcessView, width: u64) -> String {
+    if !p.alive {
+        return format!("{} (exited)", p.name);
+    }
+    let scale = |n: u64| {
+        if p.heap_size == 0 {
+            0
+        } else {
+            (n * width).div_ceil(p.heap_size)
+        }
+    };
+    let used = scale(p.heap_used);
+    let stack = scale(p.stack_size).max(1);
+    let free = width.saturating_sub(used + stack);
+    let mut s = format!(
+        "{:<3} young {:>6}/{:<6} [",
+        p.name, p.heap_used, p.heap_size
+    );
+    for _ in 0..used {
+        s.push('#');
+    }
+    for _ in 0..free {
+        s.push('.');
+    }
+    for _ in 0..stack {
+        s.push('s');
+    }
+    s.push(']');
+    if p.old_heap_size > 0 {
+        let _ = write!(s, " old {}/{}", p.old_heap_used, p.old_heap_size);
+    }
+    if p.mbuf_size > 0 {
+        let _ = write!(s, " frag {}", p.mbuf_size);
+    }
+    s
+}

@@ -1,0 +1,713 @@
+//! The virtual machine: processes, the shared binary area, the atom table; ops in, events out.
+//!
+//! `Vm::apply` runs one [`Op`] to completion, as one process running one statement between two reductions.
+//! Everything the op causes (allocations, GCs, refcount changes, exits) is recorded as [`Event`]s.
+//! The VM is deterministic and holds no clock: the same ops give the same state, bit for bit.
+
+use crate::binary::BinaryArea;
+use crate::copy::{self, Areas};
+use crate::event::Event;
+use crate::gc::{self, GcReason};
+use crate::heap::{AreaIds, Block, LITERAL_AREA};
+use crate::op::{Op, Value};
+use crate::process::{
+    GcCounters, Message, MessageQueueData, Pid, Process, SpawnOpts, Stage, H_MIN_SIZE,
+    MIN_BIN_VHEAP_SIZE, S_RESERVED,
+};
+use crate::term::{Addr, HeaderTag, Term, MAX_SMALL, MIN_SMALL, ONHEAP_BIN_LIMIT, PROC_BIN_SIZE};
+use crate::{heap_sizes, term};
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+/// Why an op could not run. Domain outcomes are events; these are mistakes in the op itself.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OpError {
+    /// No process has that pid.
+    UnknownPid,
+    /// The process has exited.
+    NotAlive,
+    /// The variable is not bound in that process.
+    UnboundVariable,
+    /// `receive` with an empty mailbox: the process would block forever.
+    EmptyMailbox,
+    /// A built term would exceed the model's size limit.
+    TooLarge,
+    /// The atom table is full (1,048,576 atoms).
+    AtomTableFull,
+}
+
+impl fmt::Display for OpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OpError::UnknownPid => "no such process",
+            OpError::NotAlive => "the process has exited",
+            OpError::UnboundVariable => "the variable is unbound",
+            OpError::EmptyMailbox => "the mailbox is empty: receive would block forever",
+            OpError::TooLarge => "the term exceeds the model's limit of 16,777,216 words",
+            OpError::AtomTableFull => "the atom table is full (1,048,576 atoms)",
+        })
+    }
+}
+
+impl core::error::Error for OpError {}
+
+/// The most words one built term may take. Keeps a hostile scenario from exhausting memory.
+pub const MAX_TERM_WORDS: u64 = 1 << 24;
+/// `ATOM_LIMIT`: the default size of the atom table.
+pub const ATOM_LIMIT: usize = 1024 * 1024;
+
+/// The whole machine.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Vm {
+    processes: Vec<Process>,
+    binaries: BinaryArea,
+    ids: AreaIds,
+    atoms: Vec<String>,
+    atom_index: BTreeMap<String, u32>,
+    literals: Block,
+    events: Vec<Event>,
+    ops_applied: u64,
+}
+
+impl Default for Vm {
+    fn default() -> Self {
+        Vm::new()
+    }
+}
+
+impl Vm {
+    /// An empty machine.
+    pub fn new() -> Vm {
+        let mut vm = Vm {
+            processes: Vec::new(),
+            binaries: BinaryArea::default(),
+            ids: AreaIds::default(),
+            atoms: Vec::new(),
+            atom_index: BTreeMap::new(),
+            literals: Block::new(LITERAL_AREA, 0),
+            events: Vec::new(),
+            ops_applied: 0,
+        };
+        // The first atoms of every ERTS atom table.
+        for name in ["false", "true", "ok", "error", "undefined", "nil"] {
+            vm.intern(name).expect("fresh atom table");
+        }
+        vm
+    }
+
+    /// The processes, by pid order (exited ones included).
+    pub fn processes(&self) -> &[Process] {
+        &self.processes
+    }
+
+    /// One process.
+    pub fn process(&self, pid: Pid) -> Option<&Process> {
+        self.processes.get(pid.0 as usize)
+    }
+
+    /// The process named `name`.
+    pub fn process_named(&self, name: &str) -> Option<&Process> {
+        self.processes.iter().find(|p| p.name == name)
+    }
+
+    /// The shared binary area.
+    pub fn binaries(&self) -> &BinaryArea {
+        &self.binaries
+    }
+
+    /// The atom table.
+    pub fn atoms(&self) -> &[String] {
+        &self.atoms
+    }
+
+    /// The literal area.
+    pub fn literals(&self) -> &Block {
+        &self.literals
+    }
+
+    /// How many ops have been applied.
+    pub fn ops_applied(&self) -> u64 {
+        self.ops_applied
+    }
+
+    /// Takes the events recorded since the last call.
+    pub fn drain_events(&mut self) -> alloc::vec::Drain<'_, Event> {
+        self.events.drain(..)
+    }
+
+    /// The blocks `p`'s terms may point into.
+    pub fn areas_of<'a>(&'a self, p: &'a Process) -> Areas<'a> {
+        process_areas(p, &self.literals)
+    }
+
+    /// Interns an atom.
+    ///
+    /// # Errors
+    /// [`OpError::AtomTableFull`] past 1,048,576 atoms.
+    pub fn intern(&mut self, name: &str) -> Result<Term, OpError> {
+        if let Some(&i) = self.atom_index.get(name) {
+            return Ok(Term::atom(i));
+        }
+        if self.atoms.len() >= ATOM_LIMIT {
+            return Err(OpError::AtomTableFull);
+        }
+        let i = self.atoms.len() as u32;
+        self.atoms.push(name.to_string());
+        self.atom_index.insert(name.to_string(), i);
+        Ok(Term::atom(i))
+    }
+
+    /// Runs one op.
+    ///
+    /// # Errors
+    /// When the op names an unknown or exited process, an unbound variable, or receives from an empty mailbox.
+    /// The VM is unchanged then.
+    pub fn apply(&mut self, op: &Op) -> Result<(), OpError> {
+        self.validate(op)?;
+        // A process that terminated in the previous step is now only reclaimed memory.
+        for p in &mut self.processes {
+            if p.stage == Stage::Termination {
+                p.stage = Stage::Reclamation;
+            }
+        }
+        let res = match op {
+            Op::Spawn { name, opts } => {
+                self.spawn(name, *opts);
+                Ok(())
+            }
+            Op::Bind { pid, var, value } => self.bind(*pid, var, value),
+            Op::Forget { pid, var } => {
+                self.forget(*pid, var);
+                Ok(())
+            }
+            Op::Send { from, to, var } => self.send(*from, *to, var),
+            Op::Receive { pid, var } => self.receive(*pid, var),
+            Op::GarbageCollect { pid } => {
+                let p = &mut self.processes[pid.0 as usize];
+                p.need_fullsweep = true;
+                p.stage = Stage::GarbageCollection;
+                gc::garbage_collect(
+                    p,
+                    &mut self.ids,
+                    &mut self.binaries,
+                    0,
+                    &mut [],
+                    GcReason::Requested,
+                    &mut self.events,
+                );
+                Ok(())
+            }
+            Op::Exit { pid } => {
+                self.exit(*pid);
+                Ok(())
+            }
+        };
+        self.ops_applied += 1;
+        res
+    }
+
+    /// Checks an op's references before anything changes, so a failed op leaves no trace.
+    fn validate(&self, op: &Op) -> Result<(), OpError> {
+        let alive = |pid: Pid| -> Result<&Process, OpError> {
+            let p = self.process(pid).ok_or(OpError::UnknownPid)?;
+            if p.is_alive() {
+                Ok(p)
+            } else {
+                Err(OpError::NotAlive)
+            }
+        };
+        match op {
+            Op::Spawn { .. } => Ok(()),
+            Op::Bind { pid, value, .. } => {
+                let p = alive(*pid)?;
+                check_value(p, value)
+            }
+            Op::Forget { pid, var } => alive(*pid)?
+                .var(var)
+                .map(|_| ())
+                .ok_or(OpError::UnboundVariable),
+            Op::Send { from, to, var } => {
+                alive(*from)?.var(var).ok_or(OpError::UnboundVariable)?;
+                // Sending to an exited process is allowed and does nothing, as in Erlang.
+                self.process(*to).ok_or(OpError::UnknownPid).map(|_| ())
+            }
+            Op::Receive { pid, .. } => {
+                if alive(*pid)?.mailbox.is_empty() {
+                    Err(OpError::EmptyMailbox)
+                } else {
+                    Ok(())
+                }
+            }
+            Op::GarbageCollect { pid } | Op::Exit { pid } => alive(*pid).map(|_| ()),
+        }
+    }
+
+    fn spawn(&mut self, name: &str, opts: SpawnOpts) -> Pid {
+        let pid = Pid(self.processes.len() as u32);
+        // `erl_create_process`: options under the system minimum give the minimum, others round up the table.
+        let min_heap_size = if opts.min_heap_size < H_MIN_SIZE {
+            H_MIN_SIZE
+        } else {
+            heap_sizes::next_heap_size(opts.min_heap_size, 0)
+        };
+        let heap_size = heap_sizes::next_heap_size(S_RESERVED, 0).max(min_heap_size);
+        let mut block = self.ids.block(heap_size);
+        let last = heap_size as usize - 1;
+        block.words[last] = Term::cp(0);
+        self.processes.push(Process {
+            pid,
+            name: name.to_string(),
+            stage: Stage::Start,
+            opts,
+            min_heap_size,
+            heap: Some(block),
+            htop: 0,
+            stop: heap_size - 1,
+            high_water: 0,
+            old_heap: None,
+            old_htop: 0,
+            fragments: Vec::new(),
+            off_heap: Vec::new(),
+            slots: Vec::new(),
+            mailbox: VecDeque::new(),
+            gen_gcs: 0,
+            need_fullsweep: false,
+            heap_grow: false,
+            bin_vheap: 0,
+            bin_vheap_sz: MIN_BIN_VHEAP_SIZE,
+            bin_old_vheap: 0,
+            bin_old_vheap_sz: MIN_BIN_VHEAP_SIZE,
+            counters: GcCounters::default(),
+        });
+        self.events.push(Event::Spawned { pid, heap_size });
+        pid
+    }
+
+    fn bind(&mut self, pid: Pid, var: &str, value: &Value) -> Result<(), OpError> {
+        let mut frag = self.ids.block(0);
+        let mut new_bins = Vec::new();
+        let root = self.build(pid, value, &mut frag, &mut new_bins)?;
+        let p = &mut self.processes[pid.0 as usize];
+        p.stage = Stage::HeapAllocation;
+        // The old value of a rebound variable is dead once the new one is built: kill its slot before allocating,
+        // so a GC triggered by this allocation does not keep it alive. (The new value's own references to it are
+        // registers, and survive.)
+        if let Some(depth) = p.slot_of(var) {
+            let block = p.heap.as_mut().expect("alive");
+            let idx = block.words.len() - 1 - depth;
+            block.words[idx] = Term::NIL;
+        }
+        let slot = p
+            .slot_of(var)
+            .or_else(|| p.slots.iter().position(Option::is_none).map(|i| i + 1));
+        let stack_need = if slot.is_some() { 0 } else { 1 };
+        let root = self.install(pid, frag, new_bins, root, stack_need);
+        let p = &mut self.processes[pid.0 as usize];
+        let depth = match slot {
+            Some(d) => d,
+            None => {
+                p.slots.push(None);
+                p.stop -= 1;
+                p.slots.len()
+            }
+        };
+        p.slots[depth - 1] = Some(var.to_string());
+        let block = p.heap.as_mut().expect("alive");
+        let idx = block.words.len() - 1 - depth;
+        block.words[idx] = root;
+        Ok(())
+    }
+
+    /// Builds `value` into `frag`, a fresh block that is not yet part of any heap.
+    fn build(
+        &mut self,
+        pid: Pid,
+        value: &Value,
+        frag: &mut Block,
+        new_bins: &mut Vec<u64>,
+    ) -> Result<Term, OpError> {
+        Ok(match value {
+            Value::Int(n) if (MIN_SMALL..=MAX_SMALL).contains(n) => Term::small(*n),
+            Value::Int(n) => {
+                // A bignum: a header and one 64-bit digit (every i64 outside the small range fits one).
+                let at = frag.words.len() as u64;
+                let tag = if *n < 0 {
+                    HeaderTag::NegBig
+                } else {
+                    HeaderTag::PosBig
+                };
+                frag.words.push(Term::header(tag, 1));
+                frag.words.push(Term(n.unsigned_abs()));
+                Term::boxed(frag.addr(at))
+            }
+            Value::Atom(name) => self.intern(name)?,
+            Value::Var(name) => self.processes[pid.0 as usize]
+                .var(name)
+                .ok_or(OpError::UnboundVariable)?,
+            Value::Tuple(items) => {
+                if items.is_empty() {
+                    // `{}` is a global literal in OTP 25: no heap words.
+                    return Ok(self.empty_tuple());
+                }
+                let elems = items
+                    .iter()
+                    .map(|v| self.build(pid, v, frag, new_bins))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let at = frag.words.len() as u64;
+                frag.words
+                    .push(Term::header(HeaderTag::Arityval, elems.len() as u64));
+                frag.words.extend_from_slice(&elems);
+                Term::boxed(frag.addr(at))
+            }
+            Value::List(items) => {
+                let elems = items
+                    .iter()
+                    .map(|v| self.build(pid, v, frag, new_bins))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mut list = Term::NIL;
+                for e in elems.into_iter().rev() {
+                    let at = frag.words.len() as u64;
+                    frag.words.push(e);
+                    frag.words.push(list);
+                    list = Term::list(frag.addr(at));
+                }
+                list
+            }
+            Value::Seq(from, to) => {
+                let mut list = Term::NIL;
+                let mut n = *to;
+                while n >= *from {
+                    let at = frag.words.len() as u64;
+                    frag.words.push(Term::small(n));
+                    frag.words.push(list);
+                    list = Term::list(frag.addr(at));
+                    n -= 1;
+                }
+                list
+            }
+            Value::Binary { bytes, fill } => {
+                let at = frag.words.len() as u64;
+                if *bytes <= ONHEAP_BIN_LIMIT {
+                    let data_words = bytes.div_ceil(8);
+                    frag.words
+                        .push(Term::header(HeaderTag::HeapBinary, 1 + data_words));
+                    frag.words.push(Term(*bytes));
+                    let word = u64::from_ne_bytes([*fill; 8]);
+                    for _ in 0..data_words {
+                        frag.words.push(Term(word));
+                    }
+                } else {
+                    // A ProcBin: thing word, size, next, val (the binary), bytes (data pointer), flags.
+                    frag.words
+                        .push(Term::header(HeaderTag::RefcBinary, PROC_BIN_SIZE - 1));
+                    frag.words.push(Term(*bytes));
+                    frag.words.push(Term(0));
+                    frag.words.push(Term(0)); // The binary id, filled in at install.
+                    frag.words.push(Term(0));
+                    frag.words.push(Term(0));
+                    new_bins.push(at);
+                }
+                Term::boxed(frag.addr(at))
+            }
+        })
+    }
+
+    /// `{}`: a global literal.
+    fn empty_tuple(&mut self) -> Term {
+        if self.literals.words.is_empty() {
+            self.literals
+                .words
+                .push(Term::header(HeaderTag::Arityval, 0));
+        }
+        Term::boxed(self.literals.addr(0))
+    }
+
+    /// Moves a built fragment onto the process heap, collecting first if heap and stack would meet
+    /// (`test_heap`: `E - HTOP < need + S_RESERVED`). Creates the off-heap binaries of its ProcBins.
+    fn install(
+        &mut self,
+        pid: Pid,
+        frag: Block,
+        new_bins: Vec<u64>,
+        root: Term,
+        stack_need: u64,
+    ) -> Term {
+        let Vm {
+            processes,
+            binaries,
+            ids,
+            events,
+            ..
+        } = self;
+        let p = &mut processes[pid.0 as usize];
+        let n = frag.size();
+        // Bit-syntax construction collects first when the new binaries would overflow the virtual binary heap.
+        let new_bin_words: u64 = new_bins
+            .iter()
+            .map(|&at| frag.words[at as usize + 1].0 / 8)
+            .sum();
+        let vheap_full = new_bin_words > 0 && p.bin_vheap + new_bin_words >= p.bin_vheap_sz;
+        let need = n + stack_need;
+        let mut frag = frag;
+        let mut root = root;
+        if p.gap() < need + S_RESERVED || vheap_full {
+            let reason = if vheap_full {
+                GcReason::BinVheapFull
+            } else {
+                GcReason::HeapMeetsStack
+            };
+            if !vheap_full {
+                events.push(Event::HeapMetStack {
+                    pid,
+                    need,
+                    free: p.gap(),
+                });
+            }
+            // The fragment's pointers to existing terms, and the root, are live registers during the GC.
+            let frag_id = frag.id;
+            let mut idx = Vec::new();
+            crate::heap::for_each_term_field(&frag.words, 0, frag.words.len(), |i| idx.push(i));
+            idx.retain(|&i| frag.words[i].pointee().is_some_and(|a| a.area() != frag_id));
+            let mut regs: Vec<Term> = idx.iter().map(|&i| frag.words[i]).collect();
+            regs.push(root);
+            gc::garbage_collect(p, ids, binaries, need, &mut regs, reason, events);
+            root = regs.pop().expect("root register");
+            for (i, t) in idx.into_iter().zip(regs) {
+                frag.words[i] = t;
+            }
+            p.stage = Stage::GarbageCollection;
+        }
+        let at = p.htop;
+        let block = p.heap.as_mut().expect("alive");
+        let root = copy::relocate(&frag, block, at, root);
+        p.htop += n;
+        for rel in new_bins {
+            let addr: Addr = block.addr(at + rel);
+            let bytes = block.words[(at + rel) as usize + 1].0;
+            let bin = binaries.create(bytes);
+            block.words[(at + rel) as usize + 3] = Term(bin.0 as u64);
+            p.off_heap.push(addr);
+            p.bin_vheap += bytes / 8;
+            events.push(Event::BinaryCreated {
+                bin,
+                bytes,
+                by: pid,
+            });
+        }
+        if n > 0 {
+            events.push(Event::Allocated { pid, words: n });
+        }
+        root
+    }
+
+    fn forget(&mut self, pid: Pid, var: &str) {
+        let p = &mut self.processes[pid.0 as usize];
+        if let Some(depth) = p.slot_of(var) {
+            p.slots[depth - 1] = None;
+            let block = p.heap.as_mut().expect("alive");
+            let idx = block.words.len() - 1 - depth;
+            // The compiler kills a dead Y register by writing `[]` (`init_yregs`).
+            block.words[idx] = Term::NIL;
+        }
+        p.stage = Stage::HeapAllocation;
+    }
+
+    fn send(&mut self, from: Pid, to: Pid, var: &str) -> Result<(), OpError> {
+        let sender = &self.processes[from.0 as usize];
+        let msg = sender.var(var).ok_or(OpError::UnboundVariable)?;
+        let receiver_alive = self.processes[to.0 as usize].is_alive();
+        self.processes[from.0 as usize].stage = Stage::MessagePassing;
+        if !receiver_alive {
+            return Ok(());
+        }
+        let fresh = self.ids.block(0);
+        let copied = {
+            let areas = process_areas(&self.processes[from.0 as usize], &self.literals);
+            copy::copy_term(&areas, msg, fresh, &mut self.binaries)
+        };
+        let words = copied.block.size();
+        let Vm {
+            processes,
+            events,
+            binaries,
+            ..
+        } = self;
+        for &addr in &copied.off_heap {
+            let bin = crate::binary::BinId(copied.block.at(addr.add(3)).0 as u32);
+            let refc = binaries.get(bin).map_or(0, |b| b.refc);
+            events.push(Event::RefcChanged {
+                bin,
+                refc: refc - 1,
+                to: refc,
+                by: to,
+            });
+        }
+        let r = &mut processes[to.0 as usize];
+        r.stage = Stage::MessagePassing;
+        let on_heap = r.opts.message_queue_data == MessageQueueData::OnHeap && r.gap() >= words;
+        if on_heap && words > 0 {
+            let at = r.htop;
+            let block = r.heap.as_mut().expect("alive");
+            let term = copy::relocate(&copied.block, block, at, copied.term);
+            let moved: Vec<Addr> = copied
+                .off_heap
+                .iter()
+                .map(|a| block.addr(at + a.offset() as u64))
+                .collect();
+            r.htop += words;
+            r.off_heap.extend(moved);
+            r.mailbox.push_back(Message {
+                term,
+                fragment: None,
+                off_heap: Vec::new(),
+            });
+        } else if words == 0 {
+            r.mailbox.push_back(Message {
+                term: copied.term,
+                fragment: None,
+                off_heap: Vec::new(),
+            });
+        } else {
+            r.mailbox.push_back(Message {
+                term: copied.term,
+                fragment: Some(copied.block),
+                off_heap: copied.off_heap,
+            });
+        }
+        events.push(Event::MessageSent {
+            from,
+            to,
+            words,
+            in_fragment: !on_heap && words > 0,
+        });
+        Ok(())
+    }
+
+    fn receive(&mut self, pid: Pid, var: &str) -> Result<(), OpError> {
+        let p = &mut self.processes[pid.0 as usize];
+        let msg = p.mailbox.pop_front().ok_or(OpError::EmptyMailbox)?;
+        // A received message's fragment becomes one of the process's heap fragments.
+        if let Some(frag) = msg.fragment {
+            p.fragments.push(frag);
+            let mut oh = msg.off_heap;
+            p.off_heap.append(&mut oh);
+        }
+        self.events.push(Event::MessageReceived { pid });
+        // Bind it: an empty fragment, with the message as root.
+        let frag = self.ids.block(0);
+        let p = &mut self.processes[pid.0 as usize];
+        let slot = p
+            .slot_of(var)
+            .or_else(|| p.slots.iter().position(Option::is_none).map(|i| i + 1));
+        let stack_need = if slot.is_some() { 0 } else { 1 };
+        let root = self.install(pid, frag, Vec::new(), msg.term, stack_need);
+        let p = &mut self.processes[pid.0 as usize];
+        let depth = match slot {
+            Some(d) => d,
+            None => {
+                p.slots.push(None);
+                p.stop -= 1;
+                p.slots.len()
+            }
+        };
+        p.slots[depth - 1] = Some(var.to_string());
+        let block = p.heap.as_mut().expect("alive");
+        let idx = block.words.len() - 1 - depth;
+        block.words[idx] = root;
+        p.stage = Stage::MessagePassing;
+        Ok(())
+    }
+
+    fn exit(&mut self, pid: Pid) {
+        let Vm {
+            processes,
+            binaries,
+            events,
+            ..
+        } = self;
+        let p = &mut processes[pid.0 as usize];
+        events.push(Event::Exited { pid });
+        // `delete_process` → `erts_cleanup_offheap`: every handle releases its binary at once.
+        let mut handles: Vec<Addr> = core::mem::take(&mut p.off_heap);
+        for m in p.mailbox.iter_mut() {
+            handles.append(&mut m.off_heap);
+        }
+        for addr in handles {
+            let bin = {
+                let areas = crate::copy::Areas::new(
+                    p.heap
+                        .iter()
+                        .chain(p.old_heap.iter())
+                        .chain(p.fragments.iter())
+                        .chain(p.mailbox.iter().filter_map(|m| m.fragment.as_ref()))
+                        .collect(),
+                );
+                crate::binary::BinId(areas.word(addr.add(3)).0 as u32)
+            };
+            gc::release(binaries, bin, pid, events);
+        }
+        let words = p.total_heap_size();
+        p.heap = None;
+        p.old_heap = None;
+        p.fragments.clear();
+        p.mailbox.clear();
+        p.htop = 0;
+        p.stop = 0;
+        p.high_water = 0;
+        p.old_htop = 0;
+        p.slots.clear();
+        p.bin_vheap = 0;
+        p.bin_old_vheap = 0;
+        p.stage = Stage::Termination;
+        events.push(Event::MemoryReclaimed { pid, words });
+    }
+}
+
+/// The blocks `p`'s terms may point into: its heaps, fragments, queued message fragments, and the literal area.
+pub fn process_areas<'a>(p: &'a Process, literals: &'a Block) -> Areas<'a> {
+    let mut blocks: Vec<&Block> = Vec::new();
+    blocks.extend(p.heap.as_ref());
+    blocks.extend(p.old_heap.as_ref());
+    blocks.extend(p.fragments.iter());
+    blocks.extend(p.mailbox.iter().filter_map(|m| m.fragment.as_ref()));
+    blocks.push(literals);
+    Areas::new(blocks)
+}
+
+/// Checks that every variable a value names is bound, and that the value is not absurdly large.
+fn check_value(p: &Process, value: &Value) -> Result<(), OpError> {
+    fn walk(p: &Process, v: &Value, words: &mut u64) -> Result<(), OpError> {
+        match v {
+            Value::Var(name) => p.var(name).map(|_| ()).ok_or(OpError::UnboundVariable)?,
+            Value::Tuple(items) => {
+                *words += 1 + items.len() as u64;
+                for i in items {
+                    walk(p, i, words)?;
+                }
+            }
+            Value::List(items) => {
+                *words += 2 * items.len() as u64;
+                for i in items {
+                    walk(p, i, words)?;
+                }
+            }
+            Value::Seq(from, to) => {
+                if to >= from {
+                    *words += 2 * (to.saturating_sub(*from) as u64).saturating_add(1);
+                }
+            }
+            Value::Binary { bytes, .. } => {
+                *words += term::heap_bin_words((*bytes).min(ONHEAP_BIN_LIMIT + 1))
+            }
+            Value::Int(_) | Value::Atom(_) => *words += 2,
+        }
+        if *words > MAX_TERM_WORDS {
+            return Err(OpError::TooLarge);
+        }
+        Ok(())
+    }
+    let mut words = 0;
+    walk(p, value, &mut words)
+}
