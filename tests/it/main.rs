@@ -1,3 +1,5 @@
-//! One test binary for the integration tests.
+//! The one integration-test binary: properties, golden traces, oracle comparisons.
 
 mod gc;
+mod golden;
+mod props;
