@@ -20,8 +20,16 @@ fn scenario_a(n: u64) -> (u64, u64, u64) {
     d.checkpoint(w);
     d.op(Op::GarbageCollect { pid: w });
     let p = d.p(w);
+    // `process_info(P, memory)`: the measuring harness monitors the worker, which adds a 64-byte monitor.
+    assert_eq!(
+        p.memory_bytes() + MONITOR_BYTES,
+        beamviz::process::PROCESS_STRUCT_BYTES + MONITOR_BYTES + 8 * p.total_heap_size()
+    );
     (p.heap_size(), p.high_water, p.total_heap_size())
 }
+
+/// The bytes a monitor adds to `process_info(P, memory)` (measured: 840 − 776).
+const MONITOR_BYTES: u64 = 64;
 
 #[test]
 fn a_heap_size_after_gc_for_each_live_size() {
@@ -34,6 +42,10 @@ fn a_heap_size_after_gc_for_each_live_size() {
         let want = (num(r, "heap_size"), num(r, "recent"), num(r, "total"));
         if got != want {
             bad.push(format!("n={n}: model {got:?}, BEAM {want:?}"));
+        }
+        let memory = beamviz::process::PROCESS_STRUCT_BYTES + MONITOR_BYTES + 8 * got.2;
+        if memory != num(r, "memory") {
+            bad.push(format!("n={n}: memory {memory}, BEAM {}", num(r, "memory")));
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
