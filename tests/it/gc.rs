@@ -952,3 +952,157 @@ fn e_minor_gcs_sequences_for_fullsweep_after() {
         );
     }
 }
+
+mod props {
+    //! Random runs of the GC ops (cons-by-cons lists, BIF fragments, frames, hibernation, ETS, spawn options):
+    //! the verifier passes after every op, a failed op changes nothing, and bound values survive every GC.
+
+    use beamviz::process::{Pid, SpawnOpts};
+    use beamviz::{Op, Value, Vm};
+    use beamviz_tests::bound_values;
+    use proptest::prelude::*;
+
+    const VARS: [&str; 3] = ["a", "b", "c"];
+
+    fn op(n: u32) -> impl Strategy<Value = Op> {
+        let pid = (0..n).prop_map(Pid);
+        let var = prop::sample::select(VARS.to_vec()).prop_map(String::from);
+        prop_oneof![
+            4 => (pid.clone(), var.clone(), 0u64..400).prop_map(|(pid, var, n)| Op::BuildList { pid, var, n }),
+            3 => (pid.clone(), var.clone(), -3i64..3).prop_map(|(pid, var, head)| Op::ConsOnto { pid, var, head }),
+            2 => (pid.clone(), var.clone(), 65u64..3000).prop_map(|(pid, var, bytes)| Op::Bind {
+                pid, var, value: Value::Binary { bytes, fill: 1 } }),
+            2 => (pid.clone(), 0u64..300).prop_map(|(pid, words)| Op::AllocGarbage { pid, words }),
+            4 => (pid.clone(), 0u64..400).prop_map(|(pid, words)| Op::BifResult { pid, words }),
+            1 => (pid.clone(), 0u64..6).prop_map(|(pid, words)| Op::PushFrame { pid, words }),
+            1 => (pid.clone(), 0u64..6).prop_map(|(pid, words)| Op::PopFrame { pid, words }),
+            1 => (pid.clone(), var.clone()).prop_map(|(pid, var)| Op::Forget { pid, var }),
+            1 => (pid.clone(), pid.clone(), var.clone()).prop_map(|(from, to, var)| Op::Send { from, to, var }),
+            1 => (pid.clone(), var.clone()).prop_map(|(pid, var)| Op::Receive { pid, var }),
+            1 => pid.clone().prop_map(|pid| Op::Hibernate { pid }),
+            2 => (pid.clone(), 0u64..4).prop_map(|(pid, extra)| Op::Wake { pid, extra }),
+            1 => pid.clone().prop_map(|pid| Op::GarbageCollect { pid }),
+            2 => pid.clone().prop_map(|pid| Op::EtsNew { pid, table: "t".into() }),
+            4 => (pid.clone(), var.clone()).prop_map(|(pid, var)| Op::EtsInsert { pid, table: "t".into(), var }),
+            3 => (pid.clone(), var, 0u64..2).prop_map(|(pid, var, index)| Op::EtsLookup {
+                pid, table: "t".into(), index, var }),
+            1 => pid.clone().prop_map(|pid| Op::EtsDelete { pid, table: "t".into() }),
+            1 => pid.prop_map(|pid| Op::Exit { pid }),
+        ]
+    }
+
+    fn ops() -> impl Strategy<Value = Vec<Op>> {
+        (1u32..4, 0usize..3, 0usize..3, any::<bool>()).prop_flat_map(|(n, fsa, min, cap)| {
+            let spawns: Vec<Op> = (0..n)
+                .map(|i| Op::Spawn {
+                    name: format!("p{i}"),
+                    opts: SpawnOpts {
+                        fullsweep_after: [0, 2, 65535][fsa],
+                        min_heap_size: [0, 1000, 5000][min],
+                        max_heap_size: if cap && i == 0 { 3000 } else { 0 },
+                        ..SpawnOpts::default()
+                    },
+                })
+                .collect();
+            prop::collection::vec(op(n), 1..120)
+                .prop_map(move |rest| spawns.iter().cloned().chain(rest).collect())
+        })
+    }
+
+    /// The generator reaches the interesting states.
+    #[test]
+    fn generated_gc_runs_cover_the_mechanisms() {
+        use beamviz::Event;
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::TestRunner;
+        let mut runner = TestRunner::deterministic();
+        let mut seen = std::collections::BTreeMap::<&str, u32>::new();
+        for _ in 0..64 {
+            let ops = ops().new_tree(&mut runner).expect("tree").current();
+            let mut vm = Vm::new();
+            for op in &ops {
+                if vm.apply(op).is_err() {
+                    continue;
+                }
+                for e in vm.drain_events() {
+                    let k = match e {
+                        Event::GcFinished {
+                            kind: beamviz::event::GcKind::Minor,
+                            ..
+                        } => "minor",
+                        Event::GcFinished {
+                            kind: beamviz::event::GcKind::Major,
+                            ..
+                        } => "major",
+                        Event::Hibernated { .. } => "hibernated",
+                        Event::Woke { .. } => "woke",
+                        Event::FragmentAllocated { .. } => "fragment",
+                        Event::MaxHeapSizeReached { .. } => "killed",
+                        Event::EtsInserted { .. } => "ets insert",
+                        Event::EtsCopiedOut { .. } => "ets lookup",
+                        Event::BinaryFreed { .. } => "binary freed",
+                        _ => continue,
+                    };
+                    *seen.entry(k).or_default() += 1;
+                }
+            }
+        }
+        for k in [
+            "minor",
+            "major",
+            "hibernated",
+            "woke",
+            "fragment",
+            "killed",
+            "ets insert",
+            "ets lookup",
+            "binary freed",
+        ] {
+            assert!(
+                seen.get(k).copied().unwrap_or(0) >= 3,
+                "{k} seen too rarely: {seen:?}"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        #[test]
+        fn gc_ops_keep_the_vm_consistent(ops in ops()) {
+            let mut vm = Vm::new();
+            for op in &ops {
+                let before = vm.clone();
+                let values_before = bound_values(&vm);
+                if vm.apply(op).is_err() {
+                    prop_assert!(vm == before, "a failed op left a trace: {:?}", op);
+                    continue;
+                }
+                vm.drain_events().for_each(drop);
+                if let Err(e) = vm.check() {
+                    prop_assert!(false, "verifier failed after {:?}: {}", op, e);
+                }
+                let after = bound_values(&vm);
+                for (proc_name, var, value) in values_before {
+                    let rebinds = match op {
+                        Op::Bind { pid, var: v, .. }
+                        | Op::Forget { pid, var: v }
+                        | Op::Receive { pid, var: v }
+                        | Op::BuildList { pid, var: v, .. }
+                        | Op::ConsOnto { pid, var: v, .. }
+                        | Op::EtsLookup { pid, var: v, .. } => {
+                            vm.process(*pid).is_some_and(|p| p.name == proc_name) && *v == var
+                        }
+                        _ => false,
+                    };
+                    if rebinds {
+                        continue;
+                    }
+                    if let Some((_, _, now)) = after.iter().find(|(p, v, _)| *p == proc_name && *v == var) {
+                        prop_assert_eq!(now, &value, "{}.{} changed by {:?}", proc_name, var, op);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -316,7 +316,8 @@ impl Vm {
         if self.halted {
             return Err(OpError::Halted);
         }
-        if let Some(pid) = op.actor() {
+        // A hibernated process runs nothing until it wakes; it can still be killed.
+        if let Some(pid) = op.actor().filter(|_| !matches!(op, Op::Exit { .. })) {
             let hibernating = self.process(pid).is_some_and(|p| p.hibernation.is_some());
             if hibernating != matches!(op, Op::Wake { .. })
                 && self.process(pid).is_some_and(Process::is_alive)
