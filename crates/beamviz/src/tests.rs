@@ -140,3 +140,4 @@ fn seek_equals_straight_run() {
         assert_eq!(View::of(h.vm()), View::of(&straight), "step {target}");
     }
 }
+
