@@ -140,4 +140,3 @@ fn seek_equals_straight_run() {
         assert_eq!(View::of(h.vm()), View::of(&straight), "step {target}");
     }
 }
-

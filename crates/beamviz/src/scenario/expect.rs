@@ -314,7 +314,7 @@ pub fn check(scenario: &Scenario) -> Check {
         let view = View::of(h.vm());
         for e in expects {
             res.evaluated += 1;
-            let got = value(h.vm(), &view, e);
+            let got = evaluate(h.vm(), &view, e);
             if !got.is_some_and(|g| e.cmp.holds(g, e.want)) {
                 res.failures.push(ExpectFailure {
                     step,
@@ -330,7 +330,7 @@ pub fn check(scenario: &Scenario) -> Check {
 }
 
 /// The number `e` reads.
-pub fn value(vm: &Vm, view: &View, e: &Expect) -> Option<u64> {
+pub fn evaluate(vm: &Vm, view: &View, e: &Expect) -> Option<u64> {
     match &e.subject {
         Subject::Process(pid) => {
             let p = view.processes.get(pid.0 as usize)?;

@@ -16,7 +16,7 @@ mod parse;
 mod statement;
 mod value_expr;
 
-pub use expect::{check, Check, Cmp, Expect, ExpectFailure, Field, Subject};
+pub use expect::{check, evaluate, Check, Cmp, Expect, ExpectFailure, Field, Subject};
 pub use parse::{parse, parse_bytes};
 
 use crate::op::Op;
