@@ -1,4 +1,4 @@
 //! The one integration-test binary: properties, golden traces, oracle comparisons.
 
-mod golden;
 mod props;
+mod scenarios;

@@ -74,10 +74,7 @@ fn load(what: &str) -> Option<Loaded> {
         }),
         Err(e) => {
             let src = String::from_utf8_lossy(&bytes);
-            eprint!(
-                "{}",
-                scenario::render_error(what, &src, e.span, &e.kind)
-            );
+            eprint!("{}", scenario::render_error(what, &src, e.span, &e.kind));
             None
         }
     }
@@ -98,7 +95,12 @@ fn report(l: &Loaded, res: &scenario::Check) -> bool {
     if let Some((step, span, e)) = res.op_error {
         eprint!(
             "{}",
-            scenario::render_error(&l.name, &l.src, span, &format_args!("step {step} failed: {e}"))
+            scenario::render_error(
+                &l.name,
+                &l.src,
+                span,
+                &format_args!("step {step} failed: {e}")
+            )
         );
     }
     for f in &res.failures {

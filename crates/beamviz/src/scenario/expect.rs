@@ -149,10 +149,16 @@ pub struct Expect {
 }
 
 /// Reads the rest of an `expect` line. `actor` runs the step before it (for `binary(x)` without a process).
-pub(crate) fn parse_expect(cur: &mut Cursor<'_>, ctx: &Ctx, actor: Option<Pid>) -> Result<Expect, ParseError> {
+pub(crate) fn parse_expect(
+    cur: &mut Cursor<'_>,
+    ctx: &Ctx,
+    actor: Option<Pid>,
+) -> Result<Expect, ParseError> {
     let first = cur.peek().ok_or_else(|| cur.error_end())?;
     let fun = match first.tok {
-        Tok::Ident if cur.peek_at(1).is_some_and(|t| t.tok == Tok::Punct("(")) => Some(cur.text(first)),
+        Tok::Ident if cur.peek_at(1).is_some_and(|t| t.tok == Tok::Punct("(")) => {
+            Some(cur.text(first))
+        }
         _ => None,
     };
     let (subject, field) = match fun {
@@ -229,7 +235,11 @@ fn actor_name(cur: &mut Cursor<'_>, ctx: &Ctx) -> Result<Pid, ParseError> {
 }
 
 /// `a.var`, or `var` in the process that ran the step before.
-fn qualified_var(cur: &mut Cursor<'_>, ctx: &Ctx, actor: Option<Pid>) -> Result<(Pid, String), ParseError> {
+fn qualified_var(
+    cur: &mut Cursor<'_>,
+    ctx: &Ctx,
+    actor: Option<Pid>,
+) -> Result<(Pid, String), ParseError> {
     let var_tok = match cur.syntax {
         Syntax::Elixir => Tok::Ident,
         Syntax::Erlang => Tok::Upper,
@@ -351,7 +361,12 @@ pub fn evaluate(vm: &Vm, view: &View, e: &Expect) -> Option<u64> {
             })
         }
         Subject::Var { pid, var } => {
-            let v = view.processes.get(pid.0 as usize)?.vars.iter().find(|v| v.name == *var)?;
+            let v = view
+                .processes
+                .get(pid.0 as usize)?
+                .vars
+                .iter()
+                .find(|v| v.name == *var)?;
             match e.field {
                 Field::Size => Some(v.size),
                 Field::FlatSize => Some(v.flat_size),
@@ -365,7 +380,9 @@ pub fn evaluate(vm: &Vm, view: &View, e: &Expect) -> Option<u64> {
                 return None;
             };
             let areas = vm.areas_of(p);
-            if areas.block(addr).is_none() || areas.word(addr).header_tag() != Some(HeaderTag::RefcBinary) {
+            if areas.block(addr).is_none()
+                || areas.word(addr).header_tag() != Some(HeaderTag::RefcBinary)
+            {
                 return None;
             }
             // A ProcBin's word 3 holds the binary's id.

@@ -120,9 +120,14 @@ pub(crate) fn tokens(
             continue;
         }
         if c == b'"' || (c == b'\'' && syntax == Syntax::Erlang) {
-            let (s, e) = quoted(bytes, i).ok_or_else(|| err(ErrorKind::UnterminatedString, i, bytes.len()))?;
+            let (s, e) = quoted(bytes, i)
+                .ok_or_else(|| err(ErrorKind::UnterminatedString, i, bytes.len()))?;
             let tok = if c == b'"' { Tok::Str } else { Tok::Atom };
-            out.push(Token { tok, start: s, end: e });
+            out.push(Token {
+                tok,
+                start: s,
+                end: e,
+            });
             i = e + 1;
             continue;
         }
@@ -141,7 +146,9 @@ pub(crate) fn tokens(
             }
             if n.is_ascii_alphabetic() || n == b'_' {
                 i += 1;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'@') {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'@')
+                {
                     i += 1;
                 }
                 if i < bytes.len() && (bytes[i] == b'?' || bytes[i] == b'!') {
@@ -196,7 +203,12 @@ pub(crate) struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     /// Tokens of `line[offset..]`.
-    pub fn new(line: &'a str, offset: usize, line_no: u32, syntax: Syntax) -> Result<Self, ParseError> {
+    pub fn new(
+        line: &'a str,
+        offset: usize,
+        line_no: u32,
+        syntax: Syntax,
+    ) -> Result<Self, ParseError> {
         Ok(Cursor {
             line,
             toks: tokens(line, offset, line_no, syntax)?,
@@ -257,7 +269,11 @@ impl<'a> Cursor<'a> {
     /// Consumes punctuation `p`, or fails at the next token.
     pub fn expect_punct(&mut self, p: &str) -> Result<Token, ParseError> {
         match self.peek() {
-            Some(t @ Token { tok: Tok::Punct(q), .. }) if q == p => {
+            Some(
+                t @ Token {
+                    tok: Tok::Punct(q), ..
+                },
+            ) if q == p => {
                 self.pos += 1;
                 Ok(t)
             }

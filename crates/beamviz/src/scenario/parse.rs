@@ -6,9 +6,7 @@
 use super::expect;
 use super::lex::{self, Cursor, Tok};
 use super::statement::{self, Ctx};
-use super::{
-    ErrorKind, ParseError, Predict, Scenario, Span, Step, Syntax, MAX_FILE_BYTES,
-};
+use super::{ErrorKind, ParseError, Predict, Scenario, Span, Step, Syntax, MAX_FILE_BYTES};
 use crate::process::{MessageQueueData, Pid, SpawnOpts};
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -22,7 +20,11 @@ pub fn parse_bytes(id: &str, bytes: &[u8]) -> Result<Scenario, ParseError> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(ParseError {
             kind: ErrorKind::FileTooLarge,
-            span: Span { line: 1, col: 1, len: 1 },
+            span: Span {
+                line: 1,
+                col: 1,
+                len: 1,
+            },
         });
     }
     match core::str::from_utf8(bytes) {
@@ -32,7 +34,9 @@ pub fn parse_bytes(id: &str, bytes: &[u8]) -> Result<Scenario, ParseError> {
             let line = good.iter().filter(|b| **b == b'\n').count() as u32 + 1;
             let line_start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
             // The valid prefix is UTF-8, so this cannot fail; count its characters for the column.
-            let col = core::str::from_utf8(&good[line_start..]).map_or(0, |s| s.chars().count()) as u32 + 1;
+            let col = core::str::from_utf8(&good[line_start..]).map_or(0, |s| s.chars().count())
+                as u32
+                + 1;
             Err(ParseError {
                 kind: ErrorKind::NotUtf8,
                 span: Span { line, col, len: 1 },
@@ -98,7 +102,11 @@ pub fn parse(id: &str, src: &str) -> Result<Scenario, ParseError> {
     if src.len() > MAX_FILE_BYTES {
         return Err(ParseError {
             kind: ErrorKind::FileTooLarge,
-            span: Span { line: 1, col: 1, len: 1 },
+            span: Span {
+                line: 1,
+                col: 1,
+                len: 1,
+            },
         });
     }
     let mut lines = src
@@ -147,7 +155,13 @@ pub fn parse(id: &str, src: &str) -> Result<Scenario, ParseError> {
         if indent > 0 {
             match open {
                 Open::None => {
-                    return Err(at(n, line, indent, line.trim_end().len(), ErrorKind::UnexpectedIndent))
+                    return Err(at(
+                        n,
+                        line,
+                        indent,
+                        line.trim_end().len(),
+                        ErrorKind::UnexpectedIndent,
+                    ))
                 }
                 Open::Narration(idx) => {
                     ticks.scan(n, line, indent);
@@ -269,7 +283,13 @@ fn at(line_no: u32, line: &str, start: usize, end: usize, kind: ErrorKind) -> Pa
 }
 
 /// Adds a step, attaching a waiting question; returns its index.
-fn push(steps: &mut Vec<Step>, pending: &mut Option<Predict>, op: crate::Op, code: String, span: Span) -> usize {
+fn push(
+    steps: &mut Vec<Step>,
+    pending: &mut Option<Predict>,
+    op: crate::Op,
+    code: String,
+    span: Span,
+) -> usize {
     steps.push(Step {
         op,
         code,
@@ -353,7 +373,15 @@ fn predict_line(
     let target = match (&mut d.explanation, d.choices.last_mut()) {
         (Some(e), _) => e,
         (None, Some(c)) => c,
-        (None, None) => return Err(at(n, line, indent, line.len(), ErrorKind::PredictNeedsChoices)),
+        (None, None) => {
+            return Err(at(
+                n,
+                line,
+                indent,
+                line.len(),
+                ErrorKind::PredictNeedsChoices,
+            ))
+        }
     };
     target.push(' ');
     target.push_str(text.trim());
@@ -379,7 +407,12 @@ fn actor_prefix(line: &str) -> Option<(&str, usize)> {
 }
 
 /// `actor NAME[, option: value]*`: the spawn op, its code, and the span of the name.
-fn actor(ctx: &mut Ctx, line: &str, from: usize, n: u32) -> Result<(crate::Op, String, Span), ParseError> {
+fn actor(
+    ctx: &mut Ctx,
+    line: &str,
+    from: usize,
+    n: u32,
+) -> Result<(crate::Op, String, Span), ParseError> {
     let mut cur = Cursor::new(line, from, n, ctx.syntax)?;
     let name_tok = cur.next().ok_or_else(|| cur.error_end())?;
     let want = match ctx.syntax {
@@ -408,7 +441,9 @@ fn actor(ctx: &mut Ctx, line: &str, from: usize, n: u32) -> Result<(crate::Op, S
                 match key_text {
                     "min_heap_size" if v <= crate::vm::MAX_TERM_WORDS => opts.min_heap_size = v,
                     "max_heap_size" => opts.max_heap_size = v,
-                    "fullsweep_after" if v <= u64::from(u32::MAX) => opts.fullsweep_after = v as u32,
+                    "fullsweep_after" if v <= u64::from(u32::MAX) => {
+                        opts.fullsweep_after = v as u32
+                    }
                     _ => return Err(bad),
                 }
                 written.push((key_text, format!("{v}")));
@@ -439,7 +474,9 @@ fn actor(ctx: &mut Ctx, line: &str, from: usize, n: u32) -> Result<(crate::Op, S
 fn spawn_code(syntax: Syntax, name: &str, opts: &[(&str, String)]) -> String {
     let mut code = String::new();
     match syntax {
-        Syntax::Elixir if opts.is_empty() => code.push_str(&format!("{name} = spawn(fn -> ... end)")),
+        Syntax::Elixir if opts.is_empty() => {
+            code.push_str(&format!("{name} = spawn(fn -> ... end)"))
+        }
         Syntax::Elixir => {
             code.push_str(&format!("{name} = Process.spawn(fn -> ... end, "));
             for (i, (k, v)) in opts.iter().enumerate() {
@@ -449,7 +486,9 @@ fn spawn_code(syntax: Syntax, name: &str, opts: &[(&str, String)]) -> String {
             }
             code.push(')');
         }
-        Syntax::Erlang if opts.is_empty() => code.push_str(&format!("{name} = spawn(fun() -> ... end)")),
+        Syntax::Erlang if opts.is_empty() => {
+            code.push_str(&format!("{name} = spawn(fun() -> ... end)"))
+        }
         Syntax::Erlang => {
             code.push_str(&format!("{name} = spawn_opt(fun() -> ... end, ["));
             for (i, (k, v)) in opts.iter().enumerate() {

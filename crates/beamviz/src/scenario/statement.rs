@@ -20,6 +20,9 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
+/// What describing one process in a step's view costs, in words walked (a rough measure).
+const PROCESS_VIEW_WORDS: u64 = 16;
+
 /// A process as the parser follows it.
 struct Actor {
     name: String,
@@ -38,7 +41,7 @@ pub(crate) struct Ctx {
     pub n_steps: usize,
     /// Estimated words built, copied and viewed so far.
     work: u64,
-    /// Flat words bound in all processes now.
+    /// Flat words bound or queued in all processes now.
     live: u64,
 }
 
@@ -117,13 +120,12 @@ impl Ctx {
                 let to = &mut self.actors[to.0 as usize];
                 if to.alive {
                     to.mailbox.push_back(flat);
+                    self.live = self.live.saturating_add(flat);
                 }
             }
             Op::Receive { pid, var } => {
-                let flat = self.actors[pid.0 as usize]
-                    .mailbox
-                    .pop_front()
-                    .unwrap_or(0);
+                let flat = self.actors[pid.0 as usize].mailbox.pop_front().unwrap_or(0);
+                self.live = self.live.saturating_sub(flat);
                 self.set_var(*pid, var, Some(flat));
             }
             Op::GarbageCollect { pid } => {
@@ -131,15 +133,17 @@ impl Ctx {
             }
             Op::Exit { pid } => {
                 let a = &mut self.actors[pid.0 as usize];
-                let freed: u64 = a.vars.values().sum();
+                let freed: u64 = a.vars.values().chain(a.mailbox.iter()).sum();
                 a.vars.clear();
                 a.mailbox.clear();
                 a.alive = false;
                 self.live = self.live.saturating_sub(freed);
             }
         }
-        // Every step is rendered: its view walks every live term.
-        work = work.saturating_add(self.live);
+        // Every step is rendered: its view walks every live term and describes every process.
+        work = work
+            .saturating_add(self.live)
+            .saturating_add(PROCESS_VIEW_WORDS * self.actors.len() as u64);
         self.work = self.work.saturating_add(work);
         if self.work > MAX_TOTAL_WORDS {
             return Err(err(ErrorKind::TooMuchWork));
@@ -301,7 +305,17 @@ fn stmt(
         expect_name(cur, "fn")?;
         let var = expect_var(cur)?;
         cur.expect_punct("->")?;
-        return repeat(cur, ctx, actor, env, depth, out, var, (from, to, at), &["end", ")"]);
+        return repeat(
+            cur,
+            ctx,
+            actor,
+            env,
+            depth,
+            out,
+            var,
+            (from, to, at),
+            &["end", ")"],
+        );
     }
     if !elixir && cur.looks_at(&["lists", ":", "foreach", "(", "fun", "("]) {
         cur.pos += 6;
@@ -359,7 +373,8 @@ fn stmt(
         return emit(cur, ctx, first, env, Op::GarbageCollect { pid }, out);
     }
     let exit2 = (elixir && cur.looks_at(&["Process", ".", "exit", "("]))
-        || (cur.looks_at(&["exit", "("]) && cur.peek_at(3).is_some_and(|t| t.tok == Tok::Punct(",")));
+        || (cur.looks_at(&["exit", "("])
+            && cur.peek_at(3).is_some_and(|t| t.tok == Tok::Punct(",")));
     if exit2 {
         cur.pos += if cur.looks_at(&["exit"]) { 2 } else { 4 };
         let pid = target(cur, ctx)?;
@@ -392,7 +407,10 @@ fn stmt(
         cur.expect_punct(")")?;
         return emit(cur, ctx, first, env, Op::Send { from: pid, to, var }, out);
     }
-    if !elixir && var_tok(cur, Some(first)).is_some() && cur.peek_at(1).is_some_and(|t| t.tok == Tok::Punct("!")) {
+    if !elixir
+        && var_tok(cur, Some(first)).is_some()
+        && cur.peek_at(1).is_some_and(|t| t.tok == Tok::Punct("!"))
+    {
         let to = target(cur, ctx)?;
         cur.expect_punct("!")?;
         let var = sent_var(cur, ctx, pid)?;
@@ -412,7 +430,9 @@ fn stmt(
         return emit(cur, ctx, first, env, Op::Forget { pid, var }, out);
     }
     // `x = …`: receive or bind.
-    if var_tok(cur, Some(first)).is_some() && cur.peek_at(1).is_some_and(|t| t.tok == Tok::Punct("=")) {
+    if var_tok(cur, Some(first)).is_some()
+        && cur.peek_at(1).is_some_and(|t| t.tok == Tok::Punct("="))
+    {
         cur.pos += 2;
         let var = cur.text(first).to_string();
         if cur.looks_at(&["receive"]) {
@@ -438,8 +458,11 @@ fn stmt(
         }
         return emit(cur, ctx, first, env, Op::Bind { pid, var, value }, out);
     }
-    if var_tok(cur, Some(first)).is_some() || matches!(first.tok, Tok::Punct("{") | Tok::Punct("[")) {
-        if cur.peek_at(1).is_some_and(|t| t.tok == Tok::Punct("=")) || matches!(first.tok, Tok::Punct(_)) {
+    if var_tok(cur, Some(first)).is_some() || matches!(first.tok, Tok::Punct("{") | Tok::Punct("["))
+    {
+        if cur.peek_at(1).is_some_and(|t| t.tok == Tok::Punct("="))
+            || matches!(first.tok, Tok::Punct(_))
+        {
             return Err(cur.error_at(first, ErrorKind::NotModelled(Feature::Patterns)));
         }
     }
@@ -466,7 +489,11 @@ fn sent_var(cur: &mut Cursor<'_>, ctx: &Ctx, pid: Pid) -> Result<String, ParseEr
         return Err(cur.error_here(ErrorKind::NotModelled(Feature::SendExpression)));
     };
     // `send(b, x)` only: a variable followed by more is an expression.
-    if cur.peek_at(1).is_some_and(|n| !matches!(n.tok, Tok::Punct(")"))) && cur.syntax == Syntax::Elixir {
+    if cur
+        .peek_at(1)
+        .is_some_and(|n| !matches!(n.tok, Tok::Punct(")")))
+        && cur.syntax == Syntax::Elixir
+    {
         return Err(cur.error_at(t, ErrorKind::NotModelled(Feature::SendExpression)));
     }
     cur.next();
@@ -541,7 +568,11 @@ fn emit(
         cur.line[first.start..last.end].to_string()
     };
     if !env.is_empty() {
-        code.push_str(if cur.syntax == Syntax::Elixir { "  # " } else { "  % " });
+        code.push_str(if cur.syntax == Syntax::Elixir {
+            "  # "
+        } else {
+            "  % "
+        });
         for (i, (name, k)) in env.iter().enumerate() {
             if i > 0 {
                 code.push_str(", ");
@@ -570,7 +601,8 @@ fn bound(cur: &mut Cursor<'_>, env: &Env) -> Result<i64, ParseError> {
     cur.int()
 }
 
-type Range = (i64, i64, Token);
+/// A loop range: its bounds and where it is written.
+type Range = (i64, i64, Span);
 
 /// `a..b` (Elixir).
 fn range(cur: &mut Cursor<'_>, env: &Env) -> Result<Range, ParseError> {
@@ -578,7 +610,13 @@ fn range(cur: &mut Cursor<'_>, env: &Env) -> Result<Range, ParseError> {
     let from = bound(cur, env)?;
     cur.expect_punct("..")?;
     let to = bound(cur, env)?;
-    Ok((from, to, at))
+    Ok((from, to, written(cur, at)))
+}
+
+/// The span from token `at` to the last token read.
+fn written(cur: &Cursor<'_>, at: Token) -> Span {
+    let last = cur.toks[cur.pos - 1];
+    super::lex::span(cur.line_no, cur.line, at.start, last.end)
 }
 
 /// `lists:seq(A, B)` (Erlang).
@@ -592,7 +630,7 @@ fn erlang_seq(cur: &mut Cursor<'_>, env: &Env) -> Result<Range, ParseError> {
     cur.expect_punct(",")?;
     let to = bound(cur, env)?;
     cur.expect_punct(")")?;
-    Ok((from, to, at))
+    Ok((from, to, written(cur, at)))
 }
 
 /// The index of the `end` closing the fun whose body starts at the cursor.
@@ -640,11 +678,17 @@ fn repeat(
     closers: &[&str],
 ) -> Result<(), ParseError> {
     if to < from {
-        return Err(cur.error_at(at, ErrorKind::EmptyRange));
+        return Err(ParseError {
+            kind: ErrorKind::EmptyRange,
+            span: at,
+        });
     }
     let n = i128::from(to) - i128::from(from) + 1;
     if n > (MAX_STEPS - ctx.n_steps.min(MAX_STEPS)) as i128 {
-        return Err(cur.error_at(at, ErrorKind::TooManySteps));
+        return Err(ParseError {
+            kind: ErrorKind::TooManySteps,
+            span: at,
+        });
     }
     let name = cur.text(var).to_string();
     let body = cur.pos;

@@ -28,7 +28,23 @@ pub(crate) fn value(cur: &mut Cursor<'_>, env: &Env, depth: u32) -> Result<Value
         if let Tok::Punct(p) = n.tok {
             if matches!(
                 p,
-                "+" | "-" | "*" | "/" | "++" | "--" | "<>" | "|>" | "==" | "!=" | "<" | ">" | "<=" | ">=" | "=<" | "!" | "|" | ".."
+                "+" | "-"
+                    | "*"
+                    | "/"
+                    | "++"
+                    | "--"
+                    | "<>"
+                    | "|>"
+                    | "=="
+                    | "!="
+                    | "<"
+                    | ">"
+                    | "<="
+                    | ">="
+                    | "=<"
+                    | "!"
+                    | "|"
+                    | ".."
             ) {
                 return Err(cur.error_at(n, ErrorKind::NotModelled(Feature::Operators)));
             }
@@ -58,7 +74,10 @@ fn primary(cur: &mut Cursor<'_>, t: Token, env: &Env, depth: u32) -> Result<Valu
             Ok(Value::Atom(text.to_string()))
         }
         Tok::Ident if erlang => {
-            if cur.peek_at(1).is_some_and(|n| matches!(n.tok, Tok::Punct(":") | Tok::Punct("("))) {
+            if cur
+                .peek_at(1)
+                .is_some_and(|n| matches!(n.tok, Tok::Punct(":") | Tok::Punct("(")))
+            {
                 return call(cur, t, env, depth);
             }
             cur.next();
@@ -69,7 +88,10 @@ fn primary(cur: &mut Cursor<'_>, t: Token, env: &Env, depth: u32) -> Result<Valu
             Ok(variable(text, env))
         }
         Tok::Ident => {
-            if cur.peek_at(1).is_some_and(|n| matches!(n.tok, Tok::Punct("(") | Tok::Punct("."))) {
+            if cur
+                .peek_at(1)
+                .is_some_and(|n| matches!(n.tok, Tok::Punct("(") | Tok::Punct(".")))
+            {
                 return Err(cur.error_at(t, ErrorKind::NotModelled(Feature::Call)));
             }
             cur.next();
@@ -117,7 +139,12 @@ fn variable(name: &str, env: &Env) -> Value {
 }
 
 /// Comma-separated expressions up to `close`.
-fn items(cur: &mut Cursor<'_>, close: &str, env: &Env, depth: u32) -> Result<Vec<Value>, ParseError> {
+fn items(
+    cur: &mut Cursor<'_>,
+    close: &str,
+    env: &Env,
+    depth: u32,
+) -> Result<Vec<Value>, ParseError> {
     let mut out = Vec::new();
     if cur.eat_punct(close) {
         return Ok(out);
@@ -193,7 +220,9 @@ fn call(cur: &mut Cursor<'_>, t: Token, env: &Env, _depth: u32) -> Result<Value,
         cur.expect_punct(")")?;
         return Ok(Value::Seq(from, to));
     }
-    if (elixir && cur.looks_at(&["lists", ".", "seq", "("])) || (!elixir && cur.looks_at(&["lists", ":", "seq", "("])) {
+    if (elixir && cur.looks_at(&["lists", ".", "seq", "("]))
+        || (!elixir && cur.looks_at(&["lists", ":", "seq", "("]))
+    {
         cur.pos += 4;
         let from = int_arg(cur, env)?;
         cur.expect_punct(",")?;
@@ -201,7 +230,9 @@ fn call(cur: &mut Cursor<'_>, t: Token, env: &Env, _depth: u32) -> Result<Value,
         cur.expect_punct(")")?;
         return Ok(Value::Seq(from, to));
     }
-    if (elixir && cur.looks_at(&["binary", ".", "copy", "("])) || (!elixir && cur.looks_at(&["binary", ":", "copy", "("])) {
+    if (elixir && cur.looks_at(&["binary", ".", "copy", "("]))
+        || (!elixir && cur.looks_at(&["binary", ":", "copy", "("]))
+    {
         cur.pos += 4;
         let fill = byte_binary(cur, env)?;
         cur.expect_punct(",")?;
@@ -235,7 +266,10 @@ fn call(cur: &mut Cursor<'_>, t: Token, env: &Env, _depth: u32) -> Result<Value,
     if cur.looks_at(&["ets", "."]) || cur.looks_at(&["ets", ":"]) {
         return not_modelled(cur, Feature::Ets);
     }
-    if cur.looks_at(&["spawn", "("]) || cur.looks_at(&["spawn_opt", "("]) || cur.looks_at(&["Process", ".", "spawn"]) {
+    if cur.looks_at(&["spawn", "("])
+        || cur.looks_at(&["spawn_opt", "("])
+        || cur.looks_at(&["Process", ".", "spawn"])
+    {
         return not_modelled(cur, Feature::Spawn);
     }
     not_modelled(cur, Feature::Call)
