@@ -458,13 +458,16 @@ fn stmt(
         }
         return emit(cur, ctx, first, env, Op::Bind { pid, var, value }, out);
     }
-    if var_tok(cur, Some(first)).is_some() || matches!(first.tok, Tok::Punct("{") | Tok::Punct("["))
-    {
-        if cur.peek_at(1).is_some_and(|t| t.tok == Tok::Punct("="))
-            || matches!(first.tok, Tok::Punct(_))
-        {
-            return Err(cur.error_at(first, ErrorKind::NotModelled(Feature::Patterns)));
-        }
+    // `{a, b} = x`: destructuring.
+    if matches!(first.tok, Tok::Punct("{" | "[")) {
+        return Err(cur.error_at(first, ErrorKind::NotModelled(Feature::Patterns)));
+    }
+    // A bare expression has no effect on memory worth a step.
+    let call_like = cur
+        .peek_at(1)
+        .is_some_and(|t| matches!(t.tok, Tok::Punct("(" | ":" | ".")));
+    if first.tok != Tok::Upper && first.tok != Tok::Atom && !call_like {
+        return Err(cur.error_at(first, ErrorKind::UnexpectedToken));
     }
     Err(cur.error_at(first, ErrorKind::NotModelled(Feature::Call)))
 }
