@@ -213,7 +213,7 @@ pub(crate) fn parse_expect(
     let last = cur.toks[cur.pos - 1];
     cur.finish()?;
     Ok(Expect {
-        span: super::lex::span(cur.line_no, cur.line, first.start, last.end),
+        span: super::lex::span(cur.line_no, cur.line, first.from, last.to),
         subject,
         field,
         cmp,

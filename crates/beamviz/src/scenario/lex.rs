@@ -30,6 +30,9 @@ pub(crate) struct Token {
     pub tok: Tok,
     pub start: usize,
     pub end: usize,
+    /// The whole token as written, quotes and `:` included.
+    pub from: usize,
+    pub to: usize,
 }
 
 const PUNCTS: &[&str] = &[
@@ -93,6 +96,8 @@ pub(crate) fn tokens(
                     tok: Tok::Float,
                     start,
                     end: i,
+                    from: start,
+                    to: i,
                 });
                 continue;
             }
@@ -100,6 +105,8 @@ pub(crate) fn tokens(
                 tok: Tok::Int,
                 start,
                 end: i,
+                from: start,
+                to: i,
             });
             continue;
         }
@@ -116,7 +123,13 @@ pub(crate) fn tokens(
             } else {
                 Tok::Ident
             };
-            out.push(Token { tok, start, end: i });
+            out.push(Token {
+                tok,
+                start,
+                end: i,
+                from: start,
+                to: i,
+            });
             continue;
         }
         if c == b'"' || (c == b'\'' && syntax == Syntax::Erlang) {
@@ -127,6 +140,8 @@ pub(crate) fn tokens(
                 tok,
                 start: s,
                 end: e,
+                from: start,
+                to: e + 1,
             });
             i = e + 1;
             continue;
@@ -140,6 +155,8 @@ pub(crate) fn tokens(
                     tok: Tok::Atom,
                     start: s,
                     end: e,
+                    from: start,
+                    to: e + 1,
                 });
                 i = e + 1;
                 continue;
@@ -158,6 +175,8 @@ pub(crate) fn tokens(
                     tok: Tok::Atom,
                     start: start + 1,
                     end: i,
+                    from: start,
+                    to: i,
                 });
                 continue;
             }
@@ -172,6 +191,8 @@ pub(crate) fn tokens(
             tok: Tok::Punct(p),
             start,
             end: i,
+            from: start,
+            to: i,
         });
     }
     Ok(out)
@@ -282,7 +303,7 @@ impl<'a> Cursor<'a> {
     }
 
     pub fn span_of(&self, t: Token) -> Span {
-        span(self.line_no, self.line, t.start, t.end)
+        span(self.line_no, self.line, t.from, t.to)
     }
 
     pub fn error_at(&self, t: Token, kind: ErrorKind) -> ParseError {

@@ -340,13 +340,23 @@ pub fn render_error(file: &str, src: &str, span: Span, message: &dyn fmt::Displa
 }
 
 /// The built-in scenarios: id and source, from `www/scenarios/`.
-pub const BUILTIN_SOURCES: &[(&str, &str)] = &[(
-    "process-lifecycle",
-    include_str!("../../../../www/scenarios/process-lifecycle.scn"),
-)];
+pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
+    (
+        "process-lifecycle",
+        include_str!("../../../../www/scenarios/process-lifecycle.scn"),
+    ),
+    (
+        "binary-leak",
+        include_str!("../../../../www/scenarios/binary-leak.scn"),
+    ),
+    (
+        "fullsweep-after",
+        include_str!("../../../../www/scenarios/fullsweep-after.scn"),
+    ),
+];
 
-/// The ids of the built-in scenarios.
-pub const BUILTIN: &[&str] = &["process-lifecycle"];
+/// The ids of the built-in scenarios, in tour order.
+pub const BUILTIN: &[&str] = &["process-lifecycle", "binary-leak", "fullsweep-after"];
 
 /// A built-in scenario by id.
 ///

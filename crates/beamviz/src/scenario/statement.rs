@@ -562,21 +562,23 @@ fn emit(
     out: &mut Vec<Produced>,
 ) -> Result<(), ParseError> {
     let last = cur.toks[cur.pos - 1];
-    let span = super::lex::span(cur.line_no, cur.line, first.start, last.end);
+    let span = super::lex::span(cur.line_no, cur.line, first.from, last.to);
     ctx.account(&op, span)?;
     // A plain statement shows as written, trailing comment included; a loop iteration shows its body.
     let mut code = if env.is_empty() {
-        cur.line[first.start..].trim_end().to_string()
+        cur.line[first.from..].trim_end().to_string()
     } else {
-        cur.line[first.start..last.end].to_string()
+        cur.line[first.from..last.to].to_string()
     };
-    if !env.is_empty() {
+    // Name the iteration by its loop variables (`_`-prefixed ones are unnamed on purpose).
+    let named: Vec<&(String, i64)> = env.iter().filter(|(n, _)| !n.starts_with('_')).collect();
+    if !named.is_empty() {
         code.push_str(if cur.syntax == Syntax::Elixir {
             "  # "
         } else {
             "  % "
         });
-        for (i, (name, k)) in env.iter().enumerate() {
+        for (i, (name, k)) in named.iter().enumerate() {
             if i > 0 {
                 code.push_str(", ");
             }
@@ -619,7 +621,7 @@ fn range(cur: &mut Cursor<'_>, env: &Env) -> Result<Range, ParseError> {
 /// The span from token `at` to the last token read.
 fn written(cur: &Cursor<'_>, at: Token) -> Span {
     let last = cur.toks[cur.pos - 1];
-    super::lex::span(cur.line_no, cur.line, at.start, last.end)
+    super::lex::span(cur.line_no, cur.line, at.from, last.to)
 }
 
 /// `lists:seq(A, B)` (Erlang).
