@@ -404,3 +404,24 @@ fn spans_are_characters_not_bytes() {
         }
     );
 }
+
+/// The complete example in `docs/scenarios.md` is a valid scenario whose checkpoints hold.
+#[test]
+fn the_documented_example_checks_clean() {
+    let doc = std::fs::read_to_string(root().join("docs").join("scenarios.md"))
+        .expect("docs/scenarios.md");
+    let after = doc
+        .split("## A complete example")
+        .nth(1)
+        .expect("the example section");
+    let example = after
+        .split("```")
+        .nth(1)
+        .expect("a code block")
+        .trim_start_matches('\n');
+    let s = parse_file("example", example);
+    let res = scenario::check(&s);
+    assert!(res.passed(), "{res:?}");
+    assert_eq!(res.evaluated, 5);
+    assert!(s.steps.iter().any(|s| s.predict.is_some()));
+}
