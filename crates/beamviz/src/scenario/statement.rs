@@ -21,7 +21,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 /// What describing one process in a step's view costs, in words walked (a rough measure).
-const PROCESS_VIEW_WORDS: u64 = 16;
+const PROCESS_VIEW_WORDS: u64 = 64;
 
 /// A process as the parser follows it.
 struct Actor {
