@@ -139,6 +139,14 @@ impl Ctx {
                 a.alive = false;
                 self.live = self.live.saturating_sub(freed);
             }
+            // Ops without an estimate of their own (added after this one was written) cost a collection.
+            #[allow(unreachable_patterns)]
+            other => {
+                if let Some(pid) = other.actor() {
+                    let a = &self.actors[pid.0 as usize];
+                    work = work.saturating_add(a.vars.values().sum());
+                }
+            }
         }
         // Every step is rendered: its view walks every live term and describes every process.
         work = work
