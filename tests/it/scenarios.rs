@@ -425,3 +425,21 @@ fn the_documented_example_checks_clean() {
     assert_eq!(res.evaluated, 5);
     assert!(s.steps.iter().any(|s| s.predict.is_some()));
 }
+
+/// Files written on other systems read the same: a byte-order mark, CRLF line ends, tab indents.
+#[test]
+fn bom_crlf_and_tabs_read_the_same() {
+    let unix = "# T\nAbout it.\n\nactor a\n  Narration.\na: x = 1\n";
+    let windows = "\u{feff}# T\r\nAbout it.\r\n\r\nactor a\r\n\tNarration.\r\na: x = 1\r\n";
+    assert_eq!(
+        scenario::parse("t", unix).unwrap(),
+        scenario::parse("t", windows).unwrap()
+    );
+}
+
+/// A forgotten blank line after the title does not turn the first actor into description.
+#[test]
+fn the_description_stops_at_the_first_actor() {
+    let s = scenario::parse("t", "# T\nactor a\na: x = 1\n").unwrap();
+    assert_eq!((s.description.as_str(), s.steps.len()), ("", 2));
+}

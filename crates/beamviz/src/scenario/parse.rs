@@ -109,6 +109,8 @@ pub fn parse(id: &str, src: &str) -> Result<Scenario, ParseError> {
             },
         });
     }
+    // A byte-order mark is not part of the title.
+    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let mut lines = src
         .split('\n')
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
@@ -126,9 +128,12 @@ pub fn parse(id: &str, src: &str) -> Result<Scenario, ParseError> {
         },
         None => return Err(at(1, "", 0, 0, ErrorKind::MissingTitle)),
     };
-    // The description: the lines up to the first blank one.
+    // The description: the lines up to the first blank one (or the first `syntax` or `actor` line, so a
+    // forgotten blank line does not swallow the first actor).
     let mut description = String::new();
-    while let Some((_, l)) = lines.next_if(|(_, l)| !l.trim().is_empty()) {
+    let in_description =
+        |l: &str| !l.trim().is_empty() && !l.starts_with("actor ") && !l.starts_with("syntax ");
+    while let Some((_, l)) = lines.next_if(|(_, l)| in_description(l)) {
         if !description.is_empty() {
             description.push(' ');
         }
