@@ -351,6 +351,148 @@ fn mutated() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
+/// An Elixir expression from the subset, with variables `x`, `y` and loop variable `i`.
+fn elixir_expr() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        (-3i64..300).prop_map(|n| n.to_string()),
+        prop::sample::select(vec!["x", "y", "x", "y", ":ok", "nil", "{}", "[]"])
+            .prop_map(String::from),
+        (0u32..3, 0u32..300).prop_map(|(a, b)| format!("Enum.to_list({a}..{b})")),
+        (0u32..256, 0u32..200).prop_map(|(f, n)| format!(":binary.copy(<<{f}>>, {n})")),
+    ];
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4)
+                .prop_map(|v| format!("{{{}}}", v.join(", "))),
+            prop::collection::vec(inner, 0..4).prop_map(|v| format!("[{}]", v.join(", "))),
+        ]
+    })
+}
+
+/// Two processes with `x` and `y` bound in each.
+const GENERATED_HEADER: &str =
+    "# T\n\nactor a\nactor b, min_heap_size: 300\na: x = 1\na: y = 2\nb: x = 1\nb: y = 2\n";
+
+/// A mostly valid Elixir line: statements, loops, checkpoints, narration.
+fn elixir_line() -> impl Strategy<Value = String> {
+    let who = prop::sample::select(vec!["a", "b"]);
+    let var = prop::sample::select(vec!["x", "y"]);
+    prop_oneof![
+        4 => (who.clone(), var.clone(), elixir_expr()).prop_map(|(w, v, e)| format!("{w}: {v} = {e}")),
+        2 => (who.clone(), who.clone(), var.clone()).prop_map(|(w, t, v)| format!("{w}: send({t}, {v})")),
+        2 => (who.clone(), var.clone()).prop_map(|(w, v)| format!("{w}: {v} = receive do m -> m end")),
+        1 => (who.clone(), var.clone()).prop_map(|(w, v)| format!("{w}: _ = {v}")),
+        1 => who.clone().prop_map(|w| format!("{w}: :erlang.garbage_collect()")),
+        1 => (who.clone(), 1u32..5, var.clone(), elixir_expr())
+            .prop_map(|(w, n, v, e)| format!("{w}: for i <- 1..{n}, do: {v} = {e}")),
+        1 => (who.clone(), 1u32..4, who.clone(), var.clone())
+            .prop_map(|(w, n, t, v)| format!("{w}: Enum.each(1..{n}, fn i -> send({t}, {v}) end)")),
+        1 => (who.clone(), 0u64..300).prop_map(|(w, n)| format!("expect {w}.heap_size >= {n}")),
+        1 => (who.clone(), var.clone()).prop_map(|(w, v)| format!("expect binary({w}.{v}).refc == 1")),
+        1 => Just("  Narration with `code` and *emphasis*.".to_string()),
+        1 => Just("predict Q?\n  [ ] no\n  [x] yes\n  because so.".to_string()),
+        1 => Just("Process.exit(b, :kill)".to_string()),
+        1 => Just(String::new()),
+    ]
+}
+
+/// One line of statement fragments, in either syntax.
+fn soup_line() -> impl Strategy<Value = String> {
+    const PIECES: &[&str] = &[
+        "a: ",
+        "b: ",
+        "A: ",
+        "B: ",
+        "x",
+        "y",
+        "X",
+        "Y",
+        " = ",
+        "_ = ",
+        "{",
+        "}",
+        "[",
+        "]",
+        ", ",
+        "1",
+        "-3",
+        "99999999999999999999",
+        ":ok",
+        "ok",
+        "Enum.to_list(",
+        "lists:seq(",
+        "1..",
+        "..",
+        "3",
+        ")",
+        "(",
+        "for i <- ",
+        "for i <- 1..3, do: ",
+        ", do: ",
+        "Enum.each(1..2, fn i -> ",
+        " end)",
+        "i",
+        "I",
+        "[",
+        " || I <- lists:seq(1, 2)]",
+        "lists:foreach(fun(I) -> ",
+        " end, lists:seq(1, 2))",
+        "send(b, ",
+        "send(a, ",
+        "B ! ",
+        "A ! ",
+        "receive do m -> m end",
+        "receive M -> M end",
+        ":erlang.garbage_collect()",
+        "erlang:garbage_collect(",
+        ":erlang.garbage_collect(b)",
+        "Process.exit(b, :kill)",
+        "exit(B, kill)",
+        "exit(:normal)",
+        ":binary.copy(<<",
+        "binary:copy(<<",
+        ">>, ",
+        "100",
+        "String.duplicate(\"a\", ",
+        "expect ",
+        "a.heap_size",
+        "A.heap_size",
+        " == ",
+        " >= ",
+        "binary(x).refc",
+        "binary(a.x).bytes",
+        "size(a.x)",
+        "flat_size(B.X)",
+        "predict Q?",
+        "  [x] y",
+        "  [ ] n",
+        "  because z",
+        "  narration `c`",
+        "  *e*",
+        "actor c",
+        "actor C, min_heap_size: 1000",
+        "actor d, message_queue_data: :off_heap",
+        "syntax erlang",
+        "# c",
+        "% c",
+        "\"",
+        "'",
+        "`",
+        "\t",
+        "é",
+        ":\"q\"",
+        "#{}",
+        "%{}",
+        "1.5",
+        "fn",
+        "<<>>",
+        "$a",
+        "|",
+        "!",
+    ];
+    prop::collection::vec(prop::sample::select(PIECES), 0..10).prop_map(|p| p.concat())
+}
+
 fn parse_and_run(bytes: &[u8]) -> Result<(), ParseError> {
     let s = scenario::parse_bytes("t", bytes)?;
     let res = scenario::check(&s);
@@ -373,6 +515,29 @@ proptest! {
             prop_assert!(e.span.line >= 1 && e.span.line <= lines, "{:?}", e);
             prop_assert!(e.span.col >= 1 && e.span.len >= 1);
         }
+    }
+
+    /// Lines assembled from statement fragments reach deep into the statement reader without panicking.
+    #[test]
+    fn fragment_soup_never_panics(lines in prop::collection::vec(soup_line(), 0..24), erlang in any::<bool>()) {
+        let header = if erlang { "# T\n\nsyntax erlang\nactor A\nactor B\n" } else { "# T\n\nactor a\nactor b\n" };
+        let mut src = String::from(header);
+        for l in lines {
+            src += &l;
+            src.push('\n');
+        }
+        let _ = within(Duration::from_secs(2), "fragment soup", || parse_and_run(src.as_bytes()));
+    }
+
+    /// Mostly valid scenarios (any step may fail at run time) parse, run, check and render without panicking.
+    #[test]
+    fn generated_scenarios_never_panic(lines in prop::collection::vec(elixir_line(), 0..40)) {
+        let mut src = String::from(GENERATED_HEADER);
+        for l in lines {
+            src += &l;
+            src.push('\n');
+        }
+        let _ = within(Duration::from_secs(2), "a generated scenario", || parse_and_run(src.as_bytes()));
     }
 
     /// Mutated valid files parse or fail with a located error; those that parse run without panicking.
@@ -442,4 +607,20 @@ fn bom_crlf_and_tabs_read_the_same() {
 fn the_description_stops_at_the_first_actor() {
     let s = scenario::parse("t", "# T\nactor a\na: x = 1\n").unwrap();
     assert_eq!((s.description.as_str(), s.steps.len()), ("", 2));
+}
+
+/// A run exactly as long as the checkpoint interval (or a multiple) traces and checks to its last step.
+/// (Found by `generated_scenarios_never_panic`: `History::seek` indexed a checkpoint that was never taken.)
+#[test]
+fn runs_a_multiple_of_the_checkpoint_interval_long_reach_their_end() {
+    for n in [31, 32, 33, 64] {
+        let src = format!(
+            "# T\n\nactor a\na: for i <- 1..{}, do: x = i\nexpect a.stack_size == 2\n",
+            n - 1
+        );
+        let s = scenario::parse("t", &src).unwrap();
+        assert_eq!(s.steps.len(), n);
+        assert!(scenario::check(&s).passed());
+        assert!(beamviz::trace::trace(&s).contains(&format!("step {n}: x = i  # i = {}", n - 1)));
+    }
 }
