@@ -396,6 +396,41 @@ fn elixir_line() -> impl Strategy<Value = String> {
     ]
 }
 
+/// A mostly valid Erlang line.
+fn erlang_line() -> impl Strategy<Value = String> {
+    let who = prop::sample::select(vec!["A", "B"]);
+    let var = prop::sample::select(vec!["X", "Y"]);
+    let expr = prop::sample::select(vec![
+        "X",
+        "{X, Y}",
+        "[X, 1, ok]",
+        "lists:seq(1, 30)",
+        "binary:copy(<<7>>, 100)",
+        "{}",
+        "'q a'",
+        "-5",
+        "lists:seq(1, I)",
+        "{I, X}",
+    ]);
+    prop_oneof![
+        3 => (who.clone(), var.clone(), expr.clone()).prop_map(|(w, v, e)| format!("{w}: {v} = {e}")),
+        2 => (who.clone(), who.clone(), var.clone()).prop_map(|(w, t, v)| format!("{w}: {t} ! {v}")),
+        2 => (who.clone(), var.clone()).prop_map(|(w, v)| format!("{w}: {v} = receive M -> M end")),
+        1 => (who.clone(), var.clone()).prop_map(|(w, v)| format!("{w}: _ = {v}")),
+        1 => who.clone().prop_map(|w| format!("{w}: erlang:garbage_collect()")),
+        1 => who.clone().prop_map(|w| format!("erlang:garbage_collect({w})")),
+        1 => (who.clone(), 1u32..4, var.clone(), expr.clone())
+            .prop_map(|(w, n, v, e)| format!("{w}: [{v} = {e} || I <- lists:seq(1, {n})]")),
+        1 => (who.clone(), 1u32..4, var.clone())
+            .prop_map(|(w, n, v)| format!("{w}: lists:foreach(fun(I) -> {v} = receive M -> M end end, lists:seq(1, {n}))")),
+        1 => (who.clone(), 1u32..3, 1u32..3, var)
+            .prop_map(|(w, n, m, v)| format!("{w}: [[{v} = {{I, J}} || J <- lists:seq(1, {m})] || I <- lists:seq(1, {n})]")),
+        1 => (who.clone(), 0u64..300).prop_map(|(w, n)| format!("expect {w}.total_heap_size =< {n}")),
+        1 => who.prop_map(|w| format!("exit({w}, kill)")),
+        1 => Just("  Narration.".to_string()),
+    ]
+}
+
 /// One line of statement fragments, in either syntax.
 fn soup_line() -> impl Strategy<Value = String> {
     const PIECES: &[&str] = &[
@@ -533,6 +568,17 @@ proptest! {
     #[test]
     fn generated_scenarios_never_panic(lines in prop::collection::vec(elixir_line(), 0..40)) {
         let mut src = String::from(GENERATED_HEADER);
+        for l in lines {
+            src += &l;
+            src.push('\n');
+        }
+        let _ = within(Duration::from_secs(2), "a generated scenario", || parse_and_run(src.as_bytes()));
+    }
+
+    /// The same in Erlang syntax: comprehensions and `lists:foreach` are read by scanning for their ends.
+    #[test]
+    fn generated_erlang_scenarios_never_panic(lines in prop::collection::vec(erlang_line(), 0..40)) {
+        let mut src = String::from("# T\n\nsyntax erlang\nactor A\nactor B\nA: X = 1\nA: Y = 2\nB: X = 1\nB: Y = 2\n");
         for l in lines {
             src += &l;
             src.push('\n');
