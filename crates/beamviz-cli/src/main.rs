@@ -205,6 +205,9 @@ fn json_trace(s: &Scenario, out: &mut impl Write) {
                                 Some(g) => j.num(g),
                                 None => j.raw("null"),
                             }
+                            let ok = got.is_some_and(|g| e.cmp.holds(g, e.want));
+                            j.key("ok");
+                            j.raw(if ok { "true" } else { "false" });
                         });
                     }
                 });

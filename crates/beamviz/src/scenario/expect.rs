@@ -108,7 +108,8 @@ pub enum Cmp {
 }
 
 impl Cmp {
-    fn holds(self, got: u64, want: u64) -> bool {
+    /// Whether `got CMP want`.
+    pub fn holds(self, got: u64, want: u64) -> bool {
         match self {
             Cmp::Eq => got == want,
             Cmp::Ne => got != want,
