@@ -174,6 +174,10 @@ fn bad_files_get_exact_located_messages() {
         "t.scn:4:1: `predict` needs an explanation: a `because …` line\n4 | predict Why?\n  | ^^^^^^^\n",
     );
     check_error(
+        "# T\n\nactor a\nactor b\nProcess.exit(b, :normal)\n",
+        "t.scn:5:17: a process that does not trap exits ignores the reason `normal` from another process; use `:kill`\n5 | Process.exit(b, :normal)\n  |                 ^^^^^^^\n",
+    );
+    check_error(
         "# T\n\nactor a\n  Narration with `code\n",
         "t.scn:4:18: unclosed ` code span in narration\n4 |   Narration with `code\n  |                  ^\n",
     );

@@ -167,6 +167,8 @@ pub enum ErrorKind {
     NotModelled(Feature),
     /// The pattern of `receive` must bind the variable its body returns.
     BadReceive,
+    /// `exit(pid, :normal)`, which a process that does not trap exits ignores.
+    ExitNormal,
     /// `expect` names an unknown field.
     UnknownField,
     /// `expect` needs a comparison operator.
@@ -281,6 +283,9 @@ impl fmt::Display for ErrorKind {
             ErrorKind::NotModelled(feature) => write!(f, "not modelled yet: {feature}"),
             ErrorKind::BadReceive => f.write_str(
                 "write `x = receive do m -> m end`: the pattern is a variable and the body returns it",
+            ),
+            ErrorKind::ExitNormal => f.write_str(
+                "a process that does not trap exits ignores the reason `normal` from another process; use `:kill`",
             ),
             ErrorKind::UnknownField => f.write_str("unknown field"),
             ErrorKind::ExpectedComparison => f.write_str("expected ==, !=, <, <=, > or >="),

@@ -524,8 +524,11 @@ fn exit_reason(cur: &mut Cursor<'_>) -> Result<(), ParseError> {
         Syntax::Elixir => t.tok == Tok::Atom,
         Syntax::Erlang => matches!(t.tok, Tok::Atom | Tok::Ident),
     };
-    if !ok || cur.text(t) == "normal" {
+    if !ok {
         return Err(cur.error_at(t, ErrorKind::UnexpectedToken));
+    }
+    if cur.text(t) == "normal" {
+        return Err(cur.error_at(t, ErrorKind::ExitNormal));
     }
     Ok(())
 }
