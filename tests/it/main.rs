@@ -1,5 +1,5 @@
 //! The one integration-test binary: properties, golden traces, oracle comparisons.
 
 mod gc;
-mod golden;
 mod props;
+mod scenarios;

@@ -102,9 +102,12 @@ impl History {
             return;
         }
         // Going forward a little: replay from here; otherwise from the nearest checkpoint.
-        let base = (step / CHECKPOINT_EVERY) * CHECKPOINT_EVERY;
+        // Checkpoints are taken before ops, so the last step of a run a multiple of CHECKPOINT_EVERY long has
+        // none of its own: it replays from the one before.
+        let idx = (step / CHECKPOINT_EVERY).min(self.checkpoints.len() - 1);
+        let base = idx * CHECKPOINT_EVERY;
         if !(self.step <= step && base <= self.step) {
-            self.vm = self.checkpoints[step / CHECKPOINT_EVERY].clone();
+            self.vm = self.checkpoints[idx].clone();
             self.step = base;
         }
         while self.step < step {

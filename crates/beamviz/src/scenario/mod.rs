@@ -1,0 +1,382 @@
+//! Scenarios: a titled list of steps, each an op with the statement a learner would write and narration.
+//!
+//! Scenarios are written in `.scn` files (the format is specified in `docs/scenarios.md`):
+//! a title, a description, actor declarations, and steps in which an actor runs one Elixir (or Erlang) statement,
+//! with narration, `expect` checkpoints and `predict` questions attached.
+//! [`parse`] turns a file into a [`Scenario`]; [`check`] runs it and evaluates its checkpoints.
+//! The built-in scenarios are the files of `www/scenarios/`, embedded at compile time, so the page, the CLI and
+//! the golden tests read the same text.
+//!
+//! Model: a statement maps to one [`Op`]; only the statements the VM models are accepted, others are a located
+//! "not modelled yet" error. Expressions are read by a small reader (`value_expr.rs`) until the evaluator lands.
+
+mod expect;
+mod lex;
+mod parse;
+mod statement;
+mod value_expr;
+
+mod coded;
+pub use expect::{check, evaluate, Check, Cmp, Expect, ExpectFailure, Field, Subject};
+pub use parse::{parse, parse_bytes};
+
+use crate::op::Op;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::{self, Write};
+
+/// One step: what runs, and what to say about it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Step {
+    /// The op.
+    pub op: Op,
+    /// The statement as a learner would write it (Elixir syntax, or Erlang for an Erlang file).
+    pub code: String,
+    /// The narration: plain text with `code spans` and *emphasis*.
+    pub narration: String,
+    /// Where the statement is in the file.
+    pub span: Span,
+    /// Checkpoints evaluated after this step.
+    pub expects: Vec<Expect>,
+    /// A question shown before this step is revealed.
+    pub predict: Option<Predict>,
+}
+
+/// A multiple-choice question asked before a step runs, with the explanation shown after.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Predict {
+    /// Where the `predict` line is.
+    pub span: Span,
+    /// The question.
+    pub question: String,
+    /// The choices, in file order.
+    pub choices: Vec<String>,
+    /// The index of the right choice.
+    pub answer: usize,
+    /// Why it is right, shown after the step.
+    pub explanation: String,
+}
+
+/// The statement syntax of a scenario file.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum Syntax {
+    /// Elixir (the default).
+    #[default]
+    Elixir,
+    /// Erlang (`syntax erlang`).
+    Erlang,
+}
+
+/// A scenario.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Scenario {
+    /// Short id, as used in URLs and `scenario="…"` attributes (the file name without `.scn`).
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// What it shows, shown at step 0.
+    pub description: String,
+    /// The statement syntax.
+    pub syntax: Syntax,
+    /// The steps.
+    pub steps: Vec<Step>,
+}
+
+impl Scenario {
+    /// The ops of all steps.
+    pub fn ops(&self) -> Vec<Op> {
+        self.steps.iter().map(|s| s.op.clone()).collect()
+    }
+}
+
+/// A place in a scenario file: 1-based line and column (in characters), and a length of at least 1.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Span {
+    /// Line, from 1.
+    pub line: u32,
+    /// Column, from 1, in characters.
+    pub col: u32,
+    /// Length in characters (at least 1).
+    pub len: u32,
+}
+
+/// A scenario file that cannot be read, with where.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ParseError {
+    /// What is wrong.
+    pub kind: ErrorKind,
+    /// Where.
+    pub span: Span,
+}
+
+/// What is wrong with a scenario file.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ErrorKind {
+    /// The file exceeds [`MAX_FILE_BYTES`].
+    FileTooLarge,
+    /// The file is not UTF-8 text.
+    NotUtf8,
+    /// The first line is not a `# Title`.
+    MissingTitle,
+    /// The file has no steps.
+    NoSteps,
+    /// An indented line with no step, actor or predict above it.
+    UnexpectedIndent,
+    /// `syntax` after the first step, or with an unknown value.
+    BadSyntaxLine,
+    /// An actor name is not a valid name in this syntax.
+    BadActorName,
+    /// An actor is declared twice.
+    DuplicateActor,
+    /// No actor has that name.
+    UnknownActor,
+    /// An unknown spawn option.
+    UnknownOption,
+    /// A spawn option's value is out of range or of the wrong kind.
+    BadOptionValue,
+    /// A character that cannot start a token.
+    InvalidCharacter,
+    /// A string or quoted atom without its closing quote.
+    UnterminatedString,
+    /// A token that does not fit here.
+    UnexpectedToken,
+    /// The statement ends too early.
+    UnexpectedEnd,
+    /// Something follows a complete statement.
+    TrailingInput,
+    /// A variable name was expected here.
+    ExpectedVariable,
+    /// An integer was expected here.
+    ExpectedInteger,
+    /// An integer outside the 64-bit range.
+    IntegerOutOfRange,
+    /// A loop over an empty range.
+    EmptyRange,
+    /// Terms or loops nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// More than [`MAX_STEPS`] steps after loop expansion.
+    TooManySteps,
+    /// A term larger than the model's limit of 16,777,216 words.
+    TermTooLarge,
+    /// The scenario allocates or copies more than [`MAX_TOTAL_WORDS`] words in all.
+    TooMuchWork,
+    /// A variable that is not bound in that process at this point.
+    UnboundVariable,
+    /// A statement that needs a process to run it: write `a: …`.
+    NeedsActor,
+    /// A statement the model does not cover yet.
+    NotModelled(Feature),
+    /// The pattern of `receive` must bind the variable its body returns.
+    BadReceive,
+    /// `exit(pid, :normal)`, which a process that does not trap exits ignores.
+    ExitNormal,
+    /// `expect` names an unknown field.
+    UnknownField,
+    /// `expect` needs a comparison operator.
+    ExpectedComparison,
+    /// `expect` before the first step.
+    ExpectWithoutStep,
+    /// `predict` with no step after it.
+    PredictWithoutStep,
+    /// `predict` needs at least two choices, `[ ]` or `[x]`.
+    PredictNeedsChoices,
+    /// `predict` needs exactly one `[x]` choice.
+    PredictNeedsOneAnswer,
+    /// `predict` needs a `because` explanation.
+    PredictNeedsExplanation,
+    /// Narration with an unclosed `` ` `` code span.
+    UnclosedCodeSpan,
+}
+
+/// A language feature the model does not cover yet.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Feature {
+    /// `Process.hibernate`, `:erlang.hibernate`.
+    Hibernate,
+    /// `:ets` tables.
+    Ets,
+    /// Creating atoms at run time (`String.to_atom`).
+    AtomCreation,
+    /// `spawn` as a statement (declare an `actor` instead).
+    Spawn,
+    /// Maps.
+    Maps,
+    /// Floats.
+    Floats,
+    /// Strings and binaries other than `:binary.copy(<<byte>>, n)`.
+    Strings,
+    /// Funs.
+    Funs,
+    /// Integers beyond 64 bits.
+    BigIntegers,
+    /// Arithmetic and other operators.
+    Operators,
+    /// Sending an expression rather than a variable.
+    SendExpression,
+    /// Patterns other than a variable.
+    Patterns,
+    /// Calls to functions the model does not know.
+    Call,
+}
+
+impl fmt::Display for Feature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Feature::Hibernate => "hibernation",
+            Feature::Ets => "ETS tables",
+            Feature::AtomCreation => "creating atoms at run time",
+            Feature::Spawn => "spawn as a statement (declare an `actor` instead)",
+            Feature::Maps => "maps",
+            Feature::Floats => "floats",
+            Feature::Strings => "strings and binaries other than `:binary.copy(<<byte>>, n)`",
+            Feature::Funs => "funs",
+            Feature::BigIntegers => "integers beyond 64 bits",
+            Feature::Operators => "operators",
+            Feature::SendExpression => "sending an expression (bind it to a variable first)",
+            Feature::Patterns => "patterns other than a variable",
+            Feature::Call => "this call",
+        })
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::FileTooLarge => write!(f, "file too large (the limit is {MAX_FILE_BYTES} bytes)"),
+            ErrorKind::NotUtf8 => f.write_str("not UTF-8 text"),
+            ErrorKind::MissingTitle => f.write_str("a scenario starts with a `# Title` line"),
+            ErrorKind::NoSteps => f.write_str("no steps: declare an `actor` and give it statements"),
+            ErrorKind::UnexpectedIndent => {
+                f.write_str("indented line with no step above it (narration follows a step)")
+            }
+            ErrorKind::BadSyntaxLine => {
+                f.write_str("`syntax elixir` or `syntax erlang`, before the first actor")
+            }
+            ErrorKind::BadActorName => f.write_str(
+                "bad actor name (Elixir: a lowercase name like `a`; Erlang: a variable like `A`)",
+            ),
+            ErrorKind::DuplicateActor => f.write_str("this actor is already declared"),
+            ErrorKind::UnknownActor => f.write_str("unknown actor (declare it with `actor NAME`)"),
+            ErrorKind::UnknownOption => f.write_str(
+                "unknown spawn option (min_heap_size, fullsweep_after, max_heap_size, message_queue_data)",
+            ),
+            ErrorKind::BadOptionValue => f.write_str("bad option value"),
+            ErrorKind::InvalidCharacter => f.write_str("invalid character"),
+            ErrorKind::UnterminatedString => f.write_str("unterminated string or quoted atom"),
+            ErrorKind::UnexpectedToken => f.write_str("unexpected token"),
+            ErrorKind::UnexpectedEnd => f.write_str("unexpected end of statement"),
+            ErrorKind::TrailingInput => f.write_str("unexpected input after the statement"),
+            ErrorKind::ExpectedVariable => f.write_str("expected a variable name"),
+            ErrorKind::ExpectedInteger => f.write_str("expected an integer"),
+            ErrorKind::IntegerOutOfRange => f.write_str("integer out of range"),
+            ErrorKind::EmptyRange => f.write_str("the range is empty: the loop would run no steps"),
+            ErrorKind::TooDeep => write!(f, "nested too deeply (the limit is {MAX_DEPTH})"),
+            ErrorKind::TooManySteps => write!(f, "too many steps (the limit is {MAX_STEPS})"),
+            ErrorKind::TermTooLarge => {
+                f.write_str("term too large (the model's limit is 16,777,216 words)")
+            }
+            ErrorKind::TooMuchWork => write!(
+                f,
+                "the scenario allocates or copies too much (the limit is {MAX_TOTAL_WORDS} words in all)"
+            ),
+            ErrorKind::UnboundVariable => f.write_str("unbound variable"),
+            ErrorKind::NeedsActor => f.write_str("which process runs this? write `a: statement`"),
+            ErrorKind::NotModelled(feature) => write!(f, "not modelled yet: {feature}"),
+            ErrorKind::BadReceive => f.write_str(
+                "write `x = receive do m -> m end`: the pattern is a variable and the body returns it",
+            ),
+            ErrorKind::ExitNormal => f.write_str(
+                "a process that does not trap exits ignores the reason `normal` from another process; use `:kill`",
+            ),
+            ErrorKind::UnknownField => f.write_str("unknown field"),
+            ErrorKind::ExpectedComparison => f.write_str("expected ==, !=, <, <=, > or >="),
+            ErrorKind::ExpectWithoutStep => f.write_str("`expect` needs a step before it"),
+            ErrorKind::PredictWithoutStep => f.write_str("`predict` needs a step after it"),
+            ErrorKind::PredictNeedsChoices => {
+                f.write_str("`predict` needs at least two choices: `[ ] …` lines")
+            }
+            ErrorKind::PredictNeedsOneAnswer => {
+                f.write_str("`predict` needs exactly one right choice, marked `[x]`")
+            }
+            ErrorKind::PredictNeedsExplanation => {
+                f.write_str("`predict` needs an explanation: a `because …` line")
+            }
+            ErrorKind::UnclosedCodeSpan => f.write_str("unclosed ` code span in narration"),
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.span.line, self.span.col, self.kind)
+    }
+}
+
+impl core::error::Error for ParseError {}
+
+/// The largest scenario file, in bytes.
+pub const MAX_FILE_BYTES: usize = 1 << 20;
+/// The most steps a scenario may have after loop expansion.
+pub const MAX_STEPS: usize = 100_000;
+/// The deepest nesting of terms and loops.
+pub const MAX_DEPTH: u32 = 64;
+/// The most words a scenario may build and copy in all (by a static estimate), so a run stays short.
+pub const MAX_TOTAL_WORDS: u64 = 1 << 24;
+
+/// Renders a located message the way compilers do: `file:line:col: message`, the source line, and a caret.
+pub fn render_error(file: &str, src: &str, span: Span, message: &dyn fmt::Display) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{file}:{}:{}: {message}", span.line, span.col);
+    let Some(text) = src.lines().nth((span.line as usize).saturating_sub(1)) else {
+        return out;
+    };
+    // Long lines are cut so the caret stays on screen.
+    let text: String = text.chars().take(200).collect();
+    let gutter = alloc::format!("{}", span.line);
+    let pad: String = gutter.chars().map(|_| ' ').collect();
+    let _ = writeln!(out, "{gutter} | {text}");
+    let lead: String = text
+        .chars()
+        .take((span.col as usize).saturating_sub(1))
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let carets: String = core::iter::repeat_n('^', span.len.clamp(1, 200) as usize).collect();
+    let _ = writeln!(out, "{pad} | {lead}{carets}");
+    out
+}
+
+/// The built-in scenarios: id and source, from `www/scenarios/`.
+pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
+    (
+        "process-lifecycle",
+        include_str!("../../../../www/scenarios/process-lifecycle.scn"),
+    ),
+    (
+        "binary-leak",
+        include_str!("../../../../www/scenarios/binary-leak.scn"),
+    ),
+    (
+        "fullsweep-after",
+        include_str!("../../../../www/scenarios/fullsweep-after.scn"),
+    ),
+];
+
+/// The ids of the built-in scenarios, in tour order.
+pub const BUILTIN: &[&str] = &[
+    "process-lifecycle",
+    "generations",
+    "binary-leak",
+    "fullsweep-after",
+];
+
+/// A built-in scenario by id.
+///
+/// # Panics
+/// If a built-in file does not parse: the golden tests check every one.
+pub fn builtin(id: &str) -> Option<Scenario> {
+    if id == "generations" {
+        return Some(coded::generations());
+    }
+    let (id, src) = BUILTIN_SOURCES.iter().find(|(i, _)| *i == id)?;
+    Some(parse(id, src).expect("built-in scenarios parse (checked by the golden tests)"))
+}

@@ -1,0 +1,507 @@
+//! The structure of a `.scn` file: title, description, directives, steps, narration, checkpoints, questions.
+//!
+//! The file is read line by line; each non-indented line is a directive (`syntax`, `actor`, `expect`, `predict`),
+//! a comment, or a statement; indented lines continue the step, or the question, above them.
+
+use super::expect;
+use super::lex::{self, Cursor, Tok};
+use super::statement::{self, Ctx};
+use super::{ErrorKind, ParseError, Predict, Scenario, Span, Step, Syntax, MAX_FILE_BYTES};
+use crate::process::{MessageQueueData, Pid, SpawnOpts};
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+/// Parses a scenario file given as bytes: checks its size and encoding first.
+///
+/// # Errors
+/// A [`ParseError`] with the location of the first problem.
+pub fn parse_bytes(id: &str, bytes: &[u8]) -> Result<Scenario, ParseError> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(ParseError {
+            kind: ErrorKind::FileTooLarge,
+            span: Span {
+                line: 1,
+                col: 1,
+                len: 1,
+            },
+        });
+    }
+    match core::str::from_utf8(bytes) {
+        Ok(src) => parse(id, src),
+        Err(e) => {
+            let good = &bytes[..e.valid_up_to()];
+            let line = good.iter().filter(|b| **b == b'\n').count() as u32 + 1;
+            let line_start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            // The valid prefix is UTF-8, so this cannot fail; count its characters for the column.
+            let col = core::str::from_utf8(&good[line_start..]).map_or(0, |s| s.chars().count())
+                as u32
+                + 1;
+            Err(ParseError {
+                kind: ErrorKind::NotUtf8,
+                span: Span { line, col, len: 1 },
+            })
+        }
+    }
+}
+
+/// What indented lines continue.
+enum Open {
+    /// Nothing: an indented line is an error.
+    None,
+    /// The narration of step `idx`.
+    Narration(usize),
+    /// A question being read.
+    Predict,
+}
+
+struct PredictDraft {
+    span: Span,
+    question: String,
+    choices: Vec<String>,
+    answers: usize,
+    answer_at: Option<usize>,
+    /// `None` until the `because` line.
+    explanation: Option<String>,
+}
+
+/// Tracks `` ` `` pairs in narration so an unclosed code span is reported where it opens.
+#[derive(Default)]
+struct Backticks {
+    open: Option<Span>,
+}
+
+impl Backticks {
+    fn scan(&mut self, line_no: u32, line: &str, from: usize) {
+        for (i, c) in line[from..].char_indices() {
+            if c == '`' {
+                self.open = match self.open {
+                    Some(_) => None,
+                    None => Some(lex::span(line_no, line, from + i, from + i + 1)),
+                };
+            }
+        }
+    }
+
+    fn close(&mut self) -> Result<(), ParseError> {
+        match self.open.take() {
+            Some(span) => Err(ParseError {
+                kind: ErrorKind::UnclosedCodeSpan,
+                span,
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Parses a scenario file.
+///
+/// # Errors
+/// A [`ParseError`] with the location of the first problem.
+pub fn parse(id: &str, src: &str) -> Result<Scenario, ParseError> {
+    if src.len() > MAX_FILE_BYTES {
+        return Err(ParseError {
+            kind: ErrorKind::FileTooLarge,
+            span: Span {
+                line: 1,
+                col: 1,
+                len: 1,
+            },
+        });
+    }
+    // A byte-order mark is not part of the title.
+    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
+    let mut lines = src
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .enumerate()
+        .map(|(i, l)| (i as u32 + 1, l))
+        .peekable();
+    // The title: the first non-blank line.
+    while lines.peek().is_some_and(|(_, l)| l.trim().is_empty()) {
+        lines.next();
+    }
+    let (title_line, title) = match lines.next() {
+        Some((n, l)) => match l.strip_prefix("# ") {
+            Some(t) if !t.trim().is_empty() => (n, t.trim().to_string()),
+            _ => return Err(at(n, l, 0, l.len(), ErrorKind::MissingTitle)),
+        },
+        None => return Err(at(1, "", 0, 0, ErrorKind::MissingTitle)),
+    };
+    // The description: the lines up to the first blank one (or the first `syntax` or `actor` line, so a
+    // forgotten blank line does not swallow the first actor).
+    let mut description = String::new();
+    let in_description =
+        |l: &str| !l.trim().is_empty() && !l.starts_with("actor ") && !l.starts_with("syntax ");
+    while let Some((_, l)) = lines.next_if(|(_, l)| in_description(l)) {
+        if !description.is_empty() {
+            description.push(' ');
+        }
+        description.push_str(l.trim());
+    }
+
+    let mut ctx = Ctx::new(Syntax::Elixir);
+    let mut steps: Vec<Step> = Vec::new();
+    let mut open = Open::None;
+    let mut ticks = Backticks::default();
+    let mut draft: Option<PredictDraft> = None;
+    // A finished question waiting for the next step.
+    let mut pending: Option<Predict> = None;
+    // The last step of the last statement (for `expect`) and its actor (for `binary(x)`).
+    let mut last: Option<(usize, Option<Pid>)> = None;
+
+    for (n, line) in lines {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if trimmed.is_empty() {
+            close(&mut open, &mut ticks, &mut draft, &mut pending)?;
+            continue;
+        }
+        if indent > 0 {
+            match open {
+                Open::None => {
+                    return Err(at(
+                        n,
+                        line,
+                        indent,
+                        line.trim_end().len(),
+                        ErrorKind::UnexpectedIndent,
+                    ))
+                }
+                Open::Narration(idx) => {
+                    ticks.scan(n, line, indent);
+                    let narration = &mut steps[idx].narration;
+                    if !narration.is_empty() {
+                        narration.push(' ');
+                    }
+                    narration.push_str(trimmed.trim_end());
+                }
+                Open::Predict => {
+                    let d = draft.as_mut().expect("Open::Predict has a draft");
+                    predict_line(d, n, line, indent, &mut ticks)?;
+                }
+            }
+            continue;
+        }
+        // A new directive or statement ends what was open.
+        close(&mut open, &mut ticks, &mut draft, &mut pending)?;
+        if trimmed.starts_with('#') || trimmed.starts_with('%') {
+            continue;
+        }
+        let word_end = line.find([' ', '\t']).unwrap_or(line.len());
+        let word = &line[..word_end];
+        match word {
+            "syntax" => {
+                let value = line[word_end..].trim();
+                ctx.syntax = match value {
+                    _ if !steps.is_empty() => {
+                        return Err(at(n, line, 0, word_end, ErrorKind::BadSyntaxLine))
+                    }
+                    "elixir" => Syntax::Elixir,
+                    "erlang" => Syntax::Erlang,
+                    _ => return Err(at(n, line, 0, line.len(), ErrorKind::BadSyntaxLine)),
+                };
+            }
+            "actor" => {
+                let (op, code, span) = actor(&mut ctx, line, word_end, n)?;
+                let idx = push(&mut steps, &mut pending, op, code, span);
+                last = Some((idx, None));
+                open = Open::Narration(idx);
+            }
+            "expect" => {
+                let Some((idx, actor)) = last else {
+                    return Err(at(n, line, 0, word_end, ErrorKind::ExpectWithoutStep));
+                };
+                let mut cur = Cursor::new(line, word_end, n, ctx.syntax)?;
+                let e = expect::parse_expect(&mut cur, &ctx, actor)?;
+                steps[idx].expects.push(e);
+            }
+            "predict" => {
+                if let Some(p) = pending.take() {
+                    return Err(ParseError {
+                        kind: ErrorKind::PredictWithoutStep,
+                        span: p.span,
+                    });
+                }
+                let question = line[word_end..].trim();
+                if question.is_empty() {
+                    return Err(at(n, line, 0, word_end, ErrorKind::UnexpectedEnd));
+                }
+                ticks.scan(n, line, word_end);
+                draft = Some(PredictDraft {
+                    span: lex::span(n, line, 0, word_end),
+                    question: question.to_string(),
+                    choices: Vec::new(),
+                    answers: 0,
+                    answer_at: None,
+                    explanation: None,
+                });
+                open = Open::Predict;
+            }
+            _ => {
+                let (actor, offset) = match actor_prefix(line) {
+                    Some((name, offset)) => match ctx.actor(name) {
+                        Some(pid) => (Some(pid), offset),
+                        None => return Err(at(n, line, 0, name.len(), ErrorKind::UnknownActor)),
+                    },
+                    None => (None, 0),
+                };
+                let produced = statement::statement(&mut ctx, line, offset, n, actor)?;
+                let span = lex::span(n, line, offset, line.trim_end().len());
+                let mut first = None;
+                let mut last_idx = 0;
+                for (op, code) in produced {
+                    last_idx = push(&mut steps, &mut pending, op, code, span);
+                    first.get_or_insert(last_idx);
+                }
+                if let Some(first) = first {
+                    last = Some((last_idx, actor));
+                    open = Open::Narration(first);
+                }
+            }
+        }
+    }
+    close(&mut open, &mut ticks, &mut draft, &mut pending)?;
+    if let Some(p) = pending {
+        return Err(ParseError {
+            kind: ErrorKind::PredictWithoutStep,
+            span: p.span,
+        });
+    }
+    if steps.is_empty() {
+        return Err(at(title_line, "", 0, 0, ErrorKind::NoSteps));
+    }
+    Ok(Scenario {
+        id: id.to_string(),
+        title,
+        description,
+        syntax: ctx.syntax,
+        steps,
+    })
+}
+
+fn at(line_no: u32, line: &str, start: usize, end: usize, kind: ErrorKind) -> ParseError {
+    ParseError {
+        kind,
+        span: lex::span(line_no, line, start, end),
+    }
+}
+
+/// Adds a step, attaching a waiting question; returns its index.
+fn push(
+    steps: &mut Vec<Step>,
+    pending: &mut Option<Predict>,
+    op: crate::Op,
+    code: String,
+    span: Span,
+) -> usize {
+    steps.push(Step {
+        op,
+        code,
+        narration: String::new(),
+        span,
+        expects: Vec::new(),
+        predict: pending.take(),
+    });
+    steps.len() - 1
+}
+
+/// Ends the open block: checks narration code spans, finishes a question.
+fn close(
+    open: &mut Open,
+    ticks: &mut Backticks,
+    draft: &mut Option<PredictDraft>,
+    pending: &mut Option<Predict>,
+) -> Result<(), ParseError> {
+    *open = Open::None;
+    ticks.close()?;
+    let Some(d) = draft.take() else {
+        return Ok(());
+    };
+    let span = d.span;
+    let fail = move |kind| Err(ParseError { kind, span });
+    if d.choices.len() < 2 {
+        return fail(ErrorKind::PredictNeedsChoices);
+    }
+    if d.answers != 1 {
+        return fail(ErrorKind::PredictNeedsOneAnswer);
+    }
+    let Some(explanation) = d.explanation else {
+        return fail(ErrorKind::PredictNeedsExplanation);
+    };
+    *pending = Some(Predict {
+        span: d.span,
+        answer: d.answer_at.unwrap_or(0),
+        question: d.question,
+        choices: d.choices,
+        explanation,
+    });
+    Ok(())
+}
+
+/// One indented line of a question: `[ ] choice`, `[x] choice`, `because …`, or a continuation.
+fn predict_line(
+    d: &mut PredictDraft,
+    n: u32,
+    line: &str,
+    indent: usize,
+    ticks: &mut Backticks,
+) -> Result<(), ParseError> {
+    let text = line[indent..].trim_end();
+    ticks.scan(n, line, indent);
+    let choice = text
+        .strip_prefix("[ ]")
+        .map(|t| (false, t))
+        .or_else(|| text.strip_prefix("[x]").map(|t| (true, t)));
+    if let Some((right, t)) = choice {
+        if d.explanation.is_some() {
+            return Err(at(n, line, indent, indent + 3, ErrorKind::UnexpectedToken));
+        }
+        if t.trim().is_empty() {
+            return Err(at(n, line, indent, indent + 3, ErrorKind::UnexpectedEnd));
+        }
+        if right {
+            d.answers += 1;
+            d.answer_at = Some(d.choices.len());
+        }
+        d.choices.push(t.trim().to_string());
+        return Ok(());
+    }
+    if let Some(t) = text.strip_prefix("because ") {
+        if d.explanation.is_some() {
+            return Err(at(n, line, indent, indent + 7, ErrorKind::UnexpectedToken));
+        }
+        d.explanation = Some(t.trim().to_string());
+        return Ok(());
+    }
+    // A continuation of the explanation, or of the last choice.
+    let target = match (&mut d.explanation, d.choices.last_mut()) {
+        (Some(e), _) => e,
+        (None, Some(c)) => c,
+        (None, None) => {
+            return Err(at(
+                n,
+                line,
+                indent,
+                line.len(),
+                ErrorKind::PredictNeedsChoices,
+            ))
+        }
+    };
+    target.push(' ');
+    target.push_str(text.trim());
+    Ok(())
+}
+
+/// `NAME: ` at the start of a line: the actor running the statement, and where the statement starts.
+fn actor_prefix(line: &str) -> Option<(&str, usize)> {
+    let end = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(line.len());
+    let name = &line[..end];
+    let first = name.chars().next()?;
+    if !(first.is_ascii_alphabetic() || first == '_') {
+        return None;
+    }
+    let rest = line[end..].strip_prefix(':')?;
+    if !rest.starts_with([' ', '\t']) {
+        return None;
+    }
+    let offset = end + 1 + (rest.len() - rest.trim_start().len());
+    Some((name, offset))
+}
+
+/// `actor NAME[, option: value]*`: the spawn op, its code, and the span of the name.
+fn actor(
+    ctx: &mut Ctx,
+    line: &str,
+    from: usize,
+    n: u32,
+) -> Result<(crate::Op, String, Span), ParseError> {
+    let mut cur = Cursor::new(line, from, n, ctx.syntax)?;
+    let name_tok = cur.next().ok_or_else(|| cur.error_end())?;
+    let want = match ctx.syntax {
+        Syntax::Elixir => Tok::Ident,
+        Syntax::Erlang => Tok::Upper,
+    };
+    let name = cur.text(name_tok);
+    if name_tok.tok != want || name == "_" {
+        return Err(cur.error_at(name_tok, ErrorKind::BadActorName));
+    }
+    if ctx.actor(name).is_some() {
+        return Err(cur.error_at(name_tok, ErrorKind::DuplicateActor));
+    }
+    let mut opts = SpawnOpts::default();
+    let mut written: Vec<(&str, String)> = Vec::new();
+    while cur.eat_punct(",") {
+        let key = cur.next().ok_or_else(|| cur.error_end())?;
+        cur.expect_punct(":")?;
+        let value = cur.peek().ok_or_else(|| cur.error_end())?;
+        let bad = cur.error_at(value, ErrorKind::BadOptionValue);
+        let key_text = cur.text(key);
+        match key_text {
+            "min_heap_size" | "max_heap_size" | "fullsweep_after" => {
+                let v = cur.int().map_err(|_| bad)?;
+                let v = u64::try_from(v).map_err(|_| bad)?;
+                match key_text {
+                    "min_heap_size" if v <= crate::vm::MAX_TERM_WORDS => opts.min_heap_size = v,
+                    "max_heap_size" => opts.max_heap_size = v,
+                    "fullsweep_after" if v <= u64::from(u32::MAX) => {
+                        opts.fullsweep_after = v as u32
+                    }
+                    _ => return Err(bad),
+                }
+                written.push((key_text, format!("{v}")));
+            }
+            "message_queue_data" => {
+                cur.next();
+                if !matches!(value.tok, Tok::Atom | Tok::Ident) {
+                    return Err(bad);
+                }
+                opts.message_queue_data = match cur.text(value) {
+                    "on_heap" => MessageQueueData::OnHeap,
+                    "off_heap" => MessageQueueData::OffHeap,
+                    _ => return Err(bad),
+                };
+                written.push((key_text, opts.message_queue_data.to_string()));
+            }
+            _ => return Err(cur.error_at(key, ErrorKind::UnknownOption)),
+        }
+    }
+    cur.finish()?;
+    let code = spawn_code(ctx.syntax, name, &written);
+    let span = cur.span_of(name_tok);
+    let op = ctx.spawn(name, opts, span)?;
+    Ok((op, code, span))
+}
+
+/// How the learner would spawn the actor.
+fn spawn_code(syntax: Syntax, name: &str, opts: &[(&str, String)]) -> String {
+    let mut code = String::new();
+    match syntax {
+        Syntax::Elixir if opts.is_empty() => {
+            code.push_str(&format!("{name} = spawn(fn -> ... end)"))
+        }
+        Syntax::Elixir => {
+            code.push_str(&format!("{name} = Process.spawn(fn -> ... end, "));
+            for (i, (k, v)) in opts.iter().enumerate() {
+                let sep = if i > 0 { ", " } else { "" };
+                let colon = if *k == "message_queue_data" { ":" } else { "" };
+                code.push_str(&format!("{sep}{k}: {colon}{v}"));
+            }
+            code.push(')');
+        }
+        Syntax::Erlang if opts.is_empty() => {
+            code.push_str(&format!("{name} = spawn(fun() -> ... end)"))
+        }
+        Syntax::Erlang => {
+            code.push_str(&format!("{name} = spawn_opt(fun() -> ... end, ["));
+            for (i, (k, v)) in opts.iter().enumerate() {
+                let sep = if i > 0 { ", " } else { "" };
+                code.push_str(&format!("{sep}{{{k}, {v}}}"));
+            }
+            code.push_str("])");
+        }
+    }
+    code
+}

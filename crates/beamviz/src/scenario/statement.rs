@@ -1,0 +1,726 @@
+//! One statement line → ops.
+//!
+//! Process statements: `x = expr` (bind), `_ = x` (forget), `x = receive do m -> m end`, `send(b, x)`,
+//! `:erlang.garbage_collect()`, `Process.exit(b, :kill)` / `exit(:kill)`, and loops over ranges
+//! (`for i <- 1..n, do: stmt`, `Enum.each(1..n, fn i -> stmt end)`) that expand into one step per iteration.
+//! The Erlang forms are the same statements in Erlang syntax.
+//!
+//! While reading, the parser follows each process symbolically (bound variables and their flat sizes, queued
+//! message sizes) to report unbound variables at their line and to bound the work a run will do.
+
+use super::lex::{Cursor, Tok, Token};
+use super::value_expr::{self, Env};
+use super::{ErrorKind, Feature, ParseError, Span, Syntax, MAX_DEPTH, MAX_STEPS, MAX_TOTAL_WORDS};
+use crate::op::{Op, Value};
+use crate::process::{Pid, SpawnOpts};
+use crate::term::ONHEAP_BIN_LIMIT;
+use crate::vm::MAX_TERM_WORDS;
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+/// What describing one process in a step's view costs, in words walked (a rough measure).
+const PROCESS_VIEW_WORDS: u64 = 64;
+
+/// A process as the parser follows it.
+struct Actor {
+    name: String,
+    alive: bool,
+    /// Bound variables with their flat sizes in words.
+    vars: BTreeMap<String, u64>,
+    /// Flat sizes of queued messages.
+    mailbox: VecDeque<u64>,
+}
+
+/// What the parser knows while reading statements.
+pub(crate) struct Ctx {
+    pub syntax: Syntax,
+    actors: Vec<Actor>,
+    /// Steps produced so far.
+    pub n_steps: usize,
+    /// Estimated words built, copied and viewed so far.
+    work: u64,
+    /// Flat words bound or queued in all processes now.
+    live: u64,
+}
+
+/// One step a statement produced: the op and the code to show.
+pub(crate) type Produced = (Op, String);
+
+impl Ctx {
+    pub fn new(syntax: Syntax) -> Ctx {
+        Ctx {
+            syntax,
+            actors: Vec::new(),
+            n_steps: 0,
+            work: 0,
+            live: 0,
+        }
+    }
+
+    /// The pid of actor `name`.
+    pub fn actor(&self, name: &str) -> Option<Pid> {
+        self.actors
+            .iter()
+            .position(|a| a.name == name)
+            .map(|i| Pid(i as u32))
+    }
+
+    /// Declares an actor; returns its spawn op.
+    pub fn spawn(&mut self, name: &str, opts: SpawnOpts, span: Span) -> Result<Op, ParseError> {
+        let op = Op::Spawn {
+            name: name.to_string(),
+            opts,
+        };
+        self.account(&op, span)?;
+        Ok(op)
+    }
+
+    /// Whether `var` is bound in `pid` (or the process has exited, when the VM reports the error instead).
+    fn bound_or_dead(&self, pid: Pid, var: &str) -> bool {
+        let a = &self.actors[pid.0 as usize];
+        !a.alive || a.vars.contains_key(var)
+    }
+
+    /// Follows `op` symbolically and charges its work. Fails when a limit is exceeded.
+    fn account(&mut self, op: &Op, span: Span) -> Result<(), ParseError> {
+        let err = |kind| ParseError { kind, span };
+        if self.n_steps >= MAX_STEPS {
+            return Err(err(ErrorKind::TooManySteps));
+        }
+        let mut work: u64 = 1;
+        match op {
+            Op::Spawn { name, .. } => {
+                self.actors.push(Actor {
+                    name: name.clone(),
+                    alive: true,
+                    vars: BTreeMap::new(),
+                    mailbox: VecDeque::new(),
+                });
+                work += 233;
+            }
+            Op::Bind { pid, var, value } => {
+                let a = &self.actors[pid.0 as usize];
+                let (built, flat) = sizes(value, &a.vars);
+                if built > MAX_TERM_WORDS || flat > MAX_TERM_WORDS {
+                    return Err(err(ErrorKind::TermTooLarge));
+                }
+                work = work.saturating_add(built).saturating_add(flat);
+                self.set_var(*pid, var, Some(flat));
+            }
+            Op::Forget { pid, var } => self.set_var(*pid, var, None),
+            Op::Send { from, to, var } => {
+                let flat = self.actors[from.0 as usize]
+                    .vars
+                    .get(var)
+                    .copied()
+                    .unwrap_or(0);
+                work = work.saturating_add(flat);
+                let to = &mut self.actors[to.0 as usize];
+                if to.alive {
+                    to.mailbox.push_back(flat);
+                    self.live = self.live.saturating_add(flat);
+                }
+            }
+            Op::Receive { pid, var } => {
+                let flat = self.actors[pid.0 as usize].mailbox.pop_front().unwrap_or(0);
+                self.live = self.live.saturating_sub(flat);
+                self.set_var(*pid, var, Some(flat));
+            }
+            Op::GarbageCollect { pid } => {
+                work = work.saturating_add(self.actors[pid.0 as usize].vars.values().sum());
+            }
+            Op::Exit { pid } => {
+                let a = &mut self.actors[pid.0 as usize];
+                let freed: u64 = a.vars.values().chain(a.mailbox.iter()).sum();
+                a.vars.clear();
+                a.mailbox.clear();
+                a.alive = false;
+                self.live = self.live.saturating_sub(freed);
+            }
+            // Ops without an estimate of their own (added after this one was written) cost a collection.
+            #[allow(unreachable_patterns)]
+            other => {
+                if let Some(pid) = other.actor() {
+                    let a = &self.actors[pid.0 as usize];
+                    work = work.saturating_add(a.vars.values().sum());
+                }
+            }
+        }
+        // Every step is rendered: its view walks every live term and describes every process.
+        work = work
+            .saturating_add(self.live)
+            .saturating_add(PROCESS_VIEW_WORDS * self.actors.len() as u64);
+        self.work = self.work.saturating_add(work);
+        if self.work > MAX_TOTAL_WORDS {
+            return Err(err(ErrorKind::TooMuchWork));
+        }
+        self.n_steps += 1;
+        Ok(())
+    }
+
+    fn set_var(&mut self, pid: Pid, var: &str, flat: Option<u64>) {
+        let a = &mut self.actors[pid.0 as usize];
+        if !a.alive {
+            return;
+        }
+        if let Some(old) = a.vars.remove(var) {
+            self.live = self.live.saturating_sub(old);
+        }
+        if let Some(flat) = flat {
+            a.vars.insert(var.to_string(), flat);
+            self.live = self.live.saturating_add(flat);
+        }
+    }
+}
+
+/// Words `value` allocates, and its flat size (what a copy takes), given the flat sizes of bound variables.
+fn sizes(value: &Value, vars: &BTreeMap<String, u64>) -> (u64, u64) {
+    match value {
+        Value::Int(n) if (crate::term::MIN_SMALL..=crate::term::MAX_SMALL).contains(n) => (0, 0),
+        Value::Int(_) => (2, 2),
+        Value::Atom(_) => (0, 0),
+        Value::Var(name) => (0, vars.get(name).copied().unwrap_or(0)),
+        Value::Tuple(items) | Value::List(items) => {
+            let own = match value {
+                Value::Tuple(_) if items.is_empty() => 0,
+                Value::Tuple(_) => 1 + items.len() as u64,
+                _ => 2 * items.len() as u64,
+            };
+            items.iter().fold((own, own), |(b, f), v| {
+                let (vb, vf) = sizes(v, vars);
+                (b.saturating_add(vb), f.saturating_add(vf))
+            })
+        }
+        Value::Seq(from, to) => {
+            let n = if to >= from {
+                (i128::from(*to) - i128::from(*from) + 1) as u128
+            } else {
+                0
+            };
+            let w = u64::try_from(n.saturating_mul(2)).unwrap_or(u64::MAX);
+            (w, w)
+        }
+        Value::Binary { bytes, .. } => {
+            let w = if *bytes <= ONHEAP_BIN_LIMIT {
+                2 + bytes.div_ceil(8)
+            } else {
+                crate::term::PROC_BIN_SIZE
+            };
+            (w, w)
+        }
+    }
+}
+
+/// The variables `value` names.
+fn vars_of<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
+    match value {
+        Value::Var(name) => out.push(name),
+        Value::Tuple(items) | Value::List(items) => items.iter().for_each(|v| vars_of(v, out)),
+        _ => {}
+    }
+}
+
+/// Reads the statement in `line[offset..]`, run by `actor` (or by the scenario itself when `None`).
+pub(crate) fn statement(
+    ctx: &mut Ctx,
+    line: &str,
+    offset: usize,
+    line_no: u32,
+    actor: Option<Pid>,
+) -> Result<Vec<Produced>, ParseError> {
+    let mut cur = Cursor::new(line, offset, line_no, ctx.syntax)?;
+    if cur.at_end() {
+        return Err(cur.error_end());
+    }
+    let mut out = Vec::new();
+    let mut env = Vec::new();
+    stmt(&mut cur, ctx, actor, &mut env, 0, &mut out)?;
+    cur.finish()?;
+    Ok(out)
+}
+
+fn is_name(cur: &Cursor<'_>, t: Option<Token>, name: &str) -> bool {
+    t.is_some_and(|t| matches!(t.tok, Tok::Ident | Tok::Upper) && cur.text(t) == name)
+}
+
+/// A variable token: lowercase in Elixir, capitalized in Erlang.
+fn var_tok(cur: &Cursor<'_>, t: Option<Token>) -> Option<Token> {
+    let want = match cur.syntax {
+        Syntax::Elixir => Tok::Ident,
+        Syntax::Erlang => Tok::Upper,
+    };
+    t.filter(|t| t.tok == want)
+}
+
+fn expect_var(cur: &mut Cursor<'_>) -> Result<Token, ParseError> {
+    match var_tok(cur, cur.peek()) {
+        Some(t) => {
+            cur.next();
+            Ok(t)
+        }
+        None => Err(cur.error_here(ErrorKind::ExpectedVariable)),
+    }
+}
+
+fn expect_name(cur: &mut Cursor<'_>, name: &str) -> Result<(), ParseError> {
+    if is_name(cur, cur.peek(), name) {
+        cur.next();
+        Ok(())
+    } else {
+        Err(cur.error_here(ErrorKind::UnexpectedToken))
+    }
+}
+
+/// An actor named by the next token.
+fn target(cur: &mut Cursor<'_>, ctx: &Ctx) -> Result<Pid, ParseError> {
+    let t = expect_var(cur)?;
+    ctx.actor(cur.text(t))
+        .ok_or_else(|| cur.error_at(t, ErrorKind::UnknownActor))
+}
+
+fn stmt(
+    cur: &mut Cursor<'_>,
+    ctx: &mut Ctx,
+    actor: Option<Pid>,
+    env: &mut Vec<(String, i64)>,
+    depth: u32,
+    out: &mut Vec<Produced>,
+) -> Result<(), ParseError> {
+    if depth > MAX_DEPTH {
+        return Err(cur.error_here(ErrorKind::TooDeep));
+    }
+    let Some(first) = cur.peek() else {
+        return Err(cur.error_end());
+    };
+    let elixir = cur.syntax == Syntax::Elixir;
+    // Loops.
+    if elixir && cur.looks_at(&["for"]) {
+        cur.next();
+        let var = expect_var(cur)?;
+        cur.expect_punct("<-")?;
+        let (from, to, at) = range(cur, env)?;
+        cur.expect_punct(",")?;
+        expect_name(cur, "do")?;
+        cur.expect_punct(":")?;
+        return repeat(cur, ctx, actor, env, depth, out, var, (from, to, at), &[]);
+    }
+    if elixir && cur.looks_at(&["Enum", ".", "each", "("]) {
+        cur.pos += 4;
+        let (from, to, at) = range(cur, env)?;
+        cur.expect_punct(",")?;
+        expect_name(cur, "fn")?;
+        let var = expect_var(cur)?;
+        cur.expect_punct("->")?;
+        return repeat(
+            cur,
+            ctx,
+            actor,
+            env,
+            depth,
+            out,
+            var,
+            (from, to, at),
+            &["end", ")"],
+        );
+    }
+    if !elixir && cur.looks_at(&["lists", ":", "foreach", "(", "fun", "("]) {
+        cur.pos += 6;
+        let var = expect_var(cur)?;
+        cur.expect_punct(")")?;
+        cur.expect_punct("->")?;
+        let body = cur.pos;
+        // The range comes after the body: find the `end` that closes the fun.
+        let close = matching_end(cur).ok_or_else(|| cur.error_end())?;
+        cur.pos = close + 1;
+        cur.expect_punct(",")?;
+        let r = erlang_seq(cur, env)?;
+        cur.expect_punct(")")?;
+        let after = cur.pos;
+        cur.pos = body;
+        repeat(cur, ctx, actor, env, depth, out, var, r, &["end"])?;
+        cur.pos = after;
+        return Ok(());
+    }
+    if !elixir && cur.is_punct("[") {
+        cur.next();
+        let body = cur.pos;
+        let bar = matching(cur, "||").ok_or_else(|| cur.error_end())?;
+        cur.pos = bar + 1;
+        let var = expect_var(cur)?;
+        cur.expect_punct("<-")?;
+        let r = erlang_seq(cur, env)?;
+        cur.expect_punct("]")?;
+        let after = cur.pos;
+        cur.pos = body;
+        repeat(cur, ctx, actor, env, depth, out, var, r, &["||"])?;
+        cur.pos = after;
+        return Ok(());
+    }
+    // Statements the model does not cover.
+    for (words, feature) in NOT_MODELLED {
+        if cur.looks_at(words) {
+            return Err(cur.error_at(first, ErrorKind::NotModelled(*feature)));
+        }
+    }
+    // Statements that name their target and may run at the top level.
+    let gc = if elixir {
+        cur.looks_at(&["erlang", ".", "garbage_collect", "("])
+    } else {
+        cur.looks_at(&["erlang", ":", "garbage_collect", "("])
+    };
+    if gc {
+        cur.pos += 4;
+        let pid = if cur.is_punct(")") {
+            actor.ok_or_else(|| cur.error_at(first, ErrorKind::NeedsActor))?
+        } else {
+            target(cur, ctx)?
+        };
+        cur.expect_punct(")")?;
+        return emit(cur, ctx, first, env, Op::GarbageCollect { pid }, out);
+    }
+    let exit2 = (elixir && cur.looks_at(&["Process", ".", "exit", "("]))
+        || (cur.looks_at(&["exit", "("])
+            && cur.peek_at(3).is_some_and(|t| t.tok == Tok::Punct(",")));
+    if exit2 {
+        cur.pos += if cur.looks_at(&["exit"]) { 2 } else { 4 };
+        let pid = target(cur, ctx)?;
+        cur.expect_punct(",")?;
+        exit_reason(cur)?;
+        cur.expect_punct(")")?;
+        return emit(cur, ctx, first, env, Op::Exit { pid }, out);
+    }
+    if cur.looks_at(&["exit", "("]) {
+        cur.pos += 2;
+        let pid = actor.ok_or_else(|| cur.error_at(first, ErrorKind::NeedsActor))?;
+        let Some(t) = cur.next() else {
+            return Err(cur.error_end());
+        };
+        if !matches!(t.tok, Tok::Atom | Tok::Ident) {
+            return Err(cur.error_at(t, ErrorKind::UnexpectedToken));
+        }
+        cur.expect_punct(")")?;
+        return emit(cur, ctx, first, env, Op::Exit { pid }, out);
+    }
+    // Everything else is run by a process.
+    let Some(pid) = actor else {
+        return Err(cur.error_at(first, ErrorKind::NeedsActor));
+    };
+    if elixir && (cur.looks_at(&["send", "("]) || cur.looks_at(&["Kernel", ".", "send", "("])) {
+        cur.pos += if cur.looks_at(&["send"]) { 2 } else { 4 };
+        let to = target(cur, ctx)?;
+        cur.expect_punct(",")?;
+        let var = sent_var(cur, ctx, pid)?;
+        cur.expect_punct(")")?;
+        return emit(cur, ctx, first, env, Op::Send { from: pid, to, var }, out);
+    }
+    if !elixir
+        && var_tok(cur, Some(first)).is_some()
+        && cur.peek_at(1).is_some_and(|t| t.tok == Tok::Punct("!"))
+    {
+        let to = target(cur, ctx)?;
+        cur.expect_punct("!")?;
+        let var = sent_var(cur, ctx, pid)?;
+        return emit(cur, ctx, first, env, Op::Send { from: pid, to, var }, out);
+    }
+    if cur.looks_at(&["receive"]) {
+        return Err(cur.error_at(first, ErrorKind::BadReceive));
+    }
+    // `_ = x`: forget.
+    if is_name(cur, Some(first), "_") && cur.peek_at(1).is_some_and(|t| t.tok == Tok::Punct("=")) {
+        cur.pos += 2;
+        let t = expect_var(cur)?;
+        let var = cur.text(t).to_string();
+        if !ctx.bound_or_dead(pid, &var) {
+            return Err(cur.error_at(t, ErrorKind::UnboundVariable));
+        }
+        return emit(cur, ctx, first, env, Op::Forget { pid, var }, out);
+    }
+    // `x = …`: receive or bind.
+    if var_tok(cur, Some(first)).is_some()
+        && cur.peek_at(1).is_some_and(|t| t.tok == Tok::Punct("="))
+    {
+        cur.pos += 2;
+        let var = cur.text(first).to_string();
+        if cur.looks_at(&["receive"]) {
+            receive(cur)?;
+            return emit(cur, ctx, first, env, Op::Receive { pid, var }, out);
+        }
+        let rhs = cur.peek();
+        let value = value_expr::value(cur, env, depth)?;
+        let mut names = Vec::new();
+        vars_of(&value, &mut names);
+        if let Some(name) = names.iter().find(|n| !ctx.bound_or_dead(pid, n)) {
+            // Point at the variable's first mention.
+            let at = cur.toks[..cur.pos]
+                .iter()
+                .rev()
+                .find(|t| cur.text(**t) == *name)
+                .copied()
+                .or(rhs);
+            return Err(match at {
+                Some(t) => cur.error_at(t, ErrorKind::UnboundVariable),
+                None => cur.error_end(),
+            });
+        }
+        return emit(cur, ctx, first, env, Op::Bind { pid, var, value }, out);
+    }
+    // `{a, b} = x`: destructuring.
+    if matches!(first.tok, Tok::Punct("{" | "[")) {
+        return Err(cur.error_at(first, ErrorKind::NotModelled(Feature::Patterns)));
+    }
+    // A bare expression has no effect on memory worth a step.
+    let call_like = cur
+        .peek_at(1)
+        .is_some_and(|t| matches!(t.tok, Tok::Punct("(" | ":" | ".")));
+    if first.tok != Tok::Upper && first.tok != Tok::Atom && !call_like {
+        return Err(cur.error_at(first, ErrorKind::UnexpectedToken));
+    }
+    Err(cur.error_at(first, ErrorKind::NotModelled(Feature::Call)))
+}
+
+/// Statements recognised only to say they are not modelled yet.
+const NOT_MODELLED: &[(&[&str], Feature)] = &[
+    (&["Process", ".", "hibernate"], Feature::Hibernate),
+    (&["erlang", ".", "hibernate"], Feature::Hibernate),
+    (&["erlang", ":", "hibernate"], Feature::Hibernate),
+    (&["proc_lib", ":", "hibernate"], Feature::Hibernate),
+    (&["ets", "."], Feature::Ets),
+    (&["ets", ":"], Feature::Ets),
+    (&["String", ".", "to_atom"], Feature::AtomCreation),
+    (&["spawn", "("], Feature::Spawn),
+    (&["spawn_opt", "("], Feature::Spawn),
+    (&["Process", ".", "spawn"], Feature::Spawn),
+];
+
+/// The variable sent: a variable bound in `pid`.
+fn sent_var(cur: &mut Cursor<'_>, ctx: &Ctx, pid: Pid) -> Result<String, ParseError> {
+    let Some(t) = var_tok(cur, cur.peek()) else {
+        return Err(cur.error_here(ErrorKind::NotModelled(Feature::SendExpression)));
+    };
+    // `send(b, x)` only: a variable followed by more is an expression.
+    if cur
+        .peek_at(1)
+        .is_some_and(|n| !matches!(n.tok, Tok::Punct(")")))
+        && cur.syntax == Syntax::Elixir
+    {
+        return Err(cur.error_at(t, ErrorKind::NotModelled(Feature::SendExpression)));
+    }
+    cur.next();
+    let var = cur.text(t).to_string();
+    if !ctx.bound_or_dead(pid, &var) {
+        return Err(cur.error_at(t, ErrorKind::UnboundVariable));
+    }
+    Ok(var)
+}
+
+/// An exit reason other than `normal` (which a process that does not trap exits ignores).
+fn exit_reason(cur: &mut Cursor<'_>) -> Result<(), ParseError> {
+    let Some(t) = cur.next() else {
+        return Err(cur.error_end());
+    };
+    let ok = match cur.syntax {
+        Syntax::Elixir => t.tok == Tok::Atom,
+        Syntax::Erlang => matches!(t.tok, Tok::Atom | Tok::Ident),
+    };
+    if !ok {
+        return Err(cur.error_at(t, ErrorKind::UnexpectedToken));
+    }
+    if cur.text(t) == "normal" {
+        return Err(cur.error_at(t, ErrorKind::ExitNormal));
+    }
+    Ok(())
+}
+
+/// `receive do m -> m end` (Elixir) or `receive M -> M end` (Erlang), after the `=`.
+fn receive(cur: &mut Cursor<'_>) -> Result<(), ParseError> {
+    let kw = cur.next();
+    let bad = |cur: &Cursor<'_>, t: Option<Token>| match t.or(kw) {
+        Some(t) => cur.error_at(t, ErrorKind::BadReceive),
+        None => cur.error_end(),
+    };
+    if cur.syntax == Syntax::Elixir {
+        if !is_name(cur, cur.peek(), "do") {
+            return Err(bad(cur, cur.peek()));
+        }
+        cur.next();
+    }
+    let pat = var_tok(cur, cur.peek()).ok_or_else(|| bad(cur, cur.peek()))?;
+    cur.next();
+    if !cur.eat_punct("->") {
+        return Err(bad(cur, cur.peek()));
+    }
+    let body = var_tok(cur, cur.peek()).ok_or_else(|| bad(cur, cur.peek()))?;
+    if cur.text(body) != cur.text(pat) {
+        return Err(cur.error_at(body, ErrorKind::BadReceive));
+    }
+    cur.next();
+    if !is_name(cur, cur.peek(), "end") {
+        return Err(bad(cur, cur.peek()));
+    }
+    cur.next();
+    Ok(())
+}
+
+/// Adds one step for `op`, with the statement's text (from `first` to here) as its code.
+fn emit(
+    cur: &Cursor<'_>,
+    ctx: &mut Ctx,
+    first: Token,
+    env: &Env,
+    op: Op,
+    out: &mut Vec<Produced>,
+) -> Result<(), ParseError> {
+    let last = cur.toks[cur.pos - 1];
+    let span = super::lex::span(cur.line_no, cur.line, first.from, last.to);
+    ctx.account(&op, span)?;
+    // A plain statement shows as written, trailing comment included; a loop iteration shows its body.
+    let mut code = if env.is_empty() {
+        cur.line[first.from..].trim_end().to_string()
+    } else {
+        cur.line[first.from..last.to].to_string()
+    };
+    // Name the iteration by its loop variables (`_`-prefixed ones are unnamed on purpose).
+    let named: Vec<&(String, i64)> = env.iter().filter(|(n, _)| !n.starts_with('_')).collect();
+    if !named.is_empty() {
+        code.push_str(if cur.syntax == Syntax::Elixir {
+            "  # "
+        } else {
+            "  % "
+        });
+        for (i, (name, k)) in named.iter().enumerate() {
+            if i > 0 {
+                code.push_str(", ");
+            }
+            code.push_str(&format!("{name} = {k}"));
+        }
+    }
+    out.push((op, code));
+    Ok(())
+}
+
+/// A loop bound: an integer or an enclosing loop's variable.
+fn bound(cur: &mut Cursor<'_>, env: &Env) -> Result<i64, ParseError> {
+    if let Some(t) = cur.peek() {
+        if matches!(t.tok, Tok::Ident | Tok::Upper) {
+            let name = cur.text(t);
+            return match env.iter().rev().find(|(n, _)| n == name) {
+                Some((_, k)) => {
+                    cur.next();
+                    Ok(*k)
+                }
+                None => Err(cur.error_at(t, ErrorKind::ExpectedInteger)),
+            };
+        }
+    }
+    cur.int()
+}
+
+/// A loop range: its bounds and where it is written.
+type Range = (i64, i64, Span);
+
+/// `a..b` (Elixir).
+fn range(cur: &mut Cursor<'_>, env: &Env) -> Result<Range, ParseError> {
+    let at = cur.peek().ok_or_else(|| cur.error_end())?;
+    let from = bound(cur, env)?;
+    cur.expect_punct("..")?;
+    let to = bound(cur, env)?;
+    Ok((from, to, written(cur, at)))
+}
+
+/// The span from token `at` to the last token read.
+fn written(cur: &Cursor<'_>, at: Token) -> Span {
+    let last = cur.toks[cur.pos - 1];
+    super::lex::span(cur.line_no, cur.line, at.from, last.to)
+}
+
+/// `lists:seq(A, B)` (Erlang).
+fn erlang_seq(cur: &mut Cursor<'_>, env: &Env) -> Result<Range, ParseError> {
+    let at = cur.peek().ok_or_else(|| cur.error_end())?;
+    if !cur.looks_at(&["lists", ":", "seq", "("]) {
+        return Err(cur.error_at(at, ErrorKind::UnexpectedToken));
+    }
+    cur.pos += 4;
+    let from = bound(cur, env)?;
+    cur.expect_punct(",")?;
+    let to = bound(cur, env)?;
+    cur.expect_punct(")")?;
+    Ok((from, to, written(cur, at)))
+}
+
+/// The index of the `end` closing the fun whose body starts at the cursor.
+fn matching_end(cur: &Cursor<'_>) -> Option<usize> {
+    let mut depth = 0u32;
+    for (i, t) in cur.toks.iter().enumerate().skip(cur.pos) {
+        let text = cur.text(*t);
+        if t.tok == Tok::Ident && matches!(text, "receive" | "fun" | "case" | "begin" | "if") {
+            depth += 1;
+        } else if t.tok == Tok::Ident && text == "end" {
+            if depth == 0 {
+                return Some(i);
+            }
+            depth -= 1;
+        }
+    }
+    None
+}
+
+/// The index of punctuation `p` at bracket depth 0 from the cursor.
+fn matching(cur: &Cursor<'_>, p: &str) -> Option<usize> {
+    let mut depth = 0i32;
+    for (i, t) in cur.toks.iter().enumerate().skip(cur.pos) {
+        match t.tok {
+            Tok::Punct(q) if q == p && depth == 0 => return Some(i),
+            Tok::Punct("(" | "[" | "{" | "<<") => depth += 1,
+            Tok::Punct(")" | "]" | "}" | ">>") => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Runs the body at the cursor once per value of `var` in the range, then expects `closers`.
+#[allow(clippy::too_many_arguments)]
+fn repeat(
+    cur: &mut Cursor<'_>,
+    ctx: &mut Ctx,
+    actor: Option<Pid>,
+    env: &mut Vec<(String, i64)>,
+    depth: u32,
+    out: &mut Vec<Produced>,
+    var: Token,
+    (from, to, at): Range,
+    closers: &[&str],
+) -> Result<(), ParseError> {
+    if to < from {
+        return Err(ParseError {
+            kind: ErrorKind::EmptyRange,
+            span: at,
+        });
+    }
+    let n = i128::from(to) - i128::from(from) + 1;
+    if n > (MAX_STEPS - ctx.n_steps.min(MAX_STEPS)) as i128 {
+        return Err(ParseError {
+            kind: ErrorKind::TooManySteps,
+            span: at,
+        });
+    }
+    let name = cur.text(var).to_string();
+    let body = cur.pos;
+    for k in from..=to {
+        cur.pos = body;
+        env.push((name.clone(), k));
+        let res = stmt(cur, ctx, actor, env, depth + 1, out);
+        env.pop();
+        res?;
+    }
+    for c in closers {
+        if *c == "end" {
+            expect_name(cur, "end")?;
+        } else {
+            cur.expect_punct(c)?;
+        }
+    }
+    Ok(())
+}
