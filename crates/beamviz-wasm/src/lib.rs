@@ -256,12 +256,24 @@ struct FrameMirror {
     memory: MemoryMirror,
 }
 
-/// One event: its variant name, the processes it concerns, and its log line.
+/// One event: its variant name, the processes it concerns, its log line, and the numbers a drawing uses.
 #[derive(Serialize)]
 struct EventMirror {
     kind: &'static str,
     pids: Vec<u32>,
     text: String,
+    /// `HeapMetStack`: the words the allocation needed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    need: Option<u64>,
+    /// `HeapMetStack`: the free words there were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    free: Option<u64>,
+    /// `Promoted`, `OldHeapCreated`, `Allocated`: the words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    words: Option<u64>,
+    /// `GcFinished`: `minor` or `major`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gc: Option<String>,
 }
 
 impl EventMirror {
@@ -283,10 +295,28 @@ impl EventMirror {
             Event::Exited { pid } => ("Exited", vec![pid.0]),
             Event::MemoryReclaimed { pid, .. } => ("MemoryReclaimed", vec![pid.0]),
         };
+        let (need, free) = match e {
+            Event::HeapMetStack { need, free, .. } => (Some(*need), Some(*free)),
+            _ => (None, None),
+        };
+        let words = match e {
+            Event::Promoted { words, .. }
+            | Event::OldHeapCreated { words, .. }
+            | Event::Allocated { words, .. } => Some(*words),
+            _ => None,
+        };
+        let gc = match e {
+            Event::GcFinished { kind, .. } => Some(kind.to_string()),
+            _ => None,
+        };
         EventMirror {
             kind,
             pids,
             text: e.to_string(),
+            need,
+            free,
+            words,
+            gc,
         }
     }
 }

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+// Pure layout: a frame of the model (View mirror + cell bytes + events) → plain shape objects.
+// No DOM, no model logic: positions, sizes, labels and CSS class names only. Tested with `node --test`.
+//
+// A shape is one of
+//   {t:'rect', x, y, w, h, rx?, cls?, data?, title?}
+//   {t:'text', x, y, text, cls?, anchor?, data?}
+//   {t:'path', d, cls?}   {t:'circle', cx, cy, r, cls?}
+//   {t:'g', cls?, data?, title?, children: Shape[]}
+// and a layout is {width, height, shapes}.
+
+/** Words per row in a memory grid. */
+export const COLS = 16;
+/** Distance between neighbouring word cells, in px. */
+export const PITCH = 10;
+/** Side of one word cell, in px. */
+export const CELL = 9;
+
+/** CSS class for a cell kind name ("heap binary" → "k-heap-binary"). @param {string} name @returns {string} */
+export function kindClass(name) {
+  return 'k-' + name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+}
+
+/** The events of one step that concern process `pid`. @param {{pids:number[]}[]} events @param {number} pid */
+export function eventsOf(events, pid) {
+  return events.filter((e) => e.pids.includes(pid));
+}
+
+/** Counts cells by role: live, garbage, free and stack words. @param {Uint8Array} cells @param {object} legend */
+export function tally(cells, legend) {
+  const names = kindNames(legend);
+  const out = { live: 0, garbage: 0, free: 0, stack: 0 };
+  for (const c of cells) {
+    const name = names[c & 0x1f];
+    if (name === 'free') out.free++;
+    else if (STACK_KINDS.has(name)) out.stack++;
+    else if (c & legend.cell_garbage) out.garbage++;
+    else out.live++;
+  }
+  return out;
+}
+
+const STACK_KINDS = new Set(['stack slot', 'return address', 'dead slot']);
+
+function kindNames(legend) {
+  const names = [];
+  for (const k of legend.cell_kinds) names[k.code] = k.name;
+  return names;
+}
+
+/** Grid position of word `i` of an `n`-word block: heap words fill from the bottom left, the top row is right-aligned so the stack grows down from the top right. @param {number} i @param {number} n */
+export function cellPos(i, n, cols = COLS) {
+  const rows = Math.ceil(n / cols);
+  const row = Math.floor(i / cols);
+  let col = i % cols;
+  if (row === rows - 1) col += rows * cols - n;
+  return { col, row: rows - 1 - row, rows };
+}
+
+/** Size in px of the grid for an `n`-word block. @param {number} n @returns {{w:number,h:number}} */
+export function gridSize(n, cols = COLS) {
+  return { w: cols * PITCH, h: Math.max(1, Math.ceil(n / cols)) * PITCH };
+}
+
+/** Shapes for one block of word cells at (x, y). @param {Uint8Array} cells @param {object} legend @param {number} x @param {number} y */
+export function gridShapes(cells, legend, x, y, cls = 'grid') {
+  const names = kindNames(legend);
+  const n = cells.length;
+  const children = [];
+  const overlays = [];
+  for (let i = 0; i < n; i++) {
+    const c = cells[i];
+    const { col, row } = cellPos(i, n);
+    const cx = x + col * PITCH;
+    const cy = y + row * PITCH;
+    const kind = kindClass(names[c & 0x1f] ?? 'other');
+    const garbage = (c & legend.cell_garbage) !== 0;
+    children.push({ t: 'rect', x: cx, y: cy, w: CELL, h: CELL, cls: garbage ? `${kind} garbage` : kind });
+    if (garbage) overlays.push({ t: 'rect', x: cx, y: cy, w: CELL, h: CELL, cls: 'hatch' });
+    if (c & legend.cell_header && names[c & 0x1f] !== 'free') {
+      overlays.push({ t: 'rect', x: cx, y: cy, w: 2, h: CELL, cls: 'obj-start' });
+    }
+  }
+  return { t: 'g', cls, children: children.concat(overlays) };
+}
+
+/** Path along the top edge of the first `k` words of an `n`-word grid at (x, y). @param {number} k @param {number} n */
+export function prefixEdge(k, n, x, y, cols = COLS) {
+  const rows = Math.ceil(n / cols);
+  const full = Math.floor(k / cols);
+  const rem = k % cols;
+  const yOf = (r) => y + (rows - r) * PITCH - 0.5; // top of the r-th row from the bottom, 0-based
+  const right = x + cols * PITCH - 1;
+  if (rem === 0) return `M${x - 4} ${yOf(full)}H${right + 4}`;
+  const xr = x + rem * PITCH - 0.5;
+  return `M${x - 4} ${yOf(full + 1)}H${xr}V${yOf(full)}H${right + 4}`;
+}
+
+function text(x, y, s, cls, anchor, data) {
+  const shape = { t: 'text', x, y, text: String(s), cls };
+  if (anchor) shape.anchor = anchor;
+  if (data) shape.data = data;
+  return shape;
+}
+
+/** The lifecycle diagram: one box per stage, each process's name in the box of its stage. @param {{processes:object[]}} view @param {string[]} stages */
+export function layoutLifecycle(view, stages) {
+  const boxW = 132, boxH = 92, gap = 26, top = 8;
+  const shapes = [];
+  stages.forEach((stage, idx) => {
+    const x = idx * (boxW + gap) + 1;
+    const here = view.processes.filter((p) => p.stage_index === idx);
+    const active = here.length > 0;
+    const [first, ...rest] = stage.split(' ');
+    const children = [
+      { t: 'rect', x, y: top, w: boxW, h: boxH, rx: 10, cls: 'stage-box' },
+      text(x + 10, top + 18, `${idx + 1}`, 'stage-num'),
+      text(x + boxW / 2, top + 24, first, 'stage-name', 'middle'),
+      text(x + boxW / 2, top + 40, rest.join(' '), 'stage-name', 'middle'),
+    ];
+    const chipW = 34, chipGap = 6;
+    const total = here.length * chipW + Math.max(0, here.length - 1) * chipGap;
+    here.forEach((p, i) => {
+      const cx = x + (boxW - total) / 2 + i * (chipW + chipGap);
+      children.push({
+        t: 'g', cls: `chip p${p.pid % 4}`, data: { process: p.name }, title: `${p.name} is at ${stage}`,
+        children: [
+          { t: 'rect', x: cx, y: top + 54, w: chipW, h: 24, rx: 12, cls: 'chip-bg' },
+          text(cx + chipW / 2, top + 70, p.name, 'chip-text', 'middle'),
+        ],
+      });
+    });
+    shapes.push({
+      t: 'g', cls: active ? 'stage active' : 'stage',
+      data: { stage, active: String(active), processes: here.map((p) => p.name).join(' ') },
+      children,
+    });
+    if (idx < stages.length - 1) {
+      const ax = x + boxW + 4, ay = top + boxH / 2;
+      shapes.push({ t: 'path', d: `M${ax} ${ay}H${ax + gap - 10}M${ax + gap - 15} ${ay - 5}L${ax + gap - 9} ${ay}L${ax + gap - 15} ${ay + 5}`, cls: 'arrow' });
+    }
+  });
+  return { width: stages.length * (boxW + gap) - gap + 2, height: boxH + 2 * top, shapes };
+}
+
+/**
+ * One process's memory: its young block (heap from the bottom, stack from the top), its old heap, the high-water mark,
+ * numbers as text, and on a GC step the block as it was before next to it.
+ * @param {object} p ProcessMirror @param {{young:Uint8Array, old:Uint8Array}} cells @param {object[]} events this step's events of p
+ * @param {object} legend @param {{young:Uint8Array, heap_used:number}|null} before the previous step's young cells, on GC steps
+ */
+export function layoutProcess(p, cells, events, legend, before = null) {
+  const shapes = [];
+  const left = 58;
+  const headH = 34;
+  const met = events.find((e) => e.kind === 'HeapMetStack');
+  const gc = events.find((e) => e.kind === 'GcFinished');
+  const aborted = events.some((e) => e.kind === 'MinorGcAborted');
+  const promoted = events.find((e) => e.kind === 'Promoted');
+  const oldCreated = events.some((e) => e.kind === 'OldHeapCreated');
+  const data = { pid: String(p.pid), name: p.name, stage: p.stage, alive: String(p.alive) };
+  if (gc) data.gc = gc.gc;
+
+  shapes.push(text(0, 18, p.name, 'proc-name'));
+  shapes.push(text(16 + 9 * p.name.length, 18, `<0.${p.pid}.0>`, 'proc-pid'));
+  shapes.push(text(0, 34, p.stage, 'proc-stage', null, { role: 'stage' }));
+
+  if (!p.alive) {
+    const y = headH + 14;
+    shapes.push({ t: 'rect', x: left, y, w: COLS * PITCH, h: 120, rx: 6, cls: 'reclaimed' });
+    shapes.push(text(left + (COLS * PITCH) / 2, y + 56, 'exited', 'reclaimed-text', 'middle'));
+    shapes.push(text(left + (COLS * PITCH) / 2, y + 74, 'memory reclaimed', 'reclaimed-text', 'middle'));
+    return { width: left + COLS * PITCH + 10, height: y + 136, data, shapes };
+  }
+
+  let y = headH + 10;
+  if (met) {
+    const label = `heap meets stack → ${gc ? gc.gc : ''} GC`.replace('  ', ' ');
+    shapes.push({
+      t: 'g', cls: 'gc-banner', data: { role: 'gc-banner' },
+      children: [
+        { t: 'rect', x: 0, y, w: 360, h: 24, rx: 5, cls: 'gc-banner-bg' },
+        text(10, y + 16, `⚠ ${label}${aborted ? ' (first GC is a fullsweep)' : ''}`, 'gc-banner-text'),
+      ],
+    });
+    y += 34;
+  }
+
+  const young = cells.young;
+  const old = cells.old;
+  const yg = gridSize(young.length);
+  const og = old.length ? gridSize(old.length) : { w: 0, h: 0 };
+  const bg = before ? gridSize(before.young.length) : { w: 0, h: 0 };
+  const gridH = Math.max(yg.h, og.h, bg.h);
+  const bottom = y + 16 + gridH; // grids are bottom-aligned: heaps grow up from here
+  let x = left;
+
+  if (before) {
+    const by = bottom - bg.h;
+    shapes.push(text(x + bg.w / 2, by - 6, 'before GC', 'grid-title', 'middle'));
+    shapes.push({ ...gridShapes(before.young, legend, x, by, 'grid before'), data: { role: 'before' } });
+    if (met) {
+      // The allocation that did not fit, drawn from the heap top upward into the stack's side.
+      const n = before.young.length;
+      const cellsNeeded = [];
+      for (let i = before.heap_used; i < Math.min(n, before.heap_used + met.need); i++) {
+        const { col, row } = cellPos(i, n);
+        cellsNeeded.push({ t: 'rect', x: x + col * PITCH, y: by + row * PITCH, w: CELL, h: CELL, cls: 'needed' });
+      }
+      shapes.push({ t: 'g', cls: 'needed-group', title: `needed ${met.need} words, ${met.free} free`, children: cellsNeeded });
+      shapes.push(text(x + bg.w / 2, bottom + 14, `needed ${met.need}, free ${met.free}`, 'grid-note warn', 'middle'));
+    }
+    const ax = x + bg.w + 6, ay = bottom - gridH / 2;
+    shapes.push({ t: 'path', d: `M${ax} ${ay}H${ax + 30}M${ax + 24} ${ay - 5}L${ax + 30} ${ay}L${ax + 24} ${ay + 5}`, cls: 'arrow gc-arrow' });
+    shapes.push(text(ax + 15, ay - 9, 'GC', 'gc-arrow-text', 'middle'));
+    x += bg.w + 44;
+  }
+
+  const yy = bottom - yg.h;
+  shapes.push(text(x + yg.w / 2, yy - 6, before ? 'after GC' : 'young heap + stack', 'grid-title', 'middle'));
+  shapes.push({ ...gridShapes(young, legend, x, yy, met ? 'grid young met' : 'grid young'), data: { role: 'young' } });
+  shapes.push({ t: 'rect', x: x - 2.5, y: yy - 2.5, w: yg.w + 4, h: yg.h + 4, rx: 3, cls: met ? 'block-outline met' : 'block-outline' });
+  if (!before) {
+    shapes.push(text(x - 8, yy + 10, 'stack ↓', 'side-label', 'end'));
+    shapes.push(text(x - 8, bottom - 3, 'heap ↑', 'side-label', 'end'));
+  }
+  if (p.high_water > 0) {
+    shapes.push({ t: 'path', d: prefixEdge(p.high_water, young.length, x, yy), cls: 'high-water' });
+    const hwRow = Math.floor(p.high_water / COLS);
+    const hwY = yy + (Math.ceil(young.length / COLS) - hwRow) * PITCH - 3;
+    shapes.push(text(x + yg.w + 6, hwY, 'high-water', 'hw-label'));
+  }
+  const youngX = x;
+  x += yg.w + 16;
+
+  if (old.length) {
+    x += 60;
+    const oy = bottom - og.h;
+    shapes.push(text(x + og.w / 2, oy - 6, 'old heap', 'grid-title', 'middle'));
+    shapes.push({ ...gridShapes(old, legend, x, oy, 'grid old'), data: { role: 'old' } });
+    shapes.push({ t: 'rect', x: x - 2.5, y: oy - 2.5, w: og.w + 4, h: og.h + 4, rx: 3, cls: oldCreated ? 'block-outline old new' : 'block-outline old' });
+    if (promoted) {
+      shapes.push(text(x + og.w / 2, bottom + 14, `+${promoted.words} words promoted`, 'grid-note', 'middle'));
+    }
+    x += og.w + 10;
+  }
+
+  // Numbers, as process_info/2 names them.
+  const t = tally(young, legend);
+  const o = tally(old, legend);
+  let ty = bottom + 36;
+  const lines = [
+    [['heap_size', p.heap_size], ['heap used', p.heap_used], ['stack', p.stack_size], ['free', t.free]],
+    [['live', t.live + o.live], ['garbage', t.garbage + o.garbage], ['high-water', p.high_water]],
+    [['old heap', `${p.old_heap_used}/${p.old_heap_size}`], ['minor GCs', p.minor_gcs_total], ['major GCs', p.major_gcs_total]],
+    [['mailbox', p.message_queue_len], ['fragments', p.mbuf_size], ['memory', `${p.memory} B`]],
+  ];
+  for (const line of lines) {
+    let lx = 0;
+    for (const [k, v] of line) {
+      shapes.push(text(lx, ty, k, 'stat-key'));
+      shapes.push(text(lx + 6.2 * k.length + 5, ty, v, 'stat-val', null, { stat: k }));
+      lx += 6.2 * k.length + 14 + 7.5 * String(v).length + 10;
+    }
+    ty += 18;
+  }
+  for (const v of p.vars.slice(0, 4)) {
+    const preview = v.preview.length > 34 ? v.preview.slice(0, 33) + '…' : v.preview;
+    shapes.push(text(0, ty, `${v.name} = ${preview}`, 'var-line'));
+    shapes.push(text(youngX + yg.w + 100 > x ? x + 100 : x, ty, `${v.size} w`, 'var-size', 'end'));
+    ty += 16;
+  }
+  const width = Math.max(x, 360, left + yg.w + 80);
+  return { width, height: ty, data, shapes };
+}
+
+/** The shared binary area: one card per refc binary with its size, reference count and holders; binaries freed this step as ghosts. @param {{binaries:object[], processes:object[], events:object[]}} view */
+export function layoutBinaries(view) {
+  const names = new Map(view.processes.map((p) => [p.pid, p.name]));
+  const shapes = [];
+  const w = 300;
+  let y = 4;
+  for (const b of view.binaries) {
+    const h = 58 + b.holders.length * 26;
+    const children = [
+      { t: 'rect', x: 1, y, w, h, rx: 8, cls: 'bin-card' },
+      text(14, y + 22, `binary #${b.id}`, 'bin-title'),
+      text(14, y + 40, `${b.bytes} bytes, off-heap`, 'bin-sub'),
+      { t: 'circle', cx: w - 36, cy: y + 29, r: 20, cls: b.refc > 1 ? 'refc-badge shared' : 'refc-badge' },
+      text(w - 36, y + 36, b.refc, 'refc-num', 'middle', { role: 'refc' }),
+      text(w - 66, y + 34, 'refc', 'refc-label', 'end'),
+    ];
+    b.holders.forEach((hd, i) => {
+      const hy = y + 52 + i * 26;
+      const name = names.get(hd.pid) ?? `<0.${hd.pid}.0>`;
+      children.push({
+        t: 'g', cls: hd.reachable ? 'holder reachable' : 'holder unreachable',
+        data: { holder: name, reachable: String(hd.reachable) },
+        children: [
+          { t: 'rect', x: 14, y: hy, w: w - 28, h: 22, rx: 11, cls: 'holder-bg' },
+          { t: 'circle', cx: 28, cy: hy + 11, r: 5, cls: 'holder-dot' },
+          text(40, hy + 15, `${name}  <0.${hd.pid}.0>`, 'holder-name'),
+          text(w - 22, hy + 15, hd.reachable ? 'ProcBin reachable' : 'unreachable: until its next GC', 'holder-state', 'end'),
+        ],
+      });
+    });
+    shapes.push({ t: 'g', cls: 'binary', data: { binary: String(b.id), refc: String(b.refc), bytes: String(b.bytes) }, children });
+    y += h + 12;
+  }
+  for (const e of view.events.filter((ev) => ev.kind === 'BinaryFreed')) {
+    shapes.push({
+      t: 'g', cls: 'binary freed', data: { freed: 'true' },
+      children: [
+        { t: 'rect', x: 1, y, w, h: 46, rx: 8, cls: 'bin-card freed' },
+        text(14, y + 20, e.text, 'bin-title'),
+        text(14, y + 37, 'refc reached 0: its bytes are returned', 'bin-sub'),
+      ],
+    });
+    y += 58;
+  }
+  if (!shapes.length) {
+    shapes.push(text(4, y + 16, 'No off-heap binaries.', 'bin-empty'));
+    shapes.push(text(4, y + 34, 'Binaries over 64 bytes live here,', 'bin-empty-sub'));
+    shapes.push(text(4, y + 50, 'shared between processes by reference count.', 'bin-empty-sub'));
+    y += 60;
+  }
+  return { width: w + 2, height: y, shapes };
+}
