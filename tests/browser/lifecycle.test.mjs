@@ -45,7 +45,7 @@ function state() {
         banner: svg.querySelector('[data-role="gc-banner"]')?.textContent ?? null,
         before: Boolean(svg.querySelector('[data-role="before"]')),
         old: Boolean(svg.querySelector('[data-role="old"]')),
-        youngWords: svg.querySelector('[data-role="young"]')?.querySelectorAll('rect:not(.hatch):not(.obj-start)').length ?? 0,
+        youngWords: Number(svg.querySelector('[data-role="young"]')?.dataset.words ?? 0),
         heapUsed: stat('heap used'),
         oldHeap: stat('old heap'),
         garbage: stat('garbage'),
@@ -160,7 +160,7 @@ test('back button, slider, play/pause, and beam-step only on user actions', asyn
   await page.evaluate(() => document.querySelector('beam-viz').setAttribute('speed', '20'));
   await shadow('button.play').click();
   assert.equal(await shadow('button.play').getAttribute('aria-pressed'), 'true');
-  await waitStep(3);
+  await page.waitForFunction(() => Number(document.querySelector('beam-viz').dataset.step) >= 3);
   await shadow('button.play').click();
   assert.equal(await shadow('button.play').getAttribute('aria-pressed'), 'false');
   const stopped = (await state()).step;

@@ -47,6 +47,7 @@ h3 { margin: 0 0 8px; font-size: .78rem; letter-spacing: .08em; text-transform: 
 .scroll { overflow-x: auto; }
 .procs { display: flex; flex-wrap: wrap; gap: 22px 34px; }
 svg { display: block; overflow: visible; font-family: inherit; }
+svg.lifecycle { width: 100%; height: auto; max-width: 1100px; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: 12px 0 0; padding: 10px 0 0; border-top: 1px solid var(--bv-line); list-style: none; font-size: 12.5px; color: var(--bv-muted); }
 .legend li { display: flex; align-items: center; gap: 5px; }
 .sw { display: inline-block; width: 12px; height: 12px; border-radius: 2px; }
@@ -73,6 +74,7 @@ rect.garbage { opacity: .38; }
 rect.hatch { fill: url(#bv-hatch); pointer-events: none; }
 .hatch-line { fill: var(--bv-hatch); opacity: .75; }
 rect.obj-start { fill: #000; opacity: .28; }
+.grid-lines { fill: none; stroke: var(--bv-panel); stroke-width: 1; }
 .block-outline { fill: none; stroke: var(--bv-young); stroke-width: 1.5; }
 .block-outline.old { stroke: var(--bv-old); stroke-dasharray: none; }
 .block-outline.old.new { stroke-width: 3; }

@@ -62,26 +62,42 @@ export function gridSize(n, cols = COLS) {
   return { w: cols * PITCH, h: Math.max(1, Math.ceil(n / cols)) * PITCH };
 }
 
-/** Shapes for one block of word cells at (x, y). @param {Uint8Array} cells @param {object} legend @param {number} x @param {number} y */
+/**
+ * Shapes for one block of word cells at (x, y): one rect per run of equal cells within a row, white grid lines
+ * between words, hatching over garbage runs and a dark notch at each object's first word.
+ * @param {Uint8Array} cells @param {object} legend @param {number} x @param {number} y
+ */
 export function gridShapes(cells, legend, x, y, cls = 'grid') {
   const names = kindNames(legend);
   const n = cells.length;
-  const children = [];
+  const runs = [];
   const overlays = [];
-  for (let i = 0; i < n; i++) {
-    const c = cells[i];
+  const body = ~legend.cell_header & 0xff;
+  let i = 0;
+  while (i < n) {
+    const c = cells[i] & body;
     const { col, row } = cellPos(i, n);
-    const cx = x + col * PITCH;
-    const cy = y + row * PITCH;
+    let len = 1;
+    while (i + len < n && (cells[i + len] & body) === c && col + len < COLS) len++;
+    const rx = x + col * PITCH;
+    const ry = y + row * PITCH;
     const kind = kindClass(names[c & 0x1f] ?? 'other');
     const garbage = (c & legend.cell_garbage) !== 0;
-    children.push({ t: 'rect', x: cx, y: cy, w: CELL, h: CELL, cls: garbage ? `${kind} garbage` : kind });
-    if (garbage) overlays.push({ t: 'rect', x: cx, y: cy, w: CELL, h: CELL, cls: 'hatch' });
-    if (c & legend.cell_header && names[c & 0x1f] !== 'free') {
-      overlays.push({ t: 'rect', x: cx, y: cy, w: 2, h: CELL, cls: 'obj-start' });
+    runs.push({ t: 'rect', x: rx, y: ry, w: len * PITCH - (PITCH - CELL), h: CELL, cls: garbage ? `${kind} garbage` : kind });
+    if (garbage) overlays.push({ t: 'rect', x: rx, y: ry, w: len * PITCH - (PITCH - CELL), h: CELL, cls: 'hatch' });
+    for (let j = i; j < i + len; j++) {
+      if (cells[j] & legend.cell_header && names[c & 0x1f] !== 'free') {
+        overlays.push({ t: 'rect', x: rx + (j - i) * PITCH, y: ry, w: 2, h: CELL, cls: 'obj-start' });
+      }
     }
+    i += len;
   }
-  return { t: 'g', cls, children: children.concat(overlays) };
+  const rows = Math.ceil(n / COLS);
+  let d = '';
+  for (let k = 1; k < COLS; k++) d += `M${x + k * PITCH - 0.5} ${y}v${rows * PITCH}`;
+  for (let k = 1; k < rows; k++) d += `M${x} ${y + k * PITCH - 0.5}h${COLS * PITCH}`;
+  const lines = { t: 'path', d, cls: 'grid-lines' };
+  return { t: 'g', cls, data: { words: String(n) }, children: [...runs, lines, ...overlays] };
 }
 
 /** Path along the top edge of the first `k` words of an `n`-word grid at (x, y). @param {number} k @param {number} n */
@@ -94,6 +110,11 @@ export function prefixEdge(k, n, x, y, cols = COLS) {
   if (rem === 0) return `M${x - 4} ${yOf(full)}H${right + 4}`;
   const xr = x + rem * PITCH - 0.5;
   return `M${x - 4} ${yOf(full + 1)}H${xr}V${yOf(full)}H${right + 4}`;
+}
+
+function withRole(shape, role) {
+  shape.data = { ...shape.data, role };
+  return shape;
 }
 
 function text(x, y, s, cls, anchor, data) {
@@ -147,7 +168,7 @@ export function layoutLifecycle(view, stages) {
  * One process's memory: its young block (heap from the bottom, stack from the top), its old heap, the high-water mark,
  * numbers as text, and on a GC step the block as it was before next to it.
  * @param {object} p ProcessMirror @param {{young:Uint8Array, old:Uint8Array}} cells @param {object[]} events this step's events of p
- * @param {object} legend @param {{young:Uint8Array, heap_used:number}|null} before the previous step's young cells, on GC steps
+ * @param {object} legend @param {{young:Uint8Array, heap_used:number, high_water:number}|null} before the previous step's young cells, on GC steps
  */
 export function layoutProcess(p, cells, events, legend, before = null) {
   const shapes = [];
@@ -162,7 +183,7 @@ export function layoutProcess(p, cells, events, legend, before = null) {
   if (gc) data.gc = gc.gc;
 
   shapes.push(text(0, 18, p.name, 'proc-name'));
-  shapes.push(text(16 + 9 * p.name.length, 18, `<0.${p.pid}.0>`, 'proc-pid'));
+  shapes.push(text(16 + 9 * p.name.length, 18, p.alive ? `<0.${p.pid}.0> · ${p.memory} bytes` : `<0.${p.pid}.0>`, 'proc-pid'));
   shapes.push(text(0, 34, p.stage, 'proc-stage', null, { role: 'stage' }));
 
   if (!p.alive) {
@@ -198,7 +219,9 @@ export function layoutProcess(p, cells, events, legend, before = null) {
   if (before) {
     const by = bottom - bg.h;
     shapes.push(text(x + bg.w / 2, by - 6, 'before GC', 'grid-title', 'middle'));
-    shapes.push({ ...gridShapes(before.young, legend, x, by, 'grid before'), data: { role: 'before' } });
+    shapes.push(withRole(gridShapes(before.young, legend, x, by, 'grid before'), 'before'));
+    shapes.push({ t: 'rect', x: x - 2.5, y: by - 2.5, w: bg.w + 4, h: bg.h + 4, rx: 3, cls: 'block-outline' });
+    if (before.high_water > 0) shapes.push({ t: 'path', d: prefixEdge(before.high_water, before.young.length, x, by), cls: 'high-water' });
     if (met) {
       // The allocation that did not fit, drawn from the heap top upward into the stack's side.
       const n = before.young.length;
@@ -218,7 +241,7 @@ export function layoutProcess(p, cells, events, legend, before = null) {
 
   const yy = bottom - yg.h;
   shapes.push(text(x + yg.w / 2, yy - 6, before ? 'after GC' : 'young heap + stack', 'grid-title', 'middle'));
-  shapes.push({ ...gridShapes(young, legend, x, yy, met ? 'grid young met' : 'grid young'), data: { role: 'young' } });
+  shapes.push(withRole(gridShapes(young, legend, x, yy, met ? 'grid young met' : 'grid young'), 'young'));
   shapes.push({ t: 'rect', x: x - 2.5, y: yy - 2.5, w: yg.w + 4, h: yg.h + 4, rx: 3, cls: met ? 'block-outline met' : 'block-outline' });
   if (!before) {
     shapes.push(text(x - 8, yy + 10, 'stack ↓', 'side-label', 'end'));
@@ -234,10 +257,10 @@ export function layoutProcess(p, cells, events, legend, before = null) {
   x += yg.w + 16;
 
   if (old.length) {
-    x += 60;
+    x += p.high_water > 0 ? 56 : 24;
     const oy = bottom - og.h;
     shapes.push(text(x + og.w / 2, oy - 6, 'old heap', 'grid-title', 'middle'));
-    shapes.push({ ...gridShapes(old, legend, x, oy, 'grid old'), data: { role: 'old' } });
+    shapes.push(withRole(gridShapes(old, legend, x, oy, 'grid old'), 'old'));
     shapes.push({ t: 'rect', x: x - 2.5, y: oy - 2.5, w: og.w + 4, h: og.h + 4, rx: 3, cls: oldCreated ? 'block-outline old new' : 'block-outline old' });
     if (promoted) {
       shapes.push(text(x + og.w / 2, bottom + 14, `+${promoted.words} words promoted`, 'grid-note', 'middle'));
@@ -245,32 +268,33 @@ export function layoutProcess(p, cells, events, legend, before = null) {
     x += og.w + 10;
   }
 
-  // Numbers, as process_info/2 names them.
+  // Numbers, as process_info/2 names them, in a fixed three-column table.
   const t = tally(young, legend);
   const o = tally(old, legend);
   let ty = bottom + 36;
-  const lines = [
-    [['heap_size', p.heap_size], ['heap used', p.heap_used], ['stack', p.stack_size], ['free', t.free]],
-    [['live', t.live + o.live], ['garbage', t.garbage + o.garbage], ['high-water', p.high_water]],
-    [['old heap', `${p.old_heap_used}/${p.old_heap_size}`], ['minor GCs', p.minor_gcs_total], ['major GCs', p.major_gcs_total]],
-    [['mailbox', p.message_queue_len], ['fragments', p.mbuf_size], ['memory', `${p.memory} B`]],
+  const colW = 138, valX = 74;
+  const rows = [
+    [['heap_size', p.heap_size], ['heap used', p.heap_used], ['stack', p.stack_size]],
+    [['free', t.free], ['live', t.live + o.live], ['garbage', t.garbage + o.garbage]],
+    [['high-water', p.high_water], ['old heap', `${p.old_heap_used}/${p.old_heap_size}`], ['fragments', p.mbuf_size]],
+    [['minor GCs', p.minor_gcs_total], ['major GCs', p.major_gcs_total], ['mailbox', p.message_queue_len]],
   ];
-  for (const line of lines) {
-    let lx = 0;
-    for (const [k, v] of line) {
-      shapes.push(text(lx, ty, k, 'stat-key'));
-      shapes.push(text(lx + 6.2 * k.length + 5, ty, v, 'stat-val', null, { stat: k }));
-      lx += 6.2 * k.length + 14 + 7.5 * String(v).length + 10;
-    }
+  for (const row of rows) {
+    row.forEach(([k, v], i) => {
+      shapes.push(text(i * colW, ty, k, 'stat-key'));
+      shapes.push(text(i * colW + valX, ty, v, 'stat-val', null, { stat: k }));
+    });
     ty += 18;
   }
-  for (const v of p.vars.slice(0, 4)) {
-    const preview = v.preview.length > 34 ? v.preview.slice(0, 33) + '…' : v.preview;
+  const tableW = 3 * colW - 10;
+  if (p.vars.length) ty += 4;
+  for (const v of p.vars.slice(0, 5)) {
+    const preview = v.preview.length > 40 ? v.preview.slice(0, 39) + '…' : v.preview;
     shapes.push(text(0, ty, `${v.name} = ${preview}`, 'var-line'));
-    shapes.push(text(youngX + yg.w + 100 > x ? x + 100 : x, ty, `${v.size} w`, 'var-size', 'end'));
+    shapes.push(text(tableW, ty, `${v.size} words`, 'var-size', 'end'));
     ty += 16;
   }
-  const width = Math.max(x, 360, left + yg.w + 80);
+  const width = Math.max(x, tableW, left + yg.w + 80);
   return { width, height: ty, data, shapes };
 }
 

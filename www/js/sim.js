@@ -51,7 +51,7 @@ export class Sim {
       const prev = inner.view();
       for (const pid of collected) {
         const p = prev.processes.find((q) => q.pid === pid);
-        if (p) before.set(pid, { young: inner.cells_young(pid), heap_used: p.heap_used });
+        if (p) before.set(pid, { young: inner.cells_young(pid), heap_used: p.heap_used, high_water: p.high_water });
       }
       inner.seek(step);
     }
