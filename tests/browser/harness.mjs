@@ -20,12 +20,7 @@ export async function launchBrowser() {
     headless: true,
     args: CHROMIUM_ARGS,
   });
-  // Chromium may still be writing into the profile as the context closes: retry, and leave a stray temp dir rather than throw.
-  context.on('close', () => {
-    try {
-      rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
-    } catch {}
-  });
+  context.on('close', () => rmSync(profile, { recursive: true, force: true }));
   return context;
 }
 

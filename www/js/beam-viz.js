@@ -80,7 +80,7 @@ rect.obj-start { fill: #000; opacity: .28; }
 .block-outline.old.new { stroke-width: 3; }
 .block-outline.met { stroke: var(--bv-gc); stroke-width: 3; }
 .grid.before { opacity: .9; }
-rect.needed { fill: none; stroke: var(--bv-gc); stroke-width: 1.6; }
+rect.needed { fill: color-mix(in srgb, var(--bv-gc) 18%, transparent); stroke: var(--bv-gc); stroke-width: 1.6; }
 .high-water { fill: none; stroke: var(--bv-ink); stroke-width: 2; stroke-dasharray: 4 3; }
 .hw-label, .side-label, .grid-note { font-size: 11px; fill: var(--bv-muted); }
 .grid-note.warn { fill: var(--bv-gc); font-weight: 600; }
@@ -401,6 +401,7 @@ export class BeamViz extends HTMLElement {
     items.push(h('li', {}, h('span', { class: 'sw hatched' }), 'garbage (no root reaches it)'));
     items.push(h('li', {}, h('span', { class: 'sw hw' }), 'high-water mark'));
     ui.legend.replaceChildren(...items);
+    ui.legend.hidden = view.processes.length === 0;
 
     renderSvg(ui.binaries, layoutBinaries(view));
     const m = view.memory;
