@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 // Helpers for the browser tests, which `cargo xtask test` runs with `node --test` against its own static server.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,7 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-/** Launches Debian's headless Chromium with a fresh profile; close the context when done. @returns {Promise<import('playwright-core').BrowserContext>} */
+/** Launches Debian's headless Chromium with a fresh profile, removed by `context.close()`. @returns {Promise<import('playwright-core').BrowserContext>} */
 export async function launchBrowser() {
   const profile = mkdtempSync(join(tmpdir(), 'beamviz-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -20,7 +21,13 @@ export async function launchBrowser() {
     headless: true,
     args: CHROMIUM_ARGS,
   });
-  context.on('close', () => rmSync(profile, { recursive: true, force: true }));
+  // The profile goes when the context is closed. Chromium can still be writing to it for a moment,
+  // so retry, asynchronously: a blocking retry loop would stall Playwright's own shutdown.
+  const close = context.close.bind(context);
+  context.close = async (options) => {
+    await close(options);
+    await rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }).catch(() => {});
+  };
   return context;
 }
 

@@ -1,1 +1,4 @@
-//! it
+//! The one integration-test binary: properties, golden traces, oracle comparisons.
+
+mod golden;
+mod props;

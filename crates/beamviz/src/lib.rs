@@ -29,6 +29,7 @@ pub mod op;
 pub mod process;
 pub mod scenario;
 pub mod term;
+pub mod trace;
 pub mod view;
 pub mod vm;
 

@@ -23,6 +23,9 @@ const DEBIAN_RUST: &[&str] = &[
     "lld-22",
 ];
 
+/// `rustup target add` can hang on a network that blocks it: give up after this long.
+const RUSTUP_LIMIT: Duration = Duration::from_secs(30);
+
 /// Written when `rustup target add` failed, so later runs don't wait for it again.
 const RUSTUP_FAILED_MARKER: &str = "target/xtask/rustup-target-add-failed";
 
@@ -68,7 +71,7 @@ pub fn wasm_toolchain(root: &Path) -> Result<WasmToolchain> {
             ))
         }
     }
-    if has_rustup && rustup_has_wasm_target() {
+    if has_rustup && rustup_has_target(WASM_TARGET) {
         return Ok(say_rustup("target installed"));
     }
     let marker = root.join(RUSTUP_FAILED_MARKER);
@@ -76,10 +79,7 @@ pub fn wasm_toolchain(root: &Path) -> Result<WasmToolchain> {
         println!("wasm toolchain: no rustup here");
     } else if marker.exists() {
         println!("wasm toolchain: not retrying `rustup target add` (it failed before; delete {RUSTUP_FAILED_MARKER} to retry)");
-    } else if run_with_timeout(
-        Command::new("rustup").args(["target", "add", WASM_TARGET]),
-        Duration::from_secs(30),
-    ) {
+    } else if rustup_target(WASM_TARGET) {
         return Ok(say_rustup("target just added"));
     } else {
         let _ = fs::create_dir_all(marker.parent().expect("marker has a parent"));
@@ -99,14 +99,25 @@ fn debian_rust(why: &str) -> Result<WasmToolchain> {
     Ok(WasmToolchain::Debian)
 }
 
-fn rustup_has_wasm_target() -> bool {
+/// Whether rustup has `target`, adding it if not.
+pub fn rustup_target(target: &str) -> bool {
+    let add = || {
+        run_with_timeout(
+            Command::new("rustup").args(["target", "add", target]),
+            RUSTUP_LIMIT,
+        )
+    };
+    which("rustup").is_some() && (rustup_has_target(target) || add())
+}
+
+fn rustup_has_target(target: &str) -> bool {
     let out = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output();
     out.is_ok_and(|out| {
         String::from_utf8_lossy(&out.stdout)
             .lines()
-            .any(|line| line.trim() == WASM_TARGET)
+            .any(|line| line.trim() == target)
     })
 }
 
@@ -220,7 +231,10 @@ fn debian_packages(what: &str, packages: &[&str]) -> Result {
     if !UPDATED.swap(true, Ordering::SeqCst) {
         run(apt_get()?.arg("update"))?;
     }
-    run(apt_get()?.args(["install", "-y"]).args(missing.split(' ')))
+    // --no-upgrade: only what is missing is installed; nothing already there changes.
+    run(apt_get()?
+        .args(["install", "-y", "--no-upgrade"])
+        .args(missing.split(' ')))
 }
 
 /// `apt-get`, non-interactive, waiting for the dpkg lock if someone else holds it.

@@ -8,13 +8,15 @@ use std::process::{Command, Stdio};
 use std::time::SystemTime;
 use std::{env, fs};
 
-use crate::toolchain::{WasmToolchain, WASM_TARGET};
+use crate::toolchain::{self, WasmToolchain, WASM_TARGET};
 use crate::{check_status, run, show, Result};
 
 const CRATE: &str = "beamviz-wasm";
 /// The crate name as it appears in file names.
 const STEM: &str = "beamviz_wasm";
 const PROFILE: &str = "wasm-release";
+/// A wasm32 target whose sysroot has only `core` and `alloc`.
+const NO_STD_TARGET: &str = "wasm32v1-none";
 
 /// Builds `www/pkg/` for the browser: the bindings crate, its JS glue, and a size-optimized module.
 /// Returns the unoptimized module cargo built.
@@ -77,7 +79,7 @@ fn optimize(wasm_opt: &Path, wasm: &Path, stamp: &Path) -> Result {
         check_status(&cmd, status)?;
         sizes.push((size(&out), level, out));
     }
-    sizes.sort();
+    sizes.sort_by_key(|(bytes, _, _)| *bytes); // Stable: -Oz wins a tie.
     let report: Vec<String> = sizes
         .iter()
         .map(|(bytes, level, _)| format!("{level} {bytes} B"))
@@ -112,15 +114,21 @@ pub fn node_package(root: &Path, module: &Path, tools_bin: &Path) -> Result {
         .map_err(|e| format!("cannot write package.json: {e}"))
 }
 
-/// Builds the core crate for wasm32. On the Debian path it builds against `core` and `alloc` only,
-/// which proves the core is `no_std`; rustup's prebuilt wasm32 std can't prove that.
+/// Builds the core crate for a wasm32 target that has no std, which proves the core is `no_std`:
+/// on the Debian path against `core` and `alloc` only (`-Z build-std`), with rustup for `wasm32v1-none`.
 pub fn core_crate(toolchain: &WasmToolchain) -> Result {
-    if let WasmToolchain::Rustup = toolchain {
-        println!("note: with rustup's prebuilt std this shows the core builds for wasm32, not that it is no_std");
+    match toolchain {
+        WasmToolchain::Debian => run(toolchain
+            .cargo("build", "core,alloc")
+            .args(["-p", "beamviz"])),
+        WasmToolchain::Rustup if toolchain::rustup_target(NO_STD_TARGET) => {
+            run(Command::new("cargo").args(["build", "-p", "beamviz", "--target", NO_STD_TARGET]))
+        }
+        WasmToolchain::Rustup => {
+            println!("note: no {NO_STD_TARGET}, so this shows the core builds for wasm32, not that it is no_std");
+            run(toolchain.cargo("build", "").args(["-p", "beamviz"]))
+        }
     }
-    run(toolchain
-        .cargo("build", "core,alloc")
-        .args(["-p", "beamviz"]))
 }
 
 /// `wasm_bindgen_test`s of the bindings crate, run under node by `wasm-bindgen-test-runner`
