@@ -184,6 +184,30 @@ test('an unknown scenario falls back to the default', async () => {
   await p.close();
 });
 
+test('embedded with one module script, opened at a step given by the host', async () => {
+  const p = await browser.newPage();
+  const errs = collectConsoleErrors(p);
+  await p.goto(new URL('embed.html', URL_).href);
+  await p.waitForSelector('beam-viz[data-step="6"]');
+  const holders = await p.evaluate(() => [...document.querySelector('beam-viz').shadowRoot.querySelectorAll('[data-holder]')].map((h) => h.dataset.holder));
+  assert.deepEqual(holders, ['a', 'b']);
+  await p.locator('beam-viz').screenshot({ path: join(screenshotDir(), 'embed.png') });
+  assert.deepEqual(errs, []);
+  await p.close();
+});
+
+test('when the wasm module cannot load, the error slot says so and the fallback stays', async () => {
+  const p = await browser.newPage();
+  await p.route('**/beamviz_wasm_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await p.goto(URL_);
+  const error = p.locator('beam-viz').locator('.error');
+  await error.waitFor({ state: 'visible' });
+  assert.match(await error.textContent(), /^beam-viz: /);
+  assert.equal(await p.locator('beam-viz > div.fallback').isVisible(), true);
+  assert.equal(await p.locator('beam-viz').locator('.app').isVisible(), false);
+  await p.close();
+});
+
 test('budgets: shipped bytes and time per step including render', async (t) => {
   const files = [
     'index.html', 'style.css', 'pkg/beamviz_wasm_bg.wasm', 'pkg/beamviz_wasm.js',
