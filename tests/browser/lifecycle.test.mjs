@@ -129,6 +129,10 @@ test('back by keys while focused, and the same pictures as forward', async () =>
   }
   await page.keyboard.press('ArrowLeft');
   assert.equal((await state()).step, 0);
+  await page.keyboard.press('End');
+  await waitStep(LAST);
+  await page.keyboard.press('Home');
+  await waitStep(0);
   await page.keyboard.press('ArrowRight');
   await waitStep(1);
   // Keys do nothing when the widget does not have focus.

@@ -223,6 +223,7 @@ export class BeamViz extends HTMLElement {
     if (!this.hasAttribute('tabindex')) this.tabIndex = 0;
     document.addEventListener('visibilitychange', this.#onVisibility);
     if (!this.#sim && !this.#loading) this.#load();
+    else this.#schedule();
   }
 
   disconnectedCallback() {
@@ -316,6 +317,8 @@ export class BeamViz extends HTMLElement {
     if (e.composedPath()[0] === this.#ui.range) return;
     if (e.key === 'ArrowLeft') this.#userSeek(this.#step - 1);
     else if (e.key === 'ArrowRight') this.#userSeek(this.#step + 1);
+    else if (e.key === 'Home') this.#userSeek(0);
+    else if (e.key === 'End') this.#userSeek(this.length);
     else return;
     e.preventDefault();
   }
