@@ -83,6 +83,7 @@ test('forward by button: stages, refcounts, the GC moment', async () => {
     forward.push(s);
     assert.ok(s.code.length > 0 && s.narration.length > 0, `step ${n} has code and narration`);
     if ([1, 4, 6, 9, 10, 11, 12, 13].includes(n)) await shot(`step-${String(n).padStart(2, '0')}`);
+    if (n === 10) await page.screenshot({ path: join(screenshotDir(), 'page-step-10.png'), fullPage: true });
   }
   // One more click at the end stays at the end (the button is aria-disabled, not disabled, to keep focus).
   assert.equal(await shadow('button.forward').getAttribute('aria-disabled'), 'true');

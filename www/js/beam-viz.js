@@ -45,7 +45,7 @@ h3 { margin: 0 0 8px; font-size: .78rem; letter-spacing: .08em; text-transform: 
 .panels { display: grid; grid-template-columns: minmax(0, 1fr) auto; gap: 14px; align-items: start; }
 @media (max-width: 900px) { .panels { grid-template-columns: minmax(0, 1fr); } }
 .scroll { overflow-x: auto; }
-.procs { display: flex; flex-wrap: wrap; gap: 22px 34px; }
+.procs { display: flex; flex-wrap: wrap; gap: 22px 24px; }
 svg { display: block; overflow: visible; font-family: inherit; }
 svg.lifecycle { width: 100%; height: auto; max-width: 1100px; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: 12px 0 0; padding: 10px 0 0; border-top: 1px solid var(--bv-line); list-style: none; font-size: 12.5px; color: var(--bv-muted); }

@@ -272,7 +272,7 @@ export function layoutProcess(p, cells, events, legend, before = null) {
   const t = tally(young, legend);
   const o = tally(old, legend);
   let ty = bottom + 36;
-  const colW = 138, valX = 74;
+  const colW = 118, valX = 66;
   const rows = [
     [['heap_size', p.heap_size], ['heap used', p.heap_used], ['stack', p.stack_size]],
     [['free', t.free], ['live', t.live + o.live], ['garbage', t.garbage + o.garbage]],
@@ -289,7 +289,8 @@ export function layoutProcess(p, cells, events, legend, before = null) {
   const tableW = 3 * colW - 10;
   if (p.vars.length) ty += 4;
   for (const v of p.vars.slice(0, 5)) {
-    const preview = v.preview.length > 40 ? v.preview.slice(0, 39) + '…' : v.preview;
+    const room = Math.max(8, 38 - v.name.length - 3);
+    const preview = v.preview.length > room ? v.preview.slice(0, room - 1) + '…' : v.preview;
     shapes.push(text(0, ty, `${v.name} = ${preview}`, 'var-line'));
     shapes.push(text(tableW, ty, `${v.size} words`, 'var-size', 'end'));
     ty += 16;
