@@ -259,7 +259,7 @@ export function layoutProcess(p, cells, events, legend, before = null) {
   if (old.length) {
     x += p.high_water > 0 ? 56 : 24;
     const oy = bottom - og.h;
-    shapes.push(text(x + og.w / 2, oy - 6, 'old heap', 'grid-title', 'middle'));
+    shapes.push(text(x + og.w / 2, oy - 6, `old heap · ${p.old_heap_used}/${p.old_heap_size}`, 'grid-title', 'middle'));
     shapes.push(withRole(gridShapes(old, legend, x, oy, 'grid old'), 'old'));
     shapes.push({ t: 'rect', x: x - 2.5, y: oy - 2.5, w: og.w + 4, h: og.h + 4, rx: 3, cls: oldCreated ? 'block-outline old new' : 'block-outline old' });
     if (promoted) {
