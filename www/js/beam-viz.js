@@ -47,7 +47,7 @@ h3 { margin: 0 0 8px; font-size: .78rem; letter-spacing: .08em; text-transform: 
 .scroll { overflow-x: auto; }
 .procs { display: flex; flex-wrap: wrap; gap: 22px 24px; }
 svg { display: block; overflow: visible; font-family: inherit; }
-svg.lifecycle { width: 100%; height: auto; max-width: 1100px; }
+svg.lifecycle { width: 100%; height: auto; max-width: 1100px; min-width: 660px; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: 12px 0 0; padding: 10px 0 0; border-top: 1px solid var(--bv-line); list-style: none; font-size: 12.5px; color: var(--bv-muted); }
 .legend li { display: flex; align-items: center; gap: 5px; }
 .sw { display: inline-block; width: 12px; height: 12px; border-radius: 2px; }
@@ -120,7 +120,11 @@ rect.needed { fill: color-mix(in srgb, var(--bv-gc) 18%, transparent); stroke: v
 .refc-label { font-size: 11px; font-weight: 600; fill: var(--bv-muted); text-transform: uppercase; letter-spacing: .06em; }
 .holder-bg { fill: #f3f4f7; }
 .holder-dot { fill: var(--bv-procbin); stroke: var(--bv-procbin); stroke-width: 1.5; }
-.holder.unreachable .holder-dot { fill: #fff; }
+.holder.p0 .holder-dot { fill: var(--bv-p0); stroke: var(--bv-p0); } .holder.p1 .holder-dot { fill: var(--bv-p1); stroke: var(--bv-p1); }
+.holder.p2 .holder-dot { fill: var(--bv-p2); stroke: var(--bv-p2); } .holder.p3 .holder-dot { fill: var(--bv-p3); stroke: var(--bv-p3); }
+.proc-name.p0 { fill: var(--bv-p0); } .proc-name.p1 { fill: var(--bv-p1); } .proc-name.p2 { fill: var(--bv-p2); } .proc-name.p3 { fill: var(--bv-p3); }
+.var-line.mail { fill: var(--bv-muted); }
+.holder.unreachable .holder-dot { fill: #fff !important; }
 .holder.unreachable .holder-bg { fill: #fff; stroke: #c3c9d4; stroke-dasharray: 3 3; }
 .holder-name { font-size: 12.5px; font-weight: 600; fill: var(--bv-ink); }
 .holder-state { font-size: 11px; fill: var(--bv-muted); }

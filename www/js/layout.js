@@ -182,7 +182,7 @@ export function layoutProcess(p, cells, events, legend, before = null) {
   const data = { pid: String(p.pid), name: p.name, stage: p.stage, alive: String(p.alive) };
   if (gc) data.gc = gc.gc;
 
-  shapes.push(text(0, 18, p.name, 'proc-name'));
+  shapes.push(text(0, 18, p.name, `proc-name p${p.pid % 4}`));
   shapes.push(text(16 + 9 * p.name.length, 18, p.alive ? `<0.${p.pid}.0> · ${p.memory} bytes` : `<0.${p.pid}.0>`, 'proc-pid'));
   shapes.push(text(0, 34, p.stage, 'proc-stage', null, { role: 'stage' }));
 
@@ -295,6 +295,12 @@ export function layoutProcess(p, cells, events, legend, before = null) {
     shapes.push(text(tableW, ty, `${v.size} words`, 'var-size', 'end'));
     ty += 16;
   }
+  for (const m of p.mailbox.slice(0, 3)) {
+    const room = 34;
+    shapes.push(text(0, ty, `✉ ${m.length > room ? m.slice(0, room - 1) + '…' : m}`, 'var-line mail', null, { role: 'message' }));
+    shapes.push(text(tableW, ty, 'in mailbox', 'var-size', 'end'));
+    ty += 16;
+  }
   const width = Math.max(x, tableW, left + yg.w + 80);
   return { width, height: ty, data, shapes };
 }
@@ -319,7 +325,7 @@ export function layoutBinaries(view) {
       const hy = y + 52 + i * 26;
       const name = names.get(hd.pid) ?? `<0.${hd.pid}.0>`;
       children.push({
-        t: 'g', cls: hd.reachable ? 'holder reachable' : 'holder unreachable',
+        t: 'g', cls: `holder p${hd.pid % 4} ${hd.reachable ? 'reachable' : 'unreachable'}`,
         data: { holder: name, reachable: String(hd.reachable) },
         children: [
           { t: 'rect', x: 14, y: hy, w: w - 28, h: 22, rx: 11, cls: 'holder-bg' },
