@@ -45,7 +45,7 @@ function state() {
         banner: svg.querySelector('[data-role="gc-banner"]')?.textContent ?? null,
         before: Boolean(svg.querySelector('[data-role="before"]')),
         old: Boolean(svg.querySelector('[data-role="old"]')),
-        youngWords: Number(svg.querySelector('[data-role="young"]')?.dataset.words ?? 0),
+        youngWords: Number(svg.querySelector('[data-role="young"]')?.dataset.squares ?? 0),
         heapUsed: stat('heap used'),
         oldHeap: stat('old heap'),
         mailbox: [...svg.querySelectorAll('[data-role="message"]')].length,

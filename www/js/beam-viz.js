@@ -211,7 +211,7 @@ export class BeamViz extends HTMLElement {
       h('section', { class: 'story', 'aria-live': 'polite' }, h('pre', { class: 'code' }, ui.stepNo, ui.code), ui.narration, ui.log),
       h('section', { 'data-view': 'lifecycle' }, h('h3', { text: 'Lifecycle' }), h('div', { class: 'scroll' }, ui.lifecycle)),
       h('div', { class: 'panels' },
-        h('section', { 'data-view': 'process-memory' }, h('h3', { text: 'Process memory · one word per square' }), h('div', { class: 'scroll' }, ui.procs), ui.legend),
+        h('section', { 'data-view': 'process-memory' }, h('h3', { text: 'Process memory' }), h('div', { class: 'scroll' }, ui.procs), ui.legend),
         h('section', { 'data-view': 'binaries' }, h('h3', { text: 'Shared binary area' }), ui.binaries, ui.memory)));
     root.append(createDefs(), ui.error, ui.fallback, ui.app);
     this.#ui = ui;

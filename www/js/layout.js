@@ -9,12 +9,33 @@
 //   {t:'g', cls?, data?, title?, children: Shape[]}
 // and a layout is {width, height, shapes}.
 
-/** Words per row in a memory grid. */
+/** Squares per row in the default memory grid. */
 export const COLS = 16;
-/** Distance between neighbouring word cells, in px. */
+/** Distance between neighbouring squares in the default grid, in px. */
 export const PITCH = 10;
-/** Side of one word cell, in px. */
+/** Side of one square in the default grid, in px. */
 export const CELL = 9;
+/** The most squares one grid draws; bigger blocks draw several words per square. */
+export const MAX_SQUARES = 8192;
+
+/** How to draw blocks of up to `maxWords` words: squares per row, pitch and side in px, and words per square. @param {number} maxWords */
+export function geometry(maxWords) {
+  const per = Math.max(1, Math.ceil(maxWords / MAX_SQUARES));
+  const squares = Math.ceil(maxWords / per);
+  if (squares <= 40 * 16) return { cols: 16, pitch: PITCH, cell: CELL, per };
+  if (squares <= 40 * 32) return { cols: 32, pitch: 7, cell: 6, per };
+  return { cols: 64, pitch: 4, cell: 3, per };
+}
+
+const DEFAULT_GEO = geometry(0);
+
+/** One byte per square: the first word of each group of `per` words. @param {Uint8Array} cells @param {number} per */
+export function squares(cells, per) {
+  if (per === 1) return cells;
+  const out = new Uint8Array(Math.ceil(cells.length / per));
+  for (let i = 0; i < out.length; i++) out[i] = cells[i * per];
+  return out;
+}
 
 /** CSS class for a cell kind name ("heap binary" → "k-heap-binary"). @param {string} name @returns {string} */
 export function kindClass(name) {
@@ -57,9 +78,9 @@ export function cellPos(i, n, cols = COLS) {
   return { col, row: rows - 1 - row, rows };
 }
 
-/** Size in px of the grid for an `n`-word block. @param {number} n @returns {{w:number,h:number}} */
-export function gridSize(n, cols = COLS) {
-  return { w: cols * PITCH, h: Math.max(1, Math.ceil(n / cols)) * PITCH };
+/** Size in px of the grid for an `n`-square block. @param {number} n @returns {{w:number,h:number}} */
+export function gridSize(n, geo = DEFAULT_GEO) {
+  return { w: geo.cols * geo.pitch, h: Math.max(1, Math.ceil(n / geo.cols)) * geo.pitch };
 }
 
 /**
@@ -67,7 +88,8 @@ export function gridSize(n, cols = COLS) {
  * between words, hatching over garbage runs and a dark notch at each object's first word.
  * @param {Uint8Array} cells @param {object} legend @param {number} x @param {number} y
  */
-export function gridShapes(cells, legend, x, y, cls = 'grid') {
+export function gridShapes(cells, legend, x, y, cls = 'grid', geo = DEFAULT_GEO) {
+  const { cols: COLS, pitch: PITCH, cell: CELL } = geo;
   const names = kindNames(legend);
   const n = cells.length;
   const runs = [];
@@ -76,7 +98,7 @@ export function gridShapes(cells, legend, x, y, cls = 'grid') {
   let i = 0;
   while (i < n) {
     const c = cells[i] & body;
-    const { col, row } = cellPos(i, n);
+    const { col, row } = cellPos(i, n, COLS);
     let len = 1;
     while (i + len < n && (cells[i + len] & body) === c && col + len < COLS) len++;
     const rx = x + col * PITCH;
@@ -86,22 +108,23 @@ export function gridShapes(cells, legend, x, y, cls = 'grid') {
     runs.push({ t: 'rect', x: rx, y: ry, w: len * PITCH - (PITCH - CELL), h: CELL, cls: garbage ? `${kind} garbage` : kind });
     if (garbage) overlays.push({ t: 'rect', x: rx, y: ry, w: len * PITCH - (PITCH - CELL), h: CELL, cls: 'hatch' });
     for (let j = i; j < i + len; j++) {
-      if (cells[j] & legend.cell_header && names[c & 0x1f] !== 'free') {
-        overlays.push({ t: 'rect', x: rx + (j - i) * PITCH, y: ry, w: 2, h: CELL, cls: 'obj-start' });
+      if (geo.per === 1 && PITCH >= 7 && cells[j] & legend.cell_header && names[c & 0x1f] !== 'free') {
+        overlays.push({ t: 'rect', x: rx + (j - i) * PITCH, y: ry, w: PITCH >= 10 ? 2 : 1, h: CELL, cls: 'obj-start' });
       }
     }
     i += len;
   }
   const rows = Math.ceil(n / COLS);
   let d = '';
-  for (let k = 1; k < COLS; k++) d += `M${x + k * PITCH - 0.5} ${y}v${rows * PITCH}`;
-  for (let k = 1; k < rows; k++) d += `M${x} ${y + k * PITCH - 0.5}h${COLS * PITCH}`;
-  const lines = { t: 'path', d, cls: 'grid-lines' };
-  return { t: 'g', cls, data: { words: String(n) }, children: [...runs, lines, ...overlays] };
+  if (PITCH >= 7) for (let k = 1; k < COLS; k++) d += `M${x + k * PITCH - 0.5} ${y}v${rows * PITCH}`;
+  if (PITCH >= 7) for (let k = 1; k < rows; k++) d += `M${x} ${y + k * PITCH - 0.5}h${COLS * PITCH}`;
+  const lines = d ? [{ t: 'path', d, cls: 'grid-lines' }] : [];
+  return { t: 'g', cls, data: { squares: String(n), per: String(geo.per) }, children: [...runs, ...lines, ...overlays] };
 }
 
-/** Path along the top edge of the first `k` words of an `n`-word grid at (x, y). @param {number} k @param {number} n */
-export function prefixEdge(k, n, x, y, cols = COLS) {
+/** Path along the top edge of the first `k` squares of an `n`-square grid at (x, y). @param {number} k @param {number} n */
+export function prefixEdge(k, n, x, y, geo = DEFAULT_GEO) {
+  const { cols, pitch: PITCH } = geo;
   const rows = Math.ceil(n / cols);
   const full = Math.floor(k / cols);
   const rem = k % cols;
@@ -207,28 +230,33 @@ export function layoutProcess(p, cells, events, legend, before = null) {
     y += 34;
   }
 
-  const young = cells.young;
-  const old = cells.old;
-  const yg = gridSize(young.length);
-  const og = old.length ? gridSize(old.length) : { w: 0, h: 0 };
-  const bg = before ? gridSize(before.young.length) : { w: 0, h: 0 };
+  // One geometry for all blocks of the panel, so their sizes compare; tallies below use the full cell arrays.
+  const geo = geometry(Math.max(cells.young.length, cells.old.length, before ? before.young.length : 0));
+  const per = geo.per;
+  const sq = (words) => Math.ceil(words / per);
+  const young = squares(cells.young, per);
+  const old = squares(cells.old, per);
+  const yg = gridSize(young.length, geo);
+  const og = old.length ? gridSize(old.length, geo) : { w: 0, h: 0 };
+  const bg = before ? gridSize(sq(before.young.length), geo) : { w: 0, h: 0 };
   const gridH = Math.max(yg.h, og.h, bg.h);
   const bottom = y + 16 + gridH; // grids are bottom-aligned: heaps grow up from here
   let x = left;
+  shapes.push(text(left + yg.w, 34, per > 1 ? `1 square = ${per} words` : '1 square = 1 word', 'side-label', 'end', { role: 'scale' }));
 
   if (before) {
     const by = bottom - bg.h;
+    const n = sq(before.young.length);
     shapes.push(text(x + bg.w / 2, by - 6, 'before GC', 'grid-title', 'middle'));
-    shapes.push(withRole(gridShapes(before.young, legend, x, by, 'grid before'), 'before'));
+    shapes.push(withRole(gridShapes(squares(before.young, per), legend, x, by, 'grid before', geo), 'before'));
     shapes.push({ t: 'rect', x: x - 2.5, y: by - 2.5, w: bg.w + 4, h: bg.h + 4, rx: 3, cls: 'block-outline' });
-    if (before.high_water > 0) shapes.push({ t: 'path', d: prefixEdge(before.high_water, before.young.length, x, by), cls: 'high-water' });
+    if (before.high_water > 0) shapes.push({ t: 'path', d: prefixEdge(sq(before.high_water), n, x, by, geo), cls: 'high-water' });
     if (met) {
       // The allocation that did not fit, drawn from the heap top upward into the stack's side.
-      const n = before.young.length;
       const cellsNeeded = [];
-      for (let i = before.heap_used; i < Math.min(n, before.heap_used + met.need); i++) {
-        const { col, row } = cellPos(i, n);
-        cellsNeeded.push({ t: 'rect', x: x + col * PITCH, y: by + row * PITCH, w: CELL, h: CELL, cls: 'needed' });
+      for (let i = Math.floor(before.heap_used / per); i < Math.min(n, sq(before.heap_used + met.need)); i++) {
+        const { col, row } = cellPos(i, n, geo.cols);
+        cellsNeeded.push({ t: 'rect', x: x + col * geo.pitch, y: by + row * geo.pitch, w: geo.cell, h: geo.cell, cls: 'needed' });
       }
       shapes.push({ t: 'g', cls: 'needed-group', title: `needed ${met.need} words, ${met.free} free`, children: cellsNeeded });
       shapes.push(text(x + bg.w / 2, bottom + 14, `needed ${met.need}, free ${met.free}`, 'grid-note warn', 'middle'));
@@ -241,26 +269,25 @@ export function layoutProcess(p, cells, events, legend, before = null) {
 
   const yy = bottom - yg.h;
   shapes.push(text(x + yg.w / 2, yy - 6, before ? 'after GC' : 'young heap + stack', 'grid-title', 'middle'));
-  shapes.push(withRole(gridShapes(young, legend, x, yy, met ? 'grid young met' : 'grid young'), 'young'));
+  shapes.push(withRole(gridShapes(young, legend, x, yy, met ? 'grid young met' : 'grid young', geo), 'young'));
   shapes.push({ t: 'rect', x: x - 2.5, y: yy - 2.5, w: yg.w + 4, h: yg.h + 4, rx: 3, cls: met ? 'block-outline met' : 'block-outline' });
   if (!before) {
     shapes.push(text(x - 8, yy + 10, 'stack ↓', 'side-label', 'end'));
     shapes.push(text(x - 8, bottom - 3, 'heap ↑', 'side-label', 'end'));
   }
   if (p.high_water > 0) {
-    shapes.push({ t: 'path', d: prefixEdge(p.high_water, young.length, x, yy), cls: 'high-water' });
-    const hwRow = Math.floor(p.high_water / COLS);
-    const hwY = yy + (Math.ceil(young.length / COLS) - hwRow) * PITCH - 3;
+    shapes.push({ t: 'path', d: prefixEdge(sq(p.high_water), young.length, x, yy, geo), cls: 'high-water' });
+    const hwRow = Math.floor(sq(p.high_water) / geo.cols);
+    const hwY = yy + (Math.ceil(young.length / geo.cols) - hwRow) * geo.pitch - 3;
     shapes.push(text(x + yg.w + 6, hwY, 'high-water', 'hw-label'));
   }
-  const youngX = x;
   x += yg.w + 16;
 
   if (old.length) {
     x += p.high_water > 0 ? 56 : 24;
     const oy = bottom - og.h;
     shapes.push(text(x + og.w / 2, oy - 6, `old heap · ${p.old_heap_used}/${p.old_heap_size}`, 'grid-title', 'middle'));
-    shapes.push(withRole(gridShapes(old, legend, x, oy, 'grid old'), 'old'));
+    shapes.push(withRole(gridShapes(old, legend, x, oy, 'grid old', geo), 'old'));
     shapes.push({ t: 'rect', x: x - 2.5, y: oy - 2.5, w: og.w + 4, h: og.h + 4, rx: 3, cls: oldCreated ? 'block-outline old new' : 'block-outline old' });
     if (promoted) {
       shapes.push(text(x + og.w / 2, bottom + 14, `+${promoted.words} words promoted`, 'grid-note', 'middle'));
@@ -269,8 +296,8 @@ export function layoutProcess(p, cells, events, legend, before = null) {
   }
 
   // Numbers, as process_info/2 names them, in a fixed three-column table.
-  const t = tally(young, legend);
-  const o = tally(old, legend);
+  const t = tally(cells.young, legend);
+  const o = tally(cells.old, legend);
   let ty = bottom + 36;
   const colW = 118, valX = 66;
   const rows = [

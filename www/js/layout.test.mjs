@@ -2,7 +2,7 @@
 // Unit tests of the pure layout (node --test www/js/): hand-made frames in, shapes out.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { COLS, PITCH, cellPos, eventsOf, gridShapes, kindClass, layoutBinaries, layoutLifecycle, layoutProcess, prefixEdge, tally } from './layout.js';
+import { COLS, PITCH, cellPos, geometry, squares, eventsOf, gridShapes, kindClass, layoutBinaries, layoutLifecycle, layoutProcess, prefixEdge, tally } from './layout.js';
 
 const legend = {
   stages: ['Process Start', 'Heap Allocation', 'Message Passing', 'Garbage Collection', 'Process Termination', 'Memory Reclamation'],
@@ -49,13 +49,30 @@ test('heap words fill from the bottom left; the top row is right-aligned so the 
   assert.deepEqual(cellPos(16, 20), { col: COLS - 4, row: 0, rows: 2 });
 });
 
+test('big blocks get more squares per row, then several words per square', () => {
+  assert.deepEqual(geometry(376), { cols: 16, pitch: 10, cell: 9, per: 1 });
+  assert.equal(geometry(1000).cols, 32);
+  assert.deepEqual(geometry(6765), { cols: 64, pitch: 4, cell: 3, per: 1 });
+  assert.equal(geometry(46422).per, 6);
+  assert.deepEqual([...squares(new Uint8Array([1, 2, 3, 4, 5]), 2)], [1, 3, 5]);
+});
+
+test('a huge block is drawn at several words per square, and says so', () => {
+  const big = new Uint8Array(20000);
+  const out = layoutProcess(proc({ heap_size: 20000 }), { young: big, old: new Uint8Array(0) }, [], legend);
+  assert.equal(find(out.shapes, (s) => s.data?.role === 'scale').text, '1 square = 3 words');
+  assert.equal(find(out.shapes, (s) => s.data?.role === 'young').data.squares, '6667');
+  assert.ok(out.height < 700, `height ${out.height}`);
+});
+
 test('tally counts live, garbage, free and stack words', () => {
   assert.deepEqual(tally(young(), legend), { live: 2, garbage: 2, free: 15, stack: 1 });
 });
 
 test('a grid draws runs of equal words, hatched where garbage, with a notch per object', () => {
   const g = gridShapes(young(), legend, 0, 0);
-  assert.equal(g.data.words, '20');
+  assert.equal(g.data.squares, '20');
+  assert.equal(g.data.per, '1');
   const runs = g.children.filter((s) => s.t === 'rect' && s.cls.startsWith('k-'));
   assert.equal(runs.reduce((sum, r) => sum + (r.w + PITCH - 9) / PITCH, 0), 20, 'runs cover every word once');
   assert.deepEqual(runs.map((r) => r.cls), ['k-cons', 'k-cons garbage', 'k-free', 'k-free', 'k-return-address']);
