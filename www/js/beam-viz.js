@@ -403,8 +403,9 @@ export class BeamViz extends HTMLElement {
 
     const used = new Set();
     for (const c of cells.values()) for (const arr of [c.young, c.old]) for (const b of arr) used.add(b & 0x1f);
-    const items = legend.cell_kinds.filter((k) => used.has(k.code)).map((k) =>
-      h('li', {}, h('span', { class: `sw ${kindClass(k.name)}` }), k.name));
+    const items = [h('li', { class: 'scale' }, 'one square = one word, unless marked:')];
+    items.push(...legend.cell_kinds.filter((k) => used.has(k.code)).map((k) =>
+      h('li', {}, h('span', { class: `sw ${kindClass(k.name)}` }), k.name)));
     items.push(h('li', {}, h('span', { class: 'sw hatched' }), 'garbage (no root reaches it)'));
     items.push(h('li', {}, h('span', { class: 'sw hw' }), 'high-water mark'));
     ui.legend.replaceChildren(...items);

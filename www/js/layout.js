@@ -242,7 +242,6 @@ export function layoutProcess(p, cells, events, legend, before = null) {
   const gridH = Math.max(yg.h, og.h, bg.h);
   const bottom = y + 16 + gridH; // grids are bottom-aligned: heaps grow up from here
   let x = left;
-  shapes.push(text(left + yg.w, 34, per > 1 ? `1 square = ${per} words` : '1 square = 1 word', 'side-label', 'end', { role: 'scale' }));
 
   if (before) {
     const by = bottom - bg.h;
@@ -268,6 +267,7 @@ export function layoutProcess(p, cells, events, legend, before = null) {
   }
 
   const yy = bottom - yg.h;
+  if (per > 1) shapes.push(text(x + yg.w / 2, bottom + 14, `1 square = ${per} words`, 'grid-note', 'middle', { role: 'scale' }));
   shapes.push(text(x + yg.w / 2, yy - 6, before ? 'after GC' : 'young heap + stack', 'grid-title', 'middle'));
   shapes.push(withRole(gridShapes(young, legend, x, yy, met ? 'grid young met' : 'grid young', geo), 'young'));
   shapes.push({ t: 'rect', x: x - 2.5, y: yy - 2.5, w: yg.w + 4, h: yg.h + 4, rx: 3, cls: met ? 'block-outline met' : 'block-outline' });
