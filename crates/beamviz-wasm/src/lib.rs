@@ -259,7 +259,7 @@ struct FrameMirror {
 /// One event: its variant name, the processes it concerns, its log line, and the numbers a drawing uses.
 #[derive(Serialize)]
 struct EventMirror {
-    kind: &'static str,
+    kind: String,
     pids: Vec<u32>,
     text: String,
     /// `HeapMetStack`: the words the allocation needed.
@@ -278,23 +278,21 @@ struct EventMirror {
 
 impl EventMirror {
     fn of(e: &Event) -> EventMirror {
-        let (kind, pids) = match e {
-            Event::Spawned { pid, .. } => ("Spawned", vec![pid.0]),
-            Event::Allocated { pid, .. } => ("Allocated", vec![pid.0]),
-            Event::HeapMetStack { pid, .. } => ("HeapMetStack", vec![pid.0]),
-            Event::MinorGcAborted { pid } => ("MinorGcAborted", vec![pid.0]),
-            Event::OldHeapCreated { pid, .. } => ("OldHeapCreated", vec![pid.0]),
-            Event::OldHeapFreed { pid, .. } => ("OldHeapFreed", vec![pid.0]),
-            Event::Promoted { pid, .. } => ("Promoted", vec![pid.0]),
-            Event::GcFinished { pid, .. } => ("GcFinished", vec![pid.0]),
-            Event::BinaryCreated { by, .. } => ("BinaryCreated", vec![by.0]),
-            Event::RefcChanged { by, .. } => ("RefcChanged", vec![by.0]),
-            Event::BinaryFreed { .. } => ("BinaryFreed", vec![]),
-            Event::MessageSent { from, to, .. } => ("MessageSent", vec![from.0, to.0]),
-            Event::MessageReceived { pid } => ("MessageReceived", vec![pid.0]),
-            Event::Exited { pid } => ("Exited", vec![pid.0]),
-            Event::MemoryReclaimed { pid, .. } => ("MemoryReclaimed", vec![pid.0]),
-        };
+        // The variant name and the pids it mentions come from the derived `Debug` form
+        // (`HeapMetStack { pid: Pid(0), need: 100, free: 100 }`), so events the core adds later cross unchanged.
+        let debug = format!("{e:?}");
+        let kind = debug
+            .split([' ', '{', '('])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let mut pids = Vec::new();
+        for rest in debug.split("Pid(").skip(1) {
+            let n = rest.split(')').next().and_then(|n| n.parse::<u32>().ok());
+            if let Some(n) = n.filter(|n| !pids.contains(n)) {
+                pids.push(n);
+            }
+        }
         let (need, free) = match e {
             Event::HeapMetStack { need, free, .. } => (Some(*need), Some(*free)),
             _ => (None, None),

@@ -55,3 +55,33 @@ fn view_serializes() {
     assert!(Simulator::legend().is_ok());
     assert!(Simulator::scenarios().is_ok());
 }
+
+#[derive(serde::Deserialize)]
+struct Frame {
+    step: usize,
+    events: Vec<EventSeen>,
+}
+
+#[derive(serde::Deserialize)]
+struct EventSeen {
+    kind: String,
+    pids: Vec<u32>,
+}
+
+#[wasm_bindgen_test]
+fn event_kinds_and_pids_cross() {
+    let mut sim = Simulator::new("process-lifecycle").expect("built-in scenario");
+    sim.seek(6);
+    let frame: Frame = serde_wasm_bindgen::from_value(sim.view().expect("view serializes"))
+        .expect("the frame has the mirror's shape");
+    assert_eq!(frame.step, 6);
+    let seen: Vec<(&str, &[u32])> = frame
+        .events
+        .iter()
+        .map(|e| (e.kind.as_str(), e.pids.as_slice()))
+        .collect();
+    assert_eq!(
+        seen,
+        [("RefcChanged", &[1][..]), ("MessageSent", &[0, 1][..])]
+    );
+}
