@@ -9,6 +9,8 @@ import { createDefs, createSvg, renderSvg } from './render-svg.js';
 
 const DEFAULT_SCENARIO = 'process-lifecycle';
 const DEFAULT_SPEED = 1;
+/** Event log lines shown before the rest folds into a <details>. */
+const LOG_LINES = 12;
 
 const CSS = `
 :host { display: block; --bv-ink: #1d2433; --bv-muted: #5d6677; --bv-line: #d9dde5; --bv-panel: #ffffff; --bv-bg: #f6f7f9;
@@ -42,6 +44,9 @@ h3 { margin: 0 0 8px; font-size: .78rem; letter-spacing: .08em; text-transform: 
 .log { margin: 0; padding: 0; list-style: none; font: 12.5px/1.5 ui-monospace, Menlo, Consolas, monospace; color: var(--bv-muted); }
 .log li::before { content: "→ "; }
 .log li.gc { color: var(--bv-gc); font-weight: 600; }
+.log li.more::before { content: ""; }
+.log summary { cursor: pointer; color: var(--bv-young); font-weight: 600; }
+.log .log { margin-top: 2px; }
 .panels { display: grid; grid-template-columns: minmax(0, 1fr) auto; gap: 14px; align-items: start; }
 @media (max-width: 900px) { .panels { grid-template-columns: minmax(0, 1fr); } }
 .scroll { overflow-x: auto; }
@@ -379,7 +384,14 @@ export class BeamViz extends HTMLElement {
     ui.code.textContent = view.code || '# nothing has run yet';
     ui.narration.textContent = view.narration;
     const GC_KINDS = ['HeapMetStack', 'MinorGcAborted', 'GcFinished', 'Promoted', 'OldHeapCreated', 'OldHeapFreed'];
-    ui.log.replaceChildren(...view.events.map((e) => h('li', { class: GC_KINDS.includes(e.kind) ? 'gc' : '', 'data-kind': e.kind, text: e.text })));
+    const line = (e) => h('li', { class: GC_KINDS.includes(e.kind) ? 'gc' : '', 'data-kind': e.kind, text: e.text });
+    const shown = view.events.slice(0, LOG_LINES).map(line);
+    if (view.events.length > LOG_LINES) {
+      const rest = view.events.slice(LOG_LINES);
+      shown.push(h('li', { class: 'more' }, h('details', {},
+        h('summary', { text: `${rest.length} more events` }), h('ul', { class: 'log' }, ...rest.map(line)))));
+    }
+    ui.log.replaceChildren(...shown);
 
     renderSvg(ui.lifecycle, layoutLifecycle(view, legend.stages));
 

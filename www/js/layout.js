@@ -24,7 +24,7 @@ export function geometry(maxWords) {
   const squares = Math.ceil(maxWords / per);
   if (squares <= 40 * 16) return { cols: 16, pitch: PITCH, cell: CELL, per };
   if (squares <= 40 * 32) return { cols: 32, pitch: 7, cell: 6, per };
-  return { cols: 64, pitch: 4, cell: 3, per };
+  return { cols: 64, pitch: 4, cell: 4, per };
 }
 
 const DEFAULT_GEO = geometry(0);
