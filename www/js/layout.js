@@ -24,7 +24,7 @@ export function geometry(maxWords) {
   const squares = Math.ceil(maxWords / per);
   if (squares <= 40 * 16) return { cols: 16, pitch: PITCH, cell: CELL, per };
   if (squares <= 40 * 32) return { cols: 32, pitch: 7, cell: 6, per };
-  return { cols: 64, pitch: 4, cell: 4, per };
+  return { cols: 64, pitch: 3, cell: 3, per };
 }
 
 const DEFAULT_GEO = geometry(0);
@@ -299,21 +299,24 @@ export function layoutProcess(p, cells, events, legend, before = null) {
   const t = tally(cells.young, legend);
   const o = tally(cells.old, legend);
   let ty = bottom + 36;
-  const colW = 118, valX = 66;
+  const valX = 66;
   const rows = [
     [['heap_size', p.heap_size], ['heap used', p.heap_used], ['stack', p.stack_size]],
     [['free', t.free], ['live', t.live + o.live], ['garbage', t.garbage + o.garbage]],
     [['high-water', p.high_water], ['old heap', `${p.old_heap_used}/${p.old_heap_size}`], ['fragments', p.mbuf_size]],
     [['minor GCs', p.minor_gcs_total], ['major GCs', p.major_gcs_total], ['mailbox', p.message_queue_len]],
   ];
+  // Column widths follow the longest value (about 7.3 px per monospace character).
+  const colW = [0, 1, 2].map((i) => Math.max(118, valX + 14 + 7.3 * Math.max(...rows.map((r) => String(r[i][1]).length))));
+  const colX = [0, colW[0], colW[0] + colW[1]];
   for (const row of rows) {
     row.forEach(([k, v], i) => {
-      shapes.push(text(i * colW, ty, k, 'stat-key'));
-      shapes.push(text(i * colW + valX, ty, v, 'stat-val', null, { stat: k }));
+      shapes.push(text(colX[i], ty, k, 'stat-key'));
+      shapes.push(text(colX[i] + valX, ty, v, 'stat-val', null, { stat: k }));
     });
     ty += 18;
   }
-  const tableW = 3 * colW - 10;
+  const tableW = colX[2] + colW[2] - 10;
   if (p.vars.length) ty += 4;
   for (const v of p.vars.slice(0, 5)) {
     const room = Math.max(8, 38 - v.name.length - 3);

@@ -52,7 +52,7 @@ test('heap words fill from the bottom left; the top row is right-aligned so the 
 test('big blocks get more squares per row, then several words per square', () => {
   assert.deepEqual(geometry(376), { cols: 16, pitch: 10, cell: 9, per: 1 });
   assert.equal(geometry(1000).cols, 32);
-  assert.deepEqual(geometry(6765), { cols: 64, pitch: 4, cell: 4, per: 1 });
+  assert.deepEqual(geometry(6765), { cols: 64, pitch: 3, cell: 3, per: 1 });
   assert.equal(geometry(46422).per, 6);
   assert.deepEqual([...squares(new Uint8Array([1, 2, 3, 4, 5]), 2)], [1, 3, 5]);
 });
