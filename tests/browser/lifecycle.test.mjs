@@ -75,6 +75,7 @@ async function shot(name) { await page.locator('beam-viz').screenshot({ path: jo
 const forward = [];
 
 test('forward by button: stages, refcounts, the GC moment', async () => {
+  assert.equal(await page.locator('beam-viz > div.fallback').isVisible(), false, 'fallback hidden once loaded');
   forward.push(await state());
   await shot('step-00');
   for (let n = 1; n <= LAST; n++) {
