@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+// The process-lifecycle scenario in <beam-viz>, walked forward by buttons and back by keys:
+// what each view shows at each step, no console errors, screenshots, shipped bytes and time per step.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { after, before, test } from 'node:test';
+import { collectConsoleErrors, launchBrowser, screenshotDir } from './harness.mjs';
+
+const URL_ = process.env.BEAMVIZ_URL ?? 'http://127.0.0.1:8001/';
+const WWW = join(dirname(fileURLToPath(import.meta.url)), '../../www');
+const LAST = 13;
+
+let browser;
+let page;
+let errors;
+before(async () => {
+  browser = await launchBrowser();
+  page = await browser.newPage();
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  errors = collectConsoleErrors(page);
+  await page.goto(URL_);
+  await page.waitForSelector('beam-viz[data-step="0"]');
+});
+after(async () => { await browser?.close(); });
+
+/** What the three views show now, read from the shadow DOM. */
+function state() {
+  return page.evaluate(() => {
+    const root = document.querySelector('beam-viz').shadowRoot;
+    const view = (name) => root.querySelector(`[data-view="${name}"]`);
+    const stages = {};
+    for (const g of view('lifecycle').querySelectorAll('g.stage')) {
+      for (const chip of g.querySelectorAll('[data-process]')) stages[chip.dataset.process] = g.dataset.stage;
+    }
+    const active = [...view('lifecycle').querySelectorAll('g.stage[data-active="true"]')].map((g) => g.dataset.stage);
+    const procs = {};
+    for (const svg of view('process-memory').querySelectorAll('svg.process')) {
+      const stat = (k) => svg.querySelector(`[data-stat="${k}"]`)?.textContent;
+      procs[svg.dataset.name] = {
+        stage: svg.querySelector('[data-role="stage"]').textContent,
+        gc: svg.dataset.gc ?? null,
+        banner: svg.querySelector('[data-role="gc-banner"]')?.textContent ?? null,
+        before: Boolean(svg.querySelector('[data-role="before"]')),
+        old: Boolean(svg.querySelector('[data-role="old"]')),
+        youngWords: Number(svg.querySelector('[data-role="young"]')?.dataset.squares ?? 0),
+        heapUsed: stat('heap used'),
+        oldHeap: stat('old heap'),
+        mailbox: [...svg.querySelectorAll('[data-role="message"]')].length,
+        garbage: stat('garbage'),
+      };
+    }
+    const binaries = [...view('binaries').querySelectorAll('g.binary:not(.freed)')].map((g) => ({
+      id: Number(g.dataset.binary),
+      refc: Number(g.querySelector('[data-role="refc"]').textContent),
+      holders: [...g.querySelectorAll('[data-holder]')].map((hd) => `${hd.dataset.holder}${hd.dataset.reachable === 'true' ? '' : '?'}`),
+    }));
+    const freed = view('binaries').querySelectorAll('g.binary.freed').length;
+    return {
+      step: Number(document.querySelector('beam-viz').dataset.step),
+      stages, active, procs, binaries, freed,
+      code: root.querySelector('.code code').textContent,
+      narration: root.querySelector('.narration').textContent,
+      log: [...root.querySelectorAll('.log li')].map((li) => li.dataset.kind),
+    };
+  });
+}
+
+const shadow = (sel) => page.locator('beam-viz').locator(sel);
+async function waitStep(n) { await page.waitForSelector(`beam-viz[data-step="${n}"]`); }
+async function shot(name) { await page.locator('beam-viz').screenshot({ path: join(screenshotDir(), `${name}.png`) }); }
+
+const forward = [];
+
+test('forward by button: stages, refcounts, the GC moment', async () => {
+  assert.equal(await page.locator('beam-viz > div.fallback').isVisible(), false, 'fallback hidden once loaded');
+  forward.push(await state());
+  await shot('step-00');
+  for (let n = 1; n <= LAST; n++) {
+    await shadow('button.forward').click();
+    await waitStep(n);
+    const s = await state();
+    forward.push(s);
+    assert.ok(s.code.length > 0 && s.narration.length > 0, `step ${n} has code and narration`);
+    if ([1, 4, 6, 9, 10, 11, 12, 13].includes(n)) await shot(`step-${String(n).padStart(2, '0')}`);
+    if (n === 10) await page.screenshot({ path: join(screenshotDir(), 'page-step-10.png'), fullPage: true });
+  }
+  // One more click at the end stays at the end (the button is aria-disabled, not disabled, to keep focus).
+  assert.equal(await shadow('button.forward').getAttribute('aria-disabled'), 'true');
+  await shadow('button.forward').click({ force: true });
+  assert.equal((await state()).step, LAST);
+
+  // The refcount of binary #0, step by step (null: no live binary).
+  const refc = forward.map((s) => s.binaries[0]?.refc ?? null);
+  assert.deepEqual(refc, [null, null, null, null, 1, 1, 2, 2, 2, 2, 2, 2, 1, null]);
+  assert.equal(forward[13].freed, 1, 'step 13 shows the binary freed');
+  assert.deepEqual(forward[6].binaries[0].holders, ['a', 'b']);
+  assert.deepEqual(forward[12].binaries[0].holders, ['a']);
+  assert.deepEqual(forward.map((s) => s.procs.b?.mailbox ?? 0), [0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0], 'the message waits in b\'s mailbox at step 6 only');
+
+  // Heap meets stack: a major GC at step 10, a minor one with promotion to a new old heap at 11; nowhere else.
+  const gcs = forward.map((s) => s.procs.a?.gc ?? null);
+  assert.deepEqual(gcs, [null, null, null, null, null, null, null, null, null, null, 'major', 'minor', null, null]);
+  assert.match(forward[10].procs.a.banner, /heap meets stack/);
+  assert.ok(forward[10].procs.a.before && forward[11].procs.a.before, 'the block before GC is shown');
+  assert.ok(forward[10].log.includes('HeapMetStack') && forward[10].log.includes('MinorGcAborted'));
+  assert.ok(forward[11].log.includes('Promoted') && forward[11].log.includes('OldHeapCreated'));
+  assert.equal(forward[10].procs.a.old, false);
+  assert.equal(forward[11].procs.a.old, true);
+  assert.equal(forward[11].procs.a.oldHeap, '46/376');
+  assert.equal(forward[9].procs.a.heapUsed, '129');
+  assert.equal(forward[9].procs.a.garbage, '3', 'the forgotten tuple is garbage before the GC');
+  assert.equal(forward[3].procs.a.youngWords, 233, 'one square per word');
+
+  // Lifecycle stages of a and b.
+  const stagesOf = (name) => forward.map((s) => s.stages[name] ?? null);
+  assert.deepEqual(stagesOf('a'), [null, 'Process Start', 'Process Start', 'Heap Allocation', 'Heap Allocation', 'Heap Allocation',
+    'Message Passing', 'Message Passing', 'Heap Allocation', 'Heap Allocation', 'Garbage Collection', 'Garbage Collection',
+    'Garbage Collection', 'Process Termination']);
+  assert.deepEqual(stagesOf('b').slice(11), ['Message Passing', 'Process Termination', 'Memory Reclamation']);
+  assert.deepEqual(forward[13].active, ['Process Termination', 'Memory Reclamation']);
+  for (const s of forward) for (const [name, p] of Object.entries(s.procs)) assert.equal(p.stage, s.stages[name]);
+});
+
+test('back by keys while focused, and the same pictures as forward', async () => {
+  await page.locator('beam-viz').focus();
+  for (let n = LAST - 1; n >= 0; n--) {
+    await page.keyboard.press('ArrowLeft');
+    await waitStep(n);
+    assert.deepEqual(await state(), forward[n], `step ${n} backward equals forward`);
+  }
+  await page.keyboard.press('ArrowLeft');
+  assert.equal((await state()).step, 0);
+  await page.keyboard.press('End');
+  await waitStep(LAST);
+  await page.keyboard.press('Home');
+  await waitStep(0);
+  await page.keyboard.press('ArrowRight');
+  await waitStep(1);
+  // Keys do nothing when the widget does not have focus.
+  await page.evaluate(() => document.activeElement?.blur());
+  await page.keyboard.press('ArrowRight');
+  await page.waitForTimeout(100);
+  assert.equal((await state()).step, 1);
+});
+
+test('back button, slider, play/pause, and beam-step only on user actions', async () => {
+  await page.evaluate(() => {
+    window.beamSteps = [];
+    document.querySelector('beam-viz').addEventListener('beam-step', (e) => window.beamSteps.push(e.detail.step));
+  });
+  const range = shadow('input[type="range"]');
+  assert.equal(await range.getAttribute('max'), String(LAST));
+  await range.fill('9');
+  await waitStep(9);
+  await shadow('button.back').click();
+  await waitStep(8);
+  assert.deepEqual(await state(), forward[8]);
+  // The host setting `step` renders without a beam-step event.
+  await page.evaluate(() => { document.querySelector('beam-viz').step = 11; });
+  await waitStep(11);
+  assert.deepEqual(await state(), forward[11]);
+  await page.evaluate(() => document.querySelector('beam-viz').setAttribute('step', 'not-a-number'));
+  await waitStep(0);
+  assert.deepEqual(await page.evaluate(() => window.beamSteps), [9, 8]);
+  await page.evaluate(() => document.querySelector('beam-viz').setAttribute('speed', '20'));
+  await shadow('button.play').click();
+  assert.equal(await shadow('button.play').getAttribute('aria-pressed'), 'true');
+  await page.waitForFunction(() => Number(document.querySelector('beam-viz').dataset.step) >= 3);
+  await shadow('button.play').click();
+  assert.equal(await shadow('button.play').getAttribute('aria-pressed'), 'false');
+  const stopped = (await state()).step;
+  await page.waitForTimeout(200);
+  assert.equal((await state()).step, stopped, 'pause stops playback');
+  assert.deepEqual((await page.evaluate(() => window.beamSteps)).slice(2, 5), [1, 2, 3]);
+});
+
+test('no console errors', () => {
+  assert.deepEqual(errors, []);
+});
+
+test('an unknown scenario falls back to the default', async () => {
+  const p = await browser.newPage();
+  const errs = collectConsoleErrors(p);
+  await p.goto(`${URL_}?scenario=no-such-thing&step=6`);
+  await p.waitForSelector('beam-viz[data-step="6"]');
+  const refc = await p.evaluate(() => document.querySelector('beam-viz').shadowRoot.querySelector('[data-role="refc"]').textContent);
+  assert.equal(refc, '2');
+  assert.deepEqual(errs, []);
+  await p.close();
+});
+
+test('embedded with one module script, opened at a step given by the host', async () => {
+  const p = await browser.newPage();
+  const errs = collectConsoleErrors(p);
+  await p.goto(new URL('embed.html', URL_).href);
+  await p.waitForSelector('beam-viz[data-step="6"]');
+  const holders = await p.evaluate(() => [...document.querySelector('beam-viz').shadowRoot.querySelectorAll('[data-holder]')].map((h) => h.dataset.holder));
+  assert.deepEqual(holders, ['a', 'b']);
+  await p.locator('beam-viz').screenshot({ path: join(screenshotDir(), 'embed.png') });
+  assert.deepEqual(errs, []);
+  await p.close();
+});
+
+test('when the wasm module cannot load, the error slot says so and the fallback stays', async () => {
+  const p = await browser.newPage();
+  await p.route('**/beamviz_wasm_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await p.goto(URL_);
+  const error = p.locator('beam-viz').locator('.error');
+  await error.waitFor({ state: 'visible' });
+  assert.match(await error.textContent(), /^beam-viz: /);
+  assert.equal(await p.locator('beam-viz > div.fallback').isVisible(), true);
+  assert.equal(await p.locator('beam-viz').locator('.app').isVisible(), false);
+  await p.close();
+});
+
+test('budgets: shipped bytes and time per step including render', async (t) => {
+  const files = [
+    'index.html', 'style.css', 'pkg/beamviz_wasm_bg.wasm', 'pkg/beamviz_wasm.js',
+    ...readdirSync(join(WWW, 'js')).filter((f) => f.endsWith('.js')).map((f) => `js/${f}`),
+  ];
+  let raw = 0, gz = 0;
+  for (const f of files) {
+    const bytes = readFileSync(join(WWW, f));
+    raw += bytes.length;
+    gz += gzipSync(bytes, { level: 9 }).length;
+    t.diagnostic(`${f}: ${bytes.length} B raw, ${gzipSync(bytes, { level: 9 }).length} B gzipped`);
+  }
+  t.diagnostic(`shipped: ${raw} B raw, ${gz} B gzipped`);
+  assert.ok(gz <= 250 * 1024, `shipped ${gz} B gzipped, budget 250 KB`);
+
+  // Each step: from the start of the frame in which the element renders to forced style and layout after it.
+  const times = await page.evaluate(async (last) => {
+    const el = document.querySelector('beam-viz');
+    const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+    const out = [];
+    for (let round = 0; round < 3; round++) {
+      for (let n = 0; n <= last; n++) {
+        let t0 = 0;
+        requestAnimationFrame(() => { t0 = performance.now(); });
+        el.step = n;
+        const t1 = await new Promise((resolve) => requestAnimationFrame(() => {
+          el.shadowRoot.querySelector('.app').getBoundingClientRect();
+          void el.shadowRoot.querySelector('[data-view="process-memory"]').offsetHeight;
+          resolve(performance.now());
+        }));
+        out.push(t1 - t0);
+        await frame();
+      }
+    }
+    return out;
+  }, LAST);
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)];
+  const max = times[times.length - 1];
+  const js = await page.evaluate(() => performance.getEntriesByName('beam-viz:render').map((e) => e.duration));
+  js.sort((a, b) => a - b);
+  const p95 = times[Math.floor(times.length * 0.95)];
+  t.diagnostic(`step + render: median ${median.toFixed(2)} ms, p95 ${p95.toFixed(2)} ms, max ${max.toFixed(2)} ms over ${times.length} steps; JS part median ${js[Math.floor(js.length / 2)].toFixed(2)} ms`);
+  assert.ok(median < 16, `median step + render ${median} ms, budget 16 ms`);
+});

@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+// <beam-viz>: an embeddable, steppable picture of BEAM process memory.
+// Contract: views carry data-view="lifecycle" | "process-memory" | "binaries"; the host reflects the step in data-step;
+// attributes scenario, step, speed, autoplay; a `beam-step` event (bubbles, composed) on user scrubs and plays only.
+
+import { Sim } from './sim.js';
+import { eventsOf, kindClass, layoutBinaries, layoutLifecycle, layoutProcess } from './layout.js';
+import { createDefs, createSvg, renderSvg } from './render-svg.js';
+
+const DEFAULT_SCENARIO = 'process-lifecycle';
+const DEFAULT_SPEED = 1;
+/** Event log lines shown before the rest folds into a <details>. */
+const LOG_LINES = 12;
+
+const CSS = `
+:host { display: block; --bv-ink: #1d2433; --bv-muted: #5d6677; --bv-line: #d9dde5; --bv-panel: #ffffff; --bv-bg: #f6f7f9;
+  --bv-young: #2f5d8a; --bv-old: #9a6a00; --bv-gc: #d55e00; --bv-free: #eceef2;
+  --bv-cons: #0072b2; --bv-tuple: #e69f00; --bv-procbin: #cc79a7; --bv-heap-binary: #009e73; --bv-sub-binary: #7fcdb5;
+  --bv-number: #f0e442; --bv-fun: #6d5a8d; --bv-map: #8a8f99; --bv-other: #b3b7bf;
+  --bv-stack: #56b4e9; --bv-frame: #27303f; --bv-dead: #c9ced6; --bv-hatch: #1d2433;
+  --bv-p0: #0072b2; --bv-p1: #d55e00; --bv-p2: #009e73; --bv-p3: #cc79a7;
+  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--bv-ink); }
+:host(:focus) { outline: none; }
+:host(:focus-visible) .app { outline: 3px solid color-mix(in srgb, var(--bv-young) 45%, transparent); outline-offset: 4px; }
+[hidden] { display: none !important; }
+.app { display: grid; gap: 14px; background: var(--bv-bg); border: 1px solid var(--bv-line); border-radius: 14px; padding: 16px; }
+header h2 { margin: 0; font-size: 1.25rem; }
+header p { margin: 2px 0 0; color: var(--bv-muted); }
+.controls { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; }
+button { font: inherit; font-weight: 600; padding: 6px 14px; border-radius: 8px; border: 1px solid #b9c0cc; background: #fff; color: var(--bv-ink); cursor: pointer; min-width: 92px; }
+button:hover:not([aria-disabled="true"]) { background: #eef3fa; border-color: var(--bv-young); }
+button:focus-visible, input:focus-visible { outline: 3px solid color-mix(in srgb, var(--bv-young) 50%, transparent); outline-offset: 1px; }
+button[aria-disabled="true"] { opacity: .45; cursor: default; }
+button.play[aria-pressed="true"] { background: var(--bv-young); color: #fff; border-color: var(--bv-young); }
+.slider { display: flex; align-items: center; gap: 8px; flex: 1 1 220px; color: var(--bv-muted); font-weight: 600; }
+.slider input { flex: 1; accent-color: var(--bv-young); }
+.counter { font-variant-numeric: tabular-nums; color: var(--bv-muted); min-width: 7ch; text-align: right; }
+section { background: var(--bv-panel); border: 1px solid var(--bv-line); border-radius: 10px; padding: 12px 14px; min-width: 0; }
+h3 { margin: 0 0 8px; font-size: .78rem; letter-spacing: .08em; text-transform: uppercase; color: var(--bv-muted); }
+.story { display: grid; gap: 6px; }
+.code { margin: 0; padding: 8px 12px; background: #1d2433; color: #f3f5f8; border-radius: 7px; font: 13px/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; overflow-x: auto; }
+.code .step-no { color: #9fb3c8; margin-right: 12px; }
+.narration { margin: 0; font-size: 1.02rem; }
+.log { margin: 0; padding: 0; list-style: none; font: 12.5px/1.5 ui-monospace, Menlo, Consolas, monospace; color: var(--bv-muted); }
+.log li::before { content: "→ "; }
+.log li.gc { color: var(--bv-gc); font-weight: 600; }
+.log li.more::before { content: ""; }
+.log summary { cursor: pointer; color: var(--bv-young); font-weight: 600; }
+.log .log { margin-top: 2px; }
+.panels { display: grid; grid-template-columns: minmax(0, 1fr) auto; gap: 14px; align-items: start; }
+@media (max-width: 900px) { .panels { grid-template-columns: minmax(0, 1fr); } }
+.scroll { overflow-x: auto; }
+.procs { display: flex; flex-wrap: wrap; gap: 22px 24px; }
+svg { display: block; overflow: visible; font-family: inherit; }
+svg.lifecycle { width: 100%; height: auto; max-width: 1100px; min-width: 660px; }
+.legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: 12px 0 0; padding: 10px 0 0; border-top: 1px solid var(--bv-line); list-style: none; font-size: 12.5px; color: var(--bv-muted); }
+.legend li { display: flex; align-items: center; gap: 5px; }
+.sw { display: inline-block; width: 12px; height: 12px; border-radius: 2px; }
+.sw.hatched { background: repeating-linear-gradient(45deg, var(--bv-cons) 0 2px, #fff 2px 4px); opacity: .8; }
+.sw.hw { height: 0; border-top: 2px dashed var(--bv-ink); border-radius: 0; width: 16px; }
+.sw.k-free { outline: 1px solid #c6ccd6; }
+.memory { margin: 10px 0 0; font-size: 12.5px; color: var(--bv-muted); max-width: 300px; }
+.error { background: #fff1ec; border: 1px solid var(--bv-gc); color: #8a2c00; border-radius: 8px; padding: 10px 12px; white-space: pre-wrap; margin-bottom: 8px; }
+
+.k-free { fill: var(--bv-free); background: var(--bv-free); }
+.k-cons { fill: var(--bv-cons); background: var(--bv-cons); }
+.k-tuple { fill: var(--bv-tuple); background: var(--bv-tuple); }
+.k-procbin { fill: var(--bv-procbin); background: var(--bv-procbin); }
+.k-heap-binary { fill: var(--bv-heap-binary); background: var(--bv-heap-binary); }
+.k-sub-binary { fill: var(--bv-sub-binary); background: var(--bv-sub-binary); }
+.k-number { fill: var(--bv-number); background: var(--bv-number); }
+.k-fun { fill: var(--bv-fun); background: var(--bv-fun); }
+.k-map { fill: var(--bv-map); background: var(--bv-map); }
+.k-other { fill: var(--bv-other); background: var(--bv-other); }
+.k-stack-slot { fill: var(--bv-stack); background: var(--bv-stack); }
+.k-return-address { fill: var(--bv-frame); background: var(--bv-frame); }
+.k-dead-slot { fill: var(--bv-dead); background: var(--bv-dead); }
+rect.garbage { opacity: .38; }
+rect.hatch { fill: url(#bv-hatch); pointer-events: none; }
+.hatch-line { fill: var(--bv-hatch); opacity: .75; }
+rect.obj-start { fill: #000; opacity: .28; }
+.grid-lines { fill: none; stroke: var(--bv-panel); stroke-width: 1; }
+.block-outline { fill: none; stroke: var(--bv-young); stroke-width: 1.5; }
+.block-outline.old { stroke: var(--bv-old); stroke-dasharray: none; }
+.block-outline.old.new { stroke-width: 3; }
+.block-outline.met { stroke: var(--bv-gc); stroke-width: 3; }
+.grid.before { opacity: .9; }
+rect.needed { fill: color-mix(in srgb, var(--bv-gc) 18%, transparent); stroke: var(--bv-gc); stroke-width: 1.6; }
+.high-water { fill: none; stroke: var(--bv-ink); stroke-width: 2; stroke-dasharray: 4 3; }
+.hw-label, .side-label, .grid-note { font-size: 11px; fill: var(--bv-muted); }
+.grid-note.warn { fill: var(--bv-gc); font-weight: 600; }
+.grid-title { font-size: 11.5px; font-weight: 600; fill: var(--bv-muted); }
+.proc-name { font-size: 17px; font-weight: 700; fill: var(--bv-ink); }
+.proc-pid { font: 12px ui-monospace, Menlo, monospace; fill: var(--bv-muted); }
+.proc-stage { font-size: 12px; font-weight: 600; fill: var(--bv-young); }
+.gc-banner-bg { fill: #fff1ec; stroke: var(--bv-gc); }
+.gc-banner-text { font-size: 12.5px; font-weight: 700; fill: #a33f00; }
+.arrow { fill: none; stroke: #9aa3b2; stroke-width: 1.6; }
+.gc-arrow { stroke: var(--bv-gc); stroke-width: 2; }
+.gc-arrow-text { font-size: 11px; font-weight: 700; fill: var(--bv-gc); }
+.stat-key { font-size: 11.5px; fill: var(--bv-muted); }
+.stat-val { font: 600 12px ui-monospace, Menlo, monospace; fill: var(--bv-ink); }
+.var-line { font: 11.5px ui-monospace, Menlo, monospace; fill: var(--bv-ink); }
+.var-size { font-size: 11px; fill: var(--bv-muted); }
+.reclaimed { fill: #fafbfc; stroke: #b9c0cc; stroke-dasharray: 5 4; }
+.reclaimed-text { font-size: 12px; fill: var(--bv-muted); }
+
+.stage-box { fill: #fff; stroke: #c3c9d4; stroke-width: 1.2; }
+.stage.active .stage-box { fill: #eaf2fb; stroke: var(--bv-young); stroke-width: 2.5; }
+.stage-num { font-size: 11px; font-weight: 700; fill: #9aa3b2; }
+.stage-name { font-size: 13px; font-weight: 600; fill: var(--bv-muted); }
+.stage.active .stage-name { fill: var(--bv-ink); }
+.chip-bg { stroke: none; }
+.chip.p0 .chip-bg { fill: var(--bv-p0); } .chip.p1 .chip-bg { fill: var(--bv-p1); }
+.chip.p2 .chip-bg { fill: var(--bv-p2); } .chip.p3 .chip-bg { fill: var(--bv-p3); }
+.chip-text { font-size: 13px; font-weight: 700; fill: #fff; }
+
+.bin-card { fill: #fff; stroke: #c3c9d4; }
+.bin-card.freed { fill: #fafbfc; stroke-dasharray: 5 4; }
+.bin-title { font-size: 13.5px; font-weight: 700; fill: var(--bv-ink); }
+.bin-sub { font-size: 12px; fill: var(--bv-muted); }
+.refc-badge { fill: #fff; stroke: var(--bv-procbin); stroke-width: 3; }
+.refc-badge.shared { fill: #f7e6ef; }
+.refc-num { font: 700 18px ui-monospace, Menlo, monospace; fill: var(--bv-ink); }
+.refc-label { font-size: 11px; font-weight: 600; fill: var(--bv-muted); text-transform: uppercase; letter-spacing: .06em; }
+.holder-bg { fill: #f3f4f7; }
+.holder-dot { fill: var(--bv-procbin); stroke: var(--bv-procbin); stroke-width: 1.5; }
+.holder.p0 .holder-dot { fill: var(--bv-p0); stroke: var(--bv-p0); } .holder.p1 .holder-dot { fill: var(--bv-p1); stroke: var(--bv-p1); }
+.holder.p2 .holder-dot { fill: var(--bv-p2); stroke: var(--bv-p2); } .holder.p3 .holder-dot { fill: var(--bv-p3); stroke: var(--bv-p3); }
+.proc-name.p0 { fill: var(--bv-p0); } .proc-name.p1 { fill: var(--bv-p1); } .proc-name.p2 { fill: var(--bv-p2); } .proc-name.p3 { fill: var(--bv-p3); }
+.var-line.mail { fill: var(--bv-muted); }
+.holder.unreachable .holder-dot { fill: #fff !important; }
+.holder.unreachable .holder-bg { fill: #fff; stroke: #c3c9d4; stroke-dasharray: 3 3; }
+.holder-name { font-size: 12.5px; font-weight: 600; fill: var(--bv-ink); }
+.holder-state { font-size: 11px; fill: var(--bv-muted); }
+.bin-empty { font-size: 13px; font-weight: 600; fill: var(--bv-muted); }
+.bin-empty-sub { font-size: 12px; fill: var(--bv-muted); }
+`;
+
+let sheet = null;
+function styles() {
+  if (!sheet) {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+  }
+  return sheet;
+}
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'text') node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  node.append(...children);
+  return node;
+}
+
+function parseStep(value) {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 0 ? n : 0;
+}
+
+function parseSpeed(value) {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 && n <= 20 ? n : DEFAULT_SPEED;
+}
+
+/** The `<beam-viz>` element. */
+export class BeamViz extends HTMLElement {
+  static observedAttributes = ['scenario', 'step', 'speed', 'autoplay'];
+
+  /** Registers the element as `tag` in `registry`, once. @param {string} tag @param {CustomElementRegistry} registry */
+  static define(tag = 'beam-viz', registry = customElements) {
+    if (!registry.get(tag)) registry.define(tag, this);
+    return this;
+  }
+
+  #sim = null;
+  #loading = null;
+  #step = 0;
+  #timer = 0;
+  #frame = 0;
+  #ui;
+  #procSvgs = new Map();
+  #onVisibility = () => { if (document.hidden) this.#pause(); };
+
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: 'open' });
+    root.adoptedStyleSheets = [styles()];
+    const ui = {
+      error: h('div', { class: 'error', role: 'alert', part: 'error', hidden: '' }),
+      fallback: h('slot', { class: 'fallback' }),
+      title: h('h2'),
+      desc: h('p'),
+      back: h('button', { type: 'button', class: 'back', 'aria-label': 'Step back', text: '◀ Back' }),
+      play: h('button', { type: 'button', class: 'play', 'aria-pressed': 'false', text: '▶ Play' }),
+      forward: h('button', { type: 'button', class: 'forward', 'aria-label': 'Step forward', text: 'Forward ▶' }),
+      range: h('input', { type: 'range', min: '0', max: '0', value: '0', id: 'bv-step' }),
+      counter: h('output', { class: 'counter', for: 'bv-step' }),
+      code: h('code'),
+      stepNo: h('span', { class: 'step-no' }),
+      narration: h('p', { class: 'narration' }),
+      log: h('ul', { class: 'log', 'aria-label': 'Events of this step' }),
+      lifecycle: createSvg('lifecycle', 'Lifecycle stages of each process'),
+      procs: h('div', { class: 'procs' }),
+      legend: h('ul', { class: 'legend', 'aria-label': 'Legend' }),
+      binaries: createSvg('binaries', 'Off-heap binaries with reference counts'),
+      memory: h('p', { class: 'memory' }),
+    };
+    const label = h('label', { class: 'slider', for: 'bv-step' }, h('span', { text: 'Step' }), ui.range);
+    ui.app = h('div', { class: 'app', hidden: '' },
+      h('header', {}, ui.title, ui.desc),
+      h('div', { class: 'controls', role: 'group', 'aria-label': 'Playback' }, ui.back, ui.play, ui.forward, label, ui.counter),
+      h('section', { class: 'story', 'aria-live': 'polite' }, h('pre', { class: 'code' }, ui.stepNo, ui.code), ui.narration, ui.log),
+      h('section', { 'data-view': 'lifecycle' }, h('h3', { text: 'Lifecycle' }), h('div', { class: 'scroll' }, ui.lifecycle)),
+      h('div', { class: 'panels' },
+        h('section', { 'data-view': 'process-memory' }, h('h3', { text: 'Process memory' }), h('div', { class: 'scroll' }, ui.procs), ui.legend),
+        h('section', { 'data-view': 'binaries' }, h('h3', { text: 'Shared binary area' }), ui.binaries, ui.memory)));
+    root.append(createDefs(), ui.error, ui.fallback, ui.app);
+    this.#ui = ui;
+
+    ui.back.addEventListener('click', () => this.#userSeek(this.#step - 1));
+    ui.forward.addEventListener('click', () => this.#userSeek(this.#step + 1));
+    ui.play.addEventListener('click', () => (this.#timer ? this.#pause() : this.#play()));
+    ui.range.addEventListener('input', () => this.#userSeek(parseStep(ui.range.value)));
+    this.addEventListener('keydown', (e) => this.#onKey(e));
+  }
+
+  connectedCallback() {
+    if (!this.hasAttribute('tabindex')) this.tabIndex = 0;
+    document.addEventListener('visibilitychange', this.#onVisibility);
+    if (!this.#sim && !this.#loading) this.#load();
+    else this.#schedule();
+  }
+
+  disconnectedCallback() {
+    document.removeEventListener('visibilitychange', this.#onVisibility);
+    this.#pause();
+    cancelAnimationFrame(this.#frame);
+    this.#frame = 0;
+  }
+
+  attributeChangedCallback(name, oldValue, value) {
+    if (oldValue === value) return;
+    if (name === 'step') {
+      this.#step = this.#clamp(parseStep(value));
+      this.#schedule();
+    } else if (name === 'scenario' && this.isConnected) {
+      this.#sim?.free();
+      this.#sim = null;
+      this.#load();
+    } else if (name === 'speed' && this.#timer) {
+      this.#pause();
+      this.#play();
+    } else if (name === 'autoplay' && this.#sim && value !== null) {
+      this.#play();
+    }
+  }
+
+  /** The scenario id (attribute `scenario`). */
+  get scenario() { return this.getAttribute('scenario') ?? DEFAULT_SCENARIO; }
+  set scenario(id) { this.setAttribute('scenario', String(id)); }
+
+  /** The current step; setting it does not dispatch `beam-step`. */
+  get step() { return this.#step; }
+  set step(value) {
+    this.#step = this.#clamp(parseStep(value));
+    this.#schedule();
+  }
+
+  /** Steps per second while playing (attribute `speed`, default 1). */
+  get speed() { return parseSpeed(this.getAttribute('speed')); }
+  set speed(value) { this.setAttribute('speed', String(value)); }
+
+  /** Whether playback starts on load (attribute `autoplay`). */
+  get autoplay() { return this.hasAttribute('autoplay'); }
+  set autoplay(on) { this.toggleAttribute('autoplay', Boolean(on)); }
+
+  /** The number of steps after step 0, once loaded (else 0). */
+  get length() { return this.#sim ? this.#sim.length : 0; }
+
+  #clamp(n) {
+    return this.#sim ? Math.min(Math.max(0, n), this.#sim.length) : Math.max(0, n);
+  }
+
+  async #load() {
+    const id = this.scenario;
+    const loading = Sim.open(id, DEFAULT_SCENARIO);
+    this.#loading = loading;
+    try {
+      const sim = await loading;
+      if (this.#loading !== loading) return sim.free();
+      this.#sim = sim;
+      this.#step = this.#clamp(this.#step);
+      this.#ui.title.textContent = sim.title;
+      this.#ui.desc.textContent = sim.description;
+      this.#ui.range.max = String(sim.length);
+      this.#ui.fallback.hidden = true;
+      this.#ui.app.hidden = false;
+      this.#showError(sim.error ? `The scenario stopped early at ${sim.error}` : null);
+      this.#schedule();
+      if (this.autoplay) this.#play();
+    } catch (err) {
+      this.#showError(err);
+    } finally {
+      if (this.#loading === loading) this.#loading = null;
+    }
+  }
+
+  #showError(err) {
+    const box = this.#ui.error;
+    if (err === null) {
+      box.hidden = true;
+      box.textContent = '';
+      return;
+    }
+    box.hidden = false;
+    box.textContent = `beam-viz: ${err instanceof Error ? err.message : String(err)}`;
+  }
+
+  #onKey(e) {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    // The slider handles its own arrow keys; its input event seeks.
+    if (e.composedPath()[0] === this.#ui.range) return;
+    if (e.key === 'ArrowLeft') this.#userSeek(this.#step - 1);
+    else if (e.key === 'ArrowRight') this.#userSeek(this.#step + 1);
+    else if (e.key === 'Home') this.#userSeek(0);
+    else if (e.key === 'End') this.#userSeek(this.length);
+    else return;
+    e.preventDefault();
+  }
+
+  #userSeek(n) {
+    if (!this.#sim) return;
+    const step = this.#clamp(n);
+    if (step === this.#step) return;
+    this.#step = step;
+    this.#schedule();
+    this.dispatchEvent(new CustomEvent('beam-step', { bubbles: true, composed: true, detail: { step } }));
+  }
+
+  #play() {
+    if (!this.#sim || this.#timer) return;
+    if (this.#step >= this.#sim.length) this.#userSeek(0);
+    this.#timer = setInterval(() => {
+      if (!this.#sim || this.#step >= this.#sim.length) this.#pause();
+      else this.#userSeek(this.#step + 1);
+    }, 1000 / this.speed);
+    this.#ui.play.textContent = '❚❚ Pause';
+    this.#ui.play.setAttribute('aria-pressed', 'true');
+  }
+
+  #pause() {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = 0;
+    this.#ui.play.textContent = '▶ Play';
+    this.#ui.play.setAttribute('aria-pressed', 'false');
+  }
+
+  #schedule() {
+    if (this.#frame || !this.#sim) return;
+    this.#frame = requestAnimationFrame(() => {
+      this.#frame = 0;
+      try {
+        this.#render();
+      } catch (err) {
+        this.#pause();
+        this.#showError(err);
+      }
+    });
+  }
+
+  #render() {
+    const start = performance.now();
+    const sim = this.#sim;
+    const ui = this.#ui;
+    const step = this.#step;
+    const { view, cells, before } = sim.frame(step);
+    const legend = sim.legend;
+
+    ui.stepNo.textContent = step === 0 ? 'start' : `${step}.`;
+    ui.code.textContent = view.code || '# nothing has run yet';
+    ui.narration.textContent = view.narration;
+    const GC_KINDS = ['HeapMetStack', 'MinorGcAborted', 'GcFinished', 'Promoted', 'OldHeapCreated', 'OldHeapFreed'];
+    const line = (e) => h('li', { class: GC_KINDS.includes(e.kind) ? 'gc' : '', 'data-kind': e.kind, text: e.text });
+    const shown = view.events.slice(0, LOG_LINES).map(line);
+    if (view.events.length > LOG_LINES) {
+      const rest = view.events.slice(LOG_LINES);
+      shown.push(h('li', { class: 'more' }, h('details', {},
+        h('summary', { text: `${rest.length} more events` }), h('ul', { class: 'log' }, ...rest.map(line)))));
+    }
+    ui.log.replaceChildren(...shown);
+
+    renderSvg(ui.lifecycle, layoutLifecycle(view, legend.stages));
+
+    const seen = new Set();
+    for (const p of view.processes) {
+      seen.add(p.pid);
+      let svg = this.#procSvgs.get(p.pid);
+      if (!svg) {
+        svg = createSvg('process', `Memory of process ${p.name}`);
+        this.#procSvgs.set(p.pid, svg);
+      }
+      const layout = layoutProcess(p, cells.get(p.pid), eventsOf(view.events, p.pid), legend, before.get(p.pid) ?? null);
+      renderSvg(svg, layout);
+      for (const [k, v] of Object.entries(layout.data)) svg.dataset[k] = v;
+      if (!layout.data.gc) delete svg.dataset.gc;
+    }
+    for (const [pid, svg] of this.#procSvgs) if (!seen.has(pid)) { svg.remove(); this.#procSvgs.delete(pid); }
+    const order = view.processes.map((p) => this.#procSvgs.get(p.pid));
+    if (order.some((svg, i) => ui.procs.children[i] !== svg) || ui.procs.children.length !== order.length) ui.procs.replaceChildren(...order);
+    if (!view.processes.length) ui.procs.replaceChildren(h('p', { class: 'memory', text: 'No processes yet. Step forward to spawn one.' }));
+
+    const used = new Set();
+    for (const c of cells.values()) for (const arr of [c.young, c.old]) for (const b of arr) used.add(b & 0x1f);
+    const items = [h('li', { class: 'scale' }, 'one square = one word, unless marked:')];
+    items.push(...legend.cell_kinds.filter((k) => used.has(k.code)).map((k) =>
+      h('li', {}, h('span', { class: `sw ${kindClass(k.name)}` }), k.name)));
+    items.push(h('li', {}, h('span', { class: 'sw hatched' }), 'garbage (no root reaches it)'));
+    items.push(h('li', {}, h('span', { class: 'sw hw' }), 'high-water mark'));
+    ui.legend.replaceChildren(...items);
+    ui.legend.hidden = view.processes.length === 0;
+
+    renderSvg(ui.binaries, layoutBinaries(view));
+    const m = view.memory;
+    ui.memory.textContent = `erlang:memory(): processes ${m.processes} B, binary ${m.binary} B, total ${m.total} B`;
+
+    ui.range.value = String(step);
+    ui.range.setAttribute('aria-valuetext', `step ${step} of ${view.len}`);
+    ui.counter.textContent = `${step} / ${view.len}`;
+    // aria-disabled rather than disabled: a disabled button drops keyboard focus out of the widget.
+    ui.back.setAttribute('aria-disabled', String(step === 0));
+    ui.forward.setAttribute('aria-disabled', String(step >= view.len));
+    this.dataset.step = String(step);
+    performance.measure('beam-viz:render', { start });
+  }
+}

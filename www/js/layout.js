@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+// Pure layout: a frame of the model (View mirror + cell bytes + events) → plain shape objects.
+// No DOM, no model logic: positions, sizes, labels and CSS class names only. Tested with `node --test`.
+//
+// A shape is one of
+//   {t:'rect', x, y, w, h, rx?, cls?, data?, title?}
+//   {t:'text', x, y, text, cls?, anchor?, data?}
+//   {t:'path', d, cls?}   {t:'circle', cx, cy, r, cls?}
+//   {t:'g', cls?, data?, title?, children: Shape[]}
+// and a layout is {width, height, shapes}.
+
+/** Squares per row in the default memory grid. */
+export const COLS = 16;
+/** Distance between neighbouring squares in the default grid, in px. */
+export const PITCH = 10;
+/** Side of one square in the default grid, in px. */
+export const CELL = 9;
+/** The most squares one grid draws; bigger blocks draw several words per square. */
+export const MAX_SQUARES = 8192;
+
+/** How to draw blocks of up to `maxWords` words: squares per row, pitch and side in px, and words per square. @param {number} maxWords */
+export function geometry(maxWords) {
+  const per = Math.max(1, Math.ceil(maxWords / MAX_SQUARES));
+  const squares = Math.ceil(maxWords / per);
+  if (squares <= 40 * 16) return { cols: 16, pitch: PITCH, cell: CELL, per };
+  if (squares <= 40 * 32) return { cols: 32, pitch: 7, cell: 6, per };
+  return { cols: 64, pitch: 3, cell: 3, per };
+}
+
+const DEFAULT_GEO = geometry(0);
+
+/** One byte per square: the first word of each group of `per` words. @param {Uint8Array} cells @param {number} per */
+export function squares(cells, per) {
+  if (per === 1) return cells;
+  const out = new Uint8Array(Math.ceil(cells.length / per));
+  for (let i = 0; i < out.length; i++) out[i] = cells[i * per];
+  return out;
+}
+
+/** CSS class for a cell kind name ("heap binary" → "k-heap-binary"). @param {string} name @returns {string} */
+export function kindClass(name) {
+  return 'k-' + name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+}
+
+/** The events of one step that concern process `pid`. @param {{pids:number[]}[]} events @param {number} pid */
+export function eventsOf(events, pid) {
+  return events.filter((e) => e.pids.includes(pid));
+}
+
+/** Counts cells by role: live, garbage, free and stack words. @param {Uint8Array} cells @param {object} legend */
+export function tally(cells, legend) {
+  const names = kindNames(legend);
+  const out = { live: 0, garbage: 0, free: 0, stack: 0 };
+  for (const c of cells) {
+    const name = names[c & 0x1f];
+    if (name === 'free') out.free++;
+    else if (STACK_KINDS.has(name)) out.stack++;
+    else if (c & legend.cell_garbage) out.garbage++;
+    else out.live++;
+  }
+  return out;
+}
+
+const STACK_KINDS = new Set(['stack slot', 'return address', 'dead slot']);
+
+function kindNames(legend) {
+  const names = [];
+  for (const k of legend.cell_kinds) names[k.code] = k.name;
+  return names;
+}
+
+/** Grid position of word `i` of an `n`-word block: heap words fill from the bottom left, the top row is right-aligned so the stack grows down from the top right. @param {number} i @param {number} n */
+export function cellPos(i, n, cols = COLS) {
+  const rows = Math.ceil(n / cols);
+  const row = Math.floor(i / cols);
+  let col = i % cols;
+  if (row === rows - 1) col += rows * cols - n;
+  return { col, row: rows - 1 - row, rows };
+}
+
+/** Size in px of the grid for an `n`-square block. @param {number} n @returns {{w:number,h:number}} */
+export function gridSize(n, geo = DEFAULT_GEO) {
+  return { w: geo.cols * geo.pitch, h: Math.max(1, Math.ceil(n / geo.cols)) * geo.pitch };
+}
+
+/**
+ * Shapes for one block of word cells at (x, y): one rect per run of equal cells within a row, white grid lines
+ * between words, hatching over garbage runs and a dark notch at each object's first word.
+ * @param {Uint8Array} cells @param {object} legend @param {number} x @param {number} y
+ */
+export function gridShapes(cells, legend, x, y, cls = 'grid', geo = DEFAULT_GEO) {
+  const { cols: COLS, pitch: PITCH, cell: CELL } = geo;
+  const names = kindNames(legend);
+  const n = cells.length;
+  const runs = [];
+  const overlays = [];
+  const body = ~legend.cell_header & 0xff;
+  let i = 0;
+  while (i < n) {
+    const c = cells[i] & body;
+    const { col, row } = cellPos(i, n, COLS);
+    let len = 1;
+    while (i + len < n && (cells[i + len] & body) === c && col + len < COLS) len++;
+    const rx = x + col * PITCH;
+    const ry = y + row * PITCH;
+    const kind = kindClass(names[c & 0x1f] ?? 'other');
+    const garbage = (c & legend.cell_garbage) !== 0;
+    runs.push({ t: 'rect', x: rx, y: ry, w: len * PITCH - (PITCH - CELL), h: CELL, cls: garbage ? `${kind} garbage` : kind });
+    if (garbage) overlays.push({ t: 'rect', x: rx, y: ry, w: len * PITCH - (PITCH - CELL), h: CELL, cls: 'hatch' });
+    for (let j = i; j < i + len; j++) {
+      if (geo.per === 1 && PITCH >= 7 && cells[j] & legend.cell_header && names[c & 0x1f] !== 'free') {
+        overlays.push({ t: 'rect', x: rx + (j - i) * PITCH, y: ry, w: PITCH >= 10 ? 2 : 1, h: CELL, cls: 'obj-start' });
+      }
+    }
+    i += len;
+  }
+  const rows = Math.ceil(n / COLS);
+  let d = '';
+  if (PITCH >= 7) for (let k = 1; k < COLS; k++) d += `M${x + k * PITCH - 0.5} ${y}v${rows * PITCH}`;
+  if (PITCH >= 7) for (let k = 1; k < rows; k++) d += `M${x} ${y + k * PITCH - 0.5}h${COLS * PITCH}`;
+  const lines = d ? [{ t: 'path', d, cls: 'grid-lines' }] : [];
+  return { t: 'g', cls, data: { squares: String(n), per: String(geo.per) }, children: [...runs, ...lines, ...overlays] };
+}
+
+/** Path along the top edge of the first `k` squares of an `n`-square grid at (x, y). @param {number} k @param {number} n */
+export function prefixEdge(k, n, x, y, geo = DEFAULT_GEO) {
+  const { cols, pitch: PITCH } = geo;
+  const rows = Math.ceil(n / cols);
+  const full = Math.floor(k / cols);
+  const rem = k % cols;
+  const yOf = (r) => y + (rows - r) * PITCH - 0.5; // top of the r-th row from the bottom, 0-based
+  const right = x + cols * PITCH - 1;
+  if (rem === 0) return `M${x - 4} ${yOf(full)}H${right + 4}`;
+  const xr = x + rem * PITCH - 0.5;
+  return `M${x - 4} ${yOf(full + 1)}H${xr}V${yOf(full)}H${right + 4}`;
+}
+
+function withRole(shape, role) {
+  shape.data = { ...shape.data, role };
+  return shape;
+}
+
+function text(x, y, s, cls, anchor, data) {
+  const shape = { t: 'text', x, y, text: String(s), cls };
+  if (anchor) shape.anchor = anchor;
+  if (data) shape.data = data;
+  return shape;
+}
+
+/** The lifecycle diagram: one box per stage, each process's name in the box of its stage. @param {{processes:object[]}} view @param {string[]} stages */
+export function layoutLifecycle(view, stages) {
+  const boxW = 132, boxH = 92, gap = 26, top = 8;
+  const shapes = [];
+  stages.forEach((stage, idx) => {
+    const x = idx * (boxW + gap) + 1;
+    const here = view.processes.filter((p) => p.stage_index === idx);
+    const active = here.length > 0;
+    const [first, ...rest] = stage.split(' ');
+    const children = [
+      { t: 'rect', x, y: top, w: boxW, h: boxH, rx: 10, cls: 'stage-box' },
+      text(x + 10, top + 18, `${idx + 1}`, 'stage-num'),
+      text(x + boxW / 2, top + 24, first, 'stage-name', 'middle'),
+      text(x + boxW / 2, top + 40, rest.join(' '), 'stage-name', 'middle'),
+    ];
+    const chipW = 34, chipGap = 6;
+    const total = here.length * chipW + Math.max(0, here.length - 1) * chipGap;
+    here.forEach((p, i) => {
+      const cx = x + (boxW - total) / 2 + i * (chipW + chipGap);
+      children.push({
+        t: 'g', cls: `chip p${p.pid % 4}`, data: { process: p.name }, title: `${p.name} is at ${stage}`,
+        children: [
+          { t: 'rect', x: cx, y: top + 54, w: chipW, h: 24, rx: 12, cls: 'chip-bg' },
+          text(cx + chipW / 2, top + 70, p.name, 'chip-text', 'middle'),
+        ],
+      });
+    });
+    shapes.push({
+      t: 'g', cls: active ? 'stage active' : 'stage',
+      data: { stage, active: String(active), processes: here.map((p) => p.name).join(' ') },
+      children,
+    });
+    if (idx < stages.length - 1) {
+      const ax = x + boxW + 4, ay = top + boxH / 2;
+      shapes.push({ t: 'path', d: `M${ax} ${ay}H${ax + gap - 10}M${ax + gap - 15} ${ay - 5}L${ax + gap - 9} ${ay}L${ax + gap - 15} ${ay + 5}`, cls: 'arrow' });
+    }
+  });
+  return { width: stages.length * (boxW + gap) - gap + 2, height: boxH + 2 * top, shapes };
+}
+
+/**
+ * One process's memory: its young block (heap from the bottom, stack from the top), its old heap, the high-water mark,
+ * numbers as text, and on a GC step the block as it was before next to it.
+ * @param {object} p ProcessMirror @param {{young:Uint8Array, old:Uint8Array}} cells @param {object[]} events this step's events of p
+ * @param {object} legend @param {{young:Uint8Array, heap_used:number, high_water:number}|null} before the previous step's young cells, on GC steps
+ */
+export function layoutProcess(p, cells, events, legend, before = null) {
+  const shapes = [];
+  const left = 58;
+  const headH = 34;
+  const met = events.find((e) => e.kind === 'HeapMetStack');
+  const gc = events.find((e) => e.kind === 'GcFinished');
+  const aborted = events.some((e) => e.kind === 'MinorGcAborted');
+  const promoted = events.find((e) => e.kind === 'Promoted');
+  const oldCreated = events.some((e) => e.kind === 'OldHeapCreated');
+  const data = { pid: String(p.pid), name: p.name, stage: p.stage, alive: String(p.alive) };
+  if (gc) data.gc = gc.gc;
+
+  shapes.push(text(0, 18, p.name, `proc-name p${p.pid % 4}`));
+  shapes.push(text(16 + 9 * p.name.length, 18, p.alive ? `<0.${p.pid}.0> · ${p.memory} bytes` : `<0.${p.pid}.0>`, 'proc-pid'));
+  shapes.push(text(0, 34, p.stage, 'proc-stage', null, { role: 'stage' }));
+
+  if (!p.alive) {
+    const y = headH + 14;
+    shapes.push({ t: 'rect', x: left, y, w: COLS * PITCH, h: 120, rx: 6, cls: 'reclaimed' });
+    shapes.push(text(left + (COLS * PITCH) / 2, y + 56, 'exited', 'reclaimed-text', 'middle'));
+    shapes.push(text(left + (COLS * PITCH) / 2, y + 74, 'memory reclaimed', 'reclaimed-text', 'middle'));
+    return { width: left + COLS * PITCH + 10, height: y + 136, data, shapes };
+  }
+
+  let y = headH + 10;
+  if (met) {
+    const label = `heap meets stack → ${gc ? gc.gc : ''} GC`.replace('  ', ' ');
+    shapes.push({
+      t: 'g', cls: 'gc-banner', data: { role: 'gc-banner' },
+      children: [
+        { t: 'rect', x: 0, y, w: 360, h: 24, rx: 5, cls: 'gc-banner-bg' },
+        text(10, y + 16, `⚠ ${label}${aborted ? ' (first GC is a fullsweep)' : ''}`, 'gc-banner-text'),
+      ],
+    });
+    y += 34;
+  }
+
+  // One geometry for all blocks of the panel, so their sizes compare; tallies below use the full cell arrays.
+  const geo = geometry(Math.max(cells.young.length, cells.old.length, before ? before.young.length : 0));
+  const per = geo.per;
+  const sq = (words) => Math.ceil(words / per);
+  const young = squares(cells.young, per);
+  const old = squares(cells.old, per);
+  const yg = gridSize(young.length, geo);
+  const og = old.length ? gridSize(old.length, geo) : { w: 0, h: 0 };
+  const bg = before ? gridSize(sq(before.young.length), geo) : { w: 0, h: 0 };
+  const gridH = Math.max(yg.h, og.h, bg.h);
+  const bottom = y + 16 + gridH; // grids are bottom-aligned: heaps grow up from here
+  let x = left;
+
+  if (before) {
+    const by = bottom - bg.h;
+    const n = sq(before.young.length);
+    shapes.push(text(x + bg.w / 2, by - 6, 'before GC', 'grid-title', 'middle'));
+    shapes.push(withRole(gridShapes(squares(before.young, per), legend, x, by, 'grid before', geo), 'before'));
+    shapes.push({ t: 'rect', x: x - 2.5, y: by - 2.5, w: bg.w + 4, h: bg.h + 4, rx: 3, cls: 'block-outline' });
+    if (before.high_water > 0) shapes.push({ t: 'path', d: prefixEdge(sq(before.high_water), n, x, by, geo), cls: 'high-water' });
+    if (met) {
+      // The allocation that did not fit, drawn from the heap top upward into the stack's side.
+      const cellsNeeded = [];
+      for (let i = Math.floor(before.heap_used / per); i < Math.min(n, sq(before.heap_used + met.need)); i++) {
+        const { col, row } = cellPos(i, n, geo.cols);
+        cellsNeeded.push({ t: 'rect', x: x + col * geo.pitch, y: by + row * geo.pitch, w: geo.cell, h: geo.cell, cls: 'needed' });
+      }
+      shapes.push({ t: 'g', cls: 'needed-group', title: `needed ${met.need} words, ${met.free} free`, children: cellsNeeded });
+      shapes.push(text(x + bg.w / 2, bottom + 14, `needed ${met.need}, free ${met.free}`, 'grid-note warn', 'middle'));
+    }
+    const ax = x + bg.w + 6, ay = bottom - gridH / 2;
+    shapes.push({ t: 'path', d: `M${ax} ${ay}H${ax + 30}M${ax + 24} ${ay - 5}L${ax + 30} ${ay}L${ax + 24} ${ay + 5}`, cls: 'arrow gc-arrow' });
+    shapes.push(text(ax + 15, ay - 9, 'GC', 'gc-arrow-text', 'middle'));
+    x += bg.w + 44;
+  }
+
+  const yy = bottom - yg.h;
+  if (per > 1) shapes.push(text(x + yg.w / 2, bottom + 14, `1 square = ${per} words`, 'grid-note', 'middle', { role: 'scale' }));
+  shapes.push(text(x + yg.w / 2, yy - 6, before ? 'after GC' : 'young heap + stack', 'grid-title', 'middle'));
+  shapes.push(withRole(gridShapes(young, legend, x, yy, met ? 'grid young met' : 'grid young', geo), 'young'));
+  shapes.push({ t: 'rect', x: x - 2.5, y: yy - 2.5, w: yg.w + 4, h: yg.h + 4, rx: 3, cls: met ? 'block-outline met' : 'block-outline' });
+  if (!before) {
+    shapes.push(text(x - 8, yy + 10, 'stack ↓', 'side-label', 'end'));
+    shapes.push(text(x - 8, bottom - 3, 'heap ↑', 'side-label', 'end'));
+  }
+  if (p.high_water > 0) {
+    shapes.push({ t: 'path', d: prefixEdge(sq(p.high_water), young.length, x, yy, geo), cls: 'high-water' });
+    const hwRow = Math.floor(sq(p.high_water) / geo.cols);
+    const hwY = yy + (Math.ceil(young.length / geo.cols) - hwRow) * geo.pitch - 3;
+    shapes.push(text(x + yg.w + 6, hwY, 'high-water', 'hw-label'));
+  }
+  x += yg.w + 16;
+
+  if (old.length) {
+    x += p.high_water > 0 ? 56 : 24;
+    const oy = bottom - og.h;
+    shapes.push(text(x + og.w / 2, oy - 6, `old heap · ${p.old_heap_used}/${p.old_heap_size}`, 'grid-title', 'middle'));
+    shapes.push(withRole(gridShapes(old, legend, x, oy, 'grid old', geo), 'old'));
+    shapes.push({ t: 'rect', x: x - 2.5, y: oy - 2.5, w: og.w + 4, h: og.h + 4, rx: 3, cls: oldCreated ? 'block-outline old new' : 'block-outline old' });
+    if (promoted) {
+      shapes.push(text(x + og.w / 2, bottom + 14, `+${promoted.words} words promoted`, 'grid-note', 'middle'));
+    }
+    x += og.w + 10;
+  }
+
+  // Numbers, as process_info/2 names them, in a fixed three-column table.
+  const t = tally(cells.young, legend);
+  const o = tally(cells.old, legend);
+  let ty = bottom + 36;
+  const valX = 66;
+  const rows = [
+    [['heap_size', p.heap_size], ['heap used', p.heap_used], ['stack', p.stack_size]],
+    [['free', t.free], ['live', t.live + o.live], ['garbage', t.garbage + o.garbage]],
+    [['high-water', p.high_water], ['old heap', `${p.old_heap_used}/${p.old_heap_size}`], ['fragments', p.mbuf_size]],
+    [['minor GCs', p.minor_gcs_total], ['major GCs', p.major_gcs_total], ['mailbox', p.message_queue_len]],
+  ];
+  // Column widths follow the longest value (about 7.3 px per monospace character).
+  const colW = [0, 1, 2].map((i) => Math.max(118, valX + 14 + 7.3 * Math.max(...rows.map((r) => String(r[i][1]).length))));
+  const colX = [0, colW[0], colW[0] + colW[1]];
+  for (const row of rows) {
+    row.forEach(([k, v], i) => {
+      shapes.push(text(colX[i], ty, k, 'stat-key'));
+      shapes.push(text(colX[i] + valX, ty, v, 'stat-val', null, { stat: k }));
+    });
+    ty += 18;
+  }
+  const tableW = colX[2] + colW[2] - 10;
+  if (p.vars.length) ty += 4;
+  for (const v of p.vars.slice(0, 5)) {
+    const room = Math.max(8, 38 - v.name.length - 3);
+    const preview = v.preview.length > room ? v.preview.slice(0, room - 1) + '…' : v.preview;
+    shapes.push(text(0, ty, `${v.name} = ${preview}`, 'var-line'));
+    shapes.push(text(tableW, ty, `${v.size} words`, 'var-size', 'end'));
+    ty += 16;
+  }
+  for (const m of p.mailbox.slice(0, 3)) {
+    const room = 34;
+    shapes.push(text(0, ty, `✉ ${m.length > room ? m.slice(0, room - 1) + '…' : m}`, 'var-line mail', null, { role: 'message' }));
+    shapes.push(text(tableW, ty, 'in mailbox', 'var-size', 'end'));
+    ty += 16;
+  }
+  const width = Math.max(x, tableW, left + yg.w + 80);
+  return { width, height: ty, data, shapes };
+}
+
+/** The shared binary area: one card per refc binary with its size, reference count and holders; binaries freed this step as ghosts. @param {{binaries:object[], processes:object[], events:object[]}} view */
+export function layoutBinaries(view) {
+  const names = new Map(view.processes.map((p) => [p.pid, p.name]));
+  const shapes = [];
+  const w = 300;
+  let y = 4;
+  for (const b of view.binaries) {
+    const h = 58 + b.holders.length * 26;
+    const children = [
+      { t: 'rect', x: 1, y, w, h, rx: 8, cls: 'bin-card' },
+      text(14, y + 22, `binary #${b.id}`, 'bin-title'),
+      text(14, y + 40, `${b.bytes} bytes, off-heap`, 'bin-sub'),
+      { t: 'circle', cx: w - 36, cy: y + 29, r: 20, cls: b.refc > 1 ? 'refc-badge shared' : 'refc-badge' },
+      text(w - 36, y + 36, b.refc, 'refc-num', 'middle', { role: 'refc' }),
+      text(w - 66, y + 34, 'refc', 'refc-label', 'end'),
+    ];
+    b.holders.forEach((hd, i) => {
+      const hy = y + 52 + i * 26;
+      const name = names.get(hd.pid) ?? `<0.${hd.pid}.0>`;
+      children.push({
+        t: 'g', cls: `holder p${hd.pid % 4} ${hd.reachable ? 'reachable' : 'unreachable'}`,
+        data: { holder: name, reachable: String(hd.reachable) },
+        children: [
+          { t: 'rect', x: 14, y: hy, w: w - 28, h: 22, rx: 11, cls: 'holder-bg' },
+          { t: 'circle', cx: 28, cy: hy + 11, r: 5, cls: 'holder-dot' },
+          text(40, hy + 15, `${name}  <0.${hd.pid}.0>`, 'holder-name'),
+          text(w - 22, hy + 15, hd.reachable ? 'ProcBin reachable' : 'unreachable: until its next GC', 'holder-state', 'end'),
+        ],
+      });
+    });
+    shapes.push({ t: 'g', cls: 'binary', data: { binary: String(b.id), refc: String(b.refc), bytes: String(b.bytes) }, children });
+    y += h + 12;
+  }
+  for (const e of view.events.filter((ev) => ev.kind === 'BinaryFreed')) {
+    shapes.push({
+      t: 'g', cls: 'binary freed', data: { freed: 'true' },
+      children: [
+        { t: 'rect', x: 1, y, w, h: 46, rx: 8, cls: 'bin-card freed' },
+        text(14, y + 20, e.text, 'bin-title'),
+        text(14, y + 37, 'refc reached 0: its bytes are returned', 'bin-sub'),
+      ],
+    });
+    y += 58;
+  }
+  if (!shapes.length) {
+    shapes.push(text(4, y + 16, 'No off-heap binaries.', 'bin-empty'));
+    shapes.push(text(4, y + 34, 'Binaries over 64 bytes live here,', 'bin-empty-sub'));
+    shapes.push(text(4, y + 50, 'shared between processes by reference count.', 'bin-empty-sub'));
+    y += 60;
+  }
+  return { width: w + 2, height: y, shapes };
+}

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+// The wasm Simulator, wrapped: loading, and one frame (view + cells) per step. No model logic here.
+
+let wasm = null;
+
+/** Loads and instantiates the wasm package once; rejects with the loader's error. @returns {Promise<object>} */
+export function loadWasm() {
+  wasm ??= import('../pkg/beamviz_wasm.js').then(async (mod) => {
+    await mod.default();
+    return mod;
+  });
+  return wasm;
+}
+
+/** A scenario being stepped through. Create with `Sim.open(id)`. */
+export class Sim {
+  #inner;
+  /** @param {object} inner a wasm Simulator @param {object} legend */
+  constructor(inner, legend) {
+    this.#inner = inner;
+    this.legend = legend;
+  }
+
+  /** Opens built-in scenario `id`, falling back to `fallback` when there is no such scenario. @param {string} id @param {string} fallback @returns {Promise<Sim>} */
+  static async open(id, fallback) {
+    const mod = await loadWasm();
+    const known = mod.Simulator.scenarios().map((s) => s.id);
+    const inner = new mod.Simulator(known.includes(id) ? id : fallback);
+    return new Sim(inner, mod.Simulator.legend());
+  }
+
+  get id() { return this.#inner.id(); }
+  get title() { return this.#inner.title(); }
+  get description() { return this.#inner.description(); }
+  /** The number of steps after step 0. */
+  get length() { return this.#inner.len(); }
+  /** Why the scenario stopped early, or undefined. */
+  get error() { return this.#inner.error(); }
+
+  /** The frame at step `step`: the view mirror plus each process's cells, and for processes that collected at that step, their cells one step earlier. @param {number} step */
+  frame(step) {
+    const inner = this.#inner;
+    inner.seek(step);
+    const view = inner.view();
+    const cells = new Map();
+    for (const p of view.processes) cells.set(p.pid, { young: inner.cells_young(p.pid), old: inner.cells_old(p.pid) });
+    const before = new Map();
+    const collected = [...new Set(view.events.filter((e) => e.kind === 'HeapMetStack').flatMap((e) => e.pids))];
+    if (collected.length && step > 0) {
+      inner.seek(step - 1);
+      const prev = inner.view();
+      for (const pid of collected) {
+        const p = prev.processes.find((q) => q.pid === pid);
+        if (p) before.set(pid, { young: inner.cells_young(pid), heap_used: p.heap_used, high_water: p.high_water });
+      }
+      inner.seek(step);
+    }
+    return { view, cells, before };
+  }
+
+  /** Frees the wasm object. */
+  free() { this.#inner.free(); }
+}
