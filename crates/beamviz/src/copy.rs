@@ -21,6 +21,11 @@ impl<'a> Areas<'a> {
         Areas { blocks }
     }
 
+    /// The blocks.
+    pub fn blocks(&self) -> &[&'a Block] {
+        &self.blocks
+    }
+
     /// The block holding `addr`, if any.
     pub fn block(&self, addr: Addr) -> Option<&'a Block> {
         self.blocks.iter().copied().find(|b| b.id == addr.area())
@@ -59,9 +64,20 @@ pub fn flat_size(areas: &Areas<'_>, t: Term, count_literals: bool) -> u64 {
             todo.push(areas.word(addr.add(1)));
         } else {
             let header = areas.word(addr);
-            total += object::object_size(header);
-            for field in object::term_fields(header) {
-                todo.push(areas.word(addr.add(field as u32)));
+            match header.header_tag() {
+                // `{}` is a global literal: a copy points to it (`size_object_x`, arity-0 case).
+                Some(HeaderTag::Arityval) if object::arity(header) == 0 => {}
+                Some(HeaderTag::SubBinary) => {
+                    let sb = crate::bits::sub_bin_words(&|i| areas.word(addr.add(i as u32)));
+                    let orig = areas.word(sb.orig.pointee().expect("sub-binary points to a binary"));
+                    total += crate::bits::sub_bin_flat_size(&sb, orig);
+                }
+                _ => {
+                    total += object::object_size(header);
+                    for field in object::term_fields(header) {
+                        todo.push(areas.word(addr.add(field as u32)));
+                    }
+                }
             }
         }
     }

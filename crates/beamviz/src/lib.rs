@@ -17,6 +17,8 @@
 extern crate alloc;
 
 pub mod binary;
+pub mod bits;
+pub mod build;
 pub mod check;
 pub mod copy;
 pub mod event;
@@ -24,6 +26,7 @@ pub mod gc;
 pub mod heap;
 pub mod heap_sizes;
 pub mod history;
+pub mod map;
 pub mod object;
 pub mod op;
 pub mod process;

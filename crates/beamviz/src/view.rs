@@ -272,14 +272,94 @@ pub fn cells(vm: &Vm, p: &Process) -> Cells {
     Cells { young, old }
 }
 
-/// `erts_debug:size/1`: words with shared subterms counted once (literals counted, as the Erlang code does).
+/// A set of visited object addresses: one bit per word of each area.
+struct Seen {
+    areas: Vec<(crate::term::AreaId, Vec<u64>)>,
+}
+
+impl Seen {
+    fn new() -> Seen {
+        Seen { areas: Vec::new() }
+    }
+    /// Marks `addr`; returns whether it was unmarked before.
+    fn insert(&mut self, areas: &Areas<'_>, addr: crate::term::Addr) -> bool {
+        let i = match self.areas.iter().position(|(id, _)| *id == addr.area()) {
+            Some(i) => i,
+            None => {
+                let n = areas.block(addr).map_or(0, |b| b.words.len());
+                self.areas.push((addr.area(), vec![0; n.div_ceil(64) + 1]));
+                self.areas.len() - 1
+            }
+        };
+        let bits = &mut self.areas[i].1;
+        let off = addr.offset() as usize;
+        if off / 64 >= bits.len() {
+            bits.resize(off / 64 + 1, 0);
+        }
+        let mask = 1u64 << (off % 64);
+        let fresh = bits[off / 64] & mask == 0;
+        bits[off / 64] |= mask;
+        fresh
+    }
+}
+
+/// `erts_debug:size/1` (`erts_debug.erl` `size/3`): words with shared subterms counted once.
+///
+/// It counts literals, as the Erlang code does; `{}` counts 0; a leaf that is neither a cons, tuple, map nor fun
+/// counts its `erts_debug:flat_size/1`, so a byte-aligned sub-binary of an off-heap binary counts 6.
 pub fn shared_size(areas: &Areas<'_>, t: Term) -> u64 {
-    let mut seen = BTreeSet::new();
+    let mut seen = Seen::new();
     let mut total = 0;
     let mut todo = vec![t];
     while let Some(t) = todo.pop() {
         let Some(addr) = t.pointee() else { continue };
-        if !seen.insert(addr) {
+        if t.primary_tag() == TAG_PRIMARY_LIST {
+            if !seen.insert(areas, addr) {
+                continue;
+            }
+            total += 2;
+            todo.push(areas.word(addr));
+            todo.push(areas.word(addr.add(1)));
+            continue;
+        }
+        let header = areas.word(addr);
+        if header == Term::header(HeaderTag::Arityval, 0) || !seen.insert(areas, addr) {
+            continue;
+        }
+        match header.header_tag() {
+            Some(HeaderTag::Arityval | HeaderTag::Fun | HeaderTag::Map) => {
+                // Tuples: 1 + arity; flatmaps: 3 + values (+ the keys tuple, itself shareable);
+                // HAMT roots: 2 + children; inner nodes: 1 + children; local funs: 5 + free variables.
+                total += object::object_size(header);
+                for f in object::term_fields(header) {
+                    todo.push(areas.word(addr.add(f as u32)));
+                }
+            }
+            _ => total += leaf_flat_size(areas, addr, header),
+        }
+    }
+    total
+}
+
+/// `size_object` of one leaf object (no term fields except a sub-binary's binary).
+fn leaf_flat_size(areas: &Areas<'_>, addr: crate::term::Addr, header: Term) -> u64 {
+    if header.header_tag() == Some(HeaderTag::SubBinary) {
+        let sb = crate::bits::sub_bin_words(&|i| areas.word(addr.add(i as u32)));
+        let orig = areas.word(sb.orig.pointee().expect("sub-binary points to a binary"));
+        return crate::bits::sub_bin_flat_size(&sb, orig);
+    }
+    object::object_size(header)
+}
+
+/// The words a term really occupies on a process heap: every object reachable from it counted once,
+/// literals not at all, a sub-binary as its 5 words plus the binary it points to.
+pub fn heap_words(areas: &Areas<'_>, t: Term) -> u64 {
+    let mut seen = Seen::new();
+    let mut total = 0;
+    let mut todo = vec![t];
+    while let Some(t) = todo.pop() {
+        let Some(addr) = t.pointee() else { continue };
+        if addr.area() == crate::heap::LITERAL_AREA || !seen.insert(areas, addr) {
             continue;
         }
         if t.primary_tag() == TAG_PRIMARY_LIST {
@@ -288,10 +368,6 @@ pub fn shared_size(areas: &Areas<'_>, t: Term) -> u64 {
             todo.push(areas.word(addr.add(1)));
         } else {
             let header = areas.word(addr);
-            // `{}` is a global literal that erts_debug:size/1 special-cases to 0.
-            if header == Term::header(HeaderTag::Arityval, 0) {
-                continue;
-            }
             total += object::object_size(header);
             for f in object::term_fields(header) {
                 todo.push(areas.word(addr.add(f as u32)));
