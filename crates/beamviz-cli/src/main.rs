@@ -4,7 +4,9 @@ use beamviz::history::History;
 use beamviz::scenario;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: beamviz run SCENARIO\n\nbuilt-in scenarios: ";
+mod size;
+
+const USAGE: &str = "usage: beamviz run SCENARIO\n       beamviz size [--lang erlang|elixir] (EXPR | --batch FILE)\n\nbuilt-in scenarios: ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -15,6 +17,7 @@ fn main() -> ExitCode {
         .as_slice()
     {
         ["run", id] => run(id),
+        ["size", ..] => size::main(&args[1..]),
         _ => {
             eprintln!("{USAGE}{}", scenario::BUILTIN.join(", "));
             ExitCode::from(2)

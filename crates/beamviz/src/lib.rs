@@ -27,6 +27,7 @@ pub mod heap;
 pub mod heap_sizes;
 pub mod history;
 pub mod map;
+pub mod expr;
 pub mod object;
 pub mod op;
 pub mod process;

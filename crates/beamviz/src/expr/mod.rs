@@ -1,0 +1,293 @@
+//! Expressions in Erlang or Elixir syntax, parsed to one AST and evaluated into BEAM words.
+//!
+//! [`parse`] turns source text into an [`Expr`] with source spans; [`eval`] runs it for a process
+//! (its bound variables and heap blocks) and builds the result into a fresh heap fragment, exactly as compiled
+//! code and the BIFs of OTP 25 would lay it out. [`measure`] gives `erts_debug:size/1`, `erts_debug:flat_size/1`
+//! and the real heap footprint of a result.
+//!
+//! Evaluation is bounded: nesting depth, call depth, loop iterations and allocated words all have limits that
+//! end with a located error, never a panic or a hang.
+//!
+//! Model: binaries are built the way compiled code builds them (not the way `erl_eval` appends), funs are
+//! compiled closures (5 words + one per free variable, no constant folding), and `#{}`, `math:pi()` and
+//! `fun M:F/A` written in source... see the BIF list in `bifs.rs` for the rest.
+
+mod bifs;
+mod elixir;
+mod erlang;
+mod eval;
+mod lexer;
+pub mod num;
+
+use crate::copy::{flat_size, Areas};
+use crate::heap::Block;
+use crate::term::{AreaId, Term};
+use crate::view::{heap_words, shared_size};
+use alloc::boxed::Box;
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+pub use eval::{eval, EvalInput, Evaluated};
+pub use num::BigInt;
+
+/// The source language.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Lang {
+    /// Erlang expression syntax (`erl_parse`).
+    Erlang,
+    /// Elixir expression syntax.
+    Elixir,
+}
+
+/// A position in the source: 1-based line and column (in characters).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Span {
+    /// Line, from 1.
+    pub line: u32,
+    /// Column, from 1.
+    pub col: u32,
+}
+
+/// What went wrong while parsing.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ParseErrorKind {
+    /// A character that starts no token.
+    BadChar,
+    /// A string, quoted atom or character literal that does not end.
+    Unterminated,
+    /// A malformed number.
+    BadNumber,
+    /// A token where another was expected.
+    Unexpected,
+    /// Input ended early.
+    UnexpectedEnd,
+    /// Nesting deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// Something that is valid syntax but not in the modelled subset.
+    Unsupported,
+    /// Input longer than [`MAX_SOURCE`] bytes.
+    TooLong,
+}
+
+/// A parse error, located.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ParseError {
+    /// What.
+    pub kind: ParseErrorKind,
+    /// Where.
+    pub span: Span,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            ParseErrorKind::BadChar => "unexpected character",
+            ParseErrorKind::Unterminated => "unterminated literal",
+            ParseErrorKind::BadNumber => "malformed number",
+            ParseErrorKind::Unexpected => "syntax error",
+            ParseErrorKind::UnexpectedEnd => "unexpected end of input",
+            ParseErrorKind::TooDeep => "nesting too deep (limit 200)",
+            ParseErrorKind::Unsupported => "syntax not modelled yet",
+            ParseErrorKind::TooLong => "expression too long (limit 1 MB)",
+        };
+        write!(f, "{}:{}: {what}", self.span.line, self.span.col)
+    }
+}
+
+impl core::error::Error for ParseError {}
+
+/// The deepest nesting the parser accepts.
+pub const MAX_DEPTH: u32 = 200;
+/// The longest source accepted, in bytes.
+pub const MAX_SOURCE: usize = 1 << 20;
+
+/// An expression with its position.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    /// What it is.
+    pub kind: ExprKind,
+    /// Where it starts.
+    pub span: Span,
+}
+
+/// The kinds of expression (and pattern: patterns use the same tree).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// An integer.
+    Int(BigInt),
+    /// A float.
+    Float(f64),
+    /// An atom.
+    Atom(String),
+    /// A list of character codes (an Erlang string, an Elixir charlist).
+    Chars(String),
+    /// A UTF-8 binary (an Elixir string).
+    Utf8(String),
+    /// A variable.
+    Var(String),
+    /// `_`: matches anything.
+    Wildcard,
+    /// An Elixir pinned variable `^x`.
+    Pin(String),
+    /// A tuple.
+    Tuple(Vec<Expr>),
+    /// A list, with an optional tail.
+    List(Vec<Expr>, Option<Box<Expr>>),
+    /// A map.
+    Map(Vec<(Expr, Expr)>),
+    /// A map update: base, then key, value, and whether the key must exist (`:=`).
+    MapUpdate(Box<Expr>, Vec<(Expr, Expr, bool)>),
+    /// A binary or bitstring.
+    Bin(Vec<Segment>),
+    /// `Pattern = Expr`.
+    Match(Box<Expr>, Box<Expr>),
+    /// A binary operator, by its Erlang name (`+`, `div`, `++`, `andalso`, `=:=`, …; `<>` for Elixir's).
+    Op(&'static str, Box<Expr>, Box<Expr>),
+    /// A unary operator (`-`, `+`, `not`, `bnot`).
+    Unary(&'static str, Box<Expr>),
+    /// A call: `module:name(args)`, `name(args)`, or `Fun(args)` when `name` is not an atom.
+    Call(Option<Box<Expr>>, Box<Expr>, Vec<Expr>),
+    /// `fun (…) -> … end` / `fn … -> … end`.
+    Fun(Rc<Vec<Clause>>),
+    /// `fun M:F/A` / `&M.f/a`.
+    ExtFun(String, String, u32),
+    /// A sequence of expressions; the value is the last.
+    Block(Vec<Expr>),
+    /// `case E of Clauses end`.
+    Case(Box<Expr>, Vec<Clause>),
+    /// `if Clauses end` (each clause has no pattern, only a guard).
+    If(Vec<Clause>),
+    /// A list comprehension (`binary` false) or binary comprehension.
+    Comp(bool, Box<Expr>, Vec<Qualifier>),
+}
+
+/// One clause: patterns, an optional guard, a body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Clause {
+    /// Patterns (one per argument).
+    pub pats: Vec<Expr>,
+    /// Guard.
+    pub guard: Option<Expr>,
+    /// Body.
+    pub body: Vec<Expr>,
+}
+
+/// A comprehension qualifier.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Qualifier {
+    /// `Pat <- List`.
+    Gen(Expr, Expr),
+    /// `Pat <= Bin`.
+    BinGen(Expr, Expr),
+    /// A filter.
+    Filter(Expr),
+}
+
+/// The type of a binary segment.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SegType {
+    /// `integer`.
+    Integer,
+    /// `float`.
+    Float,
+    /// `binary` / `bytes`.
+    Binary,
+    /// `bitstring` / `bits`.
+    Bitstring,
+    /// `utf8`.
+    Utf8,
+}
+
+/// One segment of a binary expression or pattern.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Segment {
+    /// The value or pattern.
+    pub value: Expr,
+    /// `:Size`.
+    pub size: Option<Expr>,
+    /// The type.
+    pub ty: SegType,
+    /// `unit:N`.
+    pub unit: Option<u32>,
+    /// `signed`.
+    pub signed: bool,
+    /// `little`.
+    pub little: bool,
+}
+
+/// Parses one expression (a sequence, for Erlang separated by commas; for Elixir by newlines or `;`).
+///
+/// # Errors
+/// A located [`ParseError`].
+pub fn parse(src: &str, lang: Lang) -> Result<Expr, ParseError> {
+    if src.len() > MAX_SOURCE {
+        return Err(ParseError {
+            kind: ParseErrorKind::TooLong,
+            span: Span { line: 1, col: 1 },
+        });
+    }
+    let toks = lexer::lex(src, lang)?;
+    match lang {
+        Lang::Erlang => erlang::parse(toks),
+        Lang::Elixir => elixir::parse(toks),
+    }
+}
+
+/// The three sizes of a term.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Sizes {
+    /// `erts_debug:size/1`.
+    pub size: u64,
+    /// `erts_debug:flat_size/1`.
+    pub flat_size: u64,
+    /// The words it really occupies on a process heap (literals 0, a sub-binary 5 plus its binary).
+    pub heap_words: u64,
+}
+
+/// The sizes of `t` read from `areas`.
+pub fn measure(areas: &Areas<'_>, t: Term) -> Sizes {
+    Sizes {
+        size: shared_size(areas, t),
+        flat_size: flat_size(areas, t, true),
+        heap_words: heap_words(areas, t),
+    }
+}
+
+/// Evaluates `src` standalone (no process, a fresh atom table and literal area) and measures the result.
+/// Returns the sizes and `erts_internal:term_type/1` of the result.
+///
+/// # Errors
+/// A parse or evaluation error, rendered with line, column and a caret.
+pub fn size_of(src: &str, lang: Lang) -> Result<(Sizes, &'static str), String> {
+    let expr = parse(src, lang).map_err(|e| render(src, e.span, &alloc::format!("{e}")))?;
+    let atoms = crate::vm::Vm::new().atoms().to_vec();
+    let literals = Block::new(crate::heap::LITERAL_AREA, 0);
+    let input = EvalInput {
+        atoms: &atoms,
+        literals: &literals,
+        areas: Areas::new(Vec::new()),
+        vars: Vec::new(),
+        self_pid: Term::pid(0),
+        frag_id: AreaId(2),
+    };
+    let res = eval(&expr, input).map_err(|e| render(src, e.span, &e.message(src)))?;
+    let areas = Areas::new(alloc::vec![&res.fragment, &res.literals]);
+    let kind = eval::term_type(&areas, res.term);
+    Ok((measure(&areas, res.term), kind))
+}
+
+/// Renders a message with its line of source and a caret under the column.
+pub fn render(src: &str, span: Span, message: &str) -> String {
+    let line = src.lines().nth(span.line.saturating_sub(1) as usize).unwrap_or("");
+    let mut out = String::from(message);
+    out.push('\n');
+    out.push_str(line);
+    out.push('\n');
+    for _ in 1..span.col {
+        out.push(' ');
+    }
+    out.push('^');
+    out
+}
