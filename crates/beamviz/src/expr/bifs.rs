@@ -616,35 +616,28 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
         ("maps", "merge", 2) | ("Elixir.Map", "merge", 2) => {
             let mut ps = ev.map_pairs(a[0])?;
             let qs = ev.map_pairs(a[1])?;
-            let n2 = qs.len();
             for (k, v) in qs {
                 match ps.iter().position(|p| ev.compare(p.0, k, true) == Ordering::Equal) {
                     Some(i) => ps[i].1 = v,
                     None => ps.push((k, v)),
                 }
             }
-            // All keys of the result are the second map's: a flatmap merge reuses its keys tuple.
-            let h = ev.s.header(a[1]).ok_or(ev.err(EvalErrorKind::BadMap))?;
-            if ps.len() == n2 && n2 <= map::MAP_SMALL_MAP_LIMIT && crate::object::map_kind(h) == crate::object::MapKind::Flat && n2 > 0 {
-                let mut sorted = Vec::with_capacity(n2);
-                let keys = ev.s.field(a[1], 2);
-                for i in 0..n2 as u64 {
-                    let k = ev.s.field(keys, 1 + i);
-                    let v = ps.iter().find(|p| ev.compare(p.0, k, true) == Ordering::Equal).map_or(Term::NIL, |p| p.1);
-                    sorted.push((k, v));
-                }
-                let r = map::make_map(&mut ev.s, &sorted, Some(keys));
-                ev.b(r)?
-            } else {
-                ev.make_map(ps)?
-            }
+            // `maps:merge/2` always builds a new keys tuple (measured: no sharing with either argument).
+            ev.make_map(ps)?
         }
 
         // ---- math, string, erts_debug ----
         ("math", "pi", 0) => {
             // A literal in the `math` module: 2 words, none on the heap.
-            let t = ev.float(core::f64::consts::PI)?;
-            ev.s.to_literal(t)
+            match ev.pi {
+                Some(t) => t,
+                None => {
+                    let t = ev.float(core::f64::consts::PI)?;
+                    let lit = ev.s.to_literal(t);
+                    ev.pi = Some(lit);
+                    lit
+                }
+            }
         }
         ("math", "sqrt", 1) | ("math", "pow", 2) => {
             let fl = |ev: &Ev<'_>, t: Term| match ev.to_num(t) {

@@ -167,6 +167,8 @@ pub(super) struct Ev<'a> {
     pub closures: Vec<Closure>,
     pub next_ref: u64,
     empty_map: Option<Term>,
+    /// The literal float of `math:pi()`, one object however often it is called.
+    pub pi: Option<Term>,
     pub span: Span,
 }
 
@@ -196,6 +198,7 @@ pub fn eval(expr: &Expr, input: EvalInput<'_>) -> Result<Evaluated, EvalError> {
         closures: Vec::new(),
         next_ref: 0,
         empty_map: None,
+        pi: None,
         span: expr.span,
     };
     let term = ev.eval(expr)?;
@@ -447,11 +450,9 @@ impl<'a> Ev<'a> {
         Ok(lit)
     }
 
-    /// A map from pairs in any order; later duplicates win.
+    /// A map from pairs in any order; later duplicates win. An empty result is a fresh 3-word flatmap,
+    /// as `maps:from_list([])` makes; only `#{}` in source is the literal.
     pub fn make_map(&mut self, pairs: Vec<(Term, Term)>) -> R<Term> {
-        if pairs.is_empty() {
-            return self.empty_map();
-        }
         let mut sorted: Vec<(Term, Term)> = Vec::with_capacity(pairs.len());
         for (k, v) in pairs {
             match sorted.binary_search_by(|p| self.compare(p.0, k, true)) {
@@ -644,6 +645,7 @@ impl<'a> Ev<'a> {
                 };
                 self.make_list(&ts, tl)
             }
+            ExprKind::Map(assocs) if assocs.is_empty() => self.empty_map(),
             ExprKind::Map(assocs) => {
                 let mut pairs = Vec::with_capacity(assocs.len());
                 for (k, v) in assocs {
