@@ -2,3 +2,4 @@
 
 mod golden;
 mod props;
+mod terms;

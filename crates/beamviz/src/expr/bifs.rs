@@ -715,7 +715,7 @@ fn make_ref(ev: &mut Ev<'_>, extra: u64) -> R<Term> {
 }
 
 /// The elements of a list, or of an Elixir range (a `%Range{}` map).
-fn enum_list(ev: &mut Ev<'_>, t: Term) -> R<Vec<Term>> {
+pub(super) fn enum_list(ev: &mut Ev<'_>, t: Term) -> R<Vec<Term>> {
     if ev.s.tag(t) == Some(HeaderTag::Map) {
         let first = ev.atom("first")?;
         let last = ev.atom("last")?;

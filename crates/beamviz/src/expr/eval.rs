@@ -781,7 +781,8 @@ impl<'a> Ev<'a> {
             Qualifier::Gen(p, l) => {
                 let list = self.eval(l)?;
                 self.span = l.span;
-                let items = self.list_of(list)?;
+                // A list, or (Elixir) a range.
+                let items = bifs::enum_list(self, list)?;
                 for it in items {
                     self.step(1)?;
                     let mark = self.vars.len();
@@ -1060,6 +1061,17 @@ impl<'a> Ev<'a> {
             ("+", _, _) => Num::Float(fl(&a) + fl(&b)),
             ("-", _, _) => Num::Float(fl(&a) - fl(&b)),
             ("*", _, _) => Num::Float(fl(&a) * fl(&b)),
+            ("**", Num::Int(i), Num::Int(j)) => {
+                let e = j.to_i128().filter(|e| (0..=64 * MAX_DIGITS as i128).contains(e)).ok_or(bad)?;
+                let mut acc = BigInt::from_i128(1);
+                for _ in 0..e {
+                    acc = acc.mul(i);
+                    if acc.digits() > MAX_DIGITS {
+                        return Err(self.err(EvalErrorKind::TooLarge));
+                    }
+                }
+                Num::Int(acc)
+            }
             ("bsl" | "bsr", Num::Int(i), Num::Int(j)) => {
                 let sh = j.to_i128().filter(|s| s.abs() <= 64 * MAX_DIGITS as i128).ok_or(self.err(EvalErrorKind::TooLarge))? as i64;
                 Num::Int(i.shl(if op == "bsl" { sh } else { -sh }))

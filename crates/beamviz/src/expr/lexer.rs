@@ -36,7 +36,7 @@ pub enum Tok {
 
 const PUNCT: &[&str] = &[
     "=:=", "=/=", "...", "<<", ">>", "<-", "<=", "->", "=>", ":=", "||", "==", "/=", "=<", ">=", "++", "--",
-    "::", "|>", "!==", "===", "!=", "&&", "<>", "..", "//", "%{", "(", ")", "{", "}", "[", "]", ",", ";", ".",
+    "::", "**", "|>", "!==", "===", "!=", "&&", "<>", "..", "//", "%{", "(", ")", "{", "}", "[", "]", ",", ";", ".",
     "|", "=", "+", "-", "*", "/", "<", ">", "!", "#", ":", "&", "^", "%", "?", "@",
 ];
 
@@ -273,7 +273,7 @@ pub fn lex(src: &str, lang: Lang) -> Result<Vec<(Tok, Span)>, ParseError> {
             return Err(err(ParseErrorKind::BadChar, line, col));
         };
         // Erlang has no `%{`, `|>`, `&&`, `<>`, `..`, `//`, `!=`, `===`, `!==`: split them.
-        let p: &'static str = if lang == Lang::Erlang && matches!(*p, "%{" | "|>" | "&&" | "<>" | ".." | "//" | "!=" | "===" | "!==") {
+        let p: &'static str = if lang == Lang::Erlang && matches!(*p, "%{" | "**" | "|>" | "&&" | "<>" | ".." | "//" | "!=" | "===" | "!==") {
             PUNCT.iter().find(|q| q.len() == 1 && rest.starts_with(**q)).copied().unwrap_or(p)
         } else if lang == Lang::Elixir && *p == "=<" {
             "="

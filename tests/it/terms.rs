@@ -1,0 +1,144 @@
+//! Differential tests of the term model against measurements on a real OTP 25 VM.
+//!
+//! `tests/oracle/*.txt` are corpora of expressions; `*.jsonl` are what `term_sizes.escript` measured for them on
+//! OTP 25.2.3 (64-bit). The model must agree on `erts_debug:size/1`, `erts_debug:flat_size/1`, the real heap
+//! footprint and the term kind. `terms_elixir.txt` pairs each Elixir expression with its Erlang translation
+//! (`ELIXIR ==> ERLANG`); the VM measures the translation, the model evaluates the Elixir.
+//!
+//! Differences the model cannot remove are listed in `docs/known-differences.md` and in [`KNOWN`].
+
+use beamviz::expr::{size_of, Lang};
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Expressions whose measured sizes the model does not reproduce, with the reason (see docs/known-differences.md).
+const KNOWN: &[(&str, &str)] = &[(
+    "maps:from_list([{list_to_atom(\"k\" ++ integer_to_list(K)), K} || K <- lists:seq(1, 40)])",
+    "atom keys in a HAMT hash by atom-table index, which differs between the model and the VM",
+)];
+
+fn oracle_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("oracle")
+}
+
+/// The expressions of a corpus file, as `term_sizes.escript` reads them.
+fn corpus(name: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(oracle_dir().join(name)).expect("corpus file");
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('%'))
+        .map(String::from)
+        .collect()
+}
+
+fn num_field(line: &str, key: &str) -> u64 {
+    let pat = format!("\"{key}\":");
+    let at = line.find(&pat).unwrap_or_else(|| panic!("no {key} in {line}")) + pat.len();
+    line[at..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().expect("number")
+}
+
+fn str_field(line: &str, key: &str) -> String {
+    let pat = format!("\"{key}\":\"");
+    let at = line.find(&pat).unwrap_or_else(|| panic!("no {key} in {line}")) + pat.len();
+    line[at..].chars().take_while(|c| *c != '"').collect()
+}
+
+fn measured(name: &str) -> Vec<(u64, u64, u64, String)> {
+    let text = std::fs::read_to_string(oracle_dir().join(name)).expect("measurements");
+    text.lines()
+        .map(|l| (num_field(l, "size"), num_field(l, "flat_size"), num_field(l, "heap_words"), str_field(l, "kind")))
+        .collect()
+}
+
+/// Compares the model with the measurements of one corpus; returns (matched, total).
+fn compare(txt: &str, jsonl: &str, elixir: bool) -> (usize, usize) {
+    let exprs = corpus(txt);
+    let want = measured(jsonl);
+    assert_eq!(exprs.len(), want.len(), "{txt} and {jsonl} differ in length: re-measure");
+    let mut failures = Vec::new();
+    let mut matched = 0;
+    for (line, w) in exprs.iter().zip(&want) {
+        let (src, lang) = match (elixir, line.split_once(" ==> ")) {
+            (true, Some((ex, _))) => (ex.trim(), Lang::Elixir),
+            _ => (line.as_str(), Lang::Erlang),
+        };
+        let got = size_of(src, lang).map(|(s, kind)| (s.size, s.flat_size, s.heap_words, kind.to_string()));
+        let known = KNOWN.iter().find(|k| k.0 == src);
+        match (got, known) {
+            (Ok(g), None) if g == *w => matched += 1,
+            (Ok(g), Some((_, why))) => {
+                // FIXME: a known difference; it must still be one (or be removed from KNOWN).
+                assert_ne!(g, *w, "{src} now matches: remove it from KNOWN");
+                println!("known difference: {src}: model {g:?}, VM {w:?} ({why})");
+            }
+            (Ok(g), None) => failures.push(format!("{src}\n   model {g:?}\n   VM    {w:?}")),
+            (Err(e), _) => failures.push(format!("{src}\n   model error: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} differ:\n{}", failures.len(), exprs.len(), failures.join("\n"));
+    (matched, exprs.len())
+}
+
+#[test]
+fn public_corpus_matches_otp25() {
+    let (m, n) = compare("public_terms.txt", "public_terms.jsonl", false);
+    println!("public corpus: {m}/{n} match, {} known differences", n - m);
+}
+
+#[test]
+fn extended_corpus_matches_otp25() {
+    let (m, n) = compare("terms_extra.txt", "terms_extra.jsonl", false);
+    assert_eq!(m, n);
+}
+
+#[test]
+fn elixir_corpus_matches_otp25() {
+    let (m, n) = compare("terms_elixir.txt", "terms_elixir.jsonl", true);
+    assert_eq!(m, n);
+}
+
+/// Re-measures every corpus on the installed VM and checks the committed measurements are still what it says.
+#[test]
+fn committed_measurements_are_current() {
+    let ok = Command::new("escript").arg("-h").output().is_ok()
+        && Command::new("erl").args(["-noshell", "-eval", "halt()."]).output().is_ok_and(|o| o.status.success());
+    if !ok {
+        println!("note: escript is not installed; skipping the re-measurement (cargo xtask test installs Erlang)");
+        return;
+    }
+    let dir = oracle_dir();
+    let tmp = std::env::temp_dir().join(format!("beamviz-oracle-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    for (txt, jsonl, elixir) in [
+        ("public_terms.txt", "public_terms.jsonl", false),
+        ("terms_extra.txt", "terms_extra.jsonl", false),
+        ("terms_elixir.txt", "terms_elixir.jsonl", true),
+    ] {
+        let input = if elixir {
+            let erl: Vec<String> = corpus(txt)
+                .iter()
+                .map(|l| l.split_once(" ==> ").map_or(l.as_str(), |(_, e)| e.trim()).to_string())
+                .collect();
+            let p = tmp.join("elixir_as_erlang.txt");
+            std::fs::write(&p, erl.join("\n") + "\n").expect("write");
+            p
+        } else {
+            dir.join(txt)
+        };
+        let out = tmp.join(jsonl);
+        let status = Command::new("escript")
+            .arg(dir.join("term_sizes.escript"))
+            .arg(&input)
+            .arg(&out)
+            .status()
+            .expect("escript runs");
+        assert!(status.success(), "term_sizes.escript failed on {txt}");
+        let fresh: Vec<_> = std::fs::read_to_string(&out)
+            .expect("output")
+            .lines()
+            .map(|l| (num_field(l, "size"), num_field(l, "flat_size"), num_field(l, "heap_words"), str_field(l, "kind")))
+            .collect();
+        assert_eq!(fresh, measured(jsonl), "{jsonl} is stale: regenerate it with term_sizes.escript");
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+}
