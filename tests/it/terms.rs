@@ -142,3 +142,115 @@ fn committed_measurements_are_current() {
     }
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+// ---- fuzzing: random and malformed input never panics or hangs ----
+
+use proptest::prelude::*;
+
+/// Characters that make up Erlang and Elixir source, plus some that make up neither.
+const ALPHABET: &[&str] = &[
+    "(", ")", "{", "}", "[", "]", "<<", ">>", ",", ".", ":", "::", ";", "|", "||", "->", "=>", ":=", "=", "+", "-",
+    "*", "/", "#", "%{", "%", "<-", "<=", "++", "--", "<>", "..", "|>", "&", "^", "$", "?", "\"", "'", " ", "\n",
+    "1", "42", "16#FF", "0x1F", "1.5", "1e3", "1 bsl 70", "X", "Y", "_", "x", "a", "ok", ":a", "fun", "fn", "end",
+    "case", "of", "do", "if", "begin", "when", "lists:seq(1, 5)", "binary:copy(<<1>>, 100)", "#{", "div", "rem",
+    "bsl", "maps:from_list", "self()", "closure", "é", "\u{1F600}", "\\", "\t", "<<1:3>>", "[X || X <- ", "for ",
+];
+
+fn source() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(ALPHABET), 0..40).prop_map(|v| v.concat())
+}
+
+/// Well-formed Erlang expressions built from a small grammar, so evaluation (not just parsing) is exercised.
+fn erlang_expr() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        any::<i64>().prop_map(|n| n.to_string()),
+        (0u32..300).prop_map(|n| format!("1 bsl {n}")),
+        Just("3.5".to_string()),
+        Just("ok".to_string()),
+        Just("[]".to_string()),
+        Just("{}".to_string()),
+        Just("#{}".to_string()),
+        Just("<<\"abc\">>".to_string()),
+        (0u32..200).prop_map(|n| format!("binary:copy(<<7>>, {n})")),
+        (0u32..100).prop_map(|n| format!("lists:seq(1, {n})")),
+        (0u32..70).prop_map(|n| format!("<<1:{n}>>")),
+        Just("self()".to_string()),
+        Just("make_ref()".to_string()),
+    ];
+    leaf.prop_recursive(4, 40, 5, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(|v| format!("{{{}}}", v.join(", "))),
+            prop::collection::vec(inner.clone(), 0..5).prop_map(|v| format!("[{}]", v.join(", "))),
+            (inner.clone(), inner.clone()).prop_map(|(k, v)| format!("#{{{k} => {v}}}")),
+            (0u32..60, inner.clone()).prop_map(|(n, v)| format!("maps:from_list([{{K, {v}}} || K <- lists:seq(1, {n})])")),
+            (inner.clone(), 0u32..5).prop_map(|(v, n)| format!("begin V = {v}, lists:duplicate({n}, V) end")),
+            inner.clone().prop_map(|v| format!("closure([{v}])")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} ++ {b}")),
+            (inner.clone(), inner).prop_map(|(a, b)| format!("{a} + {b}")),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_source_never_panics(src in source()) {
+        for lang in [Lang::Erlang, Lang::Elixir] {
+            let _ = size_of(&src, lang);
+        }
+    }
+
+    #[test]
+    fn mutated_corpus_never_panics(pick in 0usize..400, at in 0usize..200, junk in source(), cut in 0usize..20) {
+        let mut all = corpus("public_terms.txt");
+        all.extend(corpus("terms_extra.txt"));
+        let line = &all[pick % all.len()];
+        let mut chars: Vec<char> = line.chars().collect();
+        let at = at.min(chars.len());
+        let end = (at + cut).min(chars.len());
+        chars.splice(at..end, junk.chars());
+        let src: String = chars.into_iter().collect();
+        for lang in [Lang::Erlang, Lang::Elixir] {
+            let _ = size_of(&src, lang);
+        }
+    }
+
+    #[test]
+    fn evaluated_terms_have_consistent_sizes(src in erlang_expr()) {
+        match size_of(&src, Lang::Erlang) {
+            Ok((s, _)) => {
+                prop_assert!(s.size <= s.flat_size, "{src}: size {} > flat {}", s.size, s.flat_size);
+            }
+            Err(e) => prop_assert!(e.contains('^'), "error without a caret: {e}"),
+        }
+    }
+}
+
+#[test]
+fn limits_end_in_located_errors() {
+    let deep = format!("{}1{}", "(".repeat(5000), ")".repeat(5000));
+    let cases = [
+        deep.as_str(),
+        "lists:seq(1, 100000000)",
+        "binary:copy(<<1>>, 1000000000)",
+        "1 bsl 100000000",
+        "begin F = fun(G, N) -> G(G, N + 1) end, F(F, 0) end",
+        "lists:foldl(fun(_, A) -> {A} end, x, lists:seq(1, 5000)) =:= lists:foldl(fun(_, A) -> {A} end, x, lists:seq(1, 5000))",
+        "[X || X <- lists:seq(1, 10000), Y <- lists:seq(1, 10000)]",
+        "list_to_atom(lists:duplicate(300, $a))",
+        "lists:sort/1",
+        "lists:sort([3, 1])",
+        "ets:lookup(t, k)",
+    ];
+    for src in cases {
+        let start = std::time::Instant::now();
+        let r = size_of(src, Lang::Erlang);
+        assert!(start.elapsed().as_secs() < 30, "{src}: took {:?}", start.elapsed());
+        if let Err(e) = r {
+            assert!(e.contains('^'), "{src}: {e}");
+        }
+    }
+    let e = size_of("ets:lookup(t, k)", Lang::Erlang).expect_err("not modelled");
+    assert!(e.contains("not modelled yet: ets:lookup/2"), "{e}");
+}

@@ -858,8 +858,8 @@ fn powf(x: f64, y: f64) -> f64 {
 /// The external term format (`term_to_binary/1`, OTP 25 defaults: latin-1 atoms as `ATOM_EXT`).
 fn ext_encode(ev: &mut Ev<'_>, t: Term, out: &mut Vec<u8>, depth: u32) -> R<()> {
     let bad = ev.err(EvalErrorKind::BadArg);
-    if depth > 10_000 || out.len() > super::eval::MAX_BINARY_BYTES {
-        return Err(ev.err(EvalErrorKind::TooLarge));
+    if depth > 1_000 || out.len() > super::eval::MAX_BINARY_BYTES {
+        return Err(ev.err(EvalErrorKind::TooDeep));
     }
     ev.step(1)?;
     if let Some(name) = ev.atom_name(t).map(String::from) {

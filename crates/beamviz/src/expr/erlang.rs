@@ -55,7 +55,8 @@ impl Parser {
     }
     pub fn next(&mut self) -> Tok {
         let t = self.peek().clone();
-        if self.pos < self.toks.len() - 1 {
+        // Always advance (past the end too), so `pos -= 1` undoes exactly one `next`.
+        if self.pos < self.toks.len() {
             self.pos += 1;
         }
         t

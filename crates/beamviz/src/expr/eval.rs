@@ -114,7 +114,7 @@ impl fmt::Display for EvalError {
             EvalErrorKind::BadMap => "bad map (badmap)",
             EvalErrorKind::NotModelled { .. } => "not modelled yet",
             EvalErrorKind::TooManySteps => "too many evaluation steps (limit 50,000,000)",
-            EvalErrorKind::TooDeep => "calls nested too deep (limit 2,000)",
+            EvalErrorKind::TooDeep => "calls or terms nested too deep (limit 200 calls, 1,000 levels)",
             EvalErrorKind::TooLarge => "term too large for the model (limit 33,554,432 words)",
             EvalErrorKind::AtomTableFull => "the atom table is full",
         };
@@ -144,7 +144,7 @@ impl EvalError {
 /// The most evaluation steps one expression may take.
 pub const MAX_STEPS: u64 = 50_000_000;
 /// The deepest nesting of fun calls.
-pub const MAX_CALL_DEPTH: u32 = 2_000;
+pub const MAX_CALL_DEPTH: u32 = 200;
 /// The largest binary one expression may build, in bytes.
 pub const MAX_BINARY_BYTES: usize = 1 << 26;
 
@@ -523,8 +523,14 @@ impl<'a> Ev<'a> {
     }
 
     /// Term order; with `exact`, an integer and an equal float differ (the integer first).
+    ///
+    /// Model: terms nested deeper than 1,000 levels compare equal below that depth (a bound on recursion).
     pub fn compare(&self, a: Term, b: Term, exact: bool) -> Ordering {
-        if a == b {
+        self.compare_at(a, b, exact, 0)
+    }
+
+    fn compare_at(&self, a: Term, b: Term, exact: bool, depth: u32) -> Ordering {
+        if a == b || depth > 1_000 {
             return Ordering::Equal;
         }
         let (ra, rb) = (self.rank(a), self.rank(b));
@@ -556,7 +562,7 @@ impl<'a> Ev<'a> {
             1 => self.atom_name(a).cmp(&self.atom_name(b)),
             6 => {
                 let (x, y) = (self.s.tuple_elems(a).unwrap_or_default(), self.s.tuple_elems(b).unwrap_or_default());
-                x.len().cmp(&y.len()).then_with(|| self.cmp_seq(&x, &y, exact))
+                x.len().cmp(&y.len()).then_with(|| self.cmp_seq(&x, &y, exact, depth))
             }
             7 => {
                 let (x, y) = (self.map_pairs(a).unwrap_or_default(), self.map_pairs(b).unwrap_or_default());
@@ -566,22 +572,22 @@ impl<'a> Ev<'a> {
                 let vy: Vec<Term> = y.iter().map(|p| p.1).collect();
                 x.len()
                     .cmp(&y.len())
-                    .then_with(|| self.cmp_seq(&kx, &ky, true))
-                    .then_with(|| self.cmp_seq(&vx, &vy, exact))
+                    .then_with(|| self.cmp_seq(&kx, &ky, true, depth))
+                    .then_with(|| self.cmp_seq(&vx, &vy, exact, depth))
             }
             9 => {
                 let (mut x, mut y) = (a, b);
                 loop {
                     match (self.s.cons_parts(x), self.s.cons_parts(y)) {
                         (Some((hx, tx)), Some((hy, ty))) => {
-                            let o = self.compare(hx, hy, exact);
+                            let o = self.compare_at(hx, hy, exact, depth + 1);
                             if o != Ordering::Equal {
                                 return o;
                             }
                             x = tx;
                             y = ty;
                         }
-                        _ => return self.compare(x, y, exact),
+                        _ => return self.compare_at(x, y, exact, depth + 1),
                     }
                 }
             }
@@ -606,9 +612,9 @@ impl<'a> Ev<'a> {
         }
     }
 
-    fn cmp_seq(&self, x: &[Term], y: &[Term], exact: bool) -> Ordering {
+    fn cmp_seq(&self, x: &[Term], y: &[Term], exact: bool, depth: u32) -> Ordering {
         for (a, b) in x.iter().zip(y) {
-            let o = self.compare(*a, *b, exact);
+            let o = self.compare_at(*a, *b, exact, depth + 1);
             if o != Ordering::Equal {
                 return o;
             }

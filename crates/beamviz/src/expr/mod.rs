@@ -88,7 +88,7 @@ impl fmt::Display for ParseError {
             ParseErrorKind::BadNumber => "malformed number",
             ParseErrorKind::Unexpected => "syntax error",
             ParseErrorKind::UnexpectedEnd => "unexpected end of input",
-            ParseErrorKind::TooDeep => "nesting too deep (limit 200)",
+            ParseErrorKind::TooDeep => "nesting too deep (limit 100)",
             ParseErrorKind::Unsupported => "syntax not modelled yet",
             ParseErrorKind::TooLong => "expression too long (limit 1 MB)",
         };
@@ -99,7 +99,7 @@ impl fmt::Display for ParseError {
 impl core::error::Error for ParseError {}
 
 /// The deepest nesting the parser accepts.
-pub const MAX_DEPTH: u32 = 200;
+pub const MAX_DEPTH: u32 = 100;
 /// The longest source accepted, in bytes.
 pub const MAX_SOURCE: usize = 1 << 20;
 
