@@ -331,6 +331,9 @@ impl<'a> Ev<'a> {
     }
 
     pub fn small(&mut self, n: i64) -> R<Term> {
+        if (MIN_SMALL..=MAX_SMALL).contains(&n) {
+            return Ok(Term::small(n));
+        }
         self.int(&BigInt::from_i128(i128::from(n)))
     }
 
