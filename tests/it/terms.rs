@@ -33,20 +33,38 @@ fn corpus(name: &str) -> Vec<String> {
 
 fn num_field(line: &str, key: &str) -> u64 {
     let pat = format!("\"{key}\":");
-    let at = line.find(&pat).unwrap_or_else(|| panic!("no {key} in {line}")) + pat.len();
-    line[at..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().expect("number")
+    let at = line
+        .find(&pat)
+        .unwrap_or_else(|| panic!("no {key} in {line}"))
+        + pat.len();
+    line[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .expect("number")
 }
 
 fn str_field(line: &str, key: &str) -> String {
     let pat = format!("\"{key}\":\"");
-    let at = line.find(&pat).unwrap_or_else(|| panic!("no {key} in {line}")) + pat.len();
+    let at = line
+        .find(&pat)
+        .unwrap_or_else(|| panic!("no {key} in {line}"))
+        + pat.len();
     line[at..].chars().take_while(|c| *c != '"').collect()
 }
 
 fn measured(name: &str) -> Vec<(u64, u64, u64, String)> {
     let text = std::fs::read_to_string(oracle_dir().join(name)).expect("measurements");
     text.lines()
-        .map(|l| (num_field(l, "size"), num_field(l, "flat_size"), num_field(l, "heap_words"), str_field(l, "kind")))
+        .map(|l| {
+            (
+                num_field(l, "size"),
+                num_field(l, "flat_size"),
+                num_field(l, "heap_words"),
+                str_field(l, "kind"),
+            )
+        })
         .collect()
 }
 
@@ -54,7 +72,11 @@ fn measured(name: &str) -> Vec<(u64, u64, u64, String)> {
 fn compare(txt: &str, jsonl: &str, elixir: bool) -> (usize, usize) {
     let exprs = corpus(txt);
     let want = measured(jsonl);
-    assert_eq!(exprs.len(), want.len(), "{txt} and {jsonl} differ in length: re-measure");
+    assert_eq!(
+        exprs.len(),
+        want.len(),
+        "{txt} and {jsonl} differ in length: re-measure"
+    );
     let mut failures = Vec::new();
     let mut matched = 0;
     for (line, w) in exprs.iter().zip(&want) {
@@ -62,7 +84,8 @@ fn compare(txt: &str, jsonl: &str, elixir: bool) -> (usize, usize) {
             (true, Some((ex, _))) => (ex.trim(), Lang::Elixir),
             _ => (line.as_str(), Lang::Erlang),
         };
-        let got = size_of(src, lang).map(|(s, kind)| (s.size, s.flat_size, s.heap_words, kind.to_string()));
+        let got = size_of(src, lang)
+            .map(|(s, kind)| (s.size, s.flat_size, s.heap_words, kind.to_string()));
         let known = KNOWN.iter().find(|k| k.0 == src);
         match (got, known) {
             (Ok(g), None) if g == *w => matched += 1,
@@ -75,7 +98,13 @@ fn compare(txt: &str, jsonl: &str, elixir: bool) -> (usize, usize) {
             (Err(e), _) => failures.push(format!("{src}\n   model error: {e}")),
         }
     }
-    assert!(failures.is_empty(), "{} of {} differ:\n{}", failures.len(), exprs.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n{}",
+        failures.len(),
+        exprs.len(),
+        failures.join("\n")
+    );
     (matched, exprs.len())
 }
 
@@ -101,7 +130,10 @@ fn elixir_corpus_matches_otp25() {
 #[test]
 fn committed_measurements_are_current() {
     let ok = Command::new("escript").arg("-h").output().is_ok()
-        && Command::new("erl").args(["-noshell", "-eval", "halt()."]).output().is_ok_and(|o| o.status.success());
+        && Command::new("erl")
+            .args(["-noshell", "-eval", "halt()."])
+            .output()
+            .is_ok_and(|o| o.status.success());
     if !ok {
         println!("note: escript is not installed; skipping the re-measurement (cargo xtask test installs Erlang)");
         return;
@@ -117,7 +149,11 @@ fn committed_measurements_are_current() {
         let input = if elixir {
             let erl: Vec<String> = corpus(txt)
                 .iter()
-                .map(|l| l.split_once(" ==> ").map_or(l.as_str(), |(_, e)| e.trim()).to_string())
+                .map(|l| {
+                    l.split_once(" ==> ")
+                        .map_or(l.as_str(), |(_, e)| e.trim())
+                        .to_string()
+                })
                 .collect();
             let p = tmp.join("elixir_as_erlang.txt");
             std::fs::write(&p, erl.join("\n") + "\n").expect("write");
@@ -136,9 +172,20 @@ fn committed_measurements_are_current() {
         let fresh: Vec<_> = std::fs::read_to_string(&out)
             .expect("output")
             .lines()
-            .map(|l| (num_field(l, "size"), num_field(l, "flat_size"), num_field(l, "heap_words"), str_field(l, "kind")))
+            .map(|l| {
+                (
+                    num_field(l, "size"),
+                    num_field(l, "flat_size"),
+                    num_field(l, "heap_words"),
+                    str_field(l, "kind"),
+                )
+            })
             .collect();
-        assert_eq!(fresh, measured(jsonl), "{jsonl} is stale: regenerate it with term_sizes.escript");
+        assert_eq!(
+            fresh,
+            measured(jsonl),
+            "{jsonl} is stale: regenerate it with term_sizes.escript"
+        );
     }
     let _ = std::fs::remove_dir_all(&tmp);
 }
@@ -149,11 +196,86 @@ use proptest::prelude::*;
 
 /// Characters that make up Erlang and Elixir source, plus some that make up neither.
 const ALPHABET: &[&str] = &[
-    "(", ")", "{", "}", "[", "]", "<<", ">>", ",", ".", ":", "::", ";", "|", "||", "->", "=>", ":=", "=", "+", "-",
-    "*", "/", "#", "%{", "%", "<-", "<=", "++", "--", "<>", "..", "|>", "&", "^", "$", "?", "\"", "'", " ", "\n",
-    "1", "42", "16#FF", "0x1F", "1.5", "1e3", "1 bsl 70", "X", "Y", "_", "x", "a", "ok", ":a", "fun", "fn", "end",
-    "case", "of", "do", "if", "begin", "when", "lists:seq(1, 5)", "binary:copy(<<1>>, 100)", "#{", "div", "rem",
-    "bsl", "maps:from_list", "self()", "closure", "é", "\u{1F600}", "\\", "\t", "<<1:3>>", "[X || X <- ", "for ",
+    "(",
+    ")",
+    "{",
+    "}",
+    "[",
+    "]",
+    "<<",
+    ">>",
+    ",",
+    ".",
+    ":",
+    "::",
+    ";",
+    "|",
+    "||",
+    "->",
+    "=>",
+    ":=",
+    "=",
+    "+",
+    "-",
+    "*",
+    "/",
+    "#",
+    "%{",
+    "%",
+    "<-",
+    "<=",
+    "++",
+    "--",
+    "<>",
+    "..",
+    "|>",
+    "&",
+    "^",
+    "$",
+    "?",
+    "\"",
+    "'",
+    " ",
+    "\n",
+    "1",
+    "42",
+    "16#FF",
+    "0x1F",
+    "1.5",
+    "1e3",
+    "1 bsl 70",
+    "X",
+    "Y",
+    "_",
+    "x",
+    "a",
+    "ok",
+    ":a",
+    "fun",
+    "fn",
+    "end",
+    "case",
+    "of",
+    "do",
+    "if",
+    "begin",
+    "when",
+    "lists:seq(1, 5)",
+    "binary:copy(<<1>>, 100)",
+    "#{",
+    "div",
+    "rem",
+    "bsl",
+    "maps:from_list",
+    "self()",
+    "closure",
+    "é",
+    "\u{1F600}",
+    "\\",
+    "\t",
+    "<<1:3>>",
+    "[X || X <- ",
+    "for ",
 ];
 
 fn source() -> impl Strategy<Value = String> {
@@ -179,11 +301,15 @@ fn erlang_expr() -> impl Strategy<Value = String> {
     ];
     leaf.prop_recursive(4, 40, 5, |inner| {
         prop_oneof![
-            prop::collection::vec(inner.clone(), 0..5).prop_map(|v| format!("{{{}}}", v.join(", "))),
+            prop::collection::vec(inner.clone(), 0..5)
+                .prop_map(|v| format!("{{{}}}", v.join(", "))),
             prop::collection::vec(inner.clone(), 0..5).prop_map(|v| format!("[{}]", v.join(", "))),
             (inner.clone(), inner.clone()).prop_map(|(k, v)| format!("#{{{k} => {v}}}")),
-            (0u32..60, inner.clone()).prop_map(|(n, v)| format!("maps:from_list([{{K, {v}}} || K <- lists:seq(1, {n})])")),
-            (inner.clone(), 0u32..5).prop_map(|(v, n)| format!("begin V = {v}, lists:duplicate({n}, V) end")),
+            (0u32..60, inner.clone()).prop_map(|(n, v)| format!(
+                "maps:from_list([{{K, {v}}} || K <- lists:seq(1, {n})])"
+            )),
+            (inner.clone(), 0u32..5)
+                .prop_map(|(v, n)| format!("begin V = {v}, lists:duplicate({n}, V) end")),
             inner.clone().prop_map(|v| format!("closure([{v}])")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} ++ {b}")),
             (inner.clone(), inner).prop_map(|(a, b)| format!("{a} + {b}")),
@@ -246,7 +372,11 @@ fn limits_end_in_located_errors() {
     for src in cases {
         let start = std::time::Instant::now();
         let r = size_of(src, Lang::Erlang);
-        assert!(start.elapsed().as_secs() < 30, "{src}: took {:?}", start.elapsed());
+        assert!(
+            start.elapsed().as_secs() < 30,
+            "{src}: took {:?}",
+            start.elapsed()
+        );
         if let Err(e) = r {
             assert!(e.contains('^'), "{src}: {e}");
         }

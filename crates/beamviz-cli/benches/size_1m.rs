@@ -8,9 +8,15 @@ use std::time::Instant;
 fn main() {
     let cases = [
         ("1,000,000 cons cells", "lists:seq(1, 1000000)"),
-        ("1,000,000-element tuple", "list_to_tuple(lists:seq(1, 1000000))"),
+        (
+            "1,000,000-element tuple",
+            "list_to_tuple(lists:seq(1, 1000000))",
+        ),
         ("binary of 1,000,000 bytes", "binary:copy(<<1>>, 1000000)"),
-        ("HAMT of 100,000 keys", "maps:from_list([{K, K} || K <- lists:seq(1, 100000)])"),
+        (
+            "HAMT of 100,000 keys",
+            "maps:from_list([{K, K} || K <- lists:seq(1, 100000)])",
+        ),
     ];
     for (what, src) in cases {
         // Warm up once, then take the best of five.

@@ -42,7 +42,10 @@ pub fn main(args: &[String]) -> ExitCode {
             let mut failed = false;
             for line in text.lines() {
                 let l = line.trim();
-                if l.is_empty() || l.starts_with('%') || (lang == Lang::Elixir && l.starts_with('#')) {
+                if l.is_empty()
+                    || l.starts_with('%')
+                    || (lang == Lang::Elixir && l.starts_with('#'))
+                {
                     continue;
                 }
                 match json_line(l, lang) {

@@ -100,7 +100,12 @@ pub fn make_bitstring(s: &mut Store<'_>, bytes: &[u8], bits: u64) -> Result<Term
     sub_binary_of(s, orig, 0, bits)
 }
 
-fn sub_binary_of(s: &mut Store<'_>, orig: Term, bit_offset: u64, bits: u64) -> Result<Term, BuildError> {
+fn sub_binary_of(
+    s: &mut Store<'_>,
+    orig: Term,
+    bit_offset: u64,
+    bits: u64,
+) -> Result<Term, BuildError> {
     s.boxed(&[
         Term::header(HeaderTag::SubBinary, SUB_BIN_SIZE - 1),
         Term(bits / 8),
@@ -155,7 +160,9 @@ pub fn copy_bits(src: &[u8], from: u64, bits: u64) -> Vec<u8> {
     }
     for i in 0..bits {
         let b = from + i;
-        let bit = src.get((b / 8) as usize).map_or(0, |byte| (byte >> (7 - b % 8)) & 1);
+        let bit = src
+            .get((b / 8) as usize)
+            .map_or(0, |byte| (byte >> (7 - b % 8)) & 1);
         out[(i / 8) as usize] |= bit << (7 - i % 8);
     }
     out

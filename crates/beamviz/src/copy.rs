@@ -69,7 +69,8 @@ pub fn flat_size(areas: &Areas<'_>, t: Term, count_literals: bool) -> u64 {
                 Some(HeaderTag::Arityval) if object::arity(header) == 0 => {}
                 Some(HeaderTag::SubBinary) => {
                     let sb = crate::bits::sub_bin_words(&|i| areas.word(addr.add(i as u32)));
-                    let orig = areas.word(sb.orig.pointee().expect("sub-binary points to a binary"));
+                    let orig =
+                        areas.word(sb.orig.pointee().expect("sub-binary points to a binary"));
                     total += crate::bits::sub_bin_flat_size(&sb, orig);
                 }
                 _ => {

@@ -228,7 +228,12 @@ pub fn internal_hash(s: &Store<'_>, term: Term, salt: u32, prefix: Option<Term>)
                     } else {
                         hash = block_hash(&bytes[..sz], con);
                         if rest > 0 {
-                            hash2(&mut hash, rest, u32::from(bytes[sz]) >> (8 - rest), HCONST_15);
+                            hash2(
+                                &mut hash,
+                                rest,
+                                u32::from(bytes[sz]) >> (8 - rest),
+                                HCONST_15,
+                            );
                         }
                     }
                 }

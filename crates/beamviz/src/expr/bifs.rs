@@ -15,7 +15,7 @@
 //! `Kernel` functions (`elem put_elem length hd tl binary_part tuple_size byte_size map_size …`).
 //! Anything else is an error "not modelled yet: m:f/a".
 
-use super::eval::{is_cons, EvalErrorKind, Ev, Num, BitBuf, R};
+use super::eval::{is_cons, BitBuf, Ev, EvalErrorKind, Num, R};
 use super::num::BigInt;
 use crate::bits;
 use crate::map;
@@ -36,7 +36,10 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
     let bad = ev.err(EvalErrorKind::BadArg);
     let a = &args;
     let count = |ev: &Ev<'_>, t: Term| -> R<usize> {
-        ev.to_i64(t).filter(|n| (0..=MAX_COUNT).contains(n)).map(|n| n as usize).ok_or(bad)
+        ev.to_i64(t)
+            .filter(|n| (0..=MAX_COUNT).contains(n))
+            .map(|n| n as usize)
+            .ok_or(bad)
     };
     Ok(match (m, f, a.len()) {
         // ---- corpus helpers ----
@@ -96,7 +99,9 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
         ("erlang", "element", 2) => {
             let es = ev.s.tuple_elems(a[1]).ok_or(bad)?;
             let i = ev.to_i64(a[0]).ok_or(bad)?;
-            *es.get((i - 1).max(0) as usize).filter(|_| i >= 1).ok_or(bad)?
+            *es.get((i - 1).max(0) as usize)
+                .filter(|_| i >= 1)
+                .ok_or(bad)?
         }
         ("erlang", "setelement", 3) => {
             let mut es = ev.s.tuple_elems(a[1]).ok_or(bad)?;
@@ -129,7 +134,9 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
         }
         ("erlang", "self", 0) => ev.self_pid,
         ("erlang", "node", 0) => ev.atom("nonode@nohost")?,
-        ("erlang", "make_ref", 0) | ("erlang", "monitor", 2) | ("ets", "new", 2) => make_ref(ev, 2)?,
+        ("erlang", "make_ref", 0) | ("erlang", "monitor", 2) | ("ets", "new", 2) => {
+            make_ref(ev, 2)?
+        }
         ("erlang", "alias", 0) => make_ref(ev, 3)?,
         ("counters", "new", 2) | ("atomics", "new", 2) => {
             let r = make_ref(ev, 2)?;
@@ -174,17 +181,33 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
         }
         ("erlang", "integer_to_list", 1 | 2) | ("erlang", "integer_to_binary", 1 | 2) => {
             let i = ev.to_int(a[0]).ok_or(bad)?;
-            let radix = if a.len() == 2 { ev.to_i64(a[1]).filter(|r| (2..=36).contains(r)).ok_or(bad)? as u32 } else { 10 };
+            let radix = if a.len() == 2 {
+                ev.to_i64(a[1])
+                    .filter(|r| (2..=36).contains(r))
+                    .ok_or(bad)? as u32
+            } else {
+                10
+            };
             let s = i.to_string_radix(radix);
-            if f == "integer_to_list" { ev.chars(&s)? } else { ev.binary(s.as_bytes())? }
+            if f == "integer_to_list" {
+                ev.chars(&s)?
+            } else {
+                ev.binary(s.as_bytes())?
+            }
         }
         ("erlang", "list_to_integer", 1) | ("erlang", "binary_to_integer", 1) => {
-            let s = if f == "list_to_integer" { ev.string_of(a[0])? } else { String::from_utf8(ev.bytes_of(a[0])?).map_err(|_| bad)? };
+            let s = if f == "list_to_integer" {
+                ev.string_of(a[0])?
+            } else {
+                String::from_utf8(ev.bytes_of(a[0])?).map_err(|_| bad)?
+            };
             let (neg, digits) = match s.strip_prefix('-') {
                 Some(d) => (true, d),
                 None => (false, s.strip_prefix('+').unwrap_or(&s)),
             };
-            let n = BigInt::parse(digits, 10).filter(|_| !digits.contains('_')).ok_or(bad)?;
+            let n = BigInt::parse(digits, 10)
+                .filter(|_| !digits.contains('_'))
+                .ok_or(bad)?;
             ev.int(&if neg { n.neg() } else { n })?
         }
         ("erlang", "float", 1) => match ev.to_num(a[0]).ok_or(bad)? {
@@ -197,14 +220,22 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
                 Num::Int(_) => return Err(bad),
             };
             let s = float_to_list(x);
-            if f == "float_to_list" { ev.chars(&s)? } else { ev.binary(s.as_bytes())? }
+            if f == "float_to_list" {
+                ev.chars(&s)?
+            } else {
+                ev.binary(s.as_bytes())?
+            }
         }
         ("erlang", "round" | "trunc" | "abs", 1) => match ev.to_num(a[0]).ok_or(bad)? {
             Num::Int(i) if f == "abs" => ev.int(&if i.neg { i.neg() } else { i })?,
             Num::Int(_) => a[0],
             Num::Float(x) if f == "abs" => ev.float(x.abs())?,
             Num::Float(x) => {
-                let r = if f == "round" { libm_round(x) } else { x - x % 1.0 };
+                let r = if f == "round" {
+                    libm_round(x)
+                } else {
+                    x - x % 1.0
+                };
                 if r.abs() > 1e300 {
                     return Err(bad);
                 }
@@ -214,7 +245,11 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
         },
         ("erlang", "max" | "min", 2) => {
             let o = ev.compare(a[0], a[1], false);
-            if (f == "max") == (o == Ordering::Less) { a[1] } else { a[0] }
+            if (f == "max") == (o == Ordering::Less) {
+                a[1]
+            } else {
+                a[0]
+            }
         }
         ("erlang", "list_to_binary" | "iolist_to_binary", 1) => {
             let mut buf = BitBuf::default();
@@ -231,7 +266,10 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             if f == "binary_to_list" && n % 8 != 0 {
                 return Err(bad);
             }
-            let mut items: Vec<Term> = b[..(n / 8) as usize].iter().map(|&x| Term::small(i64::from(x))).collect();
+            let mut items: Vec<Term> = b[..(n / 8) as usize]
+                .iter()
+                .map(|&x| Term::small(i64::from(x)))
+                .collect();
             let mut tail = Term::NIL;
             if n % 8 != 0 {
                 let last = bits::copy_bits(&b, n / 8 * 8, n % 8);
@@ -254,7 +292,11 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
         }
         ("erlang", "binary_part", 3) | ("binary", "part", 3) => part(ev, a[0], a[1], a[2])?,
         ("erlang", "binary_part", 2) | ("binary", "part", 2) => {
-            let (p, l) = ev.s.tuple_elems(a[1]).filter(|t| t.len() == 2).map(|t| (t[0], t[1])).ok_or(bad)?;
+            let (p, l) =
+                ev.s.tuple_elems(a[1])
+                    .filter(|t| t.len() == 2)
+                    .map(|t| (t[0], t[1]))
+                    .ok_or(bad)?;
             part(ev, a[0], p, l)?
         }
         ("erlang", "term_to_binary", 1) => {
@@ -267,15 +309,27 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             ext_decode(ev, &b)?
         }
         ("erlang", "make_fun", 3) => {
-            let ar = ev.to_i64(a[2]).filter(|n| (0..=255).contains(n)).ok_or(bad)?;
+            let ar = ev
+                .to_i64(a[2])
+                .filter(|n| (0..=255).contains(n))
+                .ok_or(bad)?;
             ev.atom_name(a[0]).ok_or(bad)?;
             ev.atom_name(a[1]).ok_or(bad)?;
-            let r = ev.s.boxed(&[Term::header(HeaderTag::Export, 4), a[0], a[1], Term(ar as u64), Term(0)]);
+            let r = ev.s.boxed(&[
+                Term::header(HeaderTag::Export, 4),
+                a[0],
+                a[1],
+                Term(ar as u64),
+                Term(0),
+            ]);
             ev.b(r)?
         }
         ("erlang", "list_to_pid", 1) => {
             let s = ev.string_of(a[0])?;
-            let inner = s.strip_prefix('<').and_then(|s| s.strip_suffix('>')).ok_or(bad)?;
+            let inner = s
+                .strip_prefix('<')
+                .and_then(|s| s.strip_suffix('>'))
+                .ok_or(bad)?;
             let parts: Vec<&str> = inner.split('.').collect();
             match parts.as_slice() {
                 ["0", n, _] => Term::pid(n.parse::<u64>().map_err(|_| bad)? & ((1 << 28) - 1)),
@@ -289,7 +343,10 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
         }
         ("erlang", "apply", 3) => {
             let xs = ev.list_of(a[2])?;
-            let (mm, ff) = (ev.atom_name(a[0]).ok_or(bad)?.to_string(), ev.atom_name(a[1]).ok_or(bad)?.to_string());
+            let (mm, ff) = (
+                ev.atom_name(a[0]).ok_or(bad)?.to_string(),
+                ev.atom_name(a[1]).ok_or(bad)?.to_string(),
+            );
             call(ev, &mm, &ff, xs)?
         }
         ("erlang", g, 1) if g.starts_with("is_") => {
@@ -318,21 +375,39 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
         // ---- lists ----
         ("lists", "seq", 2 | 3) => {
             let (from, to) = (ev.to_i64(a[0]).ok_or(bad)?, ev.to_i64(a[1]).ok_or(bad)?);
-            let step = if a.len() == 3 { ev.to_i64(a[2]).filter(|s| *s != 0).ok_or(bad)? } else { 1 };
-            let n = if (step > 0 && to >= from) || (step < 0 && to <= from) { (to - from) / step + 1 } else { 0 };
+            let step = if a.len() == 3 {
+                ev.to_i64(a[2]).filter(|s| *s != 0).ok_or(bad)?
+            } else {
+                1
+            };
+            let n = if (step > 0 && to >= from) || (step < 0 && to <= from) {
+                (to - from) / step + 1
+            } else {
+                0
+            };
             if n > MAX_COUNT || (n == 0 && step > 0 && to < from - 1) {
-                return Err(if n > MAX_COUNT { ev.err(EvalErrorKind::TooLarge) } else { bad });
+                return Err(if n > MAX_COUNT {
+                    ev.err(EvalErrorKind::TooLarge)
+                } else {
+                    bad
+                });
             }
             ev.step(n as u64)?;
             let mut list = Term::NIL;
             for k in (0..n).rev() {
                 let v = ev.small(from + k * step)?;
-                list = ev.s.cons(v, list).map_err(|_| ev.err(EvalErrorKind::TooLarge))?;
+                list =
+                    ev.s.cons(v, list)
+                        .map_err(|_| ev.err(EvalErrorKind::TooLarge))?;
             }
             list
         }
         ("lists", "duplicate", 2) | ("Elixir.List", "duplicate", 2) => {
-            let (n, x) = if m == "lists" { (count(ev, a[0])?, a[1]) } else { (count(ev, a[1])?, a[0]) };
+            let (n, x) = if m == "lists" {
+                (count(ev, a[0])?, a[1])
+            } else {
+                (count(ev, a[1])?, a[0])
+            };
             ev.step(n as u64)?;
             ev.make_list(&vec![x; n], Term::NIL)?
         }
@@ -368,7 +443,11 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             acc
         }
         ("lists", "map" | "filter" | "foreach", 2) | ("Elixir.Enum", "map" | "filter", 2) => {
-            let (fun, xs) = if m == "lists" { (a[0], ev.list_of(a[1])?) } else { (a[1], enum_list(ev, a[0])?) };
+            let (fun, xs) = if m == "lists" {
+                (a[0], ev.list_of(a[1])?)
+            } else {
+                (a[1], enum_list(ev, a[0])?)
+            };
             let mut out = Vec::with_capacity(xs.len());
             for x in xs {
                 ev.step(1)?;
@@ -379,7 +458,11 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
                     _ => {}
                 }
             }
-            if f == "foreach" { ev.atom("ok")? } else { ev.make_list(&out, Term::NIL)? }
+            if f == "foreach" {
+                ev.atom("ok")?
+            } else {
+                ev.make_list(&out, Term::NIL)?
+            }
         }
         ("lists", "zip", 2) | ("Elixir.Enum", "zip", 2) => {
             let (xs, ys) = (enum_list(ev, a[0])?, enum_list(ev, a[1])?);
@@ -395,10 +478,18 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
         ("lists", "nth", 2) => {
             let xs = ev.list_of(a[1])?;
             let i = ev.to_i64(a[0]).ok_or(bad)?;
-            *xs.get((i - 1).max(0) as usize).filter(|_| i >= 1).ok_or(bad)?
+            *xs.get((i - 1).max(0) as usize)
+                .filter(|_| i >= 1)
+                .ok_or(bad)?
         }
-        ("lists", "last", 1) | ("Elixir.List", "last", 1) => *ev.list_of(a[0])?.last().ok_or(bad)?,
-        ("Elixir.List", "first", 1) => ev.list_of(a[0])?.first().copied().unwrap_or(ev.atom("nil")?),
+        ("lists", "last", 1) | ("Elixir.List", "last", 1) => {
+            *ev.list_of(a[0])?.last().ok_or(bad)?
+        }
+        ("Elixir.List", "first", 1) => ev
+            .list_of(a[0])?
+            .first()
+            .copied()
+            .unwrap_or(ev.atom("nil")?),
         ("lists", "append", 2) => ev.op2("++", a[0], a[1])?,
         ("lists", "append" | "concat", 1) => {
             let xs = ev.list_of(a[0])?;
@@ -438,7 +529,9 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
         }
         ("lists", "member", 2) => {
             let xs = ev.list_of(a[1])?;
-            let r = xs.iter().any(|x| ev.compare(*x, a[0], true) == Ordering::Equal);
+            let r = xs
+                .iter()
+                .any(|x| ev.compare(*x, a[0], true) == Ordering::Equal);
             ev.bool(r)?
         }
         ("lists", "keyfind", 3) => {
@@ -447,7 +540,11 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             let mut r = ev.atom("false")?;
             for x in xs {
                 if let Some(es) = ev.s.tuple_elems(x) {
-                    if i >= 1 && es.get(i - 1).is_some_and(|e| ev.compare(*e, a[0], false) == Ordering::Equal) {
+                    if i >= 1
+                        && es
+                            .get(i - 1)
+                            .is_some_and(|e| ev.compare(*e, a[0], false) == Ordering::Equal)
+                    {
                         r = x;
                         break;
                     }
@@ -455,7 +552,9 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             }
             r
         }
-        ("lists" | "Elixir.Enum", "sort", 1) | ("lists", "usort", 1) | ("Elixir.Enum", "uniq", 1) => {
+        ("lists" | "Elixir.Enum", "sort", 1)
+        | ("lists", "usort", 1)
+        | ("Elixir.Enum", "uniq", 1) => {
             let mut xs = enum_list(ev, a[0])?;
             ev.step((xs.len() as u64) * 20)?;
             if f != "uniq" {
@@ -464,7 +563,10 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             if f == "usort" || f == "uniq" {
                 let mut out: Vec<Term> = Vec::new();
                 for x in xs {
-                    if !out.iter().any(|y| ev.compare(*y, x, f == "uniq") == Ordering::Equal) {
+                    if !out
+                        .iter()
+                        .any(|y| ev.compare(*y, x, f == "uniq") == Ordering::Equal)
+                    {
                         out.push(x);
                     }
                 }
@@ -573,13 +675,18 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
         }
         ("maps", "keys" | "values", 1) | ("Elixir.Map", "keys" | "values", 1) => {
             let ps = ev.map_pairs(a[0])?;
-            let xs: Vec<Term> = ps.iter().map(|p| if f == "keys" { p.0 } else { p.1 }).collect();
+            let xs: Vec<Term> = ps
+                .iter()
+                .map(|p| if f == "keys" { p.0 } else { p.1 })
+                .collect();
             ev.make_list(&xs, Term::NIL)?
         }
         ("maps", "put", 3) => ev.map_put(a[2], &[(a[0], a[1], false)])?,
         ("Elixir.Map", "put", 3) => ev.map_put(a[0], &[(a[1], a[2], false)])?,
         ("maps", "update", 3) => ev.map_put(a[2], &[(a[0], a[1], true)])?,
-        ("maps", "get", 2) => ev.map_get(a[1], a[0])?.ok_or(ev.err(EvalErrorKind::BadKey))?,
+        ("maps", "get", 2) => ev
+            .map_get(a[1], a[0])?
+            .ok_or(ev.err(EvalErrorKind::BadKey))?,
         ("maps", "get", 3) => ev.map_get(a[1], a[0])?.unwrap_or(a[2]),
         ("Elixir.Map", "get", 2 | 3) => match ev.map_get(a[0], a[1])? {
             Some(v) => v,
@@ -597,7 +704,10 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             let r = ev.map_get(a[1], a[0])?.is_some();
             ev.bool(r)?
         }
-        ("maps", "remove", 2) | ("Elixir.Map", "delete", 2) | ("maps", "without", 2) | ("Elixir.Map", "drop", 2) => {
+        ("maps", "remove", 2)
+        | ("Elixir.Map", "delete", 2)
+        | ("maps", "without", 2)
+        | ("Elixir.Map", "drop", 2) => {
             let (mp, keys) = match (m, f) {
                 ("maps", "remove") => (a[1], vec![a[0]]),
                 ("maps", "without") => (a[1], ev.list_of(a[0])?),
@@ -605,8 +715,15 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
                 _ => (a[0], ev.list_of(a[1])?),
             };
             let ps = ev.map_pairs(mp)?;
-            let kept: Vec<(Term, Term)> =
-                ps.iter().copied().filter(|p| !keys.iter().any(|k| ev.compare(*k, p.0, true) == Ordering::Equal)).collect();
+            let kept: Vec<(Term, Term)> = ps
+                .iter()
+                .copied()
+                .filter(|p| {
+                    !keys
+                        .iter()
+                        .any(|k| ev.compare(*k, p.0, true) == Ordering::Equal)
+                })
+                .collect();
             if kept.len() == ps.len() {
                 mp
             } else {
@@ -617,7 +734,10 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             let mut ps = ev.map_pairs(a[0])?;
             let qs = ev.map_pairs(a[1])?;
             for (k, v) in qs {
-                match ps.iter().position(|p| ev.compare(p.0, k, true) == Ordering::Equal) {
+                match ps
+                    .iter()
+                    .position(|p| ev.compare(p.0, k, true) == Ordering::Equal)
+                {
                     Some(i) => ps[i].1 = v,
                     None => ps.push((k, v)),
                 }
@@ -646,7 +766,11 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
                 None => Err(bad),
             };
             let x = fl(ev, a[0])?;
-            let r = if f == "sqrt" { sqrt(x) } else { powf(x, fl(ev, a[1])?) };
+            let r = if f == "sqrt" {
+                sqrt(x)
+            } else {
+                powf(x, fl(ev, a[1])?)
+            };
             ev.float(r)?
         }
         ("string", "tokens", 2) => {
@@ -660,14 +784,22 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
         }
         ("erts_debug", "size" | "flat_size", 1) => {
             let areas = ev.s.all_areas();
-            let n = if f == "size" { crate::view::shared_size(&areas, a[0]) } else { crate::copy::flat_size(&areas, a[0], true) };
+            let n = if f == "size" {
+                crate::view::shared_size(&areas, a[0])
+            } else {
+                crate::copy::flat_size(&areas, a[0], true)
+            };
             ev.small(n as i64)?
         }
 
         // ---- Elixir ----
         ("Elixir.Enum", "to_list", 1) => {
             let xs = enum_list(ev, a[0])?;
-            if xs.is_empty() || is_cons(a[0]) { a[0] } else { ev.make_list(&xs, Term::NIL)? }
+            if xs.is_empty() || is_cons(a[0]) {
+                a[0]
+            } else {
+                ev.make_list(&xs, Term::NIL)?
+            }
         }
         ("Elixir.Enum", "into", 2) if ev.s.tag(a[1]) == Some(HeaderTag::Map) => {
             let xs = enum_list(ev, a[0])?;
@@ -702,7 +834,11 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             *es.get_mut(i).ok_or(bad)? = a[2];
             ev.tuple(&es)?
         }
-        _ => return Err(ev.err(EvalErrorKind::NotModelled { arity: a.len().min(255) as u8 })),
+        _ => {
+            return Err(ev.err(EvalErrorKind::NotModelled {
+                arity: a.len().min(255) as u8,
+            }))
+        }
     })
 }
 
@@ -730,11 +866,18 @@ pub(super) fn enum_list(ev: &mut Ev<'_>, t: Term) -> R<Vec<Term>> {
             return Ok(out);
         };
         let s = ev.map_get(t, step)?.and_then(|s| ev.to_i64(s)).unwrap_or(1);
-        let (f, l) = (ev.to_i64(f).ok_or(ev.err(EvalErrorKind::BadArg))?, ev.to_i64(l).ok_or(ev.err(EvalErrorKind::BadArg))?);
+        let (f, l) = (
+            ev.to_i64(f).ok_or(ev.err(EvalErrorKind::BadArg))?,
+            ev.to_i64(l).ok_or(ev.err(EvalErrorKind::BadArg))?,
+        );
         if s == 0 {
             return Err(ev.err(EvalErrorKind::BadArg));
         }
-        let n = if (s > 0 && l >= f) || (s < 0 && l <= f) { (l - f) / s + 1 } else { 0 };
+        let n = if (s > 0 && l >= f) || (s < 0 && l <= f) {
+            (l - f) / s + 1
+        } else {
+            0
+        };
         if n > MAX_COUNT {
             return Err(ev.err(EvalErrorKind::TooLarge));
         }
@@ -929,8 +1072,14 @@ fn ext_encode(ev: &mut Ev<'_>, t: Term, out: &mut Vec<u8>, depth: u32) -> R<()> 
             items.push(h);
             cur = tl;
         }
-        let bytes: Option<Vec<u8>> =
-            items.iter().map(|x| ev.to_i64(*x).filter(|n| (0..=255).contains(n)).map(|n| n as u8)).collect();
+        let bytes: Option<Vec<u8>> = items
+            .iter()
+            .map(|x| {
+                ev.to_i64(*x)
+                    .filter(|n| (0..=255).contains(n))
+                    .map(|n| n as u8)
+            })
+            .collect();
         if let (Some(b), true) = (bytes, cur == Term::NIL && items.len() < 65536) {
             out.push(107);
             out.extend_from_slice(&(b.len() as u16).to_be_bytes());
@@ -1009,7 +1158,9 @@ fn decode_one(ev: &mut Ev<'_>, b: &[u8], pos: &mut usize, depth: u32) -> R<Term>
         }
         100 | 118 | 115 | 119 => {
             let n = if tag == 100 || tag == 118 {
-                usize::from(u16::from_be_bytes(take(pos, 2)?.try_into().map_err(|_| bad)?))
+                usize::from(u16::from_be_bytes(
+                    take(pos, 2)?.try_into().map_err(|_| bad)?,
+                ))
             } else {
                 usize::from(take(pos, 1)?[0])
             };
@@ -1038,8 +1189,13 @@ fn decode_one(ev: &mut Ev<'_>, b: &[u8], pos: &mut usize, depth: u32) -> R<Term>
             ev.tuple(&es)
         }
         107 => {
-            let n = usize::from(u16::from_be_bytes(take(pos, 2)?.try_into().map_err(|_| bad)?));
-            let items: Vec<Term> = take(pos, n)?.iter().map(|&c| Term::small(i64::from(c))).collect();
+            let n = usize::from(u16::from_be_bytes(
+                take(pos, 2)?.try_into().map_err(|_| bad)?,
+            ));
+            let items: Vec<Term> = take(pos, n)?
+                .iter()
+                .map(|&c| Term::small(i64::from(c)))
+                .collect();
             ev.make_list(&items, Term::NIL)
         }
         109 => {

@@ -8,7 +8,9 @@
 
 use super::erlang::{mk, type_spec, Parser};
 use super::lexer::Tok;
-use super::{Clause, Expr, ExprKind, ParseError, ParseErrorKind, Qualifier, SegType, Segment, Span};
+use super::{
+    Clause, Expr, ExprKind, ParseError, ParseErrorKind, Qualifier, SegType, Segment, Span,
+};
 use crate::expr::num::BigInt;
 use alloc::boxed::Box;
 use alloc::format;
@@ -17,7 +19,11 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 pub(super) fn parse(toks: Vec<(Tok, Span)>) -> Result<Expr, ParseError> {
-    let mut p = Parser { toks, pos: 0, depth: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        depth: 0,
+    };
     let span = p.span();
     p.skip_nl();
     let mut body = p.ex_block(&[])?;
@@ -25,7 +31,11 @@ pub(super) fn parse(toks: Vec<(Tok, Span)>) -> Result<Expr, ParseError> {
     if p.peek() != &Tok::Eof {
         return Err(p.error(ParseErrorKind::Unexpected));
     }
-    Ok(if body.len() == 1 { body.pop().expect("one") } else { mk(ExprKind::Block(body), span) })
+    Ok(if body.len() == 1 {
+        body.pop().expect("one")
+    } else {
+        mk(ExprKind::Block(body), span)
+    })
 }
 
 fn atom(s: &str, span: Span) -> Expr {
@@ -50,7 +60,10 @@ impl Parser {
         let mut v = Vec::new();
         loop {
             self.skip_nl();
-            if self.peek() == &Tok::Eof || stops.contains(self.peek()) || self.peek() == &Tok::P(")") {
+            if self.peek() == &Tok::Eof
+                || stops.contains(self.peek())
+                || self.peek() == &Tok::P(")")
+            {
                 return Ok(v);
             }
             if !v.is_empty() && stops.contains(&Tok::P("->")) && self.clause_starts() {
@@ -138,7 +151,12 @@ impl Parser {
                         args.insert(0, lhs);
                         mk(ExprKind::Call(m, f, args), rhs.span)
                     }
-                    _ => return Err(ParseError { kind: ParseErrorKind::Unexpected, span: rhs.span }),
+                    _ => {
+                        return Err(ParseError {
+                            kind: ParseErrorKind::Unexpected,
+                            span: rhs.span,
+                        })
+                    }
                 },
                 ".." => {
                     let step = if self.eat(&Tok::P("//")) {
@@ -172,7 +190,10 @@ impl Parser {
                 self.next();
                 return match self.next() {
                     Tok::Var(v) => Ok(mk(ExprKind::Pin(v), span)),
-                    _ => Err(ParseError { kind: ParseErrorKind::Unexpected, span }),
+                    _ => Err(ParseError {
+                        kind: ParseErrorKind::Unexpected,
+                        span,
+                    }),
                 };
             }
             Tok::P("&") => return self.capture(span),
@@ -191,7 +212,12 @@ impl Parser {
         let module = match self.next() {
             Tok::Alias(a) => format!("Elixir.{}", self.dotted(a)),
             Tok::Atom(a) => a,
-            _ => return Err(ParseError { kind: ParseErrorKind::Unsupported, span }),
+            _ => {
+                return Err(ParseError {
+                    kind: ParseErrorKind::Unsupported,
+                    span,
+                })
+            }
         };
         self.expect(&Tok::P("."))?;
         let f = match self.next() {
@@ -201,7 +227,13 @@ impl Parser {
         self.expect(&Tok::P("/"))?;
         match self.next() {
             Tok::Int(n) => {
-                let n = n.to_i128().filter(|n| (0..=255).contains(n)).ok_or(ParseError { kind: ParseErrorKind::BadNumber, span })?;
+                let n = n
+                    .to_i128()
+                    .filter(|n| (0..=255).contains(n))
+                    .ok_or(ParseError {
+                        kind: ParseErrorKind::BadNumber,
+                        span,
+                    })?;
                 Ok(mk(ExprKind::ExtFun(module, f, n as u32), span))
             }
             _ => Err(self.error(ParseErrorKind::Unexpected)),
@@ -243,7 +275,10 @@ impl Parser {
                             } else {
                                 Vec::new()
                             };
-                            e = mk(ExprKind::Call(Some(Box::new(e)), Box::new(atom(&f, span)), args), span);
+                            e = mk(
+                                ExprKind::Call(Some(Box::new(e)), Box::new(atom(&f, span)), args),
+                                span,
+                            );
                         }
                         _ => {
                             self.pos -= 1;
@@ -320,14 +355,19 @@ impl Parser {
             Tok::Kw("nil") => ExprKind::Atom(String::from("nil")),
             Tok::Str(s) => {
                 if s.contains("#{") {
-                    return Err(ParseError { kind: ParseErrorKind::Unsupported, span });
+                    return Err(ParseError {
+                        kind: ParseErrorKind::Unsupported,
+                        span,
+                    });
                 }
                 ExprKind::Utf8(s)
             }
             Tok::Charlist(s) => ExprKind::Chars(s),
             Tok::Var(v) if v.starts_with('_') => ExprKind::Wildcard,
             Tok::Var(v) => {
-                if self.peek() == &Tok::P("(") && self.toks[self.pos].1.col == span.col + v.chars().count() as u32 {
+                if self.peek() == &Tok::P("(")
+                    && self.toks[self.pos].1.col == span.col + v.chars().count() as u32
+                {
                     self.next();
                     let args = self.ex_args(")")?;
                     if (v == "div" || v == "rem") && args.len() == 2 {
@@ -346,7 +386,11 @@ impl Parser {
                 let mut body = self.ex_block(&[])?;
                 self.skip_nl();
                 self.expect(&Tok::P(")"))?;
-                return Ok(if body.len() == 1 { body.pop().expect("one") } else { mk(ExprKind::Block(body), span) });
+                return Ok(if body.len() == 1 {
+                    body.pop().expect("one")
+                } else {
+                    mk(ExprKind::Block(body), span)
+                });
             }
             Tok::P("{") => ExprKind::Tuple(self.ex_args("}")?),
             Tok::P("[") => return self.ex_list(span),
@@ -470,10 +514,19 @@ impl Parser {
         Ok(self.finish_map(span, name, base, assocs))
     }
 
-    fn finish_map(&self, span: Span, name: Option<String>, base: Option<Expr>, mut assocs: Vec<(Expr, Expr)>) -> Expr {
+    fn finish_map(
+        &self,
+        span: Span,
+        name: Option<String>,
+        base: Option<Expr>,
+        mut assocs: Vec<(Expr, Expr)>,
+    ) -> Expr {
         match base {
             Some(b) => mk(
-                ExprKind::MapUpdate(Box::new(b), assocs.into_iter().map(|(k, v)| (k, v, true)).collect()),
+                ExprKind::MapUpdate(
+                    Box::new(b),
+                    assocs.into_iter().map(|(k, v)| (k, v, true)).collect(),
+                ),
                 span,
             ),
             None => {
@@ -494,7 +547,14 @@ impl Parser {
         loop {
             self.skip_nl_only();
             let value = self.ex_prec(9)?;
-            let mut seg = Segment { value, size: None, ty: SegType::Integer, unit: None, signed: false, little: false };
+            let mut seg = Segment {
+                value,
+                size: None,
+                ty: SegType::Integer,
+                unit: None,
+                signed: false,
+                little: false,
+            };
             if matches!(seg.value.kind, ExprKind::Utf8(_)) {
                 seg.ty = SegType::Binary;
             }
@@ -514,9 +574,17 @@ impl Parser {
                             }
                         }
                         Tok::Var(v) => {
-                            type_spec(&mut seg, &v).ok_or(ParseError { kind: ParseErrorKind::Unsupported, span: sp })?;
+                            type_spec(&mut seg, &v).ok_or(ParseError {
+                                kind: ParseErrorKind::Unsupported,
+                                span: sp,
+                            })?;
                         }
-                        _ => return Err(ParseError { kind: ParseErrorKind::Unexpected, span: sp }),
+                        _ => {
+                            return Err(ParseError {
+                                kind: ParseErrorKind::Unexpected,
+                                span: sp,
+                            })
+                        }
                     }
                     if !self.eat(&Tok::P("-")) && !self.eat(&Tok::P("*")) {
                         break;
@@ -558,7 +626,11 @@ impl Parser {
                     pats = inner.clone();
                 }
             }
-            let guard = if self.eat(&Tok::Kw("when")) { Some(self.ex_expr()?) } else { None };
+            let guard = if self.eat(&Tok::Kw("when")) {
+                Some(self.ex_expr()?)
+            } else {
+                None
+            };
             self.expect(&Tok::P("->"))?;
             let body = self.ex_block(&[Tok::Kw("end"), Tok::P("->")])?;
             if body.is_empty() {
@@ -586,11 +658,22 @@ impl Parser {
                     match &pair[0].kind {
                         ExprKind::Atom(a) if a == "do" => then = Some(v),
                         ExprKind::Atom(a) if a == "else" => other = Some(v),
-                        _ => return Err(ParseError { kind: ParseErrorKind::Unsupported, span: v.span }),
+                        _ => {
+                            return Err(ParseError {
+                                kind: ParseErrorKind::Unsupported,
+                                span: v.span,
+                            })
+                        }
                     }
                 }
             }
-            return Ok((then.ok_or(ParseError { kind: ParseErrorKind::Unexpected, span })?, other));
+            return Ok((
+                then.ok_or(ParseError {
+                    kind: ParseErrorKind::Unexpected,
+                    span,
+                })?,
+                other,
+            ));
         }
         self.expect(&Tok::Kw("do"))?;
         let then = self.ex_block(&[Tok::Kw("else"), Tok::Kw("end")])?;
@@ -611,7 +694,11 @@ impl Parser {
         let cond = self.ex_expr()?;
         let (then, other) = self.do_else()?;
         let other = other.unwrap_or_else(|| atom("nil", span));
-        let clause = |p: Expr, b: Expr| Clause { pats: alloc::vec![p], guard: None, body: alloc::vec![b] };
+        let clause = |p: Expr, b: Expr| Clause {
+            pats: alloc::vec![p],
+            guard: None,
+            body: alloc::vec![b],
+        };
         Ok(mk(
             ExprKind::Case(
                 Box::new(cond),
@@ -644,7 +731,10 @@ impl Parser {
         }
         let (body, other) = self.do_else()?;
         if other.is_some() {
-            return Err(ParseError { kind: ParseErrorKind::Unsupported, span });
+            return Err(ParseError {
+                kind: ParseErrorKind::Unsupported,
+                span,
+            });
         }
         Ok(mk(ExprKind::Comp(false, Box::new(body), quals), span))
     }

@@ -1,7 +1,10 @@
 //! Erlang expression syntax (`erl_parse.yrl`, the expression part), operator priorities as in the reference manual.
 
 use super::lexer::Tok;
-use super::{Clause, Expr, ExprKind, ParseError, ParseErrorKind, Qualifier, SegType, Segment, Span, MAX_DEPTH};
+use super::{
+    Clause, Expr, ExprKind, ParseError, ParseErrorKind, Qualifier, SegType, Segment, Span,
+    MAX_DEPTH,
+};
 use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
@@ -14,7 +17,11 @@ pub(super) struct Parser {
 }
 
 pub(super) fn parse(toks: Vec<(Tok, Span)>) -> Result<Expr, ParseError> {
-    let mut p = Parser { toks, pos: 0, depth: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        depth: 0,
+    };
     let span = p.span();
     let mut body = p.exprs()?;
     // An optional final dot.
@@ -27,7 +34,10 @@ pub(super) fn parse(toks: Vec<(Tok, Span)>) -> Result<Expr, ParseError> {
     Ok(if body.len() == 1 {
         body.pop().expect("one")
     } else {
-        Expr { kind: ExprKind::Block(body), span }
+        Expr {
+            kind: ExprKind::Block(body),
+            span,
+        }
     })
 }
 
@@ -51,7 +61,10 @@ impl Parser {
         } else {
             kind
         };
-        ParseError { kind, span: self.span() }
+        ParseError {
+            kind,
+            span: self.span(),
+        }
     }
     pub fn next(&mut self) -> Tok {
         let t = self.peek().clone();
@@ -162,7 +175,10 @@ impl Parser {
                     let name = self.primary()?;
                     self.expect(&Tok::P("("))?;
                     let args = self.args(")")?;
-                    e = mk(ExprKind::Call(Some(Box::new(e)), Box::new(name), args), span);
+                    e = mk(
+                        ExprKind::Call(Some(Box::new(e)), Box::new(name), args),
+                        span,
+                    );
                 }
                 Tok::P("(") => {
                     self.next();
@@ -375,8 +391,15 @@ impl Parser {
                             if a == "unit" {
                                 self.expect(&Tok::P(":"))?;
                                 match self.next() {
-                                    Tok::Int(n) => seg.unit = n.to_i128().map(|u| u.clamp(1, 256) as u32),
-                                    _ => return Err(ParseError { kind: ParseErrorKind::Unexpected, span }),
+                                    Tok::Int(n) => {
+                                        seg.unit = n.to_i128().map(|u| u.clamp(1, 256) as u32)
+                                    }
+                                    _ => {
+                                        return Err(ParseError {
+                                            kind: ParseErrorKind::Unexpected,
+                                            span,
+                                        })
+                                    }
                                 }
                             } else {
                                 type_spec(&mut seg, &a).ok_or(ParseError {
@@ -385,7 +408,12 @@ impl Parser {
                                 })?;
                             }
                         }
-                        _ => return Err(ParseError { kind: ParseErrorKind::Unexpected, span }),
+                        _ => {
+                            return Err(ParseError {
+                                kind: ParseErrorKind::Unexpected,
+                                span,
+                            })
+                        }
                     }
                     if !self.eat(&Tok::P("-")) {
                         break;
@@ -429,13 +457,19 @@ impl Parser {
         let arity = self.next();
         match (m, f, arity) {
             (Tok::Atom(m), Tok::Atom(f), Tok::Int(n)) => {
-                let n = n.to_i128().filter(|n| (0..=255).contains(n)).ok_or(ParseError {
-                    kind: ParseErrorKind::BadNumber,
-                    span,
-                })?;
+                let n = n
+                    .to_i128()
+                    .filter(|n| (0..=255).contains(n))
+                    .ok_or(ParseError {
+                        kind: ParseErrorKind::BadNumber,
+                        span,
+                    })?;
                 Ok(mk(ExprKind::ExtFun(m, f, n as u32), span))
             }
-            _ => Err(ParseError { kind: ParseErrorKind::Unsupported, span }),
+            _ => Err(ParseError {
+                kind: ParseErrorKind::Unsupported,
+                span,
+            }),
         }
     }
 

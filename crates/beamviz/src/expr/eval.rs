@@ -114,7 +114,9 @@ impl fmt::Display for EvalError {
             EvalErrorKind::BadMap => "bad map (badmap)",
             EvalErrorKind::NotModelled { .. } => "not modelled yet",
             EvalErrorKind::TooManySteps => "too many evaluation steps (limit 50,000,000)",
-            EvalErrorKind::TooDeep => "calls or terms nested too deep (limit 200 calls, 1,000 levels)",
+            EvalErrorKind::TooDeep => {
+                "calls or terms nested too deep (limit 200 calls, 1,000 levels)"
+            }
             EvalErrorKind::TooLarge => "term too large for the model (limit 33,554,432 words)",
             EvalErrorKind::AtomTableFull => "the atom table is full",
         };
@@ -131,7 +133,10 @@ impl EvalError {
         let EvalErrorKind::NotModelled { arity } = self.kind else {
             return base;
         };
-        let line = src.lines().nth(self.span.line.saturating_sub(1) as usize).unwrap_or("");
+        let line = src
+            .lines()
+            .nth(self.span.line.saturating_sub(1) as usize)
+            .unwrap_or("");
         let name: String = line
             .chars()
             .skip(self.span.col.saturating_sub(1) as usize)
@@ -150,7 +155,10 @@ pub const MAX_BINARY_BYTES: usize = 1 << 26;
 
 pub(super) enum Closure {
     /// A fun written in the source.
-    Source { clauses: Rc<Vec<Clause>>, free: Vec<String> },
+    Source {
+        clauses: Rc<Vec<Clause>>,
+        free: Vec<String>,
+    },
     /// A fun made by the corpus helper `closure/1`.
     Helper,
 }
@@ -255,7 +263,10 @@ pub(super) enum Num {
 
 impl<'a> Ev<'a> {
     pub fn err(&self, kind: EvalErrorKind) -> EvalError {
-        EvalError { kind, span: self.span }
+        EvalError {
+            kind,
+            span: self.span,
+        }
     }
 
     pub fn step(&mut self, n: u64) -> R<()> {
@@ -290,7 +301,9 @@ impl<'a> Ev<'a> {
     }
 
     pub fn atom_name(&self, t: Term) -> Option<&str> {
-        let Decoded::Atom(i) = t.decode() else { return None };
+        let Decoded::Atom(i) = t.decode() else {
+            return None;
+        };
         let i = i as usize;
         if i < self.atoms.len() {
             Some(&self.atoms[i])
@@ -322,7 +335,11 @@ impl<'a> Ev<'a> {
         if n.digits() > MAX_DIGITS {
             return Err(self.err(EvalErrorKind::TooLarge));
         }
-        let tag = if n.neg { HeaderTag::NegBig } else { HeaderTag::PosBig };
+        let tag = if n.neg {
+            HeaderTag::NegBig
+        } else {
+            HeaderTag::PosBig
+        };
         let mut words = Vec::with_capacity(1 + n.mag.len());
         words.push(Term::header(tag, n.mag.len() as u64));
         words.extend(n.mag.iter().map(|&d| Term(d)));
@@ -341,7 +358,9 @@ impl<'a> Ev<'a> {
         if !f.is_finite() {
             return Err(self.err(EvalErrorKind::BadArith));
         }
-        let r = self.s.boxed(&[Term::header(HeaderTag::Float, 1), Term(f.to_bits())]);
+        let r = self
+            .s
+            .boxed(&[Term::header(HeaderTag::Float, 1), Term(f.to_bits())]);
         self.b(r)
     }
 
@@ -355,7 +374,9 @@ impl<'a> Ev<'a> {
                     HeaderTag::NegBig => true,
                     _ => return None,
                 };
-                let mag = (1..=object::arity(h)).map(|i| self.s.field(t, i).0).collect();
+                let mag = (1..=object::arity(h))
+                    .map(|i| self.s.field(t, i).0)
+                    .collect();
                 Some(BigInt { neg, mag })
             }
             _ => None,
@@ -373,7 +394,8 @@ impl<'a> Ev<'a> {
         if let Some(i) = self.to_int(t) {
             return Some(Num::Int(i));
         }
-        (self.s.tag(t)? == HeaderTag::Float).then(|| Num::Float(f64::from_bits(self.s.field(t, 1).0)))
+        (self.s.tag(t)? == HeaderTag::Float)
+            .then(|| Num::Float(f64::from_bits(self.s.field(t, 1).0)))
     }
 
     pub fn num(&mut self, n: Num) -> R<Term> {
@@ -395,7 +417,10 @@ impl<'a> Ev<'a> {
     }
 
     pub fn chars(&mut self, s: &str) -> R<Term> {
-        let items: Vec<Term> = s.chars().map(|c| Term::small(i64::from(u32::from(c)))).collect();
+        let items: Vec<Term> = s
+            .chars()
+            .map(|c| Term::small(i64::from(u32::from(c))))
+            .collect();
         self.make_list(&items, Term::NIL)
     }
 
@@ -447,7 +472,8 @@ impl<'a> Ev<'a> {
         if let Some(m) = self.empty_map {
             return Ok(m);
         }
-        let m = map::make_map(&mut self.s, &[], None).map_err(|_| self.err(EvalErrorKind::TooLarge))?;
+        let m =
+            map::make_map(&mut self.s, &[], None).map_err(|_| self.err(EvalErrorKind::TooLarge))?;
         let lit = self.s.to_literal(m);
         self.empty_map = Some(lit);
         Ok(lit)
@@ -485,7 +511,10 @@ impl<'a> Ev<'a> {
         let mut pairs = self.map_pairs(m)?;
         let mut added = false;
         for &(k, v, exact) in assocs {
-            match pairs.iter().position(|p| self.compare(p.0, k, true) == Ordering::Equal) {
+            match pairs
+                .iter()
+                .position(|p| self.compare(p.0, k, true) == Ordering::Equal)
+            {
                 Some(i) => pairs[i].1 = v,
                 None if exact => return Err(self.err(EvalErrorKind::BadKey)),
                 None => {
@@ -542,8 +571,10 @@ impl<'a> Ev<'a> {
         }
         match ra {
             0 => match (self.to_num(a), self.to_num(b)) {
-                (Some(Num::Int(x)), Some(Num::Int(y))) => x.cmp(&y),
-                (Some(Num::Float(x)), Some(Num::Float(y))) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+                (Some(Num::Int(x)), Some(Num::Int(y))) => x.compare(&y),
+                (Some(Num::Float(x)), Some(Num::Float(y))) => {
+                    x.partial_cmp(&y).unwrap_or(Ordering::Equal)
+                }
                 (Some(Num::Int(x)), Some(Num::Float(y))) => {
                     let o = x.to_f64().partial_cmp(&y).unwrap_or(Ordering::Equal);
                     if o == Ordering::Equal && exact {
@@ -564,11 +595,19 @@ impl<'a> Ev<'a> {
             },
             1 => self.atom_name(a).cmp(&self.atom_name(b)),
             6 => {
-                let (x, y) = (self.s.tuple_elems(a).unwrap_or_default(), self.s.tuple_elems(b).unwrap_or_default());
-                x.len().cmp(&y.len()).then_with(|| self.cmp_seq(&x, &y, exact, depth))
+                let (x, y) = (
+                    self.s.tuple_elems(a).unwrap_or_default(),
+                    self.s.tuple_elems(b).unwrap_or_default(),
+                );
+                x.len()
+                    .cmp(&y.len())
+                    .then_with(|| self.cmp_seq(&x, &y, exact, depth))
             }
             7 => {
-                let (x, y) = (self.map_pairs(a).unwrap_or_default(), self.map_pairs(b).unwrap_or_default());
+                let (x, y) = (
+                    self.map_pairs(a).unwrap_or_default(),
+                    self.map_pairs(b).unwrap_or_default(),
+                );
                 let kx: Vec<Term> = x.iter().map(|p| p.0).collect();
                 let ky: Vec<Term> = y.iter().map(|p| p.0).collect();
                 let vx: Vec<Term> = x.iter().map(|p| p.1).collect();
@@ -610,7 +649,9 @@ impl<'a> Ev<'a> {
 
     fn raw_words(&self, t: Term) -> Vec<u64> {
         match self.s.header(t) {
-            Some(h) => (0..object::object_size(h)).map(|i| self.s.field(t, i).0).collect(),
+            Some(h) => (0..object::object_size(h))
+                .map(|i| self.s.field(t, i).0)
+                .collect(),
             None => alloc::vec![t.0],
         }
     }
@@ -628,7 +669,11 @@ impl<'a> Ev<'a> {
     // ---- evaluation ----
 
     fn var(&self, name: &str) -> Option<Term> {
-        self.vars.iter().rev().find(|(n, _)| n == name).map(|(_, t)| *t)
+        self.vars
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| *t)
     }
 
     pub fn eval(&mut self, e: &Expr) -> R<Term> {
@@ -640,7 +685,9 @@ impl<'a> Ev<'a> {
             ExprKind::Atom(a) => self.atom(a),
             ExprKind::Chars(s) => self.chars(s),
             ExprKind::Utf8(s) => self.binary(s.as_bytes()),
-            ExprKind::Var(v) | ExprKind::Pin(v) => self.var(v).ok_or(self.err(EvalErrorKind::Unbound)),
+            ExprKind::Var(v) | ExprKind::Pin(v) => {
+                self.var(v).ok_or(self.err(EvalErrorKind::Unbound))
+            }
             ExprKind::Wildcard => Err(self.err(EvalErrorKind::Unbound)),
             ExprKind::Tuple(items) => {
                 let ts = self.eval_all(items)?;
@@ -695,7 +742,13 @@ impl<'a> Ev<'a> {
             ExprKind::Fun(clauses) => self.make_fun(clauses),
             ExprKind::ExtFun(m, f, a) => {
                 let (m, f) = (self.atom(m)?, self.atom(f)?);
-                let r = self.s.boxed(&[Term::header(HeaderTag::Export, 4), m, f, Term(u64::from(*a)), Term(0)]);
+                let r = self.s.boxed(&[
+                    Term::header(HeaderTag::Export, 4),
+                    m,
+                    f,
+                    Term(u64::from(*a)),
+                    Term(0),
+                ]);
                 self.b(r)
             }
             ExprKind::Block(es) => {
@@ -710,12 +763,18 @@ impl<'a> Ev<'a> {
                 self.span = e.span;
                 match self.clauses(clauses, &[t])? {
                     Some(r) => Ok(r),
-                    None => Err(EvalError { kind: EvalErrorKind::CaseClause, span: e.span }),
+                    None => Err(EvalError {
+                        kind: EvalErrorKind::CaseClause,
+                        span: e.span,
+                    }),
                 }
             }
             ExprKind::If(clauses) => match self.clauses(clauses, &[])? {
                 Some(r) => Ok(r),
-                None => Err(EvalError { kind: EvalErrorKind::IfClause, span: e.span }),
+                None => Err(EvalError {
+                    kind: EvalErrorKind::IfClause,
+                    span: e.span,
+                }),
             },
             ExprKind::Comp(binary, body, quals) => {
                 let mut out = Vec::new();
@@ -724,7 +783,8 @@ impl<'a> Ev<'a> {
                 if *binary {
                     let mut buf = BitBuf::default();
                     for t in out {
-                        let (b, n) = bits::bits_of(&self.s, t).ok_or(self.err(EvalErrorKind::BadArg))?;
+                        let (b, n) =
+                            bits::bits_of(&self.s, t).ok_or(self.err(EvalErrorKind::BadArg))?;
                         buf.push_bits(&b, 0, n);
                         if buf.bytes.len() > MAX_BINARY_BYTES {
                             return Err(self.err(EvalErrorKind::TooLarge));
@@ -806,7 +866,8 @@ impl<'a> Ev<'a> {
                 let ExprKind::Bin(segs) = &p.kind else {
                     return Err(self.err(EvalErrorKind::BadArg));
                 };
-                let (bytes, n) = bits::bits_of(&self.s, bin).ok_or(self.err(EvalErrorKind::BadArg))?;
+                let (bytes, n) =
+                    bits::bits_of(&self.s, bin).ok_or(self.err(EvalErrorKind::BadArg))?;
                 let mut pos = 0;
                 while pos < n {
                     self.step(1)?;
@@ -851,7 +912,10 @@ impl<'a> Ev<'a> {
         let env: Vec<Term> = free.iter().map(|v| self.var(v).expect("bound")).collect();
         let arity = clauses.first().map_or(0, |c| c.pats.len()) as u64;
         let idx = self.closures.len() as u64;
-        self.closures.push(Closure::Source { clauses: clauses.clone(), free });
+        self.closures.push(Closure::Source {
+            clauses: clauses.clone(),
+            free,
+        });
         self.fun_object(idx, arity, &env)
     }
 
@@ -903,7 +967,10 @@ impl<'a> Ev<'a> {
                 self.depth -= 1;
                 match r? {
                     Some(t) => Ok(t),
-                    None => Err(EvalError { kind: EvalErrorKind::FunctionClause, span }),
+                    None => Err(EvalError {
+                        kind: EvalErrorKind::FunctionClause,
+                        span,
+                    }),
                 }
             }
             Some(HeaderTag::Export) => {
@@ -922,7 +989,11 @@ impl<'a> Ev<'a> {
         let module = match m {
             Some(m) => {
                 let t = self.eval(m)?;
-                Some(self.atom_name(t).ok_or(self.err(EvalErrorKind::BadArg))?.to_string())
+                Some(
+                    self.atom_name(t)
+                        .ok_or(self.err(EvalErrorKind::BadArg))?
+                        .to_string(),
+                )
             }
             None => None,
         };
@@ -930,7 +1001,9 @@ impl<'a> Ev<'a> {
             (ExprKind::Atom(a), _) => a.clone(),
             (_, Some(_)) => {
                 let t = self.eval(f)?;
-                self.atom_name(t).ok_or(self.err(EvalErrorKind::BadArg))?.to_string()
+                self.atom_name(t)
+                    .ok_or(self.err(EvalErrorKind::BadArg))?
+                    .to_string()
             }
             (_, None) => {
                 let fun = self.eval(f)?;
@@ -988,20 +1061,27 @@ impl<'a> Ev<'a> {
                 let rm = self.list_of(y)?;
                 self.step((items.len() * rm.len().min(1000)) as u64)?;
                 for r in rm {
-                    if let Some(i) = items.iter().position(|t| self.compare(*t, r, true) == Ordering::Equal) {
+                    if let Some(i) = items
+                        .iter()
+                        .position(|t| self.compare(*t, r, true) == Ordering::Equal)
+                    {
                         items.remove(i);
                     }
                 }
                 self.make_list(&items, Term::NIL)
             }
             "<>" => {
-                let (mut b1, n1) = bits::bits_of(&self.s, x).ok_or(self.err(EvalErrorKind::BadArg))?;
+                let (mut b1, n1) =
+                    bits::bits_of(&self.s, x).ok_or(self.err(EvalErrorKind::BadArg))?;
                 let (b2, n2) = bits::bits_of(&self.s, y).ok_or(self.err(EvalErrorKind::BadArg))?;
                 if n1 % 8 == 0 {
                     b1.extend_from_slice(&b2);
                     return self.bitstring(&b1, n1 + n2);
                 }
-                let mut buf = BitBuf { bytes: b1, bits: n1 };
+                let mut buf = BitBuf {
+                    bytes: b1,
+                    bits: n1,
+                };
                 buf.push_bits(&b2, 0, n2);
                 self.bitstring(&buf.bytes, buf.bits)
             }
@@ -1071,7 +1151,10 @@ impl<'a> Ev<'a> {
             ("-", _, _) => Num::Float(fl(&a) - fl(&b)),
             ("*", _, _) => Num::Float(fl(&a) * fl(&b)),
             ("**", Num::Int(i), Num::Int(j)) => {
-                let e = j.to_i128().filter(|e| (0..=64 * MAX_DIGITS as i128).contains(e)).ok_or(bad)?;
+                let e = j
+                    .to_i128()
+                    .filter(|e| (0..=64 * MAX_DIGITS as i128).contains(e))
+                    .ok_or(bad)?;
                 let mut acc = BigInt::from_i128(1);
                 for _ in 0..e {
                     acc = acc.mul(i);
@@ -1082,13 +1165,21 @@ impl<'a> Ev<'a> {
                 Num::Int(acc)
             }
             ("bsl" | "bsr", Num::Int(i), Num::Int(j)) => {
-                let sh = j.to_i128().filter(|s| s.abs() <= 64 * MAX_DIGITS as i128).ok_or(self.err(EvalErrorKind::TooLarge))? as i64;
+                let sh = j
+                    .to_i128()
+                    .filter(|s| s.abs() <= 64 * MAX_DIGITS as i128)
+                    .ok_or(self.err(EvalErrorKind::TooLarge))? as i64;
                 Num::Int(i.shl(if op == "bsl" { sh } else { -sh }))
             }
             ("div" | "rem", Num::Int(i), Num::Int(j)) => {
-                let d = j.to_i128().filter(|d| *d != 0 && d.unsigned_abs() <= u128::from(u64::MAX)).ok_or(
-                    if j.is_zero() { bad } else { self.err(EvalErrorKind::NotModelled { arity: 2 }) },
-                )?;
+                let d = j
+                    .to_i128()
+                    .filter(|d| *d != 0 && d.unsigned_abs() <= u128::from(u64::MAX))
+                    .ok_or(if j.is_zero() {
+                        bad
+                    } else {
+                        self.err(EvalErrorKind::NotModelled { arity: 2 })
+                    })?;
                 let (q, r) = i.divrem_small(d.unsigned_abs() as u64);
                 if op == "div" {
                     Num::Int(if d < 0 { q.neg() } else { q })
@@ -1113,7 +1204,10 @@ impl<'a> Ev<'a> {
                 let b = self.is_true(t).ok_or(self.err(EvalErrorKind::BadArg))?;
                 self.bool(!b)
             }
-            "+" => self.to_num(t).map(|_| t).ok_or(self.err(EvalErrorKind::BadArith)),
+            "+" => self
+                .to_num(t)
+                .map(|_| t)
+                .ok_or(self.err(EvalErrorKind::BadArith)),
             "-" => match self.to_num(t).ok_or(self.err(EvalErrorKind::BadArith))? {
                 Num::Int(i) => self.int(&i.neg()),
                 Num::Float(f) => self.float(-f),
@@ -1158,7 +1252,9 @@ impl<'a> Ev<'a> {
             ExprKind::List(items, tail) => {
                 let mut cur = t;
                 for p in items {
-                    let Some((h, tl)) = self.s.cons_parts(cur) else { return Ok(false) };
+                    let Some((h, tl)) = self.s.cons_parts(cur) else {
+                        return Ok(false);
+                    };
                     if !self.pmatch(p, h)? {
                         return Ok(false);
                     }
@@ -1187,15 +1283,21 @@ impl<'a> Ev<'a> {
                 true
             }
             ExprKind::Bin(segs) => {
-                let Some((bytes, n)) = bits::bits_of(&self.s, t) else { return Ok(false) };
+                let Some((bytes, n)) = bits::bits_of(&self.s, t) else {
+                    return Ok(false);
+                };
                 matches!(self.match_segs(segs, t, &bytes, n, 0, false)?, Some(end) if end == n)
             }
             ExprKind::Op("++", a, b) => {
                 // "abc" ++ Rest
-                let ExprKind::Chars(prefix) = &a.kind else { return Err(self.err(EvalErrorKind::BadMatch)) };
+                let ExprKind::Chars(prefix) = &a.kind else {
+                    return Err(self.err(EvalErrorKind::BadMatch));
+                };
                 let mut cur = t;
                 for c in prefix.chars() {
-                    let Some((h, tl)) = self.s.cons_parts(cur) else { return Ok(false) };
+                    let Some((h, tl)) = self.s.cons_parts(cur) else {
+                        return Ok(false);
+                    };
                     if self.to_i64(h) != Some(i64::from(u32::from(c))) {
                         return Ok(false);
                     }
@@ -1213,7 +1315,15 @@ impl<'a> Ev<'a> {
 
     /// Matches binary segments against the bits of `whole` from `pos`. Returns the end position, or `None`.
     /// With `partial`, the segments need not use all the bits (a binary generator).
-    fn match_segs(&mut self, segs: &[Segment], whole: Term, bytes: &[u8], n: u64, mut pos: u64, partial: bool) -> R<Option<u64>> {
+    fn match_segs(
+        &mut self,
+        segs: &[Segment],
+        whole: Term,
+        bytes: &[u8],
+        n: u64,
+        mut pos: u64,
+        partial: bool,
+    ) -> R<Option<u64>> {
         for (i, seg) in segs.iter().enumerate() {
             let last = i + 1 == segs.len();
             let unit = u64::from(seg.unit.unwrap_or(match seg.ty {
@@ -1223,14 +1333,19 @@ impl<'a> Ev<'a> {
             let size = match &seg.size {
                 Some(e) => {
                     let t = self.eval(e)?;
-                    let s = self.to_i64(t).filter(|s| *s >= 0).ok_or(self.err(EvalErrorKind::BadArg))?;
+                    let s = self
+                        .to_i64(t)
+                        .filter(|s| *s >= 0)
+                        .ok_or(self.err(EvalErrorKind::BadArg))?;
                     Some(s as u64 * unit)
                 }
                 None => match seg.ty {
                     SegType::Integer => Some(8),
                     SegType::Float => Some(64),
                     SegType::Utf8 => None,
-                    SegType::Binary | SegType::Bitstring if last && !partial => Some(n.saturating_sub(pos)),
+                    SegType::Binary | SegType::Bitstring if last && !partial => {
+                        Some(n.saturating_sub(pos))
+                    }
                     _ => return Err(self.err(EvalErrorKind::BadArg)),
                 },
             };
@@ -1243,7 +1358,9 @@ impl<'a> Ev<'a> {
                 let text = core::str::from_utf8(&bytes[start..(start + 4).min(bytes.len())])
                     .or_else(|e| core::str::from_utf8(&bytes[start..start + e.valid_up_to()]))
                     .unwrap_or("");
-                let Some(c) = text.chars().next() else { return Ok(None) };
+                let Some(c) = text.chars().next() else {
+                    return Ok(None);
+                };
                 let t = Term::small(i64::from(u32::from(c)));
                 if !self.pmatch(&seg.value, t)? {
                     return Ok(None);
@@ -1266,8 +1383,12 @@ impl<'a> Ev<'a> {
                     let f = match (size, seg.little) {
                         (64, false) => f64::from_be_bytes(chunk.try_into().unwrap_or([0; 8])),
                         (64, true) => f64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])),
-                        (32, false) => f64::from(f32::from_be_bytes(chunk.try_into().unwrap_or([0; 4]))),
-                        (32, true) => f64::from(f32::from_le_bytes(chunk.try_into().unwrap_or([0; 4]))),
+                        (32, false) => {
+                            f64::from(f32::from_be_bytes(chunk.try_into().unwrap_or([0; 4])))
+                        }
+                        (32, true) => {
+                            f64::from(f32::from_le_bytes(chunk.try_into().unwrap_or([0; 4])))
+                        }
                         _ => return Ok(None),
                     };
                     self.float(f)?
@@ -1298,7 +1419,9 @@ impl<'a> Ev<'a> {
         for seg in segs {
             // A string segment: each character as an integer segment (or UTF-8 / a binary in Elixir).
             if let ExprKind::Chars(s) | ExprKind::Utf8(s) = &seg.value.kind {
-                if seg.ty == SegType::Utf8 || matches!(seg.value.kind, ExprKind::Utf8(_)) && seg.size.is_none() {
+                if seg.ty == SegType::Utf8
+                    || matches!(seg.value.kind, ExprKind::Utf8(_)) && seg.size.is_none()
+                {
                     buf.push_bits(s.as_bytes(), 0, 8 * s.len() as u64);
                     continue;
                 }
@@ -1310,7 +1433,11 @@ impl<'a> Ev<'a> {
                     None => 8,
                 };
                 for c in s.chars() {
-                    let b = int_to_bits(&BigInt::from_i128(i128::from(u32::from(c))), size, seg.little);
+                    let b = int_to_bits(
+                        &BigInt::from_i128(i128::from(u32::from(c))),
+                        size,
+                        seg.little,
+                    );
                     buf.push_bits(&b, 0, size);
                 }
                 continue;
@@ -1324,8 +1451,15 @@ impl<'a> Ev<'a> {
             let size = match &seg.size {
                 Some(e) => {
                     let t = self.eval(e)?;
-                    let s = self.to_i64(t).filter(|s| *s >= 0).ok_or(self.err(EvalErrorKind::BadArg))?;
-                    Some((s as u64).checked_mul(unit).ok_or(self.err(EvalErrorKind::TooLarge))?)
+                    let s = self
+                        .to_i64(t)
+                        .filter(|s| *s >= 0)
+                        .ok_or(self.err(EvalErrorKind::BadArg))?;
+                    Some(
+                        (s as u64)
+                            .checked_mul(unit)
+                            .ok_or(self.err(EvalErrorKind::TooLarge))?,
+                    )
                 }
                 None => None,
             };
@@ -1346,18 +1480,27 @@ impl<'a> Ev<'a> {
                     };
                     match size.unwrap_or(64) {
                         64 => {
-                            let b = if seg.little { f.to_le_bytes() } else { f.to_be_bytes() };
+                            let b = if seg.little {
+                                f.to_le_bytes()
+                            } else {
+                                f.to_be_bytes()
+                            };
                             buf.push_bits(&b, 0, 64);
                         }
                         32 => {
-                            let b = if seg.little { (f as f32).to_le_bytes() } else { (f as f32).to_be_bytes() };
+                            let b = if seg.little {
+                                (f as f32).to_le_bytes()
+                            } else {
+                                (f as f32).to_be_bytes()
+                            };
                             buf.push_bits(&b, 0, 32);
                         }
                         _ => return Err(self.err(EvalErrorKind::BadArg)),
                     }
                 }
                 SegType::Binary | SegType::Bitstring => {
-                    let (b, n) = bits::bits_of(&self.s, v).ok_or(self.err(EvalErrorKind::BadArg))?;
+                    let (b, n) =
+                        bits::bits_of(&self.s, v).ok_or(self.err(EvalErrorKind::BadArg))?;
                     let take = size.unwrap_or(n);
                     if take > n || (seg.ty == SegType::Binary && size.is_none() && n % 8 != 0) {
                         return Err(self.err(EvalErrorKind::BadArg));
@@ -1420,7 +1563,8 @@ impl BitBuf {
 }
 
 fn bit_at(src: &[u8], i: u64) -> u8 {
-    src.get((i / 8) as usize).map_or(0, |b| (b >> (7 - i % 8)) & 1)
+    src.get((i / 8) as usize)
+        .map_or(0, |b| (b >> (7 - i % 8)) & 1)
 }
 
 /// The low `size` bits of `i` (two's complement), big-endian or little-endian, packed from the first byte's high bit.
@@ -1480,7 +1624,11 @@ fn bits_to_int(chunk: &[u8], size: u64, signed: bool, little: bool) -> BigInt {
             *b = nb;
         }
     }
-    let le: Vec<u8> = if little && size % 8 == 0 { chunk.to_vec() } else { be.into_iter().rev().collect() };
+    let le: Vec<u8> = if little && size % 8 == 0 {
+        chunk.to_vec()
+    } else {
+        be.into_iter().rev().collect()
+    };
     let mut mag = Vec::new();
     for ch in le.chunks(8) {
         let mut w = [0u8; 8];

@@ -35,18 +35,20 @@ pub enum Tok {
 }
 
 const PUNCT: &[&str] = &[
-    "=:=", "=/=", "...", "<<", ">>", "<-", "<=", "->", "=>", ":=", "||", "==", "/=", "=<", ">=", "++", "--",
-    "::", "**", "|>", "!==", "===", "!=", "&&", "<>", "..", "//", "%{", "(", ")", "{", "}", "[", "]", ",", ";", ".",
-    "|", "=", "+", "-", "*", "/", "<", ">", "!", "#", ":", "&", "^", "%", "?", "@",
+    "=:=", "=/=", "...", "<<", ">>", "<-", "<=", "->", "=>", ":=", "||", "==", "/=", "=<", ">=",
+    "++", "--", "::", "**", "|>", "!==", "===", "!=", "&&", "<>", "..", "//", "%{", "(", ")", "{",
+    "}", "[", "]", ",", ";", ".", "|", "=", "+", "-", "*", "/", "<", ">", "!", "#", ":", "&", "^",
+    "%", "?", "@",
 ];
 
 const ERLANG_KW: &[&str] = &[
-    "fun", "end", "case", "of", "if", "begin", "when", "div", "rem", "band", "bor", "bxor", "bsl", "bsr",
-    "bnot", "and", "or", "xor", "not", "andalso", "orelse", "receive", "after", "try", "catch",
+    "fun", "end", "case", "of", "if", "begin", "when", "div", "rem", "band", "bor", "bxor", "bsl",
+    "bsr", "bnot", "and", "or", "xor", "not", "andalso", "orelse", "receive", "after", "try",
+    "catch",
 ];
 const ELIXIR_KW: &[&str] = &[
-    "fn", "end", "do", "case", "if", "else", "when", "and", "or", "not", "in", "for", "true", "false",
-    "nil", "cond", "unless",
+    "fn", "end", "do", "case", "if", "else", "when", "and", "or", "not", "in", "for", "true",
+    "false", "nil", "cond", "unless",
 ];
 
 /// Splits `src` into tokens with their spans.
@@ -116,12 +118,20 @@ pub fn lex(src: &str, lang: Lang) -> Result<Vec<(Tok, Span)>, ParseError> {
                     k += 1;
                 }
                 let digits: String = chars[j + 1..k].iter().collect();
-                let n = BigInt::parse(&digits, radix).ok_or(err(ParseErrorKind::BadNumber, line, col))?;
+                let n = BigInt::parse(&digits, radix).ok_or(err(
+                    ParseErrorKind::BadNumber,
+                    line,
+                    col,
+                ))?;
                 out.push((Tok::Int(n), span));
                 bump!(k - i);
                 continue;
             }
-            if lang == Lang::Elixir && text == "0" && j < chars.len() && matches!(chars[j], 'x' | 'b' | 'o') {
+            if lang == Lang::Elixir
+                && text == "0"
+                && j < chars.len()
+                && matches!(chars[j], 'x' | 'b' | 'o')
+            {
                 let radix = match chars[j] {
                     'x' => 16,
                     'b' => 2,
@@ -132,7 +142,11 @@ pub fn lex(src: &str, lang: Lang) -> Result<Vec<(Tok, Span)>, ParseError> {
                     k += 1;
                 }
                 let digits: String = chars[j + 1..k].iter().collect();
-                let n = BigInt::parse(&digits, radix).ok_or(err(ParseErrorKind::BadNumber, line, col))?;
+                let n = BigInt::parse(&digits, radix).ok_or(err(
+                    ParseErrorKind::BadNumber,
+                    line,
+                    col,
+                ))?;
                 out.push((Tok::Int(n), span));
                 bump!(k - i);
                 continue;
@@ -156,7 +170,9 @@ pub fn lex(src: &str, lang: Lang) -> Result<Vec<(Tok, Span)>, ParseError> {
                     }
                 }
                 let text: String = chars[i..k].iter().filter(|c| **c != '_').collect();
-                let f: f64 = text.parse().map_err(|_| err(ParseErrorKind::BadNumber, line, col))?;
+                let f: f64 = text
+                    .parse()
+                    .map_err(|_| err(ParseErrorKind::BadNumber, line, col))?;
                 if !f.is_finite() {
                     return Err(err(ParseErrorKind::BadNumber, line, col));
                 }
@@ -170,7 +186,9 @@ pub fn lex(src: &str, lang: Lang) -> Result<Vec<(Tok, Span)>, ParseError> {
             continue;
         }
         // Character literals: Erlang `$a`, Elixir `?a`.
-        if (lang == Lang::Erlang && c == '$') || (lang == Lang::Elixir && c == '?' && i + 1 < chars.len()) {
+        if (lang == Lang::Erlang && c == '$')
+            || (lang == Lang::Elixir && c == '?' && i + 1 < chars.len())
+        {
             if i + 1 >= chars.len() {
                 return Err(err(ParseErrorKind::Unterminated, line, col));
             }
@@ -184,7 +202,11 @@ pub fn lex(src: &str, lang: Lang) -> Result<Vec<(Tok, Span)>, ParseError> {
             continue;
         }
         if c == '"' || c == '\'' {
-            let (text, n) = quoted(&chars, i + 1, c, lang).ok_or(err(ParseErrorKind::Unterminated, line, col))?;
+            let (text, n) = quoted(&chars, i + 1, c, lang).ok_or(err(
+                ParseErrorKind::Unterminated,
+                line,
+                col,
+            ))?;
             let tok = match (c, lang) {
                 ('"', _) => Tok::Str(text),
                 (_, Lang::Erlang) => Tok::Atom(text),
@@ -198,14 +220,20 @@ pub fn lex(src: &str, lang: Lang) -> Result<Vec<(Tok, Span)>, ParseError> {
         if lang == Lang::Elixir && c == ':' && i + 1 < chars.len() && chars[i + 1] != ':' {
             let n1 = chars[i + 1];
             if n1 == '"' {
-                let (text, n) = quoted(&chars, i + 2, '"', lang).ok_or(err(ParseErrorKind::Unterminated, line, col))?;
+                let (text, n) = quoted(&chars, i + 2, '"', lang).ok_or(err(
+                    ParseErrorKind::Unterminated,
+                    line,
+                    col,
+                ))?;
                 out.push((Tok::Atom(text), span));
                 bump!(n + 2);
                 continue;
             }
             if n1.is_alphabetic() || n1 == '_' {
                 let mut j = i + 1;
-                while j < chars.len() && (chars[j].is_alphanumeric() || chars[j] == '_' || chars[j] == '@') {
+                while j < chars.len()
+                    && (chars[j].is_alphanumeric() || chars[j] == '_' || chars[j] == '@')
+                {
                     j += 1;
                 }
                 if j < chars.len() && (chars[j] == '?' || chars[j] == '!') {
@@ -231,7 +259,9 @@ pub fn lex(src: &str, lang: Lang) -> Result<Vec<(Tok, Span)>, ParseError> {
         }
         if c.is_alphabetic() || c == '_' {
             let mut j = i;
-            while j < chars.len() && (chars[j].is_alphanumeric() || chars[j] == '_' || chars[j] == '@') {
+            while j < chars.len()
+                && (chars[j].is_alphanumeric() || chars[j] == '_' || chars[j] == '@')
+            {
                 j += 1;
             }
             if lang == Lang::Elixir && j < chars.len() && (chars[j] == '?' || chars[j] == '!') {
@@ -273,8 +303,16 @@ pub fn lex(src: &str, lang: Lang) -> Result<Vec<(Tok, Span)>, ParseError> {
             return Err(err(ParseErrorKind::BadChar, line, col));
         };
         // Erlang has no `%{`, `|>`, `&&`, `<>`, `..`, `//`, `!=`, `===`, `!==`: split them.
-        let p: &'static str = if lang == Lang::Erlang && matches!(*p, "%{" | "**" | "|>" | "&&" | "<>" | ".." | "//" | "!=" | "===" | "!==") {
-            PUNCT.iter().find(|q| q.len() == 1 && rest.starts_with(**q)).copied().unwrap_or(p)
+        let p: &'static str = if lang == Lang::Erlang
+            && matches!(
+                *p,
+                "%{" | "**" | "|>" | "&&" | "<>" | ".." | "//" | "!=" | "===" | "!=="
+            ) {
+            PUNCT
+                .iter()
+                .find(|q| q.len() == 1 && rest.starts_with(**q))
+                .copied()
+                .unwrap_or(p)
         } else if lang == Lang::Elixir && *p == "=<" {
             "="
         } else {

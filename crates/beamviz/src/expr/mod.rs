@@ -280,7 +280,10 @@ pub fn size_of(src: &str, lang: Lang) -> Result<(Sizes, &'static str), String> {
 
 /// Renders a message with its line of source and a caret under the column.
 pub fn render(src: &str, span: Span, message: &str) -> String {
-    let line = src.lines().nth(span.line.saturating_sub(1) as usize).unwrap_or("");
+    let line = src
+        .lines()
+        .nth(span.line.saturating_sub(1) as usize)
+        .unwrap_or("");
     let mut out = String::from(message);
     out.push('\n');
     out.push_str(line);

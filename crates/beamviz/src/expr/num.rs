@@ -46,8 +46,8 @@ fn add_mag(a: &[u64], b: &[u64]) -> Vec<u64> {
 fn sub_mag(a: &[u64], b: &[u64]) -> Vec<u64> {
     let mut out = Vec::with_capacity(a.len());
     let mut borrow = 0i128;
-    for i in 0..a.len() {
-        let mut d = i128::from(a[i]) - i128::from(*b.get(i).unwrap_or(&0)) - borrow;
+    for (i, &ai) in a.iter().enumerate() {
+        let mut d = i128::from(ai) - i128::from(*b.get(i).unwrap_or(&0)) - borrow;
         borrow = 0;
         if d < 0 {
             d += 1 << 64;
@@ -213,7 +213,7 @@ impl BigInt {
         )
     }
     /// Comparison.
-    pub fn cmp(&self, o: &BigInt) -> Ordering {
+    pub fn compare(&self, o: &BigInt) -> Ordering {
         match (self.neg, o.neg) {
             (false, true) => Ordering::Greater,
             (true, false) => Ordering::Less,
@@ -251,7 +251,11 @@ impl BigInt {
         };
         while !cur.is_zero() {
             let (q, r) = cur.divrem_small(u64::from(radix));
-            digits.push(char::from_digit(r as u32, radix).unwrap_or('?').to_ascii_uppercase());
+            digits.push(
+                char::from_digit(r as u32, radix)
+                    .unwrap_or('?')
+                    .to_ascii_uppercase(),
+            );
             cur = q;
         }
         let mut s = String::new();
