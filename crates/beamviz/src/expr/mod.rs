@@ -294,3 +294,83 @@ pub fn render(src: &str, span: Span, message: &str) -> String {
     out.push('^');
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::binary::BinaryArea;
+    use crate::copy::copy_term;
+
+    #[track_caller]
+    fn check(src: &str, size: u64, flat: u64, heap: u64) {
+        let (s, _) = size_of(src, Lang::Erlang).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (s.size, s.flat_size, s.heap_words),
+            (size, flat, heap),
+            "{src}"
+        );
+    }
+
+    #[test]
+    fn sizes_of_each_kind() {
+        check("{}", 0, 0, 0);
+        check("#{}", 3, 3, 0);
+        check("1 bsl 64", 3, 3, 3);
+        check("<<1:1>>", 8, 8, 8);
+        check("binary:part(binary:copy(<<1>>, 100), 0, 65)", 6, 6, 11);
+        check("binary:part(binary:copy(<<1>>, 100), 0, 64)", 10, 10, 10);
+        check("closure([1, 2])", 7, 7, 7);
+        check("begin L = [1, 2], {L, L} end", 7, 11, 7);
+        check(
+            "maps:from_list([{K, K} || K <- lists:seq(1, 33)])",
+            127,
+            127,
+            127,
+        );
+        check("alias()", 4, 4, 4);
+    }
+
+    /// A send copies exactly `flat_size` words (literals aside), sub-binaries included.
+    #[test]
+    fn copies_take_flat_size_words() {
+        for src in [
+            "{a, [1, 2], <<\"xyz\">>, 1.5}",
+            "binary:part(binary:copy(<<1>>, 300), 10, 100)",
+            "sub_bits(binary:copy(<<1>>, 100), 3)",
+            "sub_bits(<<\"hello\">>, 3)",
+            "begin B = binary:copy(<<1>>, 100), {B, binary:part(B, 1, 90)} end",
+            "maps:from_list([{K, [K]} || K <- lists:seq(1, 40)])",
+        ] {
+            let expr = parse(src, Lang::Erlang).expect("parses");
+            let atoms = crate::vm::Vm::new().atoms().to_vec();
+            let lits = Block::new(crate::heap::LITERAL_AREA, 0);
+            let input = EvalInput {
+                atoms: &atoms,
+                literals: &lits,
+                areas: Areas::new(Vec::new()),
+                vars: Vec::new(),
+                self_pid: Term::pid(0),
+                frag_id: AreaId(2),
+            };
+            let mut res = eval(&expr, input).expect("evaluates");
+            let mut bins = BinaryArea::default();
+            for &at in &res.new_bins {
+                let bytes = res.fragment.words[at as usize + 1].0;
+                let id = bins.create(bytes);
+                res.fragment.words[at as usize + 3] = Term(u64::from(id.0));
+            }
+            let areas = Areas::new(alloc::vec![&res.fragment, &res.literals]);
+            let flat = flat_size(&areas, res.term, false);
+            let copied = copy_term(&areas, res.term, Block::new(AreaId(9), 0), &mut bins);
+            assert_eq!(copied.block.size(), flat, "{src}");
+        }
+    }
+
+    #[test]
+    fn errors_are_located() {
+        let e = size_of("{1,\n  lists:sort([2, 1]) +}", Lang::Erlang).expect_err("syntax");
+        assert!(e.starts_with("2:"), "{e}");
+        let e = size_of("ets:lookup(t, k)", Lang::Erlang).expect_err("unknown");
+        assert!(e.contains("not modelled yet: ets:lookup/2"), "{e}");
+    }
+}
