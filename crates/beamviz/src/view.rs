@@ -377,6 +377,96 @@ pub fn heap_words(areas: &Areas<'_>, t: Term) -> u64 {
     total
 }
 
+/// The key–value leaves of a map, in iteration order.
+fn collect_map_pairs(areas: &Areas<'_>, t: Term, out: &mut Vec<(Term, Term)>, depth: u32) {
+    let Some(addr) = t.pointee() else { return };
+    if depth > 16 {
+        return;
+    }
+    let header = areas.word(addr);
+    match object::map_kind(header) {
+        object::MapKind::Flat => {
+            let n = areas.word(addr.add(1)).0;
+            let keys = areas.word(addr.add(2)).pointee();
+            for i in 0..n {
+                let k = keys.map_or(Term::NIL, |k| areas.word(k.add(1 + i as u32)));
+                out.push((k, areas.word(addr.add(3 + i as u32))));
+            }
+        }
+        kind => {
+            let first = match kind {
+                object::MapKind::HashHeadArray | object::MapKind::HashHeadBitmap => 2,
+                _ => 1,
+            };
+            for i in first..object::object_size(header) {
+                let child = areas.word(addr.add(i as u32));
+                match (child.primary_tag() == TAG_PRIMARY_LIST, child.pointee()) {
+                    (true, Some(c)) => out.push((areas.word(c), areas.word(c.add(1)))),
+                    _ => collect_map_pairs(areas, child, out, depth + 1),
+                }
+            }
+        }
+    }
+}
+
+/// One object of a term, as the term inspector draws it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ObjectView {
+    /// Where it lives: area id and word offset.
+    pub addr: crate::term::Addr,
+    /// What it is.
+    pub kind: CellKind,
+    /// Its words, raw (a cons cell is 2 words; a boxed object starts with its header).
+    pub words: Vec<u64>,
+    /// How many pointers within the term point to it: more than 1 means it is shared.
+    pub refs: u32,
+    /// Whether it lives in the literal area (no heap words).
+    pub literal: bool,
+}
+
+/// The objects of the term `t`, each once, in depth-first order from the root, at most `max_objects` of them:
+/// the words of a term, laid out, with sharing.
+pub fn term_layout(areas: &Areas<'_>, t: Term, max_objects: usize) -> Vec<ObjectView> {
+    let mut out: Vec<ObjectView> = Vec::new();
+    let mut index: alloc::collections::BTreeMap<crate::term::Addr, usize> =
+        alloc::collections::BTreeMap::new();
+    let mut todo = vec![t];
+    while let Some(t) = todo.pop() {
+        let Some(addr) = t.pointee() else { continue };
+        if let Some(&i) = index.get(&addr) {
+            out[i].refs += 1;
+            continue;
+        }
+        if out.len() >= max_objects {
+            continue;
+        }
+        let (kind, n) = if t.primary_tag() == TAG_PRIMARY_LIST {
+            (CellKind::Cons, 2)
+        } else {
+            let h = areas.word(addr);
+            (kind_of(h), object::object_size(h))
+        };
+        let words: Vec<u64> = (0..n).map(|i| areas.word(addr.add(i as u32)).0).collect();
+        index.insert(addr, out.len());
+        out.push(ObjectView {
+            addr,
+            kind,
+            words,
+            refs: 1,
+            literal: addr.area() == crate::heap::LITERAL_AREA,
+        });
+        let fields: Vec<u64> = if kind == CellKind::Cons {
+            vec![1, 0]
+        } else {
+            object::term_fields(areas.word(addr)).rev().collect()
+        };
+        for f in fields {
+            todo.push(areas.word(addr.add(f as u32)));
+        }
+    }
+    out
+}
+
 /// Prints a term in Erlang syntax, cut after about `max` characters.
 pub fn preview(vm: &Vm, areas: &Areas<'_>, t: Term, max: usize) -> String {
     let mut out = String::new();
@@ -455,9 +545,65 @@ fn print_term(vm: &Vm, areas: &Areas<'_>, t: Term, out: &mut String, max: usize,
                     }
                     out.push('}');
                 }
-                Some(HeaderTag::HeapBinary | HeaderTag::RefcBinary) => {
+                Some(HeaderTag::HeapBinary) => {
+                    let n = areas.word(addr.add(1)).0;
+                    out.push_str("<<");
+                    if n <= 16 {
+                        for i in 0..n {
+                            let w = areas.word(addr.add(2 + (i / 8) as u32)).0;
+                            let b = (w >> (8 * (i % 8))) & 0xFF;
+                            let _ = write!(out, "{}{b}", if i > 0 { "," } else { "" });
+                        }
+                    } else {
+                        let _ = write!(out, "{n} bytes");
+                    }
+                    out.push_str(">>");
+                }
+                Some(HeaderTag::RefcBinary) => {
                     let bytes = areas.word(addr.add(1)).0;
                     let _ = write!(out, "<<{bytes} bytes>>");
+                }
+                Some(HeaderTag::SubBinary) => {
+                    let sb = crate::bits::sub_bin_words(&|i| areas.word(addr.add(i as u32)));
+                    let bits = sb.size * 8 + sb.bitsize;
+                    if bits % 8 == 0 {
+                        let _ = write!(out, "<<{} bytes>>", sb.size);
+                    } else {
+                        let _ = write!(out, "<<{bits} bits>>");
+                    }
+                }
+                Some(HeaderTag::Map) => {
+                    out.push_str("#{");
+                    let mut first = true;
+                    let mut pairs = Vec::new();
+                    collect_map_pairs(areas, t, &mut pairs, 0);
+                    for (k, v) in pairs {
+                        if out.len() > max {
+                            return;
+                        }
+                        if !first {
+                            out.push(',');
+                        }
+                        first = false;
+                        print_term(vm, areas, k, out, max, depth + 1);
+                        out.push_str(" => ");
+                        print_term(vm, areas, v, out, max, depth + 1);
+                    }
+                    out.push('}');
+                }
+                Some(HeaderTag::Fun) => {
+                    let n_free = areas.word(addr.add(3)).0 >> 32;
+                    let _ = write!(out, "#Fun<{n_free} free>");
+                }
+                Some(HeaderTag::Export) => {
+                    out.push_str("fun ");
+                    print_term(vm, areas, areas.word(addr.add(1)), out, max, depth + 1);
+                    out.push(':');
+                    print_term(vm, areas, areas.word(addr.add(2)), out, max, depth + 1);
+                    let _ = write!(out, "/{}", areas.word(addr.add(3)).0);
+                }
+                Some(HeaderTag::Ref) => {
+                    let _ = write!(out, "#Ref<0.0.0.{}>", areas.word(addr.add(1)).0);
                 }
                 Some(HeaderTag::PosBig | HeaderTag::NegBig) => {
                     let sign = if header.header_tag() == Some(HeaderTag::NegBig) {

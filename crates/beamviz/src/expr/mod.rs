@@ -367,6 +367,39 @@ mod tests {
     }
 
     #[test]
+    fn layout_shows_sharing() {
+        let expr = parse("begin L = [1], {L, L, #{}} end", Lang::Erlang).expect("parses");
+        let atoms = crate::vm::Vm::new().atoms().to_vec();
+        let lits = Block::new(crate::heap::LITERAL_AREA, 0);
+        let input = EvalInput {
+            atoms: &atoms,
+            literals: &lits,
+            areas: Areas::new(Vec::new()),
+            vars: Vec::new(),
+            self_pid: Term::pid(0),
+            frag_id: AreaId(2),
+        };
+        let res = eval(&expr, input).expect("evaluates");
+        let areas = Areas::new(alloc::vec![&res.fragment, &res.literals]);
+        let objs = crate::view::term_layout(&areas, res.term, 100);
+        let kinds: Vec<_> = objs
+            .iter()
+            .map(|o| (o.kind, o.refs, o.literal, o.words.len()))
+            .collect();
+        use crate::view::CellKind::*;
+        // The empty map's keys tuple is the global literal `{}`.
+        assert_eq!(
+            kinds,
+            [
+                (Tuple, 1, false, 4),
+                (Cons, 2, false, 2),
+                (Map, 1, true, 3),
+                (Tuple, 1, true, 1)
+            ]
+        );
+    }
+
+    #[test]
     fn errors_are_located() {
         let e = size_of("{1,\n  lists:sort([2, 1]) +}", Lang::Erlang).expect_err("syntax");
         assert!(e.starts_with("2:"), "{e}");
