@@ -384,3 +384,108 @@ pub fn map_pairs(s: &Store<'_>, m: Term) -> Option<Vec<(Term, Term)>> {
     }
     Some(out)
 }
+
+/// Puts `key => value` into the hashmap `m` by path copying, as `erts_hashmap_insert` does: only the nodes on the
+/// key's path are new, the rest of the tree is shared with `m`. `exists` says whether `m` already has the key
+/// (the caller compares keys), so the leaf at the end of the path is that key's.
+///
+/// # Errors
+/// [`BuildError::TooLarge`].
+pub fn hashmap_put(
+    s: &mut Store<'_>,
+    m: Term,
+    key: Term,
+    value: Term,
+    exists: bool,
+) -> Result<Term, BuildError> {
+    let h0 = internal_hash(s, key, 0, None);
+    hashmap_put_at(s, m, key, value, exists, h0, 0)
+}
+
+fn hashmap_put_at(
+    s: &mut Store<'_>,
+    node: Term,
+    key: Term,
+    value: Term,
+    exists: bool,
+    h0: u32,
+    lvl: u32,
+) -> Result<Term, BuildError> {
+    if lvl > 64 {
+        return Err(BuildError::TooLarge);
+    }
+    let header = s.header(node).expect("a HAMT node");
+    let kind = object::map_kind(header);
+    let root = matches!(kind, MapKind::HashHeadArray | MapKind::HashHeadBitmap);
+    let first = if root { 2 } else { 1 };
+    let bitmap = object::map_bitmap(header);
+    let mut children: Vec<Term> = (first..object::object_size(header))
+        .map(|i| s.field(node, i))
+        .collect();
+    let idx = index_at(s, h0, key, lvl);
+    let pos = (bitmap & ((1u32 << idx) - 1) as u16).count_ones() as usize;
+    let mut new_bitmap = bitmap;
+    if bitmap & (1 << idx) == 0 {
+        let leaf = s.cons(key, value)?;
+        children.insert(pos, leaf);
+        new_bitmap |= 1 << idx;
+    } else {
+        let child = children[pos];
+        children[pos] = match s.cons_parts(child) {
+            Some(_) if exists => s.cons(key, value)?,
+            Some((k2, v2)) => {
+                // Two keys share this slot now: a subtree holding both (the old leaf cell is kept).
+                let h2 = internal_hash(s, k2, 0, None);
+                split(s, (h2, k2, child, v2), (h0, key, value), lvl + 1)?
+            }
+            None => hashmap_put_at(s, child, key, value, exists, h0, lvl + 1)?,
+        };
+    }
+    let mut words = Vec::with_capacity(children.len() + 2);
+    if root {
+        let size = s.field(node, 1).0 + u64::from(!exists);
+        if new_bitmap == 0xFFFF {
+            words.push(map_header(MapKind::HashHeadArray, 17));
+        } else {
+            words.push(map_bitmap_header(MapKind::HashHeadBitmap, new_bitmap, 1));
+        }
+        words.push(Term(size));
+    } else if new_bitmap == 0xFFFF {
+        words.push(map_header(MapKind::HashArray, 16));
+    } else {
+        words.push(map_bitmap_header(MapKind::HashBitmap, new_bitmap, 0));
+    }
+    words.extend(children);
+    s.boxed(&words)
+}
+
+/// A subtree from level `lvl` holding an existing leaf cell and a new key.
+fn split(
+    s: &mut Store<'_>,
+    old: (u32, Term, Term, Term),
+    new: (u32, Term, Term),
+    lvl: u32,
+) -> Result<Term, BuildError> {
+    if lvl > 64 {
+        return Err(BuildError::TooLarge);
+    }
+    let (i1, i2) = (
+        index_at(s, old.0, old.1, lvl),
+        index_at(s, new.0, new.1, lvl),
+    );
+    if i1 == i2 {
+        let child = split(s, old, new, lvl + 1)?;
+        return s.boxed(&[map_bitmap_header(MapKind::HashBitmap, 1 << i1, 0), child]);
+    }
+    let leaf = s.cons(new.1, new.2)?;
+    let (a, b) = if i1 < i2 {
+        (old.2, leaf)
+    } else {
+        (leaf, old.2)
+    };
+    s.boxed(&[
+        map_bitmap_header(MapKind::HashBitmap, (1 << i1) | (1 << i2), 0),
+        a,
+        b,
+    ])
+}

@@ -506,8 +506,23 @@ impl<'a> Ev<'a> {
             .map(|p| p.1))
     }
 
-    /// Puts or updates keys; an update of existing keys only keeps a flatmap's keys tuple (`erts_maps_put`).
+    /// Puts or updates keys; an update of existing keys only keeps a flatmap's keys tuple (`erts_maps_put`);
+    /// a hashmap is updated by path copying, sharing its untouched nodes.
     pub fn map_put(&mut self, m: Term, assocs: &[(Term, Term, bool)]) -> R<Term> {
+        let h = self.s.header(m).ok_or(self.err(EvalErrorKind::BadMap))?;
+        if h.header_tag() == Some(HeaderTag::Map) && object::map_kind(h) != MapKind::Flat {
+            let mut cur = m;
+            for &(k, v, exact) in assocs {
+                let exists = self.map_get(cur, k)?.is_some();
+                if exact && !exists {
+                    return Err(self.err(EvalErrorKind::BadKey));
+                }
+                self.step(8)?;
+                let r = map::hashmap_put(&mut self.s, cur, k, v, exists);
+                cur = self.b(r)?;
+            }
+            return Ok(cur);
+        }
         let mut pairs = self.map_pairs(m)?;
         let mut added = false;
         for &(k, v, exact) in assocs {
