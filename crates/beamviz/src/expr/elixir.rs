@@ -206,9 +206,25 @@ impl Parser {
         Ok(mk(ExprKind::Unary(op, Box::new(e)), span))
     }
 
-    /// `&Mod.fun/arity` or `&:mod.fun/arity`.
+    /// `&Mod.fun/arity`, `&:mod.fun/arity`, `&(… &1 …)`, or `&1` inside a capture.
     fn capture(&mut self, span: Span) -> Result<Expr, ParseError> {
         self.next();
+        if let Tok::Int(n) = self.peek().clone() {
+            self.next();
+            let n = n.to_i128().filter(|n| (1..=255).contains(n)).ok_or(ParseError { kind: ParseErrorKind::BadNumber, span })?;
+            return Ok(mk(ExprKind::Var(format!("&{n}")), span));
+        }
+        if self.peek() == &Tok::P("(") {
+            let body = self.ex_primary()?;
+            let mut arity = 0;
+            max_capture(&body, &mut arity);
+            if arity == 0 {
+                return Err(ParseError { kind: ParseErrorKind::Unsupported, span });
+            }
+            let pats = (1..=arity).map(|i| mk(ExprKind::Var(format!("&{i}")), span)).collect();
+            let clause = Clause { pats, guard: None, body: alloc::vec![body] };
+            return Ok(mk(ExprKind::Fun(Rc::new(alloc::vec![clause])), span));
+        }
         let module = match self.next() {
             Tok::Alias(a) => format!("Elixir.{}", self.dotted(a)),
             Tok::Atom(a) => a,
@@ -737,5 +753,16 @@ impl Parser {
             });
         }
         Ok(mk(ExprKind::Comp(false, Box::new(body), quals), span))
+    }
+}
+
+/// The highest `&N` used in a capture body.
+fn max_capture(e: &Expr, max: &mut u32) {
+    let mut names = Vec::new();
+    super::eval::collect_vars_pub(e, &mut names);
+    for n in names {
+        if let Some(i) = n.strip_prefix('&').and_then(|d| d.parse::<u32>().ok()) {
+            *max = (*max).max(i);
+        }
     }
 }

@@ -1661,6 +1661,11 @@ fn bits_to_int(chunk: &[u8], size: u64, signed: bool, little: bool) -> BigInt {
     v
 }
 
+/// Collects the variable names in an expression, in order of appearance (for the Elixir parser's captures).
+pub(super) fn collect_vars_pub(e: &Expr, out: &mut Vec<String>) {
+    collect_vars(e, out);
+}
+
 /// Collects the variable names in an expression, in order of appearance.
 fn collect_vars(e: &Expr, out: &mut Vec<String>) {
     let push = |v: &String, out: &mut Vec<String>| {
