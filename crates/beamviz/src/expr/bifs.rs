@@ -823,6 +823,26 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             let s = String::from_utf8(b).map_err(|_| bad)?;
             ev.chars(&s)?
         }
+        ("erlang", "to_string", 1) | ("Elixir.String.Chars", "to_string", 1) => {
+            let text = if let Some(name) = ev.atom_name(a[0]) {
+                if name == "nil" {
+                    String::new()
+                } else {
+                    name.to_string()
+                }
+            } else if let Some(i) = ev.to_int(a[0]) {
+                i.to_string_radix(10)
+            } else if let Some(Num::Float(x)) = ev.to_num(a[0]) {
+                // Model: Elixir prints the shortest round-trip form; Rust's is the same digits.
+                let t = alloc::format!("{x:?}");
+                t
+            } else if bits::bits_of(&ev.s, a[0]).is_some_and(|(_, n)| n % 8 == 0) {
+                return Ok(a[0]);
+            } else {
+                ev.string_of(a[0])?
+            };
+            ev.binary(text.as_bytes())?
+        }
         ("erlang", "elem", 2) => {
             let es = ev.s.tuple_elems(a[0]).ok_or(bad)?;
             let i = count(ev, a[1])?;

@@ -211,7 +211,13 @@ impl Parser {
         self.next();
         if let Tok::Int(n) = self.peek().clone() {
             self.next();
-            let n = n.to_i128().filter(|n| (1..=255).contains(n)).ok_or(ParseError { kind: ParseErrorKind::BadNumber, span })?;
+            let n = n
+                .to_i128()
+                .filter(|n| (1..=255).contains(n))
+                .ok_or(ParseError {
+                    kind: ParseErrorKind::BadNumber,
+                    span,
+                })?;
             return Ok(mk(ExprKind::Var(format!("&{n}")), span));
         }
         if self.peek() == &Tok::P("(") {
@@ -219,10 +225,19 @@ impl Parser {
             let mut arity = 0;
             max_capture(&body, &mut arity);
             if arity == 0 {
-                return Err(ParseError { kind: ParseErrorKind::Unsupported, span });
+                return Err(ParseError {
+                    kind: ParseErrorKind::Unsupported,
+                    span,
+                });
             }
-            let pats = (1..=arity).map(|i| mk(ExprKind::Var(format!("&{i}")), span)).collect();
-            let clause = Clause { pats, guard: None, body: alloc::vec![body] };
+            let pats = (1..=arity)
+                .map(|i| mk(ExprKind::Var(format!("&{i}")), span))
+                .collect();
+            let clause = Clause {
+                pats,
+                guard: None,
+                body: alloc::vec![body],
+            };
             return Ok(mk(ExprKind::Fun(Rc::new(alloc::vec![clause])), span));
         }
         let module = match self.next() {
@@ -371,10 +386,7 @@ impl Parser {
             Tok::Kw("nil") => ExprKind::Atom(String::from("nil")),
             Tok::Str(s) => {
                 if s.contains("#{") {
-                    return Err(ParseError {
-                        kind: ParseErrorKind::Unsupported,
-                        span,
-                    });
+                    return interpolation(&s, span, self.depth);
                 }
                 ExprKind::Utf8(s)
             }
@@ -765,4 +777,66 @@ fn max_capture(e: &Expr, max: &mut u32) {
             *max = (*max).max(i);
         }
     }
+}
+
+/// `"text #{expr} text"`: a binary of the text parts and `to_string(expr)` for each interpolation, as
+/// `<<"text ", String.Chars.to_string(expr)::binary, …>>` compiles.
+fn interpolation(s: &str, span: Span, depth: u32) -> Result<Expr, ParseError> {
+    if depth > super::MAX_DEPTH / 2 {
+        return Err(ParseError {
+            kind: ParseErrorKind::TooDeep,
+            span,
+        });
+    }
+    let mut segs = Vec::new();
+    let seg = |value: Expr, ty: SegType| Segment {
+        value,
+        size: None,
+        ty,
+        unit: None,
+        signed: false,
+        little: false,
+    };
+    let mut rest = s;
+    while let Some(at) = rest.find("#{") {
+        if at > 0 {
+            segs.push(seg(
+                mk(ExprKind::Utf8(String::from(&rest[..at])), span),
+                SegType::Binary,
+            ));
+        }
+        // Find the matching close brace.
+        let mut depth_b = 0usize;
+        let mut end = None;
+        for (i, c) in rest[at + 2..].char_indices() {
+            match c {
+                '{' => depth_b += 1,
+                '}' if depth_b == 0 => {
+                    end = Some(at + 2 + i);
+                    break;
+                }
+                '}' => depth_b -= 1,
+                _ => {}
+            }
+        }
+        let end = end.ok_or(ParseError {
+            kind: ParseErrorKind::Unterminated,
+            span,
+        })?;
+        let inner = super::parse(&rest[at + 2..end], super::Lang::Elixir)
+            .map_err(|e| ParseError { kind: e.kind, span })?;
+        let call = mk(
+            ExprKind::Call(None, Box::new(atom("to_string", span)), alloc::vec![inner]),
+            span,
+        );
+        segs.push(seg(call, SegType::Binary));
+        rest = &rest[end + 1..];
+    }
+    if !rest.is_empty() {
+        segs.push(seg(
+            mk(ExprKind::Utf8(String::from(rest)), span),
+            SegType::Binary,
+        ));
+    }
+    Ok(mk(ExprKind::Bin(segs), span))
 }

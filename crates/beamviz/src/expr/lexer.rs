@@ -362,10 +362,34 @@ fn escape(chars: &[char], i: usize) -> Option<(char, usize)> {
 }
 
 /// Reads a quoted text starting after the quote; returns it and how many chars it used up to the closing quote.
-fn quoted(chars: &[char], start: usize, q: char, _lang: Lang) -> Option<(String, usize)> {
+fn quoted(chars: &[char], start: usize, q: char, lang: Lang) -> Option<(String, usize)> {
     let mut s = String::new();
     let mut i = start;
     while i < chars.len() {
+        // An Elixir interpolation is kept verbatim, quotes inside it included, up to its closing brace.
+        if lang == Lang::Elixir && q == '"' && chars[i] == '#' && chars.get(i + 1) == Some(&'{') {
+            let mut depth = 0usize;
+            let mut in_str = false;
+            let mut j = i + 2;
+            s.push_str("#{");
+            while j < chars.len() {
+                let c = chars[j];
+                s.push(c);
+                j += 1;
+                match c {
+                    '"' => in_str = !in_str,
+                    '{' if !in_str => depth += 1,
+                    '}' if !in_str && depth == 0 => break,
+                    '}' if !in_str => depth -= 1,
+                    _ => {}
+                }
+            }
+            if j > chars.len() || !s.ends_with('}') {
+                return None;
+            }
+            i = j;
+            continue;
+        }
         match chars[i] {
             c if c == q => return Some((s, i - start + 1)),
             '\\' => {
