@@ -278,6 +278,29 @@ pub fn size_of(src: &str, lang: Lang) -> Result<(Sizes, &'static str), String> {
     Ok((measure(&areas, res.term), kind))
 }
 
+/// What [`eval`] needs to evaluate for process `pid` of `vm`: its variables and heap blocks, the atom table and
+/// the literal area. `frag_id` must be a fresh area id (the VM's `AreaIds::fresh`).
+/// `None` when the process does not exist.
+///
+/// Wiring `Op::Eval { pid, var, expr }` into the VM: `input_for` → [`eval`] → intern `new_atoms` in order (they
+/// get exactly the indices the terms already use) → replace the literal area with `literals` → install
+/// `fragment` with `new_bins` as `Vm::install` does for `Vm::build`'s fragments → bind `var` to `term`.
+pub fn input_for(
+    vm: &crate::vm::Vm,
+    pid: crate::process::Pid,
+    frag_id: AreaId,
+) -> Option<EvalInput<'_>> {
+    let p = vm.process(pid)?;
+    Some(EvalInput {
+        atoms: vm.atoms(),
+        literals: vm.literals(),
+        areas: vm.areas_of(p),
+        vars: p.vars().map(|(n, t)| (String::from(n), t)).collect(),
+        self_pid: Term::pid(u64::from(pid.0)),
+        frag_id,
+    })
+}
+
 /// Renders a message with its line of source and a caret under the column.
 pub fn render(src: &str, span: Span, message: &str) -> String {
     let line = src
@@ -396,6 +419,41 @@ mod tests {
                 (Map, 1, true, 3),
                 (Tuple, 1, true, 1)
             ]
+        );
+    }
+
+    #[test]
+    fn evaluates_against_a_process() {
+        use crate::op::{Op, Value};
+        use crate::process::{Pid, SpawnOpts};
+        let mut vm = crate::vm::Vm::new();
+        vm.apply(&Op::Spawn {
+            name: "a".into(),
+            opts: SpawnOpts::default(),
+        })
+        .expect("spawn");
+        vm.apply(&Op::Bind {
+            pid: Pid(0),
+            var: "L".into(),
+            value: Value::Seq(1, 10),
+        })
+        .expect("bind");
+        let expr = parse("{L, L, length(L)}", Lang::Erlang).expect("parses");
+        let res =
+            eval(&expr, input_for(&vm, Pid(0), AreaId(999)).expect("process")).expect("evaluates");
+        let p = vm.process(Pid(0)).expect("process");
+        let mut blocks = vm.areas_of(p).blocks().to_vec();
+        blocks.push(&res.fragment);
+        let areas = Areas::new(blocks);
+        // The tuple is new (4 words); the list is the process's own, shared.
+        assert_eq!(res.fragment.size(), 4);
+        assert_eq!(
+            measure(&areas, res.term),
+            Sizes {
+                size: 24,
+                flat_size: 44,
+                heap_words: 24
+            }
         );
     }
 
