@@ -8,6 +8,10 @@
 //! It is sans-IO and deterministic: [`Op`]s in, [`Event`]s and a plain-data [`View`] out; no clock, no randomness,
 //! no allocation order that depends on a hash. `Vm` is `Clone`, so a checkpoint is a clone.
 //!
+//! Terms are built by an expression evaluator ([`expr`]) for Erlang and Elixir syntax, with every object kind of
+//! OTP 25 laid out word for word: flatmaps and HAMT hashmaps with the real internal hash ([`map`]), heap and
+//! off-heap binaries and sub-binaries ([`bits`]), funs, bignums, floats and references.
+//!
 //! Not modelled (yet): the scheduler and reductions, links and monitors, the literal-area GC,
 //! delayed and dirty GC, distribution.
 #![cfg_attr(not(test), no_std)]

@@ -8,9 +8,11 @@
 //! Evaluation is bounded: nesting depth, call depth, loop iterations and allocated words all have limits that
 //! end with a located error, never a panic or a hang.
 //!
-//! Model: binaries are built the way compiled code builds them (not the way `erl_eval` appends), funs are
-//! compiled closures (5 words + one per free variable, no constant folding), and `#{}`, `math:pi()` and
-//! `fun M:F/A` written in source... see the BIF list in `bifs.rs` for the rest.
+//! Model: expressions run as compiled code would run them. Binaries are built the way compiled code builds them
+//! (not the way `erl_eval` appends); funs are compiled closures (5 words + one per free variable, no constant
+//! folding); `#{}` and `math:pi()` are literals (counted by `size` and `flat_size`, no heap words) while
+//! `fun M:F/A` is a 5-word export fun on the heap, as `erl_eval` makes it. The modelled BIFs are listed in `bifs.rs`;
+//! any other call is an error "not modelled yet: m:f/a".
 
 mod bifs;
 mod elixir;
