@@ -387,3 +387,53 @@ fn limits_end_in_located_errors() {
     let e = size_of("ets:lookup(t, k)", Lang::Erlang).expect_err("not modelled");
     assert!(e.contains("not modelled yet: ets:lookup/2"), "{e}");
 }
+
+/// Differential fuzzing: random well-formed expressions, measured on the installed VM and by the model.
+#[test]
+fn random_expressions_match_the_vm() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    if Command::new("escript").arg("-h").output().is_err() {
+        println!("note: escript is not installed; skipping the random differential test");
+        return;
+    }
+    let mut runner = TestRunner::deterministic();
+    let exprs: Vec<String> = (0..300)
+        .map(|_| erlang_expr().new_tree(&mut runner).expect("tree").current())
+        .filter(|e| size_of(e, Lang::Erlang).is_ok())
+        .collect();
+    let tmp = std::env::temp_dir().join(format!("beamviz-random-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let input = tmp.join("random.txt");
+    std::fs::write(&input, exprs.join("\n") + "\n").expect("write");
+    let out = tmp.join("random.jsonl");
+    let status = Command::new("escript")
+        .arg(oracle_dir().join("term_sizes.escript"))
+        .arg(&input)
+        .arg(&out)
+        .status()
+        .expect("escript runs");
+    assert!(status.success(), "term_sizes.escript failed");
+    let text = std::fs::read_to_string(&out).expect("output");
+    let mut failures = Vec::new();
+    for (src, line) in exprs.iter().zip(text.lines()) {
+        let vm = (
+            num_field(line, "size"),
+            num_field(line, "flat_size"),
+            num_field(line, "heap_words"),
+            str_field(line, "kind"),
+        );
+        let (s, kind) = size_of(src, Lang::Erlang).expect("evaluated before");
+        let model = (s.size, s.flat_size, s.heap_words, kind.to_string());
+        if model != vm {
+            failures.push(format!("{src}\n   model {model:?}\n   VM    {vm:?}"));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    println!(
+        "random differential: {} expressions, {} differ",
+        exprs.len(),
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -85,7 +85,10 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
                 _ => return Err(bad),
             };
             let e = super::parse(src, super::Lang::Erlang).map_err(|_| bad)?;
+            let mark = ev.consts.len();
             let t = ev.eval(&e)?;
+            // The parse tree is dropped here: forget constants keyed by its node addresses.
+            ev.consts.truncate(mark);
             ev.s.to_literal(t)
         }
 

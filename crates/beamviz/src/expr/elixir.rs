@@ -145,7 +145,7 @@ impl Parser {
             let rhs = self.ex_prec(if right { prec } else { prec + 1 })?;
             self.depth -= 1;
             lhs = match name {
-                "=" => mk(ExprKind::Match(Box::new(lhs), Box::new(rhs)), span),
+                "=" => mk(ExprKind::Match(Box::new(rebind(lhs)), Box::new(rhs)), span),
                 "|>" => match rhs.kind {
                     ExprKind::Call(m, f, mut args) => {
                         args.insert(0, lhs);
@@ -664,6 +664,7 @@ impl Parser {
             if body.is_empty() {
                 return Err(self.error(ParseErrorKind::Unexpected));
             }
+            let pats = pats.into_iter().map(rebind).collect();
             v.push(Clause { pats, guard, body });
         }
         if v.is_empty() {
@@ -839,4 +840,29 @@ fn interpolation(s: &str, span: Span, depth: u32) -> Result<Expr, ParseError> {
         ));
     }
     Ok(mk(ExprKind::Bin(segs), span))
+}
+
+/// Marks the variables of an Elixir pattern as binding afresh (Elixir rebinds; `^x` pins).
+/// Map keys and binary sizes stay expressions.
+fn rebind(mut e: Expr) -> Expr {
+    e.kind = match e.kind {
+        ExprKind::Var(v) => ExprKind::Bind(v),
+        ExprKind::Tuple(xs) => ExprKind::Tuple(xs.into_iter().map(rebind).collect()),
+        ExprKind::List(xs, t) => ExprKind::List(
+            xs.into_iter().map(rebind).collect(),
+            t.map(|t| Box::new(rebind(*t))),
+        ),
+        ExprKind::Map(kv) => ExprKind::Map(kv.into_iter().map(|(k, v)| (k, rebind(v))).collect()),
+        ExprKind::Match(a, b) => ExprKind::Match(Box::new(rebind(*a)), Box::new(rebind(*b))),
+        ExprKind::Bin(segs) => ExprKind::Bin(
+            segs.into_iter()
+                .map(|mut s| {
+                    s.value = rebind(s.value);
+                    s
+                })
+                .collect(),
+        ),
+        other => other,
+    };
+    e
 }

@@ -177,6 +177,8 @@ pub(super) struct Ev<'a> {
     empty_map: Option<Term>,
     /// The literal float of `math:pi()`, one object however often it is called.
     pub pi: Option<Term>,
+    /// Source constants already built, by the address of their `Expr` node.
+    pub consts: Vec<(usize, Term)>,
     pub span: Span,
 }
 
@@ -207,6 +209,7 @@ pub fn eval(expr: &Expr, input: EvalInput<'_>) -> Result<Evaluated, EvalError> {
         next_ref: 0,
         empty_map: None,
         pi: None,
+        consts: Vec::new(),
         span: expr.span,
     };
     let term = ev.eval(expr)?;
@@ -683,24 +686,49 @@ impl<'a> Ev<'a> {
 
     // ---- evaluation ----
 
+    /// The value of a variable; a shadowing entry holding `NON_VALUE` makes it unbound.
     fn var(&self, name: &str) -> Option<Term> {
         self.vars
             .iter()
             .rev()
             .find(|(n, _)| n == name)
             .map(|(_, t)| *t)
+            .filter(|t| *t != Term::NON_VALUE)
     }
 
     pub fn eval(&mut self, e: &Expr) -> R<Term> {
         self.step(1)?;
         self.span = e.span;
         match &e.kind {
-            ExprKind::Int(n) => self.int(n),
-            ExprKind::Float(f) => self.float(*f),
+            ExprKind::Int(n)
+                if n.digits() <= 1
+                    && n.to_i128().is_some_and(|v| {
+                        (i128::from(MIN_SMALL)..=i128::from(MAX_SMALL)).contains(&v)
+                    }) =>
+            {
+                self.int(n)
+            }
+            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Chars(_) => {
+                // Model: `erl_eval` returns a number or string constant straight from the parse tree, so every
+                // evaluation of the same occurrence yields the same object (measured: shared in comprehensions).
+                let key = e as *const Expr as usize;
+                if let Some(&(_, t)) = self.consts.iter().find(|(k, _)| *k == key) {
+                    return Ok(t);
+                }
+                let t = match &e.kind {
+                    ExprKind::Int(n) => self.int(n)?,
+                    ExprKind::Float(f) => self.float(*f)?,
+                    ExprKind::Chars(s) => self.chars(s)?,
+                    _ => unreachable!("matched above"),
+                };
+                if t.pointee().is_some() {
+                    self.consts.push((key, t));
+                }
+                Ok(t)
+            }
             ExprKind::Atom(a) => self.atom(a),
-            ExprKind::Chars(s) => self.chars(s),
             ExprKind::Utf8(s) => self.binary(s.as_bytes()),
-            ExprKind::Var(v) | ExprKind::Pin(v) => {
+            ExprKind::Var(v) | ExprKind::Pin(v) | ExprKind::Bind(v) => {
                 self.var(v).ok_or(self.err(EvalErrorKind::Unbound))
             }
             ExprKind::Wildcard => Err(self.err(EvalErrorKind::Unbound)),
@@ -867,9 +895,15 @@ impl<'a> Ev<'a> {
                 self.span = l.span;
                 // A list, or (Elixir) a range.
                 let items = bifs::enum_list(self, list)?;
+                // Generator patterns bind afresh: their variables shadow outer ones.
+                let mut names = Vec::new();
+                collect_vars(p, &mut names);
                 for it in items {
                     self.step(1)?;
                     let mark = self.vars.len();
+                    for n in &names {
+                        self.vars.push((n.clone(), Term::NON_VALUE));
+                    }
                     if self.pmatch(p, it)? {
                         self.comp(body, rest, out)?;
                     }
@@ -1248,6 +1282,10 @@ impl<'a> Ev<'a> {
                     true
                 }
             },
+            ExprKind::Bind(v) => {
+                self.vars.push((v.clone(), t));
+                true
+            }
             ExprKind::Pin(v) => {
                 let old = self.var(v).ok_or(self.err(EvalErrorKind::Unbound))?;
                 self.compare(old, t, true) == Ordering::Equal
@@ -1674,7 +1712,7 @@ fn collect_vars(e: &Expr, out: &mut Vec<String>) {
         }
     };
     match &e.kind {
-        ExprKind::Var(v) | ExprKind::Pin(v) => push(v, out),
+        ExprKind::Var(v) | ExprKind::Pin(v) | ExprKind::Bind(v) => push(v, out),
         ExprKind::Tuple(xs) | ExprKind::Block(xs) => xs.iter().for_each(|x| collect_vars(x, out)),
         ExprKind::List(xs, t) => {
             xs.iter().for_each(|x| collect_vars(x, out));

@@ -133,6 +133,8 @@ pub enum ExprKind {
     Wildcard,
     /// An Elixir pinned variable `^x`.
     Pin(String),
+    /// An Elixir variable in a pattern: it binds afresh even when already bound (Elixir rebinds).
+    Bind(String),
     /// A tuple.
     Tuple(Vec<Expr>),
     /// A list, with an optional tail.
