@@ -846,6 +846,59 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             };
             ev.binary(text.as_bytes())?
         }
+        ("unicode", "characters_to_binary", 1) => {
+            let mut text = String::new();
+            chardata(ev, a[0], &mut text, 0)?;
+            ev.binary(text.as_bytes())?
+        }
+        ("unicode", "characters_to_list", 1) => {
+            let mut text = String::new();
+            chardata(ev, a[0], &mut text, 0)?;
+            ev.chars(&text)?
+        }
+        ("maps", "fold", 3) => {
+            let ps = ev.map_pairs(a[2])?;
+            let mut acc = a[1];
+            for (k, v) in ps {
+                ev.step(1)?;
+                acc = ev.apply(a[0], &[k, v, acc])?;
+            }
+            acc
+        }
+        ("maps", "map" | "filter", 2) => {
+            let ps = ev.map_pairs(a[1])?;
+            let mut out = Vec::with_capacity(ps.len());
+            for (k, v) in ps {
+                ev.step(1)?;
+                let r = ev.apply(a[0], &[k, v])?;
+                if f == "map" {
+                    out.push((k, r));
+                } else if ev.is_true(r) == Some(true) {
+                    out.push((k, v));
+                }
+            }
+            ev.make_map(out)?
+        }
+        ("lists", "enumerate", 1) | ("Elixir.Enum", "with_index", 1) => {
+            let xs = enum_list(ev, a[0])?;
+            let mut out = Vec::with_capacity(xs.len());
+            for (i, x) in xs.into_iter().enumerate() {
+                let pair = if m == "lists" {
+                    ev.tuple(&[Term::small(i as i64 + 1), x])?
+                } else {
+                    ev.tuple(&[x, Term::small(i as i64)])?
+                };
+                out.push(pair);
+            }
+            ev.make_list(&out, Term::NIL)?
+        }
+        ("Elixir.Integer", "to_string", 1) => {
+            call(ev, "erlang", "integer_to_binary", args.clone())?
+        }
+        ("Elixir.Map", "from_struct", 1) => {
+            let key = ev.atom("__struct__")?;
+            call(ev, "maps", "remove", vec![key, a[0]])?
+        }
         ("erlang", "elem", 2) => {
             let es = ev.s.tuple_elems(a[0]).ok_or(bad)?;
             let i = count(ev, a[1])?;
@@ -946,6 +999,29 @@ fn iolist(ev: &mut Ev<'_>, t: Term, buf: &mut BitBuf, bitstrings: bool) -> R<()>
         buf.push_bits(&b, 0, n);
         if buf.bytes.len() > super::eval::MAX_BINARY_BYTES {
             return Err(ev.err(EvalErrorKind::TooLarge));
+        }
+    }
+    Ok(())
+}
+
+/// Unicode chardata (code points, UTF-8 binaries, nested lists) as text.
+fn chardata(ev: &mut Ev<'_>, t: Term, out: &mut String, depth: u32) -> R<()> {
+    let bad = ev.err(EvalErrorKind::BadArg);
+    if depth > 1000 {
+        return Err(ev.err(EvalErrorKind::TooDeep));
+    }
+    if let Some((b, n)) = bits::bits_of(&ev.s, t) {
+        if n % 8 != 0 {
+            return Err(bad);
+        }
+        out.push_str(core::str::from_utf8(&b).map_err(|_| bad)?);
+        return Ok(());
+    }
+    for x in ev.list_of(t)? {
+        ev.step(1)?;
+        match ev.to_i64(x) {
+            Some(c) => out.push(u32::try_from(c).ok().and_then(char::from_u32).ok_or(bad)?),
+            None => chardata(ev, x, out, depth + 1)?,
         }
     }
     Ok(())
