@@ -273,13 +273,12 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
                 .iter()
                 .map(|&x| Term::small(i64::from(x)))
                 .collect();
-            let mut tail = Term::NIL;
             if n % 8 != 0 {
-                let last = bits::copy_bits(&b, n / 8 * 8, n % 8);
-                tail = ev.bitstring(&last, n % 8)?;
-                let _ = &mut items;
+                // The trailing bits are the last element: a sub-binary of the original (`bitstring_to_list`).
+                let r = bits::extract(&mut ev.s, a[0], n / 8 * 8, n % 8);
+                items.push(ev.b(r)?);
             }
-            ev.make_list(&items, tail)?
+            ev.make_list(&items, Term::NIL)?
         }
         ("erlang", "split_binary", 2) => {
             let n = count(ev, a[1])? as u64;
