@@ -489,3 +489,76 @@ fn split(
         b,
     ])
 }
+
+/// Removes `key` (which `m` has) from the hashmap `m` by path copying, as `hashmap_delete` does: the nodes on
+/// the key's path are new, and a node left with a single leaf collapses into that leaf.
+/// The caller turns a result of 32 keys or fewer into a flatmap.
+///
+/// # Errors
+/// [`BuildError::TooLarge`].
+pub fn hashmap_remove(s: &mut Store<'_>, m: Term, key: Term) -> Result<Term, BuildError> {
+    let h0 = internal_hash(s, key, 0, None);
+    Ok(hashmap_remove_at(s, m, key, h0, 0)?.unwrap_or(m))
+}
+
+fn hashmap_remove_at(
+    s: &mut Store<'_>,
+    node: Term,
+    key: Term,
+    h0: u32,
+    lvl: u32,
+) -> Result<Option<Term>, BuildError> {
+    if lvl > 64 {
+        return Err(BuildError::TooLarge);
+    }
+    let header = s.header(node).expect("a HAMT node");
+    let kind = object::map_kind(header);
+    let root = matches!(kind, MapKind::HashHeadArray | MapKind::HashHeadBitmap);
+    let first = if root { 2 } else { 1 };
+    let mut bitmap = object::map_bitmap(header);
+    let mut children: Vec<Term> = (first..object::object_size(header))
+        .map(|i| s.field(node, i))
+        .collect();
+    let idx = index_at(s, h0, key, lvl);
+    if bitmap & (1 << idx) == 0 {
+        return Ok(Some(node));
+    }
+    let pos = (bitmap & ((1u32 << idx) - 1) as u16).count_ones() as usize;
+    let child = children[pos];
+    let replacement = if s.cons_parts(child).is_some() {
+        None
+    } else {
+        hashmap_remove_at(s, child, key, h0, lvl + 1)?
+    };
+    match replacement {
+        Some(t) => children[pos] = t,
+        None => {
+            children.remove(pos);
+            bitmap &= !(1 << idx);
+        }
+    }
+    if !root {
+        if children.is_empty() {
+            return Ok(None);
+        }
+        if children.len() == 1 && s.cons_parts(children[0]).is_some() {
+            return Ok(Some(children[0]));
+        }
+    }
+    let mut words = Vec::with_capacity(children.len() + 2);
+    if root {
+        let size = s.field(node, 1).0.saturating_sub(1);
+        if bitmap == 0xFFFF {
+            words.push(map_header(MapKind::HashHeadArray, 17));
+        } else {
+            words.push(map_bitmap_header(MapKind::HashHeadBitmap, bitmap, 1));
+        }
+        words.push(Term(size));
+    } else if bitmap == 0xFFFF {
+        words.push(map_header(MapKind::HashArray, 16));
+    } else {
+        words.push(map_bitmap_header(MapKind::HashBitmap, bitmap, 0));
+    }
+    words.extend(children);
+    s.boxed(&words).map(Some)
+}

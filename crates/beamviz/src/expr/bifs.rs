@@ -726,8 +726,21 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
                         .any(|k| ev.compare(*k, p.0, true) == Ordering::Equal)
                 })
                 .collect();
+            let h = ev.s.header(mp).ok_or(ev.err(EvalErrorKind::BadMap))?;
+            let hashmap = crate::object::map_kind(h) != crate::object::MapKind::Flat;
             if kept.len() == ps.len() {
                 mp
+            } else if hashmap && kept.len() > map::MAP_SMALL_MAP_LIMIT {
+                // Path copying: the result shares the untouched nodes of the original.
+                let mut cur = mp;
+                for k in keys {
+                    if ev.map_get(cur, k)?.is_some() {
+                        ev.step(8)?;
+                        let r = map::hashmap_remove(&mut ev.s, cur, k);
+                        cur = ev.b(r)?;
+                    }
+                }
+                cur
             } else {
                 ev.make_map(kept)?
             }
