@@ -312,6 +312,15 @@ fn erlang_expr() -> impl Strategy<Value = String> {
                 .prop_map(|(v, n)| format!("begin V = {v}, lists:duplicate({n}, V) end")),
             inner.clone().prop_map(|v| format!("closure([{v}])")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} ++ {b}")),
+            (20u32..80, 1u32..90, inner.clone()).prop_map(|(n, k, v)| format!(
+                "begin M = maps:from_list([{{K, K}} || K <- lists:seq(1, {n})]), {{M, M#{{{k} => {v}}}, maps:remove({k}, M)}} end"
+            )),
+            (0u32..300, 0u32..300).prop_map(|(n, k)| format!(
+                "begin B = binary:copy(<<3>>, {n}), {{B, binary:part(B, 0, {}), sub_match(B, {})}} end",
+                k.min(n),
+                k.min(n)
+            )),
+            (0u32..300, 0u32..2400).prop_map(|(n, k)| format!("sub_bits(binary:copy(<<5>>, {n}), {})", k.min(8 * n))),
             (inner.clone(), inner).prop_map(|(a, b)| format!("{a} + {b}")),
         ]
     })
@@ -398,7 +407,11 @@ fn random_expressions_match_the_vm() {
         return;
     }
     let mut runner = TestRunner::deterministic();
-    let exprs: Vec<String> = (0..300)
+    let n: usize = std::env::var("BEAMVIZ_RANDOM_EXPRS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(300);
+    let exprs: Vec<String> = (0..n)
         .map(|_| erlang_expr().new_tree(&mut runner).expect("tree").current())
         .filter(|e| size_of(e, Lang::Erlang).is_ok())
         .collect();
@@ -415,6 +428,11 @@ fn random_expressions_match_the_vm() {
         .expect("escript runs");
     assert!(status.success(), "term_sizes.escript failed");
     let text = std::fs::read_to_string(&out).expect("output");
+    assert_eq!(
+        text.lines().count(),
+        exprs.len(),
+        "one measurement per expression"
+    );
     let mut failures = Vec::new();
     for (src, line) in exprs.iter().zip(text.lines()) {
         let vm = (
@@ -431,9 +449,12 @@ fn random_expressions_match_the_vm() {
     }
     let _ = std::fs::remove_dir_all(&tmp);
     println!(
-        "random differential: {} expressions, {} differ",
+        "random differential: {} expressions, {} differ; for example:",
         exprs.len(),
         failures.len()
     );
+    for e in exprs.iter().step_by((exprs.len() / 3).max(1)) {
+        println!("  {e}");
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
