@@ -445,6 +445,26 @@ impl Parser {
             self.expect(&Tok::Kw("end"))?;
             return Ok(mk(ExprKind::Fun(Rc::new(clauses)), span));
         }
+        // fun Name(…) -> … ; Name(…) -> … end
+        if let (Tok::Var(name), Tok::P("(")) = (self.peek().clone(), self.peek_at(1).clone()) {
+            let mut clauses = Vec::new();
+            loop {
+                match self.next() {
+                    Tok::Var(n) if n == name => {}
+                    _ => {
+                        self.pos -= 1;
+                        return Err(self.error(ParseErrorKind::Unexpected));
+                    }
+                }
+                let mut one = self.fun_clauses_one()?;
+                clauses.append(&mut one);
+                if !self.eat(&Tok::P(";")) {
+                    break;
+                }
+            }
+            self.expect(&Tok::Kw("end"))?;
+            return Ok(mk(ExprKind::NamedFun(name, Rc::new(clauses)), span));
+        }
         // fun M:F/A or fun F/A.
         let a = self.next();
         let (m, f) = if self.eat(&Tok::P(":")) {
@@ -471,6 +491,16 @@ impl Parser {
                 span,
             }),
         }
+    }
+
+    /// One clause `(Pats) [when Guard] -> Body`.
+    fn fun_clauses_one(&mut self) -> Result<Vec<Clause>, ParseError> {
+        self.expect(&Tok::P("("))?;
+        let pats = self.args(")")?;
+        let guard = self.guard()?;
+        self.expect(&Tok::P("->"))?;
+        let body = self.exprs()?;
+        Ok(alloc::vec![Clause { pats, guard, body }])
     }
 
     fn fun_clauses(&mut self) -> Result<Vec<Clause>, ParseError> {

@@ -158,6 +158,7 @@ pub(super) enum Closure {
     Source {
         clauses: Rc<Vec<Clause>>,
         free: Vec<String>,
+        name: Option<String>,
     },
     /// A fun made by the corpus helper `closure/1`.
     Helper,
@@ -782,7 +783,8 @@ impl<'a> Ev<'a> {
                 self.unop(op, t)
             }
             ExprKind::Call(m, f, args) => self.call(m.as_deref(), f, args, e.span),
-            ExprKind::Fun(clauses) => self.make_fun(clauses),
+            ExprKind::Fun(clauses) => self.make_fun(clauses, None),
+            ExprKind::NamedFun(name, clauses) => self.make_fun(clauses, Some(name)),
             ExprKind::ExtFun(m, f, a) => {
                 let (m, f) = (self.atom(m)?, self.atom(f)?);
                 let r = self.s.boxed(&[
@@ -938,7 +940,7 @@ impl<'a> Ev<'a> {
         Ok(())
     }
 
-    fn make_fun(&mut self, clauses: &Rc<Vec<Clause>>) -> R<Term> {
+    fn make_fun(&mut self, clauses: &Rc<Vec<Clause>>, name: Option<&String>) -> R<Term> {
         let mut used = Vec::new();
         let mut bound_in_head = Vec::new();
         for c in clauses.iter() {
@@ -954,7 +956,11 @@ impl<'a> Ev<'a> {
         }
         let mut free: Vec<String> = Vec::new();
         for v in used {
-            if !bound_in_head.contains(&v) && self.var(&v).is_some() && !free.contains(&v) {
+            if !bound_in_head.contains(&v)
+                && self.var(&v).is_some()
+                && !free.contains(&v)
+                && name != Some(&v)
+            {
                 free.push(v);
             }
         }
@@ -964,6 +970,7 @@ impl<'a> Ev<'a> {
         self.closures.push(Closure::Source {
             clauses: clauses.clone(),
             free,
+            name: name.cloned(),
         });
         self.fun_object(idx, arity, &env)
     }
@@ -992,8 +999,12 @@ impl<'a> Ev<'a> {
                 }
                 let n_free = self.s.field(f, 3).0 >> 32;
                 let env: Vec<Term> = (0..n_free).map(|i| self.s.field(f, 5 + i)).collect();
-                let (clauses, free) = match self.closures.get(idx) {
-                    Some(Closure::Source { clauses, free }) => (clauses.clone(), free.clone()),
+                let (clauses, free, name) = match self.closures.get(idx) {
+                    Some(Closure::Source {
+                        clauses,
+                        free,
+                        name,
+                    }) => (clauses.clone(), free.clone(), name.clone()),
                     Some(Closure::Helper) => {
                         return match env.len() {
                             0 => self.atom("ok"),
@@ -1010,6 +1021,10 @@ impl<'a> Ev<'a> {
                 }
                 let saved = core::mem::take(&mut self.vars);
                 self.vars = free.into_iter().zip(env).collect();
+                if let Some(n) = name {
+                    // Model: a recursive call reuses this fun object; compiled code makes an equal new one.
+                    self.vars.push((n, f));
+                }
                 let span = self.span;
                 let r = self.clauses(&clauses, args);
                 self.vars = saved;
@@ -1749,7 +1764,9 @@ fn collect_vars(e: &Expr, out: &mut Vec<String>) {
             collect_vars(f, out);
             args.iter().for_each(|x| collect_vars(x, out));
         }
-        ExprKind::Fun(cs) => cs.iter().for_each(|c| clause_vars(c, out)),
+        ExprKind::Fun(cs) | ExprKind::NamedFun(_, cs) => {
+            cs.iter().for_each(|c| clause_vars(c, out))
+        }
         ExprKind::Case(x, cs) => {
             collect_vars(x, out);
             cs.iter().for_each(|c| clause_vars(c, out));

@@ -155,6 +155,8 @@ pub enum ExprKind {
     Call(Option<Box<Expr>>, Box<Expr>, Vec<Expr>),
     /// `fun (…) -> … end` / `fn … -> … end`.
     Fun(Rc<Vec<Clause>>),
+    /// `fun Name(…) -> … end`: a fun that can call itself by `Name`.
+    NamedFun(String, Rc<Vec<Clause>>),
     /// `fun M:F/A` / `&M.f/a`.
     ExtFun(String, String, u32),
     /// A sequence of expressions; the value is the last.
