@@ -1,8 +1,13 @@
-//! Test harness shared by the integration tests in `it/`: term decoding for deep comparison, op generators.
+//! Test harness shared by the integration tests in `it/`: term decoding for deep comparison, op generators,
+//! a VM driver that verifies after every op, and the real-BEAM measurements under `tests/oracle/`.
 
 use beamviz::copy::Areas;
+use beamviz::object;
+use beamviz::process::{Pid, SpawnOpts};
 use beamviz::term::{Decoded, HeaderTag, Term, TAG_PRIMARY_LIST};
-use beamviz::{object, Vm};
+use beamviz::{Op, Vm};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// A term as a plain value tree, independent of where its words lie: what a GC must preserve.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -72,4 +77,110 @@ pub fn bound_values(vm: &Vm) -> Vec<(String, String, Value)> {
         }
     }
     out
+}
+
+/// A VM that runs ops, verifying the whole machine after each one.
+pub struct Driver {
+    /// The machine.
+    pub vm: Vm,
+}
+
+impl Default for Driver {
+    fn default() -> Self {
+        Driver { vm: Vm::new() }
+    }
+}
+
+impl Driver {
+    /// Runs one op and verifies the VM.
+    ///
+    /// # Panics
+    /// If the op fails or the verifier finds an inconsistency.
+    #[track_caller]
+    pub fn op(&mut self, op: Op) {
+        self.vm
+            .apply(&op)
+            .unwrap_or_else(|e| panic!("{op:?} failed: {e}"));
+        self.vm.drain_events().for_each(drop);
+        if let Err(e) = self.vm.check() {
+            panic!("after {op:?}: {e}");
+        }
+    }
+
+    /// Spawns a process.
+    #[track_caller]
+    pub fn spawn(&mut self, name: &str, opts: SpawnOpts) -> Pid {
+        self.op(Op::Spawn {
+            name: name.into(),
+            opts,
+        });
+        Pid(self.vm.processes().len() as u32 - 1)
+    }
+
+    /// Spawns a worker as `gc_trace.escript`'s `run_worker` does: the spawn arguments (two closures and an
+    /// argument list, `args_words`) are copied onto its heap and are dead once it runs, and the worker function
+    /// keeps a frame that makes the stack `stack` words deep.
+    #[track_caller]
+    pub fn worker(&mut self, opts: SpawnOpts, args_words: u64, stack: u64) -> Pid {
+        let pid = self.spawn("worker", opts);
+        self.op(Op::AllocGarbage {
+            pid,
+            words: args_words,
+        });
+        self.op(Op::PushFrame {
+            pid,
+            words: stack - 1,
+        });
+        pid
+    }
+
+    /// `checkpoint/2`: the worker sends `{checkpoint, self(), Tag, Extra}` (a 5-word tuple, garbage after the send).
+    #[track_caller]
+    pub fn checkpoint(&mut self, pid: Pid) {
+        self.op(Op::AllocGarbage { pid, words: 5 });
+    }
+
+    /// The process.
+    pub fn p(&self, pid: Pid) -> &beamviz::process::Process {
+        self.vm.process(pid).expect("pid")
+    }
+}
+
+/// The directory `tests/oracle`.
+pub fn oracle_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("oracle")
+}
+
+/// One oracle record: its fields.
+pub type Record = BTreeMap<String, String>;
+
+/// The records of `kind` in `file` (a tab-separated `kind key=value ...` file under `tests/oracle`).
+///
+/// # Panics
+/// If the file cannot be read.
+pub fn records(file: &str, kind: &str) -> Vec<Record> {
+    let text = std::fs::read_to_string(oracle_dir().join(file))
+        .unwrap_or_else(|e| panic!("reading {file}: {e}"));
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut parts = l.split('\t');
+            (parts.next() == Some(kind)).then(|| {
+                parts
+                    .filter_map(|kv| kv.split_once('='))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            })
+        })
+        .collect()
+}
+
+/// A numeric field.
+///
+/// # Panics
+/// If it is missing or not a number.
+pub fn num(r: &Record, key: &str) -> u64 {
+    r.get(key)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("record {r:?} has no number {key}"))
 }

@@ -2,7 +2,8 @@
 //!
 //! Tests call [`check`] after every op: every pointer lands in a live area of its own process (or the literal area)
 //! and on the start of an object; heap top, stack top and high-water mark are in order;
-//! each binary's reference count equals the number of handles to it.
+//! each binary's reference count equals the number of handles to it (ProcBins on heaps, in fragments, in queued
+//! messages and in ETS objects); ETS objects point only into themselves; no table outlives its owner.
 
 use crate::binary::BinId;
 use crate::copy::Areas;
@@ -51,6 +52,16 @@ pub enum CheckError {
         /// The process.
         pid: u32,
     },
+    /// An ETS object points outside itself (other than into the literal area), or lists a bad ProcBin.
+    EtsDanglingPointer {
+        /// The table.
+        table: u32,
+    },
+    /// An ETS table outlived its owner.
+    OrphanTable {
+        /// The table.
+        table: u32,
+    },
 }
 
 impl fmt::Display for CheckError {
@@ -71,6 +82,12 @@ impl fmt::Display for CheckError {
             }
             CheckError::BadOffHeapEntry { pid } => {
                 write!(f, "process {pid}: off-heap list entry is not a ProcBin")
+            }
+            CheckError::EtsDanglingPointer { table } => {
+                write!(f, "ETS table #{table}: pointer outside its object")
+            }
+            CheckError::OrphanTable { table } => {
+                write!(f, "ETS table #{table}: its owner has exited")
             }
         }
     }
@@ -148,6 +165,9 @@ fn check_process(vm: &Vm, p: &Process, handles: &mut BTreeMap<u32, u32>) -> Resu
     for m in &p.mailbox {
         check_word(m.term)?;
     }
+    if let Some(h) = &p.hibernation {
+        check_word(h.args)?;
+    }
     for (block, n) in &used {
         let mut res = Ok(());
         for_each_term_field(&block.words, 0, *n as usize, |i| {
@@ -171,6 +191,45 @@ fn check_process(vm: &Vm, p: &Process, handles: &mut BTreeMap<u32, u32>) -> Resu
     Ok(())
 }
 
+/// An ETS table: each object's pointers stay inside its own block (or the literal area), its ProcBins count.
+fn check_ets(
+    vm: &Vm,
+    t: &crate::ets::EtsTable,
+    handles: &mut BTreeMap<u32, u32>,
+) -> Result<(), CheckError> {
+    let table = t.id;
+    let alive = vm
+        .process(t.owner)
+        .is_some_and(crate::process::Process::is_alive);
+    if !alive {
+        return Err(CheckError::OrphanTable { table });
+    }
+    for o in &t.objects {
+        let mut obj_starts = BTreeSet::new();
+        starts(&o.block, o.block.size(), &mut obj_starts);
+        let ok = |w: Term| match w.pointee() {
+            None => true,
+            Some(a) => a.area() == LITERAL_AREA || obj_starts.contains(&a),
+        };
+        let mut res = ok(o.term);
+        for_each_term_field(&o.block.words, 0, o.block.words.len(), |i| {
+            res &= ok(o.block.words[i]);
+        });
+        if !res {
+            return Err(CheckError::EtsDanglingPointer { table });
+        }
+        for addr in &o.off_heap {
+            if !o.block.contains(*addr)
+                || o.block.at(*addr).header_tag() != Some(crate::term::HeaderTag::RefcBinary)
+            {
+                return Err(CheckError::EtsDanglingPointer { table });
+            }
+            *handles.entry(o.block.at(addr.add(3)).0 as u32).or_default() += 1;
+        }
+    }
+    Ok(())
+}
+
 /// Verifies the whole VM.
 ///
 /// # Errors
@@ -179,6 +238,9 @@ pub fn check(vm: &Vm) -> Result<(), CheckError> {
     let mut handles = BTreeMap::new();
     for p in vm.processes() {
         check_process(vm, p, &mut handles)?;
+    }
+    for t in vm.ets_tables().iter().flatten() {
+        check_ets(vm, t, &mut handles)?;
     }
     for (id, bin) in vm.binaries().iter() {
         let n = handles.remove(&id.0).unwrap_or(0);

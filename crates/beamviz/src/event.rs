@@ -26,6 +26,30 @@ impl fmt::Display for GcKind {
     }
 }
 
+/// A sub-step of a collection, in the order they happen, so a view can animate a GC.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum GcPhase {
+    /// The roots (stack, registers, queued on-heap messages) were scanned and their direct targets copied.
+    Roots,
+    /// Cheney's scan copied everything reachable; `words` is the new young heap's live data.
+    Copy,
+    /// Objects below the high-water mark went to the old heap (minor GC only); `words` promoted.
+    Promote,
+    /// The from-space blocks (the old young block, fragments, and on a major GC the old heap) were freed.
+    Free,
+}
+
+impl fmt::Display for GcPhase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            GcPhase::Roots => "roots",
+            GcPhase::Copy => "copy",
+            GcPhase::Promote => "promote",
+            GcPhase::Free => "free",
+        })
+    }
+}
+
 /// One thing that happened.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Event {
@@ -51,6 +75,95 @@ pub enum Event {
         need: u64,
         /// The free words it had.
         free: u64,
+    },
+    /// A GC started.
+    GcStarted {
+        /// The process.
+        pid: Pid,
+        /// Why.
+        reason: GcReason,
+        /// The free words the caller needs afterwards.
+        need: u64,
+    },
+    /// A sub-step of a GC finished.
+    GcPhaseDone {
+        /// The process.
+        pid: Pid,
+        /// Which.
+        phase: GcPhase,
+        /// Words involved (see [`GcPhase`]).
+        words: u64,
+    },
+    /// The young block was resized (`grow_new_heap` / `shrink_new_heap`); the stack moved to the new end.
+    HeapResized {
+        /// The process.
+        pid: Pid,
+        /// Size before, words.
+        from: u64,
+        /// Size after, words.
+        to: u64,
+    },
+    /// A GC would have passed `max_heap_size`: it did not run, and the process is killed.
+    MaxHeapSizeReached {
+        /// The process.
+        pid: Pid,
+        /// Its `max_heap_size`.
+        max: u64,
+        /// The total the GC would have needed.
+        total: u64,
+    },
+    /// A BIF result did not fit in the gap and went to a heap fragment.
+    FragmentAllocated {
+        /// The process.
+        pid: Pid,
+        /// Fragment size, words.
+        words: u64,
+    },
+    /// The process hibernated: its heap is now exactly live data + `S_RESERVED`.
+    Hibernated {
+        /// The process.
+        pid: Pid,
+        /// The new heap size, words.
+        heap_size: u64,
+    },
+    /// A hibernated process woke up.
+    Woke {
+        /// The process.
+        pid: Pid,
+    },
+    /// An ETS table was created.
+    EtsTableCreated {
+        /// The owner.
+        owner: Pid,
+        /// The table's index in the VM.
+        table: u32,
+    },
+    /// An object was copied into an ETS table.
+    EtsInserted {
+        /// The table.
+        table: u32,
+        /// Words the table grew by (the object's flat size + 4 words of overhead).
+        words: u64,
+    },
+    /// An object was copied out of an ETS table onto a process heap.
+    EtsCopiedOut {
+        /// The table.
+        table: u32,
+        /// The process.
+        pid: Pid,
+        /// Words copied.
+        words: u64,
+    },
+    /// An ETS table was deleted (explicitly, or because its owner died).
+    EtsTableDeleted {
+        /// The table.
+        table: u32,
+    },
+    /// The atom table reached `ATOM_LIMIT` (1,048,576): the emulator dies
+    /// ("no more index entries in atom_tab").
+    AtomTableFull {
+        /// The process whose `list_to_atom/1` overflowed it.
+        pid: Pid,
     },
     /// A minor GC could not run (no room in the old heap, or the first GC) and became a major one.
     MinorGcAborted {
@@ -169,6 +282,40 @@ impl fmt::Display for Event {
                     "{pid}: heap meets stack ({need} words needed, {free} free): GC"
                 )
             }
+            Event::GcStarted { pid, reason, need } => {
+                write!(f, "{pid}: GC started ({reason}, {need} words needed)")
+            }
+            Event::GcPhaseDone { pid, phase, words } => {
+                write!(f, "{pid}: GC {phase} done ({words} words)")
+            }
+            Event::HeapResized { pid, from, to } => {
+                write!(f, "{pid}: heap resized {from} → {to} words")
+            }
+            Event::MaxHeapSizeReached { pid, max, total } => write!(
+                f,
+                "{pid}: max_heap_size {max} reached (GC needs {total} words): killed"
+            ),
+            Event::FragmentAllocated { pid, words } => {
+                write!(f, "{pid}: {words}-word heap fragment allocated")
+            }
+            Event::Hibernated { pid, heap_size } => {
+                write!(f, "{pid} hibernated with a {heap_size}-word heap")
+            }
+            Event::Woke { pid } => write!(f, "{pid} woke up"),
+            Event::EtsTableCreated { owner, table } => {
+                write!(f, "{owner} created ETS table #{table}")
+            }
+            Event::EtsInserted { table, words } => {
+                write!(f, "ETS table #{table}: object of {words} words inserted")
+            }
+            Event::EtsCopiedOut { table, pid, words } => {
+                write!(f, "ETS table #{table}: {words} words copied to {pid}")
+            }
+            Event::EtsTableDeleted { table } => write!(f, "ETS table #{table} deleted"),
+            Event::AtomTableFull { pid } => write!(
+                f,
+                "{pid}: atom table full (1,048,576 atoms): the emulator exits"
+            ),
             Event::MinorGcAborted { pid } => write!(
                 f,
                 "{pid}: minor GC not possible, doing a major (fullsweep) GC"
@@ -239,6 +386,8 @@ impl fmt::Display for GcReason {
             GcReason::HeapMeetsStack => "heap meets stack",
             GcReason::BinVheapFull => "binary virtual heap full",
             GcReason::Requested => "erlang:garbage_collect()",
+            GcReason::AfterBif => "GC after BIF",
+            GcReason::Hibernate => "erlang:hibernate/3",
         })
     }
 }

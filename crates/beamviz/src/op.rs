@@ -80,6 +80,115 @@ pub enum Op {
         /// The process.
         pid: Pid,
     },
+    /// `build(N, [])` as compiled code runs it: `N` cons cells `[N | Acc]`, one at a time, each behind its own
+    /// heap test (`test_heap 2`), with the accumulator live in an X register; the list is then bound to `var`.
+    BuildList {
+        /// The process.
+        pid: Pid,
+        /// The variable the finished list is bound to.
+        var: String,
+        /// The number of cons cells.
+        n: u64,
+    },
+    /// `Var = [Head | Var]`: one cons cell onto the list bound to `var` (unbound counts as `[]`), behind a heap test.
+    ConsOnto {
+        /// The process.
+        pid: Pid,
+        /// The list variable.
+        var: String,
+        /// The new head, a small integer.
+        head: i64,
+    },
+    /// Allocates `words` words on the heap (behind a heap test) that no root keeps: a result used and dropped,
+    /// such as the 5-word tuple of a sent message, or spawn arguments already consumed.
+    AllocGarbage {
+        /// The process.
+        pid: Pid,
+        /// How many words.
+        words: u64,
+    },
+    /// A BIF such as `process_info(self(), Item)` builds a `words`-word result `{Item, Value}` with `HAlloc`
+    /// (the value first, then the 3-word tuple) and the caller drops it after use. Each part goes on the heap when
+    /// the gap has room (no `S_RESERVED` margin), else into a heap fragment; then the "GC after BIF" runs, with the
+    /// result live, when the fragments outgrow the gap (`ERTS_IS_GC_DESIRED`).
+    BifResult {
+        /// The process.
+        pid: Pid,
+        /// How many words the result takes.
+        words: u64,
+    },
+    /// Pushes a stack frame of `words` dead words (a call that keeps a frame: `allocate`), behind a heap test.
+    PushFrame {
+        /// The process.
+        pid: Pid,
+        /// Frame size in words.
+        words: u64,
+    },
+    /// Pops `words` dead words off the stack (`deallocate`); never pops bound variables or the bottom CP.
+    PopFrame {
+        /// The process.
+        pid: Pid,
+        /// Frame size in words.
+        words: u64,
+    },
+    /// `erlang:hibernate/3` with the bound variables as arguments: the stack is cut back to the CP, a major GC
+    /// compacts the live data (the argument list included) into a heap of exactly live + `S_RESERVED` words.
+    Hibernate {
+        /// The process.
+        pid: Pid,
+    },
+    /// A hibernated process wakes (a message arrived): the function named in `hibernate/3` starts, takes its
+    /// arguments back into a new frame (one slot per variable, plus `extra` words), behind a heap test.
+    Wake {
+        /// The process.
+        pid: Pid,
+        /// Extra frame words beyond the variable slots.
+        extra: u64,
+    },
+    /// `ets:new/2` by the process: a `set` table owned by it, named `table`.
+    EtsNew {
+        /// The owner.
+        pid: Pid,
+        /// The table's name.
+        table: String,
+    },
+    /// `ets:insert(Table, Var)`: the term is copied into the table (flat, sharing lost).
+    EtsInsert {
+        /// The process calling.
+        pid: Pid,
+        /// The table.
+        table: String,
+        /// The variable holding the object.
+        var: String,
+    },
+    /// `ets:lookup` of the `index`-th inserted object (0-based), copied back onto the caller's heap, bound to `var`.
+    EtsLookup {
+        /// The process calling.
+        pid: Pid,
+        /// The table.
+        table: String,
+        /// Which object, by insertion order.
+        index: u64,
+        /// The variable bound to the copy.
+        var: String,
+    },
+    /// `ets:delete(Table)`.
+    EtsDelete {
+        /// The process calling.
+        pid: Pid,
+        /// The table.
+        table: String,
+    },
+    /// `list_to_atom/1` called `count` times with new names (`prefix` followed by a counter).
+    /// Atoms are never collected; past 1,048,576 the VM dies (an event).
+    MakeAtoms {
+        /// The process calling.
+        pid: Pid,
+        /// The names' prefix.
+        prefix: String,
+        /// How many atoms.
+        count: u64,
+    },
     /// The process exits; its memory is reclaimed at once.
     Exit {
         /// The process.
@@ -96,6 +205,19 @@ impl Op {
             | Op::Forget { pid, .. }
             | Op::Receive { pid, .. }
             | Op::GarbageCollect { pid }
+            | Op::BuildList { pid, .. }
+            | Op::ConsOnto { pid, .. }
+            | Op::AllocGarbage { pid, .. }
+            | Op::BifResult { pid, .. }
+            | Op::PushFrame { pid, .. }
+            | Op::PopFrame { pid, .. }
+            | Op::Hibernate { pid }
+            | Op::Wake { pid, .. }
+            | Op::EtsNew { pid, .. }
+            | Op::EtsInsert { pid, .. }
+            | Op::EtsLookup { pid, .. }
+            | Op::EtsDelete { pid, .. }
+            | Op::MakeAtoms { pid, .. }
             | Op::Exit { pid } => Some(*pid),
             Op::Send { from, .. } => Some(*from),
         }

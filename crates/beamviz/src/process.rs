@@ -183,6 +183,18 @@ pub struct Process {
     pub bin_old_vheap_sz: u64,
     /// Counters for `process_info`.
     pub counters: GcCounters,
+    /// While hibernated: the argument list of `erlang:hibernate/3` (a root held in an X register) and the
+    /// variables it carries, to be bound again on waking.
+    pub hibernation: Option<Hibernation>,
+}
+
+/// What a hibernated process keeps.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Hibernation {
+    /// The argument list, on the compacted heap.
+    pub args: Term,
+    /// The variable each list element is bound to on waking.
+    pub vars: Vec<String>,
 }
 
 /// GC counters.

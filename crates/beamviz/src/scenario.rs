@@ -40,12 +40,13 @@ impl Scenario {
 }
 
 /// The ids of the built-in scenarios.
-pub const BUILTIN: &[&str] = &["process-lifecycle"];
+pub const BUILTIN: &[&str] = &["process-lifecycle", "generations"];
 
 /// A built-in scenario by id.
 pub fn builtin(id: &str) -> Option<Scenario> {
     match id {
         "process-lifecycle" => Some(process_lifecycle()),
+        "generations" => Some(generations()),
         _ => None,
     }
 }
@@ -150,6 +151,54 @@ fn process_lifecycle() -> Scenario {
         id: "process-lifecycle".into(),
         title: "Process lifecycle".into(),
         description: "Two processes start, build terms, pass a message with a shared binary, collect garbage and exit."
+            .into(),
+        steps: s.steps,
+    }
+}
+
+fn generations() -> Scenario {
+    let p = Pid(0);
+    let mut s = Builder { steps: Vec::new() };
+    s.step(
+        Op::Spawn { name: "p".into(), opts: SpawnOpts::default() },
+        "p = spawn(fn -> ... end)",
+        "A fresh process: a 233-word block holding both the heap (growing up) and the stack (growing down).",
+    );
+    s.step(
+        Op::BuildList { pid: p, var: "xs".into(), n: 3000 },
+        "xs = build(3000, [])",
+        "Compiled code conses one cell at a time and tests the heap before each: when the heap top would come within \
+         S_RESERVED (4) words of the stack, the process collects. The first GC is always major; then minors promote \
+         what survived an earlier GC into the old heap, until the old heap cannot take the promotion and a major \
+         GC starts a new cycle with a bigger young heap.",
+    );
+    s.step(
+        Op::GarbageCollect { pid: p },
+        ":erlang.garbage_collect()",
+        "A major GC copies everything live into one new block and frees the old heap. Live data over 75 % of the \
+         new block only marks the heap to grow at the next major GC.",
+    );
+    s.step(
+        Op::Hibernate { pid: p },
+        ":erlang.hibernate(M, :wake, [xs])",
+        "Hibernation cuts the stack back to one word and compacts the heap to exactly the live data (the argument \
+         list included) plus S_RESERVED, not rounded to the heap-size table.",
+    );
+    s.step(
+        Op::Wake { pid: p, extra: 2 },
+        "wake(xs)",
+        "Waking up, the new frame does not fit in the tight heap: the first GC promotes everything into a new old \
+         heap, so the process's footprint is now larger than before it hibernated.",
+    );
+    s.step(
+        Op::Exit { pid: p },
+        "exit(:normal)",
+        "The process exits: its young block and old heap are freed at once.",
+    );
+    Scenario {
+        id: "generations".into(),
+        title: "Young and old generations".into(),
+        description: "A list grows cons by cons through minor and major GCs; then the process hibernates and wakes."
             .into(),
         steps: s.steps,
     }

@@ -26,6 +26,27 @@ pub struct View {
     pub binaries: Vec<BinaryView>,
     /// `erlang:memory/0`-style totals.
     pub memory: MemoryView,
+    /// Live ETS tables, by id.
+    pub ets: Vec<EtsView>,
+    /// Atoms in the atom table (never collected).
+    pub atom_count: u64,
+    /// Whether the emulator has exited (the atom table overflowed).
+    pub halted: bool,
+}
+
+/// One ETS table, as `ets:info/1` describes it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct EtsView {
+    /// The table id.
+    pub id: u32,
+    /// Its name.
+    pub name: String,
+    /// The owner's pid number.
+    pub owner: u32,
+    /// `size`: the number of objects.
+    pub size: u64,
+    /// `memory`, in words: 305 for an empty table, plus each object's flat size + 4.
+    pub memory_words: u64,
 }
 
 /// One process, as `process_info/2` and `garbage_collection_info` describe it. Sizes in words unless named bytes.
@@ -85,6 +106,10 @@ pub struct ProcessView {
     pub mailbox: Vec<String>,
     /// Ids of the off-heap binaries this process holds handles to (`process_info(P, binary)`), in list order.
     pub binaries: Vec<u32>,
+    /// Whether it is hibernated (`erlang:hibernate/3`).
+    pub hibernated: bool,
+    /// `F_HEAP_GROW`: the next major GC grows the heap one extra step.
+    pub heap_grow: bool,
 }
 
 /// A variable and the term bound to it.
@@ -135,6 +160,8 @@ pub struct MemoryView {
     pub atom: u64,
     /// `total` of the categories the model tracks.
     pub total: u64,
+    /// `ets`: ETS tables, bytes.
+    pub ets: u64,
 }
 
 /// What one heap word is, for drawing. The low 5 bits are a [`CellKind`]; [`CELL_HEADER`] marks the first word
@@ -205,6 +232,7 @@ fn reachable(vm: &Vm, p: &Process) -> BTreeSet<(u32, u32)> {
     let mut seen = BTreeSet::new();
     let mut todo: Vec<Term> = p.vars().map(|(_, t)| t).collect();
     todo.extend(p.mailbox.iter().map(|m| m.term));
+    todo.extend(p.hibernation.as_ref().map(|h| h.args));
     while let Some(t) = todo.pop() {
         let Some(addr) = t.pointee() else { continue };
         if areas.block(addr).is_none() || !seen.insert((addr.area().0, addr.offset())) {
@@ -706,6 +734,8 @@ impl View {
                         .map(|m| preview(vm, &areas, m.term, 60))
                         .collect(),
                     binaries: bins,
+                    hibernated: p.hibernation.is_some(),
+                    heap_grow: p.heap_grow,
                 }
             })
             .collect::<Vec<_>>();
@@ -731,17 +761,34 @@ impl View {
             .sum();
         let binary = vm.binaries().total_bytes();
         let atom: u64 = vm.atoms().iter().map(|a| a.len() as u64 + 1).sum();
+        let ets: Vec<EtsView> = vm
+            .ets_tables()
+            .iter()
+            .flatten()
+            .map(|t| EtsView {
+                id: t.id,
+                name: t.name.clone(),
+                owner: t.owner.0,
+                size: t.objects.len() as u64,
+                memory_words: t.words(),
+            })
+            .collect();
+        let ets_words: u64 = ets.iter().map(|t| t.memory_words).sum();
         let memory = MemoryView {
             processes: processes_bytes,
             processes_used,
             binary,
             atom,
-            total: processes_bytes + binary + atom,
+            total: processes_bytes + binary + atom + 8 * ets_words,
+            ets: 8 * ets_words,
         };
         View {
             processes,
             binaries,
             memory,
+            ets,
+            atom_count: vm.atoms().len() as u64,
+            halted: vm.halted(),
         }
     }
 }

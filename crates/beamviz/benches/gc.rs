@@ -1,0 +1,103 @@
+//! Benchmarks (not timed tests): the model's GC work natively, and the same work on the real BEAM.
+//!
+//! * `major`: one major GC of 1,000,000 live words (500,000 cons cells).
+//! * `d2`: the whole d2 growth: a list built cons by cons to 1,000,000 cells, with every GC it causes.
+//!
+//! Each figure is the best of 5 runs. When `escript` is on the PATH, `tests/oracle/bench.escript` times the same work
+//! on the installed BEAM in the same run, and the ratio model/BEAM is printed.
+
+use beamviz::process::{Pid, SpawnOpts};
+use beamviz::{Op, Vm};
+use std::time::{Duration, Instant};
+
+fn fresh() -> (Vm, Pid) {
+    let mut vm = Vm::new();
+    vm.apply(&Op::Spawn {
+        name: "w".into(),
+        opts: SpawnOpts::default(),
+    })
+    .expect("spawn");
+    (vm, Pid(0))
+}
+
+fn d2() -> Duration {
+    let (mut vm, pid) = fresh();
+    let t = Instant::now();
+    vm.apply(&Op::BuildList {
+        pid,
+        var: "L".into(),
+        n: 1_000_000,
+    })
+    .expect("build");
+    let elapsed = t.elapsed();
+    vm.drain_events().for_each(drop);
+    elapsed
+}
+
+fn major() -> Duration {
+    let (mut vm, pid) = fresh();
+    vm.apply(&Op::BuildList {
+        pid,
+        var: "L".into(),
+        n: 500_000,
+    })
+    .expect("build");
+    vm.drain_events().for_each(drop);
+    let t = Instant::now();
+    vm.apply(&Op::GarbageCollect { pid }).expect("gc");
+    let elapsed = t.elapsed();
+    assert_eq!(vm.process(pid).expect("pid").htop, 1_000_000);
+    elapsed
+}
+
+fn best(f: fn() -> Duration) -> Duration {
+    (0..5).map(|_| f()).min().expect("runs")
+}
+
+fn beam() -> Option<(u64, u64)> {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/oracle/bench.escript"
+    );
+    let out = std::process::Command::new("escript")
+        .arg(script)
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let field = |k: &str| -> Option<u64> {
+        text.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(k)?.strip_prefix('=')?.parse().ok())
+    };
+    Some((field("d2_us")?, field("major_us")?))
+}
+
+fn main() {
+    let d2 = best(d2);
+    let major = best(major);
+    println!(
+        "model  d2 growth to 1,000,000 cons: {:>9.3} ms",
+        d2.as_secs_f64() * 1e3
+    );
+    println!(
+        "model  major GC of 1,000,000 words: {:>9.3} ms",
+        major.as_secs_f64() * 1e3
+    );
+    match beam() {
+        Some((beam_d2, beam_major)) => {
+            println!(
+                "BEAM   d2 growth to 1,000,000 cons: {:>9.3} ms",
+                beam_d2 as f64 / 1e3
+            );
+            println!(
+                "BEAM   major GC of 1,000,000 words: {:>9.3} ms",
+                beam_major as f64 / 1e3
+            );
+            println!(
+                "ratio model/BEAM: d2 {:.1}x, major {:.1}x",
+                d2.as_micros() as f64 / beam_d2.max(1) as f64,
+                major.as_micros() as f64 / beam_major.max(1) as f64
+            );
+        }
+        None => println!("note: escript not found; no BEAM comparison"),
+    }
+}
