@@ -31,7 +31,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-pub use eval::{eval, EvalInput, Evaluated};
+pub use eval::{
+    eval, term_type, EvalError, EvalErrorKind, EvalInput, Evaluated, MAX_BINARY_BYTES,
+    MAX_CALL_DEPTH, MAX_STEPS,
+};
 pub use num::BigInt;
 
 /// The source language.
