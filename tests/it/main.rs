@@ -3,3 +3,4 @@
 mod gc;
 mod props;
 mod scenarios;
+mod terms;

@@ -4,6 +4,7 @@
 //! 2 on bad input (usage, unreadable or invalid scenario file).
 
 mod json;
+mod size;
 
 use beamviz::history::History;
 use beamviz::scenario::{self, Scenario};
@@ -14,6 +15,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   beamviz run SCENARIO [--json]   run a built-in scenario or a .scn file; print its trace
   beamviz check FILE...           validate .scn files and evaluate their checkpoints
+  beamviz size [--lang erlang|elixir] (EXPR | --batch FILE)
+                                  erts_debug:size/1, flat_size/1 and heap words of a term, as JSON
 
 built-in scenarios: ";
 
@@ -24,6 +27,7 @@ fn main() -> ExitCode {
         ["run", what] => run(what, false),
         ["run", what, "--json"] | ["run", "--json", what] => run(what, true),
         ["check", files @ ..] if !files.is_empty() => check(files),
+        ["size", rest @ ..] => size::main(&rest.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
         _ => {
             eprintln!("{USAGE}{}", scenario::BUILTIN.join(", "));
             ExitCode::from(2)

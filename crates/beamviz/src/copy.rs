@@ -21,6 +21,11 @@ impl<'a> Areas<'a> {
         Areas { blocks }
     }
 
+    /// The blocks.
+    pub fn blocks(&self) -> &[&'a Block] {
+        &self.blocks
+    }
+
     /// The block holding `addr`, if any.
     pub fn block(&self, addr: Addr) -> Option<&'a Block> {
         self.blocks.iter().copied().find(|b| b.id == addr.area())
@@ -59,9 +64,21 @@ pub fn flat_size(areas: &Areas<'_>, t: Term, count_literals: bool) -> u64 {
             todo.push(areas.word(addr.add(1)));
         } else {
             let header = areas.word(addr);
-            total += object::object_size(header);
-            for field in object::term_fields(header) {
-                todo.push(areas.word(addr.add(field as u32)));
+            match header.header_tag() {
+                // `{}` is a global literal: a copy points to it (`size_object_x`, arity-0 case).
+                Some(HeaderTag::Arityval) if object::arity(header) == 0 => {}
+                Some(HeaderTag::SubBinary) => {
+                    let sb = crate::bits::sub_bin_words(&|i| areas.word(addr.add(i as u32)));
+                    let orig =
+                        areas.word(sb.orig.pointee().expect("sub-binary points to a binary"));
+                    total += crate::bits::sub_bin_flat_size(&sb, orig);
+                }
+                _ => {
+                    total += object::object_size(header);
+                    for field in object::term_fields(header) {
+                        todo.push(areas.word(addr.add(field as u32)));
+                    }
+                }
             }
         }
     }
@@ -116,6 +133,9 @@ fn copy_one(
         return Term::list(into.addr(at as u64));
     }
     let header = areas.word(addr);
+    if header.header_tag() == Some(HeaderTag::SubBinary) {
+        return copy_sub_binary(areas, addr, into, off_heap, bins);
+    }
     let size = object::object_size(header);
     for i in 0..size {
         into.words.push(areas.word(addr.add(i as u32)));
@@ -129,6 +149,71 @@ fn copy_one(
         off_heap.push(into.addr(at as u64));
     }
     Term::boxed(into.addr(at as u64))
+}
+
+/// Copies a sub-binary as `copy_struct` (`copy.c`, OTP 25) does: the bytes it covers become a new heap binary
+/// (over a heap binary) or a new ProcBin pointing into the same off-heap binary; a view that is not a whole number
+/// of bytes keeps a 5-word sub-binary on top.
+fn copy_sub_binary(
+    areas: &Areas<'_>,
+    addr: Addr,
+    into: &mut Block,
+    off_heap: &mut Vec<Addr>,
+    bins: &mut BinaryArea,
+) -> Term {
+    let sb = crate::bits::sub_bin_words(&|i| areas.word(addr.add(i as u32)));
+    let extra_bytes = match sb.bitsize + sb.bitoffs {
+        0 => 0,
+        1..=8 => 1,
+        _ => 2,
+    };
+    let real_size = sb.size + extra_bytes;
+    let orig = sb.orig.pointee().expect("sub-binary points to a binary");
+    let at = into.words.len();
+    if areas.word(orig).header_tag() == Some(HeaderTag::RefcBinary) {
+        let bin = BinId(areas.word(orig.add(3)).0 as u32);
+        bins.retain(bin);
+        into.words.extend_from_slice(&[
+            Term::header(HeaderTag::RefcBinary, crate::term::PROC_BIN_SIZE - 1),
+            Term(real_size),
+            Term(0),
+            Term(u64::from(bin.0)),
+            Term(areas.word(orig.add(4)).0 + sb.offs),
+            Term(0),
+        ]);
+        off_heap.push(into.addr(at as u64));
+    } else {
+        let n = areas.word(orig.add(1)).0 as usize;
+        let mut bytes = alloc::vec::Vec::with_capacity(n.div_ceil(8) * 8);
+        for i in 0..n.div_ceil(8) {
+            bytes.extend_from_slice(&areas.word(orig.add(2 + i as u32)).0.to_le_bytes());
+        }
+        let start = sb.offs as usize;
+        let piece = bytes.get(start..start + real_size as usize).unwrap_or(&[]);
+        into.words.push(Term::header(
+            HeaderTag::HeapBinary,
+            1 + real_size.div_ceil(8),
+        ));
+        into.words.push(Term(real_size));
+        for ch in piece.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..ch.len()].copy_from_slice(ch);
+            into.words.push(Term(u64::from_le_bytes(w)));
+        }
+    }
+    let bin = Term::boxed(into.addr(at as u64));
+    if extra_bytes == 0 {
+        return bin;
+    }
+    let sub_at = into.words.len();
+    into.words.extend_from_slice(&[
+        Term::header(HeaderTag::SubBinary, crate::term::SUB_BIN_SIZE - 1),
+        Term(sb.size),
+        Term(0),
+        Term(sb.bitsize | (sb.bitoffs << 8)),
+        bin,
+    ]);
+    Term::boxed(into.addr(sub_at as u64))
 }
 
 /// Moves the contents of `frag` to `dest[at..]`, rewriting pointers into `frag` to point into `dest`.

@@ -8,6 +8,10 @@
 //! It is sans-IO and deterministic: [`Op`]s in, [`Event`]s and a plain-data [`View`] out; no clock, no randomness,
 //! no allocation order that depends on a hash. `Vm` is `Clone`, so a checkpoint is a clone.
 //!
+//! Terms are built by an expression evaluator ([`expr`]) for Erlang and Elixir syntax, with every object kind of
+//! OTP 25 laid out word for word: flatmaps and HAMT hashmaps with the real internal hash ([`map`]), heap and
+//! off-heap binaries and sub-binaries ([`bits`]), funs, bignums, floats and references.
+//!
 //! The GC model reproduces measurements of a real OTP 25.2.3 JIT VM word for word (`tests/oracle/`): heap sizes
 //! after GC, hibernation, `min_heap_size` rounding, the young/old sequence of a list growing to a million cells,
 //! `fullsweep_after`, refc binary counts and sends. Compiled code's habits are ops of their own: a list built one
@@ -23,14 +27,18 @@
 extern crate alloc;
 
 pub mod binary;
+pub mod bits;
+pub mod build;
 pub mod check;
 pub mod copy;
 pub mod ets;
 pub mod event;
+pub mod expr;
 pub mod gc;
 pub mod heap;
 pub mod heap_sizes;
 pub mod history;
+pub mod map;
 pub mod object;
 pub mod op;
 pub mod process;

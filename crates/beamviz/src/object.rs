@@ -27,6 +27,7 @@ pub enum MapKind {
 }
 
 const MAP_KIND_SHIFT: u64 = 32;
+const MAP_BITMAP_SHIFT: u64 = 36;
 const ARITY_MASK: u64 = (1 << MAP_KIND_SHIFT) - 1;
 
 /// A map header: `arity` words follow.
@@ -34,9 +35,29 @@ pub fn map_header(kind: MapKind, arity: u64) -> Term {
     Term::header(HeaderTag::Map, ((kind as u64) << MAP_KIND_SHIFT) | arity)
 }
 
+/// A HAMT bitmap node header: one child per set bit of `bitmap`, plus `extra` words (the size word of a root).
+///
+/// ERTS keeps the bitmap in the header's upper bits (`MAP_HEADER_HAMT_NODE_BITMAP`); so does the model.
+pub fn map_bitmap_header(kind: MapKind, bitmap: u16, extra: u64) -> Term {
+    let arity = extra + u64::from(bitmap.count_ones());
+    Term::header(
+        HeaderTag::Map,
+        (u64::from(bitmap) << MAP_BITMAP_SHIFT) | ((kind as u64) << MAP_KIND_SHIFT) | arity,
+    )
+}
+
+/// The bitmap of a HAMT bitmap node header (0xFFFF for an array node).
+pub fn map_bitmap(header: Term) -> u16 {
+    match map_kind(header) {
+        MapKind::HashHeadArray | MapKind::HashArray => 0xFFFF,
+        MapKind::Flat => 0,
+        _ => (header.header_arity() >> MAP_BITMAP_SHIFT) as u16,
+    }
+}
+
 /// The node kind of a map header.
 pub fn map_kind(header: Term) -> MapKind {
-    match header.header_arity() >> MAP_KIND_SHIFT {
+    match (header.header_arity() >> MAP_KIND_SHIFT) & 0xF {
         0 => MapKind::Flat,
         1 => MapKind::HashHeadArray,
         2 => MapKind::HashHeadBitmap,

@@ -300,14 +300,94 @@ pub fn cells(vm: &Vm, p: &Process) -> Cells {
     Cells { young, old }
 }
 
-/// `erts_debug:size/1`: words with shared subterms counted once (literals counted, as the Erlang code does).
+/// A set of visited object addresses: one bit per word of each area.
+struct Seen {
+    areas: Vec<(crate::term::AreaId, Vec<u64>)>,
+}
+
+impl Seen {
+    fn new() -> Seen {
+        Seen { areas: Vec::new() }
+    }
+    /// Marks `addr`; returns whether it was unmarked before.
+    fn insert(&mut self, areas: &Areas<'_>, addr: crate::term::Addr) -> bool {
+        let i = match self.areas.iter().position(|(id, _)| *id == addr.area()) {
+            Some(i) => i,
+            None => {
+                let n = areas.block(addr).map_or(0, |b| b.words.len());
+                self.areas.push((addr.area(), vec![0; n.div_ceil(64) + 1]));
+                self.areas.len() - 1
+            }
+        };
+        let bits = &mut self.areas[i].1;
+        let off = addr.offset() as usize;
+        if off / 64 >= bits.len() {
+            bits.resize(off / 64 + 1, 0);
+        }
+        let mask = 1u64 << (off % 64);
+        let fresh = bits[off / 64] & mask == 0;
+        bits[off / 64] |= mask;
+        fresh
+    }
+}
+
+/// `erts_debug:size/1` (`erts_debug.erl` `size/3`): words with shared subterms counted once.
+///
+/// It counts literals, as the Erlang code does; `{}` counts 0; a leaf that is neither a cons, tuple, map nor fun
+/// counts its `erts_debug:flat_size/1`, so a byte-aligned sub-binary of an off-heap binary counts 6.
 pub fn shared_size(areas: &Areas<'_>, t: Term) -> u64 {
-    let mut seen = BTreeSet::new();
+    let mut seen = Seen::new();
     let mut total = 0;
     let mut todo = vec![t];
     while let Some(t) = todo.pop() {
         let Some(addr) = t.pointee() else { continue };
-        if !seen.insert(addr) {
+        if t.primary_tag() == TAG_PRIMARY_LIST {
+            if !seen.insert(areas, addr) {
+                continue;
+            }
+            total += 2;
+            todo.push(areas.word(addr));
+            todo.push(areas.word(addr.add(1)));
+            continue;
+        }
+        let header = areas.word(addr);
+        if header == Term::header(HeaderTag::Arityval, 0) || !seen.insert(areas, addr) {
+            continue;
+        }
+        match header.header_tag() {
+            Some(HeaderTag::Arityval | HeaderTag::Fun | HeaderTag::Map) => {
+                // Tuples: 1 + arity; flatmaps: 3 + values (+ the keys tuple, itself shareable);
+                // HAMT roots: 2 + children; inner nodes: 1 + children; local funs: 5 + free variables.
+                total += object::object_size(header);
+                for f in object::term_fields(header) {
+                    todo.push(areas.word(addr.add(f as u32)));
+                }
+            }
+            _ => total += leaf_flat_size(areas, addr, header),
+        }
+    }
+    total
+}
+
+/// `size_object` of one leaf object (no term fields except a sub-binary's binary).
+fn leaf_flat_size(areas: &Areas<'_>, addr: crate::term::Addr, header: Term) -> u64 {
+    if header.header_tag() == Some(HeaderTag::SubBinary) {
+        let sb = crate::bits::sub_bin_words(&|i| areas.word(addr.add(i as u32)));
+        let orig = areas.word(sb.orig.pointee().expect("sub-binary points to a binary"));
+        return crate::bits::sub_bin_flat_size(&sb, orig);
+    }
+    object::object_size(header)
+}
+
+/// The words a term really occupies on a process heap: every object reachable from it counted once,
+/// literals not at all, a sub-binary as its 5 words plus the binary it points to.
+pub fn heap_words(areas: &Areas<'_>, t: Term) -> u64 {
+    let mut seen = Seen::new();
+    let mut total = 0;
+    let mut todo = vec![t];
+    while let Some(t) = todo.pop() {
+        let Some(addr) = t.pointee() else { continue };
+        if addr.area() == crate::heap::LITERAL_AREA || !seen.insert(areas, addr) {
             continue;
         }
         if t.primary_tag() == TAG_PRIMARY_LIST {
@@ -316,10 +396,6 @@ pub fn shared_size(areas: &Areas<'_>, t: Term) -> u64 {
             todo.push(areas.word(addr.add(1)));
         } else {
             let header = areas.word(addr);
-            // `{}` is a global literal that erts_debug:size/1 special-cases to 0.
-            if header == Term::header(HeaderTag::Arityval, 0) {
-                continue;
-            }
             total += object::object_size(header);
             for f in object::term_fields(header) {
                 todo.push(areas.word(addr.add(f as u32)));
@@ -327,6 +403,96 @@ pub fn shared_size(areas: &Areas<'_>, t: Term) -> u64 {
         }
     }
     total
+}
+
+/// The key–value leaves of a map, in iteration order.
+fn collect_map_pairs(areas: &Areas<'_>, t: Term, out: &mut Vec<(Term, Term)>, depth: u32) {
+    let Some(addr) = t.pointee() else { return };
+    if depth > 16 {
+        return;
+    }
+    let header = areas.word(addr);
+    match object::map_kind(header) {
+        object::MapKind::Flat => {
+            let n = areas.word(addr.add(1)).0;
+            let keys = areas.word(addr.add(2)).pointee();
+            for i in 0..n {
+                let k = keys.map_or(Term::NIL, |k| areas.word(k.add(1 + i as u32)));
+                out.push((k, areas.word(addr.add(3 + i as u32))));
+            }
+        }
+        kind => {
+            let first = match kind {
+                object::MapKind::HashHeadArray | object::MapKind::HashHeadBitmap => 2,
+                _ => 1,
+            };
+            for i in first..object::object_size(header) {
+                let child = areas.word(addr.add(i as u32));
+                match (child.primary_tag() == TAG_PRIMARY_LIST, child.pointee()) {
+                    (true, Some(c)) => out.push((areas.word(c), areas.word(c.add(1)))),
+                    _ => collect_map_pairs(areas, child, out, depth + 1),
+                }
+            }
+        }
+    }
+}
+
+/// One object of a term, as the term inspector draws it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ObjectView {
+    /// Where it lives: area id and word offset.
+    pub addr: crate::term::Addr,
+    /// What it is.
+    pub kind: CellKind,
+    /// Its words, raw (a cons cell is 2 words; a boxed object starts with its header).
+    pub words: Vec<u64>,
+    /// How many pointers within the term point to it: more than 1 means it is shared.
+    pub refs: u32,
+    /// Whether it lives in the literal area (no heap words).
+    pub literal: bool,
+}
+
+/// The objects of the term `t`, each once, in depth-first order from the root, at most `max_objects` of them:
+/// the words of a term, laid out, with sharing.
+pub fn term_layout(areas: &Areas<'_>, t: Term, max_objects: usize) -> Vec<ObjectView> {
+    let mut out: Vec<ObjectView> = Vec::new();
+    let mut index: alloc::collections::BTreeMap<crate::term::Addr, usize> =
+        alloc::collections::BTreeMap::new();
+    let mut todo = vec![t];
+    while let Some(t) = todo.pop() {
+        let Some(addr) = t.pointee() else { continue };
+        if let Some(&i) = index.get(&addr) {
+            out[i].refs += 1;
+            continue;
+        }
+        if out.len() >= max_objects {
+            continue;
+        }
+        let (kind, n) = if t.primary_tag() == TAG_PRIMARY_LIST {
+            (CellKind::Cons, 2)
+        } else {
+            let h = areas.word(addr);
+            (kind_of(h), object::object_size(h))
+        };
+        let words: Vec<u64> = (0..n).map(|i| areas.word(addr.add(i as u32)).0).collect();
+        index.insert(addr, out.len());
+        out.push(ObjectView {
+            addr,
+            kind,
+            words,
+            refs: 1,
+            literal: addr.area() == crate::heap::LITERAL_AREA,
+        });
+        let fields: Vec<u64> = if kind == CellKind::Cons {
+            vec![1, 0]
+        } else {
+            object::term_fields(areas.word(addr)).rev().collect()
+        };
+        for f in fields {
+            todo.push(areas.word(addr.add(f as u32)));
+        }
+    }
+    out
 }
 
 /// Prints a term in Erlang syntax, cut after about `max` characters.
@@ -407,9 +573,65 @@ fn print_term(vm: &Vm, areas: &Areas<'_>, t: Term, out: &mut String, max: usize,
                     }
                     out.push('}');
                 }
-                Some(HeaderTag::HeapBinary | HeaderTag::RefcBinary) => {
+                Some(HeaderTag::HeapBinary) => {
+                    let n = areas.word(addr.add(1)).0;
+                    out.push_str("<<");
+                    if n <= 16 {
+                        for i in 0..n {
+                            let w = areas.word(addr.add(2 + (i / 8) as u32)).0;
+                            let b = (w >> (8 * (i % 8))) & 0xFF;
+                            let _ = write!(out, "{}{b}", if i > 0 { "," } else { "" });
+                        }
+                    } else {
+                        let _ = write!(out, "{n} bytes");
+                    }
+                    out.push_str(">>");
+                }
+                Some(HeaderTag::RefcBinary) => {
                     let bytes = areas.word(addr.add(1)).0;
                     let _ = write!(out, "<<{bytes} bytes>>");
+                }
+                Some(HeaderTag::SubBinary) => {
+                    let sb = crate::bits::sub_bin_words(&|i| areas.word(addr.add(i as u32)));
+                    let bits = sb.size * 8 + sb.bitsize;
+                    if bits % 8 == 0 {
+                        let _ = write!(out, "<<{} bytes>>", sb.size);
+                    } else {
+                        let _ = write!(out, "<<{bits} bits>>");
+                    }
+                }
+                Some(HeaderTag::Map) => {
+                    out.push_str("#{");
+                    let mut first = true;
+                    let mut pairs = Vec::new();
+                    collect_map_pairs(areas, t, &mut pairs, 0);
+                    for (k, v) in pairs {
+                        if out.len() > max {
+                            return;
+                        }
+                        if !first {
+                            out.push(',');
+                        }
+                        first = false;
+                        print_term(vm, areas, k, out, max, depth + 1);
+                        out.push_str(" => ");
+                        print_term(vm, areas, v, out, max, depth + 1);
+                    }
+                    out.push('}');
+                }
+                Some(HeaderTag::Fun) => {
+                    let n_free = areas.word(addr.add(3)).0 >> 32;
+                    let _ = write!(out, "#Fun<{n_free} free>");
+                }
+                Some(HeaderTag::Export) => {
+                    out.push_str("fun ");
+                    print_term(vm, areas, areas.word(addr.add(1)), out, max, depth + 1);
+                    out.push(':');
+                    print_term(vm, areas, areas.word(addr.add(2)), out, max, depth + 1);
+                    let _ = write!(out, "/{}", areas.word(addr.add(3)).0);
+                }
+                Some(HeaderTag::Ref) => {
+                    let _ = write!(out, "#Ref<0.0.0.{}>", areas.word(addr.add(1)).0);
                 }
                 Some(HeaderTag::PosBig | HeaderTag::NegBig) => {
                     let sign = if header.header_tag() == Some(HeaderTag::NegBig) {
