@@ -495,6 +495,137 @@ pub fn term_layout(areas: &Areas<'_>, t: Term, max_objects: usize) -> Vec<Object
     out
 }
 
+/// What one word of an inspected object holds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum WordRole {
+    /// The header word of a boxed object.
+    Header,
+    /// A pointer (list or boxed) to another object of the layout.
+    Pointer,
+    /// An immediate term: small integer, atom, `[]`, pid, port.
+    Immediate,
+    /// Raw data the collector does not follow: sizes, float bits, bignum digits, binary bytes.
+    Data,
+}
+
+/// One word of an object, described for the term inspector.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct WordView {
+    /// What the word holds.
+    pub role: WordRole,
+    /// For a pointer: the index in the layout of the object it points to (`None` if the layout was cut short).
+    pub target: Option<usize>,
+    /// A short label: the header's object kind and arity, the immediate printed, or what the data is.
+    pub text: String,
+}
+
+/// The name ERTS gives the object a header starts.
+fn header_name(header: Term) -> String {
+    let n = object::arity(header);
+    match header.header_tag() {
+        Some(HeaderTag::Arityval) => format!("tuple, arity {n}"),
+        Some(HeaderTag::Map) => match object::map_kind(header) {
+            object::MapKind::Flat => String::from("flatmap"),
+            object::MapKind::HashHeadArray | object::MapKind::HashHeadBitmap => {
+                String::from("HAMT root")
+            }
+            _ => String::from("HAMT node"),
+        },
+        Some(HeaderTag::HeapBinary) => String::from("heap binary"),
+        Some(HeaderTag::RefcBinary) => String::from("ProcBin"),
+        Some(HeaderTag::SubBinary) => String::from("sub-binary"),
+        Some(HeaderTag::Float) => String::from("float"),
+        Some(HeaderTag::PosBig | HeaderTag::NegBig) => format!("bignum, {n} digits"),
+        Some(HeaderTag::Fun) => String::from("fun"),
+        Some(HeaderTag::Export) => String::from("export fun"),
+        Some(tag) => format!("{tag:?}"),
+        None => String::from("?"),
+    }
+}
+
+/// What raw word `idx` of the object starting with `header` is.
+fn data_name(header: Term, idx: usize, word: u64) -> String {
+    match (header.header_tag(), idx) {
+        (Some(HeaderTag::HeapBinary), 1) => format!("{word} bytes"),
+        (Some(HeaderTag::HeapBinary), _) => String::from("bytes"),
+        (Some(HeaderTag::RefcBinary), 1) => format!("{word} bytes"),
+        (Some(HeaderTag::RefcBinary), 2) => String::from("next"),
+        (Some(HeaderTag::RefcBinary), 3) => String::from("val → off-heap"),
+        (Some(HeaderTag::RefcBinary), 4) => String::from("bytes ptr"),
+        (Some(HeaderTag::RefcBinary), _) => String::from("flags"),
+        (Some(HeaderTag::SubBinary), 1) => format!("size {word}"),
+        (Some(HeaderTag::SubBinary), 2) => format!("offset {word}"),
+        (Some(HeaderTag::SubBinary), _) => String::from("bit size/offset"),
+        (Some(HeaderTag::Float), _) => format!("{:?}", f64::from_bits(word)),
+        (Some(HeaderTag::PosBig | HeaderTag::NegBig), _) => format!("digit {word:#x}"),
+        (Some(HeaderTag::Map), 1) => format!("size {word}"),
+        (Some(HeaderTag::Fun), 1) => String::from("entry"),
+        (Some(HeaderTag::Fun), 2) => String::from("next"),
+        (Some(HeaderTag::Fun), _) => String::from("arity/free"),
+        _ => format!("{word:#x}"),
+    }
+}
+
+/// Describes one term word: a pointer to an object of `objects`, or an immediate printed.
+pub fn term_word_view(vm: &Vm, areas: &Areas<'_>, objects: &[ObjectView], t: Term) -> WordView {
+    match t.pointee() {
+        Some(addr) => WordView {
+            role: WordRole::Pointer,
+            target: objects.iter().position(|o| o.addr == addr),
+            text: String::from(if t.primary_tag() == TAG_PRIMARY_LIST {
+                "list"
+            } else {
+                "boxed"
+            }),
+        },
+        None => WordView {
+            role: WordRole::Immediate,
+            target: None,
+            text: preview(vm, areas, t, 24),
+        },
+    }
+}
+
+/// The words of each object of a [`term_layout`], described: headers named, pointers resolved to object indices,
+/// immediates printed (atom names from `vm`), raw data labelled.
+pub fn word_views(vm: &Vm, areas: &Areas<'_>, objects: &[ObjectView]) -> Vec<Vec<WordView>> {
+    objects
+        .iter()
+        .map(|o| {
+            if o.kind == CellKind::Cons {
+                return o
+                    .words
+                    .iter()
+                    .map(|&w| term_word_view(vm, areas, objects, Term(w)))
+                    .collect();
+            }
+            let header = Term(o.words[0]);
+            let fields = object::term_fields(header);
+            o.words
+                .iter()
+                .enumerate()
+                .map(|(i, &w)| {
+                    if i == 0 {
+                        WordView {
+                            role: WordRole::Header,
+                            target: None,
+                            text: header_name(header),
+                        }
+                    } else if fields.contains(&(i as u64)) {
+                        term_word_view(vm, areas, objects, Term(w))
+                    } else {
+                        WordView {
+                            role: WordRole::Data,
+                            target: None,
+                            text: data_name(header, i, w),
+                        }
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Prints a term in Erlang syntax, cut after about `max` characters.
 pub fn preview(vm: &Vm, areas: &Areas<'_>, t: Term, max: usize) -> String {
     let mut out = String::new();

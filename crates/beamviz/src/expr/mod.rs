@@ -270,7 +270,99 @@ pub fn measure(areas: &Areas<'_>, t: Term) -> Sizes {
 /// # Errors
 /// A parse or evaluation error, rendered with line, column and a caret.
 pub fn size_of(src: &str, lang: Lang) -> Result<(Sizes, &'static str), String> {
-    let expr = parse(src, lang).map_err(|e| render(src, e.span, &alloc::format!("{e}")))?;
+    let res = eval_standalone(src, lang).map_err(|e| render(src, e.span(), &e.message(src)))?;
+    let areas = Areas::new(alloc::vec![&res.fragment, &res.literals]);
+    let kind = eval::term_type(&areas, res.term);
+    Ok((measure(&areas, res.term), kind))
+}
+
+/// Why a standalone expression has no value.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ExprError {
+    /// It does not parse.
+    Parse(ParseError),
+    /// Its evaluation failed (or hit a limit).
+    Eval(EvalError),
+}
+
+impl ExprError {
+    /// Where.
+    pub fn span(&self) -> Span {
+        match self {
+            ExprError::Parse(e) => e.span,
+            ExprError::Eval(e) => e.span,
+        }
+    }
+
+    /// The message, `line:col: what`, with the source text it refers to.
+    pub fn message(&self, src: &str) -> String {
+        match self {
+            ExprError::Parse(e) => alloc::format!("{e}"),
+            ExprError::Eval(e) => e.message(src),
+        }
+    }
+}
+
+/// A standalone expression's value, measured and laid out for the term inspector.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Inspection {
+    /// `erts_debug:size/1`, `erts_debug:flat_size/1` and the heap words.
+    pub sizes: Sizes,
+    /// The words a send would copy: `flat_size` without literals, which a send leaves in place.
+    pub copy_words: u64,
+    /// `erts_internal:term_type/1`.
+    pub kind: &'static str,
+    /// The value printed, cut after about 200 characters.
+    pub preview: String,
+    /// The root word: an immediate, or a pointer to object 0.
+    pub root: crate::view::WordView,
+    /// The objects, each once, depth first from the root, at most `max_objects` of them.
+    pub objects: Vec<crate::view::ObjectView>,
+    /// The words of each object, described.
+    pub words: Vec<Vec<crate::view::WordView>>,
+    /// Whether objects were left out to keep within `max_objects`.
+    pub truncated: bool,
+    /// Off-heap binaries, as (index of the ProcBin in `objects`, bytes): their payloads live outside every heap.
+    pub off_heap: Vec<(usize, u64)>,
+}
+
+/// Evaluates `src` standalone, as [`size_of`] does, and lays out its value: at most `max_objects` objects.
+///
+/// # Errors
+/// A located [`ExprError`]; every evaluation limit ends in one.
+pub fn inspect(src: &str, lang: Lang, max_objects: usize) -> Result<Inspection, ExprError> {
+    let res = eval_standalone(src, lang)?;
+    let areas = Areas::new(alloc::vec![&res.fragment, &res.literals]);
+    let mut vm = crate::vm::Vm::new();
+    for a in &res.new_atoms {
+        // The atom table's limit was already enforced by the evaluator.
+        let _ = vm.intern(a);
+    }
+    let objects = crate::view::term_layout(&areas, res.term, max_objects + 1);
+    let truncated = objects.len() > max_objects;
+    let objects: Vec<_> = objects.into_iter().take(max_objects).collect();
+    let words = crate::view::word_views(&vm, &areas, &objects);
+    let off_heap = objects
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.kind == crate::view::CellKind::ProcBin)
+        .map(|(i, o)| (i, o.words.get(1).copied().unwrap_or(0)))
+        .collect();
+    Ok(Inspection {
+        sizes: measure(&areas, res.term),
+        copy_words: flat_size(&areas, res.term, false),
+        kind: eval::term_type(&areas, res.term),
+        preview: crate::view::preview(&vm, &areas, res.term, 200),
+        root: crate::view::term_word_view(&vm, &areas, &objects, res.term),
+        objects,
+        words,
+        truncated,
+        off_heap,
+    })
+}
+
+fn eval_standalone(src: &str, lang: Lang) -> Result<Evaluated, ExprError> {
+    let expr = parse(src, lang).map_err(ExprError::Parse)?;
     let atoms = crate::vm::Vm::new().atoms().to_vec();
     let literals = Block::new(crate::heap::LITERAL_AREA, 0);
     let input = EvalInput {
@@ -281,10 +373,7 @@ pub fn size_of(src: &str, lang: Lang) -> Result<(Sizes, &'static str), String> {
         self_pid: Term::pid(0),
         frag_id: AreaId(2),
     };
-    let res = eval(&expr, input).map_err(|e| render(src, e.span, &e.message(src)))?;
-    let areas = Areas::new(alloc::vec![&res.fragment, &res.literals]);
-    let kind = eval::term_type(&areas, res.term);
-    Ok((measure(&areas, res.term), kind))
+    eval(&expr, input).map_err(ExprError::Eval)
 }
 
 /// What [`eval`] needs to evaluate for process `pid` of `vm`: its variables and heap blocks, the atom table and
@@ -464,6 +553,30 @@ mod tests {
                 heap_words: 24
             }
         );
+    }
+
+    #[test]
+    fn inspects_sharing() {
+        let i = inspect(
+            "begin L = lists:seq(1, 3), {L, L, L} end",
+            Lang::Erlang,
+            100,
+        )
+        .expect("evaluates");
+        assert_eq!(
+            (i.sizes.size, i.sizes.flat_size, i.copy_words),
+            (10, 22, 22)
+        );
+        assert_eq!(i.kind, "tuple");
+        assert_eq!(i.root.target, Some(0));
+        assert_eq!(i.objects[1].refs, 3);
+        assert_eq!(i.words[0][0].text, "tuple, arity 3");
+        assert!(i.words[0][1..].iter().all(|w| w.target == Some(1)));
+        assert_eq!(i.words[1][0].text, "1");
+        let e = inspect("{1,\n  2 +}", Lang::Erlang, 10).expect_err("syntax");
+        assert_eq!(e.span().line, 2);
+        let e = inspect("<<0:800>>", Lang::Erlang, 10).expect("binary");
+        assert_eq!(e.off_heap, [(0, 100)]);
     }
 
     #[test]
