@@ -7,6 +7,7 @@
 //! There is no GC logic here; if a method needs an `if` about memory semantics, the core is missing a getter.
 
 use beamviz::event::Event;
+use beamviz::expr::{self, Lang};
 use beamviz::scenario::{self, Scenario};
 use beamviz::view::{self, CellKind, View};
 use beamviz::{History, Pid, Stage};
@@ -124,17 +125,55 @@ impl Simulator {
     /// If serialization fails (it does not for these types).
     pub fn view(&self) -> Result<JsValue, JsError> {
         let step = self.history.step();
-        let v = View::of(self.history.vm());
+        let vm = self.history.vm();
+        let v = View::of(vm);
+        let names: Vec<(u32, &str)> = v
+            .processes
+            .iter()
+            .map(|p| (p.pid, p.name.as_str()))
+            .collect();
+        let scenario_step = step.checked_sub(1).and_then(|i| self.scenario.steps.get(i));
+        let source = scenario::BUILTIN_SOURCES
+            .iter()
+            .find(|(id, _)| *id == self.scenario.id)
+            .map(|(_, src)| *src);
+        let checks = scenario_step.map_or_else(Vec::new, |s| {
+            s.expects
+                .iter()
+                .map(|e| {
+                    let got = scenario::evaluate(vm, &v, e);
+                    CheckMirror {
+                        text: source.map_or_else(
+                            || format!("{} {}", e.cmp, e.want),
+                            |src| span_text(src, e.span),
+                        ),
+                        got,
+                        want: e.want,
+                        ok: got.is_some_and(|g| e.cmp.holds(g, e.want)),
+                    }
+                })
+                .collect()
+        });
+        let predict = scenario_step
+            .and_then(|s| s.predict.as_ref())
+            .map(|p| PredictMirror {
+                question: p.question.clone(),
+                choices: p.choices.clone(),
+                answer: p.answer,
+                explanation: p.explanation.clone(),
+            });
         to_js(&FrameMirror {
             step,
             len: self.history.len(),
             code: self.code(step),
             narration: self.narration(step),
+            checks,
+            predict,
             events: self
                 .history
                 .events_at(step)
                 .iter()
-                .map(EventMirror::of)
+                .map(|e| EventMirror::of(e, &names))
                 .collect(),
             processes: v.processes.into_iter().map(ProcessMirror::from).collect(),
             binaries: v.binaries.into_iter().map(BinaryMirror::from).collect(),
@@ -193,6 +232,53 @@ impl Simulator {
     }
 }
 
+#[wasm_bindgen]
+impl Simulator {
+    /// Evaluates `src` (`lang` is `"erlang"` or `"elixir"`) standalone and lays out its value for the term
+    /// inspector: `{ok: {...}}`, or `{error: {line, col, message}}` for input that does not parse or evaluate.
+    /// The evaluator bounds its own work, so every input returns.
+    ///
+    /// # Errors
+    /// If serialization fails (it does not for these types).
+    pub fn inspect(src: &str, lang: &str) -> Result<JsValue, JsError> {
+        init_panic_hook();
+        let lang = if lang == "elixir" {
+            Lang::Elixir
+        } else {
+            Lang::Erlang
+        };
+        match expr::inspect(src, lang, MAX_INSPECT_OBJECTS) {
+            Ok(i) => to_js(&InspectResult {
+                ok: Some(InspectionMirror::from(i)),
+                error: None,
+            }),
+            Err(e) => to_js(&InspectResult {
+                ok: None,
+                error: Some(ExprErrorMirror {
+                    line: e.span().line,
+                    col: e.span().col,
+                    message: e.message(src),
+                }),
+            }),
+        }
+    }
+}
+
+/// The most objects the inspector lays out; the sizes still count them all.
+const MAX_INSPECT_OBJECTS: usize = 200;
+
+/// The text a span of `src` covers (one line).
+fn span_text(src: &str, span: scenario::Span) -> String {
+    let line = src
+        .lines()
+        .nth(span.line.saturating_sub(1) as usize)
+        .unwrap_or("");
+    line.chars()
+        .skip(span.col.saturating_sub(1) as usize)
+        .take(span.len.max(1) as usize)
+        .collect()
+}
+
 impl Simulator {
     fn cells(&self, pid: u32) -> Result<view::Cells, JsError> {
         let vm = self.history.vm();
@@ -245,11 +331,125 @@ struct Legend {
 }
 
 #[derive(Serialize)]
+struct InspectResult {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ok: Option<InspectionMirror>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ExprErrorMirror>,
+}
+
+#[derive(Serialize)]
+struct ExprErrorMirror {
+    line: u32,
+    col: u32,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct InspectionMirror {
+    size: u64,
+    flat_size: u64,
+    heap_words: u64,
+    copy_words: u64,
+    kind: &'static str,
+    preview: String,
+    root: WordMirror,
+    objects: Vec<ObjectMirror>,
+    truncated: bool,
+}
+
+impl From<expr::Inspection> for InspectionMirror {
+    fn from(i: expr::Inspection) -> InspectionMirror {
+        let objects = i
+            .objects
+            .iter()
+            .zip(i.words)
+            .enumerate()
+            .map(|(idx, (o, words))| ObjectMirror {
+                kind: CELL_KINDS
+                    .iter()
+                    .find(|(k, _)| *k == o.kind)
+                    .map_or("other", |(_, name)| name),
+                refs: o.refs,
+                literal: o.literal,
+                off_heap_bytes: i.off_heap.iter().find(|(j, _)| *j == idx).map(|(_, b)| *b),
+                words: words.into_iter().map(WordMirror::from).collect(),
+            })
+            .collect();
+        InspectionMirror {
+            size: i.sizes.size,
+            flat_size: i.sizes.flat_size,
+            heap_words: i.sizes.heap_words,
+            copy_words: i.copy_words,
+            kind: i.kind,
+            preview: i.preview,
+            root: WordMirror::from(i.root),
+            objects,
+            truncated: i.truncated,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ObjectMirror {
+    kind: &'static str,
+    refs: u32,
+    literal: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    off_heap_bytes: Option<u64>,
+    words: Vec<WordMirror>,
+}
+
+#[derive(Serialize)]
+struct WordMirror {
+    /// `header`, `pointer`, `immediate` or `data`.
+    role: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<usize>,
+    text: String,
+}
+
+impl From<view::WordView> for WordMirror {
+    fn from(w: view::WordView) -> WordMirror {
+        WordMirror {
+            role: match w.role {
+                view::WordRole::Header => "header",
+                view::WordRole::Pointer => "pointer",
+                view::WordRole::Immediate => "immediate",
+                view::WordRole::Data => "data",
+            },
+            target: w.target,
+            text: w.text,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct CheckMirror {
+    /// The checkpoint as written (`binary(body).refc == 1`).
+    text: String,
+    got: Option<u64>,
+    want: u64,
+    ok: bool,
+}
+
+#[derive(Serialize)]
+struct PredictMirror {
+    question: String,
+    choices: Vec<String>,
+    answer: usize,
+    explanation: String,
+}
+
+#[derive(Serialize)]
 struct FrameMirror {
     step: usize,
     len: usize,
     code: String,
     narration: String,
+    checks: Vec<CheckMirror>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    predict: Option<PredictMirror>,
     events: Vec<EventMirror>,
     processes: Vec<ProcessMirror>,
     binaries: Vec<BinaryMirror>,
@@ -277,7 +477,8 @@ struct EventMirror {
 }
 
 impl EventMirror {
-    fn of(e: &Event) -> EventMirror {
+    /// `names` maps pids to process names, which replace `<0.N.0>` in the log line.
+    fn of(e: &Event, names: &[(u32, &str)]) -> EventMirror {
         // The variant name and the pids it mentions come from the derived `Debug` form
         // (`HeapMetStack { pid: Pid(0), need: 100, free: 100 }`), so events the core adds later cross unchanged.
         let debug = format!("{e:?}");
@@ -307,10 +508,14 @@ impl EventMirror {
             Event::GcFinished { kind, .. } => Some(kind.to_string()),
             _ => None,
         };
+        let mut text = e.to_string();
+        for &(pid, name) in names {
+            text = text.replace(&format!("<0.{pid}.0>"), name);
+        }
         EventMirror {
             kind,
             pids,
-            text: e.to_string(),
+            text,
             need,
             free,
             words,
