@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 // <beam-viz>: an embeddable, steppable picture of BEAM process memory.
-// Contract: views carry data-view="lifecycle" | "process-memory" | "binaries"; the host reflects the step in data-step;
+// Contract: views carry data-view="lifecycle" | "process-memory" | "binaries" | "inspector"; the host reflects the step in data-step;
 // attributes scenario, step, speed, autoplay; a `beam-step` event (bubbles, composed) on user scrubs and plays only.
 
-import { Sim } from './sim.js';
+import { Sim, inspect } from './sim.js';
+import { EXAMPLES, caretLines, renderInspection } from './inspector.js';
 import { eventsOf, kindClass, layoutBinaries, layoutLifecycle, layoutProcess } from './layout.js';
 import { createDefs, createSvg, renderSvg } from './render-svg.js';
 
@@ -11,6 +12,8 @@ const DEFAULT_SCENARIO = 'process-lifecycle';
 const DEFAULT_SPEED = 1;
 /** Event log lines shown before the rest folds into a <details>. */
 const LOG_LINES = 12;
+/** Milliseconds of quiet typing before the inspector evaluates. */
+const INSPECT_DELAY = 150;
 
 const CSS = `
 :host { display: block; --bv-ink: #1d2433; --bv-muted: #5d6677; --bv-line: #d9dde5; --bv-panel: #ffffff; --bv-bg: #f6f7f9;
@@ -60,6 +63,61 @@ svg.lifecycle { width: 100%; height: auto; max-width: 1100px; min-width: 660px; 
 .sw.hw { height: 0; border-top: 2px dashed var(--bv-ink); border-radius: 0; width: 16px; }
 .sw.k-free { outline: 1px solid #c6ccd6; }
 .memory { margin: 10px 0 0; font-size: 12.5px; color: var(--bv-muted); max-width: 300px; }
+.checks { margin: 0; padding: 0; list-style: none; font-size: 13px; }
+.checks li.ok { color: #1a6b35; }
+.checks li.fail { color: #a1261b; font-weight: 600; }
+.predict { border: 2px solid var(--bv-young); background: #eef4fb; border-radius: 10px; padding: 10px 14px; display: grid; gap: 8px; }
+.predict .q { margin: 0; font-weight: 600; }
+.predict .ask-note { margin: 0; font-size: 12.5px; color: var(--bv-muted); }
+.choices { display: flex; flex-direction: column; gap: 6px; align-items: flex-start; margin: 0; padding: 0; list-style: none; }
+button.choice { font-weight: 500; text-align: left; min-width: 0; }
+button.choice.right { border-color: #1a6b35; background: #e6f4ea; }
+button.choice.wrong { border-color: #a1261b; background: #fbeae8; }
+button.skip { min-width: 0; font-weight: 500; color: var(--bv-muted); justify-self: start; }
+.verdict { margin: 0; font-weight: 700; }
+.verdict.right { color: #1a6b35; } .verdict.wrong { color: #a1261b; }
+.explanation { margin: 0; }
+[data-view="inspector"] { display: grid; gap: 8px; }
+.insp-form { display: grid; grid-template-columns: auto minmax(0, 1fr) auto; gap: 8px; align-items: start; }
+.insp-form label { font-weight: 600; color: var(--bv-muted); padding-top: 6px; }
+textarea.expr { font: 13.5px/1.4 ui-monospace, Menlo, Consolas, monospace; padding: 6px 8px; border-radius: 7px; border: 1px solid #b9c0cc; resize: vertical; min-height: 2.4em; width: 100%; box-sizing: border-box; }
+textarea.expr[aria-invalid="true"] { border-color: var(--bv-gc); }
+.langs { display: flex; gap: 2px; border: 1px solid #b9c0cc; border-radius: 8px; padding: 2px; }
+.langs label { padding: 4px 10px; border-radius: 6px; cursor: pointer; color: var(--bv-ink); font-weight: 600; }
+.langs label:has(input:checked) { background: var(--bv-young); color: #fff; }
+.langs input { position: absolute; opacity: 0; width: 1px; height: 1px; }
+.langs label:has(input:focus-visible) { outline: 3px solid color-mix(in srgb, var(--bv-young) 50%, transparent); }
+.examples { margin: 0; font-size: 12.5px; color: var(--bv-muted); display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+button.example { min-width: 0; font-weight: 500; font-size: 12.5px; padding: 2px 8px; }
+.expr-error { margin: 0; background: #fff1ec; border: 1px solid var(--bv-gc); color: #8a2c00; border-radius: 7px; padding: 8px 10px; font: 12.5px/1.45 ui-monospace, Menlo, Consolas, monospace; white-space: pre; overflow-x: auto; }
+.expr-error .caret { color: var(--bv-gc); font-weight: 700; }
+.insp-result .value { margin: 0; overflow-wrap: anywhere; }
+.insp-result .value code { font: 13px ui-monospace, Menlo, Consolas, monospace; }
+.sizes { display: flex; flex-wrap: wrap; gap: 6px 18px; margin: 4px 0; }
+.sizes div { display: flex; gap: 6px; align-items: baseline; }
+.sizes dt { font-size: 12px; color: var(--bv-muted); }
+.sizes dd { margin: 0; font: 600 14px ui-monospace, Menlo, monospace; }
+.sharing { margin: 0; padding: 6px 10px; background: #f3f4f7; border-radius: 7px; }
+.root { margin: 0; font-size: 13px; color: var(--bv-muted); }
+.insp-result h4 { margin: 6px 0 2px; font-size: 12px; color: var(--bv-muted); font-weight: 700; }
+.objs { display: flex; flex-wrap: wrap; gap: 10px; }
+.obj { border: 1px solid var(--bv-line); border-radius: 8px; padding: 6px 8px; background: #fff; }
+.obj.shared { border: 2px solid var(--bv-gc); background: #fff8f4; }
+.obj:focus { outline: 3px solid color-mix(in srgb, var(--bv-young) 50%, transparent); }
+.obj-head { font-size: 12.5px; font-weight: 600; margin-bottom: 4px; display: flex; gap: 4px; align-items: center; }
+.obj-id { font-family: ui-monospace, Menlo, monospace; color: var(--bv-muted); }
+.badge { font-size: 11px; font-weight: 700; border-radius: 999px; padding: 0 7px; background: #e4e7ec; color: var(--bv-ink); }
+.shared-badge { background: var(--bv-gc); color: #fff; }
+ol.words { display: flex; margin: 0; padding: 0; list-style: none; }
+.w { display: inline-block; min-width: 64px; max-width: 150px; padding: 4px 6px; border: 1px solid #9aa3b2; margin-left: -1px; font: 11.5px/1.3 ui-monospace, Menlo, monospace; text-align: center; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; background: #fff; }
+.w.header { background: #27303f; color: #fff; font-family: inherit; font-weight: 600; }
+.w.pointer { color: var(--bv-young); font-weight: 700; cursor: pointer; }
+.w.pointer.to-shared { color: var(--bv-gc); background: #fff1ec; }
+.w.immediate { background: #f0f7ee; }
+.w.data { background: repeating-linear-gradient(45deg, #f6f7f9 0 4px, #eceef2 4px 8px); color: var(--bv-muted); }
+.obj.k-cons .w:first-child { border-left: 4px solid var(--bv-cons); }
+.off-heap-list { margin: 0; padding: 0 0 0 18px; font-size: 13px; }
+.payload strong { color: var(--bv-procbin); }
 .error { background: #fff1ec; border: 1px solid var(--bv-gc); color: #8a2c00; border-radius: 8px; padding: 10px 12px; white-space: pre-wrap; margin-bottom: 8px; }
 
 .k-free { fill: var(--bv-free); background: var(--bv-free); }
@@ -166,6 +224,24 @@ function parseSpeed(value) {
   return Number.isFinite(n) && n > 0 && n <= 20 ? n : DEFAULT_SPEED;
 }
 
+/** The inspector's section: an expression, its language, examples, the error line, the result. */
+function inspectorSection(ui) {
+  ui.langs = ['erlang', 'elixir'].map((lang, i) => h('input', { type: 'radio', name: 'bv-lang', value: lang, ...(i === 0 ? { checked: '' } : {}) }));
+  const langs = h('div', { class: 'langs', role: 'radiogroup', 'aria-label': 'Language' },
+    h('label', {}, ui.langs[0], 'Erlang'), h('label', {}, ui.langs[1], 'Elixir'));
+  ui.examples = EXAMPLES.map(([label, lang, src]) => {
+    const b = h('button', { type: 'button', class: 'example', title: src, text: label });
+    b.dataset.lang = lang;
+    b.dataset.src = src;
+    return b;
+  });
+  return h('section', { 'data-view': 'inspector', part: 'inspector' },
+    h('h3', { text: 'Term inspector' }),
+    h('div', { class: 'insp-form' }, h('label', { for: 'bv-expr', text: 'Expression' }), ui.expr, langs),
+    h('p', { class: 'examples' }, 'Try:', ...ui.examples),
+    ui.exprError, ui.inspection);
+}
+
 /** The `<beam-viz>` element. */
 export class BeamViz extends HTMLElement {
   static observedAttributes = ['scenario', 'step', 'speed', 'autoplay'];
@@ -177,6 +253,12 @@ export class BeamViz extends HTMLElement {
   }
 
   #sim = null;
+  #inspectTimer = 0;
+  #inspectSeq = 0;
+  /** The step whose question is on screen before the step is revealed (0: none). */
+  #asking = 0;
+  /** Answers given, by step: the choice index, or -1 when skipped. */
+  #answers = new Map();
   #loading = null;
   #step = 0;
   #timer = 0;
@@ -202,6 +284,11 @@ export class BeamViz extends HTMLElement {
       code: h('code'),
       stepNo: h('span', { class: 'step-no' }),
       narration: h('p', { class: 'narration' }),
+      checks: h('ul', { class: 'checks', 'aria-label': 'Checkpoints of this step' }),
+      predict: h('div', { class: 'predict', 'aria-live': 'polite', hidden: '' }),
+      expr: h('textarea', { class: 'expr', id: 'bv-expr', rows: '2', spellcheck: 'false', autocomplete: 'off', 'aria-describedby': 'bv-expr-error' }),
+      exprError: h('pre', { class: 'expr-error', id: 'bv-expr-error', 'aria-live': 'polite', hidden: '' }),
+      inspection: h('div', { class: 'insp-result' }),
       log: h('ul', { class: 'log', 'aria-label': 'Events of this step' }),
       lifecycle: createSvg('lifecycle', 'Lifecycle stages of each process'),
       procs: h('div', { class: 'procs' }),
@@ -213,11 +300,13 @@ export class BeamViz extends HTMLElement {
     ui.app = h('div', { class: 'app', hidden: '' },
       h('header', {}, ui.title, ui.desc),
       h('div', { class: 'controls', role: 'group', 'aria-label': 'Playback' }, ui.back, ui.play, ui.forward, label, ui.counter),
-      h('section', { class: 'story', 'aria-live': 'polite' }, h('pre', { class: 'code' }, ui.stepNo, ui.code), ui.narration, ui.log),
+      h('section', { class: 'story', 'aria-live': 'polite' }, h('pre', { class: 'code' }, ui.stepNo, ui.code), ui.narration, ui.checks, ui.log),
+      ui.predict,
       h('section', { 'data-view': 'lifecycle' }, h('h3', { text: 'Lifecycle' }), h('div', { class: 'scroll' }, ui.lifecycle)),
       h('div', { class: 'panels' },
         h('section', { 'data-view': 'process-memory' }, h('h3', { text: 'Process memory' }), h('div', { class: 'scroll' }, ui.procs), ui.legend),
-        h('section', { 'data-view': 'binaries' }, h('h3', { text: 'Shared binary area' }), ui.binaries, ui.memory)));
+        h('section', { 'data-view': 'binaries' }, h('h3', { text: 'Shared binary area' }), ui.binaries, ui.memory)),
+      inspectorSection(ui));
     root.append(createDefs(), ui.error, ui.fallback, ui.app);
     this.#ui = ui;
 
@@ -225,6 +314,23 @@ export class BeamViz extends HTMLElement {
     ui.forward.addEventListener('click', () => this.#userSeek(this.#step + 1));
     ui.play.addEventListener('click', () => (this.#timer ? this.#pause() : this.#play()));
     ui.range.addEventListener('input', () => this.#userSeek(parseStep(ui.range.value)));
+    ui.expr.addEventListener('input', () => this.#queueInspect());
+    for (const r of ui.langs) r.addEventListener('change', () => this.#queueInspect());
+    for (const b of ui.examples) {
+      b.addEventListener('click', () => {
+        ui.expr.value = b.dataset.src;
+        for (const r of ui.langs) r.checked = r.value === b.dataset.lang;
+        this.#queueInspect();
+      });
+    }
+    ui.expr.value = EXAMPLES[0][2];
+    // Keys typed into the inspector are text, not steps.
+    ui.expr.addEventListener('keydown', (e) => e.stopPropagation());
+    ui.inspection.addEventListener('click', (e) => {
+      const target = e.target.closest?.('[data-target]')?.dataset.target;
+      const obj = target === undefined ? null : ui.inspection.querySelector(`[data-obj="${target}"]`);
+      obj?.focus();
+    });
     this.addEventListener('keydown', (e) => this.#onKey(e));
   }
 
@@ -245,9 +351,12 @@ export class BeamViz extends HTMLElement {
   attributeChangedCallback(name, oldValue, value) {
     if (oldValue === value) return;
     if (name === 'step') {
+      this.#asking = 0;
       this.#step = this.#clamp(parseStep(value));
       this.#schedule();
     } else if (name === 'scenario' && this.isConnected) {
+      this.#answers.clear();
+      this.#asking = 0;
       this.#sim?.free();
       this.#sim = null;
       this.#load();
@@ -266,6 +375,7 @@ export class BeamViz extends HTMLElement {
   /** The current step; setting it does not dispatch `beam-step`. */
   get step() { return this.#step; }
   set step(value) {
+    this.#asking = 0;
     this.#step = this.#clamp(parseStep(value));
     this.#schedule();
   }
@@ -301,12 +411,56 @@ export class BeamViz extends HTMLElement {
       this.#ui.app.hidden = false;
       this.#showError(sim.error ? `The scenario stopped early at ${sim.error}` : null);
       this.#schedule();
+      if (!this.#inspectSeq) this.#runInspect();
       if (this.autoplay) this.#play();
     } catch (err) {
       this.#showError(err);
     } finally {
       if (this.#loading === loading) this.#loading = null;
     }
+  }
+
+  /** The expression being inspected (the inspector's text field). */
+  get expression() { return this.#ui.expr.value; }
+  set expression(src) {
+    this.#ui.expr.value = String(src);
+    this.#queueInspect();
+  }
+
+  #queueInspect() {
+    clearTimeout(this.#inspectTimer);
+    this.#inspectTimer = setTimeout(() => this.#runInspect(), INSPECT_DELAY);
+  }
+
+  async #runInspect() {
+    const ui = this.#ui;
+    const seq = ++this.#inspectSeq;
+    const src = ui.expr.value;
+    const lang = ui.langs.find((r) => r.checked)?.value ?? 'erlang';
+    const box = ui.inspection.closest('[data-view]');
+    let res;
+    try {
+      res = await inspect(src, lang);
+    } catch (err) {
+      res = { error: { line: 1, col: 1, message: err instanceof Error ? err.message : String(err) } };
+    }
+    if (seq !== this.#inspectSeq) return;
+    box.dataset.state = res.error ? 'error' : 'ok';
+    ui.expr.setAttribute('aria-invalid', String(Boolean(res.error)));
+    if (res.error) {
+      const { text, caret } = caretLines(src, res.error);
+      ui.exprError.replaceChildren(`${res.error.message}\n${text}\n`, h('span', { class: 'caret', text: caret }));
+      ui.exprError.dataset.line = String(res.error.line);
+      ui.exprError.dataset.col = String(res.error.col);
+      ui.exprError.hidden = false;
+      ui.inspection.hidden = true;
+    } else {
+      ui.exprError.hidden = true;
+      ui.exprError.replaceChildren();
+      renderInspection(ui.inspection, res.ok);
+      ui.inspection.hidden = false;
+    }
+    box.dataset.evaluated = String(seq);
   }
 
   #showError(err) {
@@ -335,7 +489,19 @@ export class BeamViz extends HTMLElement {
   #userSeek(n) {
     if (!this.#sim) return;
     const step = this.#clamp(n);
-    if (step === this.#step) return;
+    // Stepping forward onto a step with a question asks it first; the answer reveals the step.
+    if (step === this.#step + 1 && !this.#answers.has(step) && this.#sim.predict(step)) {
+      this.#asking = step;
+      this.#pause();
+      this.#schedule();
+      return;
+    }
+    const asked = this.#asking;
+    this.#asking = 0;
+    if (step === this.#step) {
+      if (asked) this.#schedule();
+      return;
+    }
     this.#step = step;
     this.#schedule();
     this.dispatchEvent(new CustomEvent('beam-step', { bubbles: true, composed: true, detail: { step } }));
@@ -345,7 +511,7 @@ export class BeamViz extends HTMLElement {
     if (!this.#sim || this.#timer) return;
     if (this.#step >= this.#sim.length) this.#userSeek(0);
     this.#timer = setInterval(() => {
-      if (!this.#sim || this.#step >= this.#sim.length) this.#pause();
+      if (!this.#sim || this.#step >= this.#sim.length || this.#asking) this.#pause();
       else this.#userSeek(this.#step + 1);
     }, 1000 / this.speed);
     this.#ui.play.textContent = '❚❚ Pause';
@@ -357,6 +523,69 @@ export class BeamViz extends HTMLElement {
     this.#timer = 0;
     this.#ui.play.textContent = '▶ Play';
     this.#ui.play.setAttribute('aria-pressed', 'false');
+  }
+
+  /** Answers the question on screen with choice `choice` (-1: skipped), revealing its step if it was being asked. */
+  #answer(choice) {
+    if (this.#asking) {
+      const step = this.#asking;
+      this.#answers.set(step, choice);
+      this.#asking = 0;
+      this.#step = step;
+      this.#schedule();
+      this.dispatchEvent(new CustomEvent('beam-step', { bubbles: true, composed: true, detail: { step } }));
+    } else {
+      this.#answers.set(this.#step, choice);
+      this.#schedule();
+    }
+  }
+
+  #renderPredict(view) {
+    const box = this.#ui.predict;
+    const asking = this.#asking;
+    const p = asking ? this.#sim.predict(asking) : view.predict;
+    if (!p) {
+      box.hidden = true;
+      box.replaceChildren();
+      delete box.dataset.state;
+      return;
+    }
+    const step = asking || this.#step;
+    const given = this.#answers.get(step);
+    const answered = !asking && given !== undefined;
+    box.hidden = false;
+    box.dataset.step = String(step);
+    box.dataset.state = asking ? 'asking' : answered ? 'answered' : 'open';
+    const parts = [];
+    if (asking) parts.push(h('p', { class: 'ask-note', text: `Predict before step ${step} is shown:` }));
+    parts.push(h('p', { class: 'q', text: p.question }));
+    const choices = h('ol', { class: 'choices' });
+    p.choices.forEach((text, i) => {
+      const cls = ['choice'];
+      if (answered && i === p.answer) cls.push('right');
+      if (answered && i === given && i !== p.answer) cls.push('wrong');
+      const b = h('button', { type: 'button', class: cls.join(' '), 'data-choice': String(i), text: `${String.fromCharCode(65 + i)}. ${text}` });
+      if (answered) {
+        b.setAttribute('aria-disabled', 'true');
+        if (i === p.answer) b.append(' ✓');
+        else if (i === given) b.append(' ✗');
+      } else {
+        b.addEventListener('click', () => this.#answer(i));
+      }
+      choices.append(h('li', {}, b));
+    });
+    parts.push(choices);
+    if (!answered) {
+      const skip = h('button', { type: 'button', class: 'skip', text: asking ? 'Skip the question and show the step' : 'Show the answer' });
+      skip.addEventListener('click', () => this.#answer(-1));
+      parts.push(skip);
+    } else {
+      const verdict = given === p.answer ? ['right', 'Right.'] : given === -1 ? ['', `The answer: ${String.fromCharCode(65 + p.answer)}.`] : ['wrong', `Not quite: the answer is ${String.fromCharCode(65 + p.answer)}.`];
+      parts.push(h('p', { class: `verdict ${verdict[0]}`, text: verdict[1] }));
+      parts.push(h('p', { class: 'explanation', text: p.explanation }));
+    }
+    box.replaceChildren(...parts);
+    if (asking) box.querySelector('button.choice')?.focus({ preventScroll: true });
   }
 
   #schedule() {
@@ -383,6 +612,13 @@ export class BeamViz extends HTMLElement {
     ui.stepNo.textContent = step === 0 ? 'start' : `${step}.`;
     ui.code.textContent = view.code || '# nothing has run yet';
     ui.narration.textContent = view.narration;
+    ui.checks.replaceChildren(...view.checks.map((c) => h('li', {
+      class: c.ok ? 'ok' : 'fail',
+      'data-ok': String(c.ok),
+      text: c.ok ? `✓ ${c.text}` : `✗ ${c.text} (got ${c.got ?? 'nothing'})`,
+    })));
+    ui.checks.hidden = view.checks.length === 0;
+    this.#renderPredict(view);
     const GC_KINDS = ['HeapMetStack', 'MinorGcAborted', 'GcFinished', 'Promoted', 'OldHeapCreated', 'OldHeapFreed'];
     const line = (e) => h('li', { class: GC_KINDS.includes(e.kind) ? 'gc' : '', 'data-kind': e.kind, text: e.text });
     const shown = view.events.slice(0, LOG_LINES).map(line);

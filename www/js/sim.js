@@ -58,6 +58,15 @@ export class Sim {
     return { view, cells, before };
   }
 
+  /** The question to ask before revealing step `step`, or undefined. @param {number} step @returns {{question:string, choices:string[], answer:number, explanation:string}|undefined} */
+  predict(step) { return this.#inner.predict(step); }
+
   /** Frees the wasm object. */
   free() { this.#inner.free(); }
+}
+
+/** Evaluates `src` standalone in language `lang` ('erlang' | 'elixir'): `{ok}` with the laid-out term, or `{error: {line, col, message}}`. @param {string} src @param {string} lang @returns {Promise<object>} */
+export async function inspect(src, lang) {
+  const mod = await loadWasm();
+  return mod.Simulator.inspect(src, lang);
 }

@@ -154,14 +154,7 @@ impl Simulator {
                 })
                 .collect()
         });
-        let predict = scenario_step
-            .and_then(|s| s.predict.as_ref())
-            .map(|p| PredictMirror {
-                question: p.question.clone(),
-                choices: p.choices.clone(),
-                answer: p.answer,
-                explanation: p.explanation.clone(),
-            });
+        let predict = self.predict_at(step);
         to_js(&FrameMirror {
             step,
             len: self.history.len(),
@@ -224,6 +217,18 @@ impl Simulator {
         }
     }
 
+    /// The question to ask before revealing step `step`, as `{question, choices, answer, explanation}`,
+    /// or `undefined` when the step has none.
+    ///
+    /// # Errors
+    /// If serialization fails (it does not for these types).
+    pub fn predict(&self, step: usize) -> Result<JsValue, JsError> {
+        match self.predict_at(step) {
+            Some(p) => to_js(&p),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
     /// The code line of step `step` (empty for step 0 or past the end).
     pub fn code(&self, step: usize) -> String {
         step.checked_sub(1)
@@ -280,6 +285,16 @@ fn span_text(src: &str, span: scenario::Span) -> String {
 }
 
 impl Simulator {
+    fn predict_at(&self, step: usize) -> Option<PredictMirror> {
+        let s = self.scenario.steps.get(step.checked_sub(1)?)?;
+        s.predict.as_ref().map(|p| PredictMirror {
+            question: p.question.clone(),
+            choices: p.choices.clone(),
+            answer: p.answer,
+            explanation: p.explanation.clone(),
+        })
+    }
+
     fn cells(&self, pid: u32) -> Result<view::Cells, JsError> {
         let vm = self.history.vm();
         let p = vm
