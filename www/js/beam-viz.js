@@ -116,8 +116,8 @@ ol.words { display: flex; margin: 0; padding: 0; list-style: none; }
 .w.immediate { background: #f0f7ee; }
 .w.data { background: repeating-linear-gradient(45deg, #f6f7f9 0 4px, #eceef2 4px 8px); color: var(--bv-muted); }
 .obj.k-cons .w:first-child { border-left: 4px solid var(--bv-cons); }
-.off-heap-list { margin: 0; padding: 0 0 0 18px; font-size: 13px; }
-.payload strong { color: var(--bv-procbin); }
+.payload { border: 2px dashed var(--bv-procbin); border-radius: 8px; padding: 6px 10px; background: #fbf3f7; max-width: 460px; }
+.payload p { margin: 0; font-size: 12.5px; color: var(--bv-muted); }
 .error { background: #fff1ec; border: 1px solid var(--bv-gc); color: #8a2c00; border-radius: 8px; padding: 10px 12px; white-space: pre-wrap; margin-bottom: 8px; }
 
 .k-free { fill: var(--bv-free); background: var(--bv-free); }

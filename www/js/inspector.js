@@ -51,9 +51,10 @@ function h(tag, attrs = {}, ...children) {
 const ROLE_NAMES = { header: 'header word', pointer: 'pointer', immediate: 'immediate', data: 'raw data' };
 
 function card(obj, idx, objects) {
-  const cls = ['obj', `k-${obj.kind.replace(/[^a-z]+/gi, '-').toLowerCase()}`];
+  const cls = ['obj'];
   if (obj.refs > 1) cls.push('shared');
-  const head = h('div', { class: 'obj-head' }, h('span', { class: 'obj-id', text: `#${idx}` }), ` ${obj.kind}`);
+  const swatch = h('span', { class: `sw k-${obj.kind.replace(/[^a-z]+/gi, '-').toLowerCase()}`, 'aria-hidden': 'true' });
+  const head = h('div', { class: 'obj-head' }, swatch, h('span', { class: 'obj-id', text: `#${idx}` }), ` ${obj.kind}`);
   if (obj.refs > 1) head.append(' ', h('span', { class: 'badge shared-badge', text: `shared: ${obj.refs} pointers` }));
   if (obj.literal) head.append(' ', h('span', { class: 'badge', text: 'literal' }));
   const words = h('ol', { class: 'words', 'aria-label': `${obj.words.length} words` });
@@ -80,18 +81,19 @@ export function renderInspection(box, ins) {
     ins.root.role === 'immediate' ? ' (an immediate: the whole term fits in the word, no heap words)' : '');
   const heap = h('div', { class: 'objs' });
   const literals = h('div', { class: 'objs' });
-  const offHeap = h('ul', { class: 'off-heap-list' });
+  const offHeap = h('div', { class: 'objs' });
   ins.objects.forEach((obj, i) => {
     (obj.literal ? literals : heap).append(card(obj, i, ins.objects));
     if (obj.off_heap_bytes !== undefined) {
-      offHeap.append(h('li', { class: 'payload', 'data-bytes': String(obj.off_heap_bytes) },
-        h('strong', { text: `${obj.off_heap_bytes} bytes` }), ` off-heap binary, reached by ProcBin #${i}: not on any process heap, shared by reference count, never copied by a send`));
+      offHeap.append(h('div', { class: 'payload', 'data-bytes': String(obj.off_heap_bytes) },
+        h('div', { class: 'obj-head' }, h('span', { class: 'sw k-procbin', 'aria-hidden': 'true' }), `binary payload, ${obj.off_heap_bytes} bytes`),
+        h('p', { text: `Reached from ProcBin #${i} (its val word). It lives in the shared binary area, not on any process heap: reference-counted, never copied by a send.` })));
     }
   });
   const parts = [value, sizes, h('p', { class: 'sharing', text: sendSentence(ins) }), root];
   if (ins.objects.length) parts.push(h('h4', { text: 'Heap objects' }), heap);
   if (literals.children.length) parts.push(h('h4', { text: 'Literal area (no heap words; a send leaves them in place)' }), literals);
-  if (offHeap.children.length) parts.push(h('h4', { text: 'Off-heap' }), offHeap);
+  if (offHeap.children.length) parts.push(h('h4', { text: 'Off-heap (shared binary area)' }), offHeap);
   if (ins.truncated) parts.push(h('p', { class: 'note', text: `Only the first ${ins.objects.length} objects are drawn; the sizes count them all.` }));
   box.replaceChildren(...parts);
 }
