@@ -71,6 +71,7 @@ svg.lifecycle { width: 100%; height: auto; max-width: 1100px; min-width: 660px; 
 .predict .ask-note { margin: 0; font-size: 12.5px; color: var(--bv-muted); }
 .choices { display: flex; flex-direction: column; gap: 6px; align-items: flex-start; margin: 0; padding: 0; list-style: none; }
 button.choice { font-weight: 500; text-align: left; min-width: 0; }
+button.choice[aria-disabled="true"] { opacity: 1; cursor: default; }
 button.choice.right { border-color: #1a6b35; background: #e6f4ea; }
 button.choice.wrong { border-color: #a1261b; background: #fbeae8; }
 button.skip { min-width: 0; font-weight: 500; color: var(--bv-muted); justify-self: start; }
