@@ -80,6 +80,13 @@ test('forward by button: stages, refcounts, the GC moment', async () => {
   await shot('step-00');
   for (let n = 1; n <= LAST; n++) {
     await shadow('button.forward').click();
+    if (n === 6) {
+      // Step 6 has a predict question: it is asked before the step is shown, and the answer reveals it.
+      await shadow('.predict[data-state="asking"]').waitFor();
+      assert.equal(Number(await page.evaluate(() => document.querySelector('beam-viz').dataset.step)), 5);
+      await shot('step-06-predict');
+      await shadow('button.choice[data-choice="1"]').click();
+    }
     await waitStep(n);
     const s = await state();
     forward.push(s);
