@@ -123,17 +123,28 @@ test('errors are shown under the input with the column marked', async () => {
   assert.equal(s.objects.length, 0);
 });
 
-test('an expression at the evaluator\'s limits returns, and the page stays responsive', async (t) => {
-  const t0 = Date.now();
-  const s = await evaluate('lists:seq(1, 100000000)');
-  const ms = Date.now() - t0;
+test('an expression at the evaluator\'s limits returns, and the page stays responsive meanwhile', async (t) => {
+  let s = await evaluate('lists:seq(1, 100000000)');
   assert.equal(s.state, 'error');
-  assert.match(s.error.text, /too large|too many/);
-  t.diagnostic(`${ms} ms`);
-  assert.ok(ms < 10000, `took ${ms} ms`);
-  // The step buttons still work.
+  assert.match(s.error.text, /too large/);
+  // About two seconds of evaluation, in the worker: stepping goes on while it runs.
+  const before = s.evaluated;
+  const t0 = Date.now();
+  await section().locator('textarea').fill('lists:foldl(fun(X, A) -> X + A end, 0, lists:seq(1, 10000000))');
+  await page.waitForTimeout(250);
   await page.locator('beam-viz').locator('button.forward').click();
-  await page.waitForSelector('beam-viz[data-step="1"]');
+  await page.waitForSelector('beam-viz[data-step="1"]', { timeout: 1000 });
+  const stepped = Date.now() - t0;
+  await page.waitForFunction((n) => Number(document.querySelector('beam-viz').shadowRoot.querySelector('[data-view="inspector"]').dataset.evaluated) > n, before, { timeout: 20000 });
+  s = await state();
+  t.diagnostic(`stepped after ${stepped} ms; the evaluation ended after ${Date.now() - t0} ms`);
+  assert.match(s.error.text, /too many evaluation steps/);
+  // A newer expression replaces one still running.
+  await section().locator('textarea').fill('lists:foldl(fun(X, A) -> X + A end, 0, lists:seq(1, 10000000))');
+  await page.waitForTimeout(300);
+  s = await evaluate('{done}');
+  assert.equal(s.state, 'ok');
+  assert.equal(s.value, '{done}');
 });
 
 test('no console errors', () => {

@@ -445,7 +445,7 @@ export class BeamViz extends HTMLElement {
     } catch (err) {
       res = { error: { line: 1, col: 1, message: err instanceof Error ? err.message : String(err) } };
     }
-    if (seq !== this.#inspectSeq) return;
+    if (seq !== this.#inspectSeq || !res) return;
     box.dataset.state = res.error ? 'error' : 'ok';
     ui.expr.setAttribute('aria-invalid', String(Boolean(res.error)));
     if (res.error) {

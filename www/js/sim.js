@@ -65,8 +65,37 @@ export class Sim {
   free() { this.#inner.free(); }
 }
 
-/** Evaluates `src` standalone in language `lang` ('erlang' | 'elixir'): `{ok}` with the laid-out term, or `{error: {line, col, message}}`. @param {string} src @param {string} lang @returns {Promise<object>} */
-export async function inspect(src, lang) {
-  const mod = await loadWasm();
-  return mod.Simulator.inspect(src, lang);
+let worker = null;
+let pending = null;
+let nextId = 0;
+
+/** Evaluates `src` standalone in language `lang` ('erlang' | 'elixir') in a worker: `{ok}` with the laid-out term,
+ * `{error: {line, col, message}}`, or null when a newer call superseded this one. @param {string} src @param {string} lang @returns {Promise<object|null>} */
+export function inspect(src, lang) {
+  if (typeof Worker === 'undefined') return loadWasm().then((mod) => mod.Simulator.inspect(src, lang));
+  // A call still running is abandoned, and its worker with it: the newest expression is the one on screen.
+  if (pending) {
+    worker.terminate();
+    worker = null;
+    pending(null);
+    pending = null;
+  }
+  worker ??= new Worker(new URL('./inspect-worker.js', import.meta.url), { type: 'module' });
+  const id = ++nextId;
+  return new Promise((resolve) => {
+    pending = resolve;
+    worker.onmessage = (e) => {
+      if (e.data.id !== id) return;
+      pending = null;
+      resolve(e.data.res);
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      worker?.terminate();
+      worker = null;
+      pending = null;
+      resolve({ error: { line: 1, col: 1, message: `the inspector could not start: ${e.message || 'worker error'}` } });
+    };
+    worker.postMessage({ id, src, lang });
+  });
 }

@@ -85,3 +85,84 @@ fn event_kinds_and_pids_cross() {
         [("RefcChanged", &[1][..]), ("MessageSent", &[0, 1][..])]
     );
 }
+
+#[derive(serde::Deserialize)]
+struct Inspected {
+    ok: Option<InspectedTerm>,
+    error: Option<InspectedError>,
+}
+
+#[derive(serde::Deserialize)]
+struct InspectedTerm {
+    size: u64,
+    flat_size: u64,
+    copy_words: u64,
+}
+
+#[derive(serde::Deserialize)]
+struct InspectedError {
+    line: u32,
+    col: u32,
+}
+
+fn inspect(src: &str, lang: &str) -> Inspected {
+    serde_wasm_bindgen::from_value(Simulator::inspect(src, lang).expect("serializes"))
+        .expect("the inspection has the mirror's shape")
+}
+
+#[wasm_bindgen_test]
+fn inspect_measures_or_locates_the_error() {
+    let ok = inspect("begin L = lists:seq(1, 3), {L, L, L} end", "erlang")
+        .ok
+        .expect("evaluates");
+    assert_eq!((ok.size, ok.flat_size, ok.copy_words), (10, 22, 22));
+    assert!(inspect("%{a: 1}", "elixir").ok.is_some());
+    let err = inspect("{1,\n  2 +}", "erlang")
+        .error
+        .expect("syntax error");
+    assert_eq!((err.line, err.col), (2, 6));
+    assert!(inspect("lists:seq(1, 100000000)", "erlang").error.is_some());
+}
+
+#[derive(serde::Deserialize)]
+struct CheckedFrame {
+    checks: Vec<CheckSeen>,
+    events: Vec<TextSeen>,
+}
+
+#[derive(serde::Deserialize)]
+struct CheckSeen {
+    text: String,
+    ok: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct TextSeen {
+    text: String,
+}
+
+#[wasm_bindgen_test]
+fn checkpoints_are_evaluated_and_events_name_processes() {
+    let mut sim = Simulator::new("binary-leak").expect("built-in scenario");
+    sim.seek(3);
+    let frame: CheckedFrame = serde_wasm_bindgen::from_value(sim.view().expect("view serializes"))
+        .expect("the frame has the mirror's shape");
+    let checks: Vec<(&str, bool)> = frame
+        .checks
+        .iter()
+        .map(|c| (c.text.as_str(), c.ok))
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            ("binary(body).refc == 1", true),
+            ("binary(body).bytes == 1000", true)
+        ]
+    );
+    sim.seek(7);
+    let frame: CheckedFrame = serde_wasm_bindgen::from_value(sim.view().expect("view serializes"))
+        .expect("the frame has the mirror's shape");
+    assert!(frame.events.iter().all(|e| !e.text.contains("<0.")));
+    assert!(sim.predict(7).is_ok_and(|p| p.is_object()));
+    assert!(sim.predict(6).is_ok_and(|p| p.is_undefined()));
+}
