@@ -528,6 +528,8 @@ export class BeamViz extends HTMLElement {
 
   /** Answers the question on screen with choice `choice` (-1: skipped), revealing its step if it was being asked. */
   #answer(choice) {
+    // The choice buttons are about to be replaced; keep focus in the widget so ← / → still step.
+    this.focus({ preventScroll: true });
     if (this.#asking) {
       const step = this.#asking;
       this.#answers.set(step, choice);
