@@ -99,9 +99,10 @@ pub struct EvalError {
     pub span: Span,
 }
 
-impl fmt::Display for EvalError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.kind {
+impl EvalErrorKind {
+    /// The message, without a location.
+    pub fn what(self) -> &'static str {
+        match self {
             EvalErrorKind::Unbound => "variable is unbound",
             EvalErrorKind::BadMatch => "no match of right hand side value (badmatch)",
             EvalErrorKind::BadArg => "bad argument (badarg)",
@@ -119,7 +120,13 @@ impl fmt::Display for EvalError {
             }
             EvalErrorKind::TooLarge => "term too large for the model (limit 33,554,432 words)",
             EvalErrorKind::AtomTableFull => "the atom table is full",
-        };
+        }
+    }
+}
+
+impl fmt::Display for EvalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = self.kind.what();
         write!(f, "{}:{}: {what}", self.span.line, self.span.col)
     }
 }
@@ -1051,6 +1058,11 @@ impl<'a> Ev<'a> {
 
     fn call(&mut self, m: Option<&Expr>, f: &Expr, args: &[Expr], span: Span) -> R<Term> {
         let module = match m {
+            // A literal module name is code, not data: it is not interned (the real VM has it already).
+            Some(Expr {
+                kind: ExprKind::Atom(a),
+                ..
+            }) => Some(a.clone()),
             Some(m) => {
                 let t = self.eval(m)?;
                 Some(
