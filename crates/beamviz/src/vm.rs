@@ -477,7 +477,7 @@ impl Vm {
     fn evaluate(&self, pid: Pid, src: &str, lang: Lang) -> Result<Evaluated, OpError> {
         let expr = expr::parse(src, lang).map_err(OpError::Syntax)?;
         let input = expr::input_for(self, pid, self.ids.peek()).ok_or(OpError::UnknownPid)?;
-        let res = expr::eval(&expr, input).map_err(OpError::Eval)?;
+        let res = expr::eval_compiled(&expr, input).map_err(OpError::Eval)?;
         if res.fragment.size() > MAX_TERM_WORDS {
             return Err(OpError::TooLarge);
         }

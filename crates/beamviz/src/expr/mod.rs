@@ -32,8 +32,8 @@ use alloc::vec::Vec;
 use core::fmt;
 
 pub use eval::{
-    eval, term_type, EvalError, EvalErrorKind, EvalInput, Evaluated, MAX_BINARY_BYTES,
-    MAX_CALL_DEPTH, MAX_STEPS,
+    eval, eval_compiled, term_type, EvalError, EvalErrorKind, EvalInput, Evaluated,
+    MAX_BINARY_BYTES, MAX_CALL_DEPTH, MAX_STEPS,
 };
 pub use num::BigInt;
 

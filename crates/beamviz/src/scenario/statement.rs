@@ -8,12 +8,11 @@
 //! While reading, the parser follows each process symbolically (bound variables and their flat sizes, queued
 //! message sizes) to report unbound variables at their line and to bound the work a run will do.
 
+use super::expr_stmt;
 use super::lex::{Cursor, Tok, Token};
-use super::value_expr::{self, Env};
 use super::{ErrorKind, Feature, ParseError, Span, Syntax, MAX_DEPTH, MAX_STEPS, MAX_TOTAL_WORDS};
-use crate::op::{Op, Value};
+use crate::op::Op;
 use crate::process::{Pid, SpawnOpts};
-use crate::term::ONHEAP_BIN_LIMIT;
 use crate::vm::MAX_TERM_WORDS;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::format;
@@ -43,6 +42,19 @@ pub(crate) struct Ctx {
     work: u64,
     /// Flat words bound or queued in all processes now.
     live: u64,
+    /// The estimate for the `Eval` op about to be accounted.
+    eval: Option<EvalEstimate>,
+}
+
+/// Loop variables in scope, innermost last, with their current values.
+pub(crate) type Env = [(String, i64)];
+
+/// What the reader estimated for the next `Eval` op: words built, flat size, names its patterns bind.
+#[derive(Default)]
+struct EvalEstimate {
+    built: u64,
+    flat: u64,
+    binds: Vec<String>,
 }
 
 /// One step a statement produced: the op and the code to show.
@@ -56,6 +68,7 @@ impl Ctx {
             n_steps: 0,
             work: 0,
             live: 0,
+            eval: None,
         }
     }
 
@@ -100,14 +113,19 @@ impl Ctx {
                 });
                 work += 233;
             }
-            Op::Bind { pid, var, value } => {
-                let a = &self.actors[pid.0 as usize];
-                let (built, flat) = sizes(value, &a.vars);
-                if built > MAX_TERM_WORDS || flat > MAX_TERM_WORDS {
+            Op::Eval { pid, var, .. } => {
+                let e = self.eval.take().unwrap_or_default();
+                if e.built > MAX_TERM_WORDS || e.flat > MAX_TERM_WORDS {
                     return Err(err(ErrorKind::TermTooLarge));
                 }
-                work = work.saturating_add(built).saturating_add(flat);
-                self.set_var(*pid, var, Some(flat));
+                work = work.saturating_add(e.built).saturating_add(e.flat);
+                for b in &e.binds {
+                    // Each pattern variable holds at most the whole value.
+                    self.set_var(*pid, b, Some(e.flat));
+                }
+                if let Some(var) = var {
+                    self.set_var(*pid, var, Some(e.flat));
+                }
             }
             Op::Forget { pid, var } => self.set_var(*pid, var, None),
             Op::Send { from, to, var } => {
@@ -172,53 +190,6 @@ impl Ctx {
             a.vars.insert(var.to_string(), flat);
             self.live = self.live.saturating_add(flat);
         }
-    }
-}
-
-/// Words `value` allocates, and its flat size (what a copy takes), given the flat sizes of bound variables.
-fn sizes(value: &Value, vars: &BTreeMap<String, u64>) -> (u64, u64) {
-    match value {
-        Value::Int(n) if (crate::term::MIN_SMALL..=crate::term::MAX_SMALL).contains(n) => (0, 0),
-        Value::Int(_) => (2, 2),
-        Value::Atom(_) => (0, 0),
-        Value::Var(name) => (0, vars.get(name).copied().unwrap_or(0)),
-        Value::Tuple(items) | Value::List(items) => {
-            let own = match value {
-                Value::Tuple(_) if items.is_empty() => 0,
-                Value::Tuple(_) => 1 + items.len() as u64,
-                _ => 2 * items.len() as u64,
-            };
-            items.iter().fold((own, own), |(b, f), v| {
-                let (vb, vf) = sizes(v, vars);
-                (b.saturating_add(vb), f.saturating_add(vf))
-            })
-        }
-        Value::Seq(from, to) => {
-            let n = if to >= from {
-                (i128::from(*to) - i128::from(*from) + 1) as u128
-            } else {
-                0
-            };
-            let w = u64::try_from(n.saturating_mul(2)).unwrap_or(u64::MAX);
-            (w, w)
-        }
-        Value::Binary { bytes, .. } => {
-            let w = if *bytes <= ONHEAP_BIN_LIMIT {
-                2 + bytes.div_ceil(8)
-            } else {
-                crate::term::PROC_BIN_SIZE
-            };
-            (w, w)
-        }
-    }
-}
-
-/// The variables `value` names.
-fn vars_of<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
-    match value {
-        Value::Var(name) => out.push(name),
-        Value::Tuple(items) | Value::List(items) => items.iter().for_each(|v| vars_of(v, out)),
-        _ => {}
     }
 }
 
@@ -447,37 +418,47 @@ fn stmt(
             receive(cur)?;
             return emit(cur, ctx, first, env, Op::Receive { pid, var }, out);
         }
-        let rhs = cur.peek();
-        let value = value_expr::value(cur, env, depth)?;
-        let mut names = Vec::new();
-        vars_of(&value, &mut names);
-        if let Some(name) = names.iter().find(|n| !ctx.bound_or_dead(pid, n)) {
-            // Point at the variable's first mention.
-            let at = cur.toks[..cur.pos]
-                .iter()
-                .rev()
-                .find(|t| cur.text(**t) == *name)
-                .copied()
-                .or(rhs);
-            return Err(match at {
-                Some(t) => cur.error_at(t, ErrorKind::UnboundVariable),
-                None => cur.error_end(),
-            });
-        }
-        return emit(cur, ctx, first, env, Op::Bind { pid, var, value }, out);
+        return eval(cur, ctx, first, env, pid, Some(var), out);
     }
-    // `{a, b} = x`: destructuring.
-    if matches!(first.tok, Tok::Punct("{" | "[")) {
-        return Err(cur.error_at(first, ErrorKind::NotModelled(Feature::Patterns)));
+    // Any other expression: evaluated for its effect on memory (and its pattern bindings).
+    eval(cur, ctx, first, env, pid, None, out)
+}
+
+/// `EXPR` or `var = EXPR` (the `var =` already read): an `Eval` step.
+fn eval(
+    cur: &mut Cursor<'_>,
+    ctx: &mut Ctx,
+    first: Token,
+    env: &Env,
+    pid: Pid,
+    var: Option<String>,
+    out: &mut Vec<Produced>,
+) -> Result<(), ParseError> {
+    let read = expr_stmt::read(cur, env)?;
+    let mut uses = Vec::new();
+    let mut pats = Vec::new();
+    expr_stmt::names(&read.expr, &mut uses, &mut pats);
+    if let Some((_, at)) = uses
+        .iter()
+        .find(|(n, _)| !pats.contains(n) && !ctx.bound_or_dead(pid, n))
+    {
+        return Err(ParseError {
+            kind: ErrorKind::UnboundVariable,
+            span: read.span(cur, *at),
+        });
     }
-    // A bare expression has no effect on memory worth a step.
-    let call_like = cur
-        .peek_at(1)
-        .is_some_and(|t| matches!(t.tok, Tok::Punct("(" | ":" | ".")));
-    if first.tok != Tok::Upper && first.tok != Tok::Atom && !call_like {
-        return Err(cur.error_at(first, ErrorKind::UnexpectedToken));
-    }
-    Err(cur.error_at(first, ErrorKind::NotModelled(Feature::Call)))
+    let vars = &ctx.actors[pid.0 as usize].vars;
+    let (built, flat) = expr_stmt::estimate(&read.expr, vars);
+    let mut binds = Vec::new();
+    expr_stmt::top_bindings(&read.expr, &mut binds);
+    ctx.eval = Some(EvalEstimate { built, flat, binds });
+    let op = Op::Eval {
+        pid,
+        var,
+        src: read.src,
+        lang: expr_stmt::lang(ctx.syntax),
+    };
+    emit(cur, ctx, first, env, op, out)
 }
 
 /// Statements recognised only to say they are not modelled yet.
@@ -488,7 +469,6 @@ const NOT_MODELLED: &[(&[&str], Feature)] = &[
     (&["proc_lib", ":", "hibernate"], Feature::Hibernate),
     (&["ets", "."], Feature::Ets),
     (&["ets", ":"], Feature::Ets),
-    (&["String", ".", "to_atom"], Feature::AtomCreation),
     (&["spawn", "("], Feature::Spawn),
     (&["spawn_opt", "("], Feature::Spawn),
     (&["Process", ".", "spawn"], Feature::Spawn),
