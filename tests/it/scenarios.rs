@@ -679,3 +679,27 @@ fn runs_a_multiple_of_the_checkpoint_interval_long_reach_their_end() {
         assert!(beamviz::trace::trace(&s).contains(&format!("step {n}: x = i  # i = {}", n - 1)));
     }
 }
+
+/// Statements run the evaluator: maps, operators, patterns and loop variables in any expression; parse errors are
+/// located in the file, evaluation errors at the step.
+#[test]
+fn statements_run_the_evaluator() {
+    let src = "# T\n\nactor a\na: m = %{a: 1, b: [1, 2]}\na: {x, y} = {Map.get(m, :b), 7 * 6}\n\
+               a: for i <- 1..3, do: t = {i, i * 2, x}\nexpect flat_size(t) == 8\nexpect size(a.y) == 0\n";
+    let s = scenario::parse("t", src).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.steps[3].code, "t = {i, i * 2, x}  # i = 1");
+    let res = scenario::check(&s);
+    assert!(res.passed(), "{res:?}");
+    check_error(
+        "# T\n\nactor a\na: x = {1, 2 +}\n",
+        "t.scn:4:15: unexpected token\n4 | a: x = {1, 2 +}\n  |               ^\n",
+    );
+    check_error(
+        "# T\n\nactor a\na: for i <- 10..11, do: x = {i, z}\n",
+        "t.scn:4:33: unbound variable\n4 | a: for i <- 10..11, do: x = {i, z}\n  |                                 ^\n",
+    );
+    check_error(
+        "# T\n\nactor a\na: x = 1 + :a\n",
+        "t.scn:4:4: step 2 failed: bad argument in an arithmetic expression (badarith)\n4 | a: x = 1 + :a\n  |    ^^^^^^^^^^\n",
+    );
+}
