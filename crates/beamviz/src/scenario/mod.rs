@@ -17,7 +17,6 @@ mod lex;
 mod parse;
 mod statement;
 
-mod coded;
 pub use expect::{check, evaluate, Check, Cmp, Expect, ExpectFailure, Field, Subject};
 pub use parse::{parse, parse_bytes};
 
@@ -356,6 +355,10 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
         include_str!("../../../../www/scenarios/process-lifecycle.scn"),
     ),
     (
+        "generations",
+        include_str!("../../../../www/scenarios/generations.scn"),
+    ),
+    (
         "binary-leak",
         include_str!("../../../../www/scenarios/binary-leak.scn"),
     ),
@@ -378,9 +381,6 @@ pub const BUILTIN: &[&str] = &[
 /// # Panics
 /// If a built-in file does not parse: the golden tests check every one.
 pub fn builtin(id: &str) -> Option<Scenario> {
-    if id == "generations" {
-        return Some(coded::generations());
-    }
     let (id, src) = BUILTIN_SOURCES.iter().find(|(i, _)| *i == id)?;
     Some(parse(id, src).expect("built-in scenarios parse (checked by the golden tests)"))
 }

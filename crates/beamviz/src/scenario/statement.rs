@@ -330,8 +330,11 @@ fn stmt(
         return Ok(());
     }
     // Statements the model does not cover.
+    let ets_op = ["new", "insert", "delete"]
+        .iter()
+        .any(|f| cur.looks_at(&["ets", if elixir { "." } else { ":" }, f, "("]));
     for (words, feature) in NOT_MODELLED {
-        if cur.looks_at(words) {
+        if cur.looks_at(words) && !ets_op {
             return Err(cur.error_at(first, ErrorKind::NotModelled(*feature)));
         }
     }
@@ -398,6 +401,55 @@ fn stmt(
     if cur.looks_at(&["receive"]) {
         return Err(cur.error_at(first, ErrorKind::BadReceive));
     }
+    // Hibernation and waking.
+    let hibernate = if elixir {
+        cur.looks_at(&["Process", ".", "hibernate", "("])
+            || cur.looks_at(&["erlang", ".", "hibernate", "("])
+    } else {
+        cur.looks_at(&["erlang", ":", "hibernate", "("])
+    };
+    if hibernate {
+        cur.pos += 4;
+        skip_args(cur)?;
+        return emit(cur, ctx, first, env, Op::Hibernate { pid }, out);
+    }
+    if cur.looks_at(&["wake", "("]) {
+        cur.pos += 2;
+        skip_args(cur)?;
+        // Model: the woken function's frame holds the variables plus two words (a continuation and a temporary).
+        return emit(cur, ctx, first, env, Op::Wake { pid, extra: 2 }, out);
+    }
+    // ETS tables.
+    let ets = |cur: &Cursor<'_>, f: &str| {
+        if elixir {
+            cur.looks_at(&["ets", ".", f, "("])
+        } else {
+            cur.looks_at(&["ets", ":", f, "("])
+        }
+    };
+    if ets(cur, "new") || ets(cur, "delete") || ets(cur, "insert") {
+        let f = cur.text(cur.toks[cur.pos + 2]).to_string();
+        cur.pos += 4;
+        let table = table_name(cur)?;
+        let op = match f.as_str() {
+            "new" => {
+                cur.expect_punct(",")?;
+                skip_args(cur)?;
+                Op::EtsNew { pid, table }
+            }
+            "delete" => {
+                cur.expect_punct(")")?;
+                Op::EtsDelete { pid, table }
+            }
+            _ => {
+                cur.expect_punct(",")?;
+                let var = sent_var(cur, ctx, pid)?;
+                cur.expect_punct(")")?;
+                Op::EtsInsert { pid, table, var }
+            }
+        };
+        return emit(cur, ctx, first, env, op, out);
+    }
     // `_ = x`: forget.
     if is_name(cur, Some(first), "_") && cur.peek_at(1).is_some_and(|t| t.tok == Tok::Punct("=")) {
         cur.pos += 2;
@@ -417,6 +469,40 @@ fn stmt(
         if cur.looks_at(&["receive"]) {
             receive(cur)?;
             return emit(cur, ctx, first, env, Op::Receive { pid, var }, out);
+        }
+        // `xs = build(N, [])`: a list grown one cons cell at a time, as compiled code does.
+        if cur.looks_at(&["build", "("]) {
+            cur.pos += 2;
+            let at = cur.peek().ok_or_else(|| cur.error_end())?;
+            let n = bound(cur, env)?;
+            let n = u64::try_from(n).map_err(|_| cur.error_at(at, ErrorKind::IntegerOutOfRange))?;
+            cur.expect_punct(",")?;
+            cur.expect_punct("[")?;
+            cur.expect_punct("]")?;
+            cur.expect_punct(")")?;
+            return emit(cur, ctx, first, env, Op::BuildList { pid, var, n }, out);
+        }
+        let lookup = if elixir {
+            cur.looks_at(&["ets", ".", "lookup", "("])
+        } else {
+            cur.looks_at(&["ets", ":", "lookup", "("])
+        };
+        if lookup {
+            cur.pos += 4;
+            let table = table_name(cur)?;
+            cur.expect_punct(",")?;
+            let at = cur.peek().ok_or_else(|| cur.error_end())?;
+            let index = bound(cur, env)?;
+            let index =
+                u64::try_from(index).map_err(|_| cur.error_at(at, ErrorKind::IntegerOutOfRange))?;
+            cur.expect_punct(")")?;
+            let op = Op::EtsLookup {
+                pid,
+                table,
+                index,
+                var,
+            };
+            return emit(cur, ctx, first, env, op, out);
         }
         return eval(cur, ctx, first, env, pid, Some(var), out);
     }
@@ -461,12 +547,30 @@ fn eval(
     emit(cur, ctx, first, env, op, out)
 }
 
+/// Skips call arguments up to and including the `)` that closes them (their values do not matter to the op).
+fn skip_args(cur: &mut Cursor<'_>) -> Result<(), ParseError> {
+    let close = matching(cur, ")").ok_or_else(|| cur.error_end())?;
+    cur.pos = close + 1;
+    Ok(())
+}
+
+/// An ETS table name: an atom.
+fn table_name(cur: &mut Cursor<'_>) -> Result<String, ParseError> {
+    let t = cur.next().ok_or_else(|| cur.error_end())?;
+    let atom = match cur.syntax {
+        Syntax::Elixir => t.tok == Tok::Atom,
+        Syntax::Erlang => matches!(t.tok, Tok::Atom | Tok::Ident),
+    };
+    if !atom {
+        return Err(cur.error_at(t, ErrorKind::NotModelled(Feature::Ets)));
+    }
+    Ok(cur.text(t).to_string())
+}
+
 /// Statements recognised only to say they are not modelled yet.
 const NOT_MODELLED: &[(&[&str], Feature)] = &[
-    (&["Process", ".", "hibernate"], Feature::Hibernate),
-    (&["erlang", ".", "hibernate"], Feature::Hibernate),
-    (&["erlang", ":", "hibernate"], Feature::Hibernate),
     (&["proc_lib", ":", "hibernate"], Feature::Hibernate),
+    (&["proc_lib", ".", "hibernate"], Feature::Hibernate),
     (&["ets", "."], Feature::Ets),
     (&["ets", ":"], Feature::Ets),
     (&["spawn", "("], Feature::Spawn),
