@@ -698,3 +698,46 @@ fn statements_run_the_evaluator() {
         "t.scn:4:4: step 2 failed: bad argument in an arithmetic expression (badarith)\n4 | a: x = 1 + :a\n  |    ^^^^^^^^^^\n",
     );
 }
+
+/// The GC statements map to their ops: `build`, hibernation and waking, ETS tables, atom-creating loops.
+#[test]
+fn gc_statements_map_to_their_ops() {
+    use beamviz::Op;
+    let src =
+        "# T\n\nactor a\na: xs = build(100, [])\na: :ets.new(:t, [:set])\na: :ets.insert(:t, xs)\n\
+               a: ys = :ets.lookup(:t, 0)\nexpect flat_size(ys) == 200\na: :ets.delete(:t)\n\
+               a: Process.hibernate(M, :f, [xs])\nexpect a.stack_size == 1\na: wake(xs)\n\
+               a: for i <- 1..50, do: String.to_atom(\"k#{i}\")\n";
+    let s = scenario::parse("t", src).unwrap_or_else(|e| panic!("{e}"));
+    let ops: Vec<&str> = s
+        .steps
+        .iter()
+        .map(|s| match s.op {
+            Op::BuildList { n: 100, .. } => "build",
+            Op::EtsNew { .. } => "new",
+            Op::EtsInsert { .. } => "insert",
+            Op::EtsLookup { index: 0, .. } => "lookup",
+            Op::EtsDelete { .. } => "delete",
+            Op::Hibernate { .. } => "hibernate",
+            Op::Wake { extra: 2, .. } => "wake",
+            Op::MakeAtoms { count: 50, .. } => "atoms",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            "other",
+            "build",
+            "new",
+            "insert",
+            "lookup",
+            "delete",
+            "hibernate",
+            "wake",
+            "atoms"
+        ]
+    );
+    let res = scenario::check(&s);
+    assert!(res.passed(), "{res:?}");
+}

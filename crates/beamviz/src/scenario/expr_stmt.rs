@@ -119,7 +119,7 @@ fn locate(pieces: &[(usize, usize, usize)], at: usize) -> usize {
 }
 
 /// The index of the first token after the expression starting at the cursor.
-fn extent(cur: &Cursor<'_>) -> usize {
+pub(crate) fn extent(cur: &Cursor<'_>) -> usize {
     let erlang = cur.syntax == Syntax::Erlang;
     let mut depth = 0i32;
     for i in cur.pos..cur.toks.len() {

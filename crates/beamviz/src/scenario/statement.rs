@@ -1,12 +1,14 @@
 //! One statement line → ops.
 //!
-//! Process statements: `x = expr` (bind), `_ = x` (forget), `x = receive do m -> m end`, `send(b, x)`,
-//! `:erlang.garbage_collect()`, `Process.exit(b, :kill)` / `exit(:kill)`, and loops over ranges
-//! (`for i <- 1..n, do: stmt`, `Enum.each(1..n, fn i -> stmt end)`) that expand into one step per iteration.
+//! Process statements: `x = EXPR` and bare `EXPR` (evaluated: `Op::Eval`), `_ = x` (forget),
+//! `x = receive do m -> m end`, `send(b, x)`, `:erlang.garbage_collect()`, `Process.exit(b, :kill)` / `exit(:kill)`,
+//! the GC statements (`xs = build(n, [])`, `:erlang.hibernate(…)`, `wake(…)`, `:ets.new/insert/lookup/delete`),
+//! and loops over ranges (`for i <- 1..n, do: stmt`, `Enum.each(1..n, fn i -> stmt end)`) that expand into one
+//! step per iteration (a loop that only creates atoms is one `MakeAtoms` step).
 //! The Erlang forms are the same statements in Erlang syntax.
 //!
-//! While reading, the parser follows each process symbolically (bound variables and their flat sizes, queued
-//! message sizes) to report unbound variables at their line and to bound the work a run will do.
+//! While reading, the parser follows each process symbolically (bound variables and their estimated flat sizes,
+//! queued message sizes) to report unbound variables at their line and to bound the work a run will do.
 
 use super::expr_stmt;
 use super::lex::{Cursor, Tok, Token};
@@ -44,6 +46,8 @@ pub(crate) struct Ctx {
     live: u64,
     /// The estimate for the `Eval` op about to be accounted.
     eval: Option<EvalEstimate>,
+    /// Flat sizes of the objects inserted in each ETS table, by name.
+    ets: BTreeMap<String, Vec<u64>>,
 }
 
 /// Loop variables in scope, innermost last, with their current values.
@@ -69,6 +73,7 @@ impl Ctx {
             work: 0,
             live: 0,
             eval: None,
+            ets: BTreeMap::new(),
         }
     }
 
@@ -128,6 +133,42 @@ impl Ctx {
                 }
             }
             Op::Forget { pid, var } => self.set_var(*pid, var, None),
+            Op::BuildList { pid, var, n } => {
+                let words = n.saturating_mul(2);
+                if words > MAX_TERM_WORDS {
+                    return Err(err(ErrorKind::TermTooLarge));
+                }
+                // Built once, and copied by the collections on the way (about as much again).
+                work = work.saturating_add(words.saturating_mul(2));
+                self.set_var(*pid, var, Some(words));
+            }
+            Op::EtsInsert { pid, table, var } => {
+                let flat = self.actors[pid.0 as usize]
+                    .vars
+                    .get(var)
+                    .copied()
+                    .unwrap_or(0);
+                work = work.saturating_add(flat);
+                self.ets.entry(table.clone()).or_default().push(flat);
+            }
+            Op::EtsLookup {
+                pid,
+                table,
+                index,
+                var,
+            } => {
+                let flat = self
+                    .ets
+                    .get(table)
+                    .and_then(|t| t.get(*index as usize))
+                    .copied()
+                    .unwrap_or(0);
+                work = work.saturating_add(flat);
+                self.set_var(*pid, var, Some(flat));
+            }
+            Op::EtsNew { table, .. } | Op::EtsDelete { table, .. } => {
+                self.ets.remove(table);
+            }
             Op::Send { from, to, var } => {
                 let flat = self.actors[from.0 as usize]
                     .vars
@@ -784,6 +825,42 @@ fn repeat(
         });
     }
     let n = i128::from(to) - i128::from(from) + 1;
+    // A loop that only creates atoms is one step: `MakeAtoms`.
+    let atoms = if cur.syntax == Syntax::Elixir {
+        cur.looks_at(&["String", ".", "to_atom", "("])
+            || cur.looks_at(&["erlang", ".", "list_to_atom", "("])
+            || cur.looks_at(&["erlang", ".", "binary_to_atom", "("])
+    } else {
+        cur.looks_at(&["list_to_atom", "("]) || cur.looks_at(&["binary_to_atom", "("])
+    };
+    if atoms && n <= 2 * crate::vm::ATOM_LIMIT as i128 {
+        let pid = actor.ok_or_else(|| cur.error_at(cur.toks[0], ErrorKind::NeedsActor))?;
+        let stop = expr_stmt::extent(cur);
+        // The names: the first string of the body (up to an interpolation), then a counter.
+        let prefix = cur.toks[cur.pos..stop]
+            .iter()
+            .find(|t| t.tok == Tok::Str)
+            .map_or("atom_", |t| {
+                let text = cur.text(*t);
+                text.split("#{").next().unwrap_or(text)
+            })
+            .to_string();
+        cur.pos = stop;
+        let op = Op::MakeAtoms {
+            pid,
+            prefix,
+            count: n as u64,
+        };
+        emit(cur, ctx, cur.toks[0], env, op, out)?;
+        for c in closers {
+            if *c == "end" {
+                expect_name(cur, "end")?;
+            } else {
+                cur.expect_punct(c)?;
+            }
+        }
+        return Ok(());
+    }
     if n > (MAX_STEPS - ctx.n_steps.min(MAX_STEPS)) as i128 {
         return Err(ParseError {
             kind: ErrorKind::TooManySteps,
