@@ -366,6 +366,14 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
         "fullsweep-after",
         include_str!("../../../../www/scenarios/fullsweep-after.scn"),
     ),
+    (
+        "heap-vs-refc-binaries",
+        include_str!("../../../../www/scenarios/heap-vs-refc-binaries.scn"),
+    ),
+    (
+        "send-loses-sharing",
+        include_str!("../../../../www/scenarios/send-loses-sharing.scn"),
+    ),
 ];
 
 /// The ids of the built-in scenarios, in tour order.
@@ -374,6 +382,8 @@ pub const BUILTIN: &[&str] = &[
     "generations",
     "binary-leak",
     "fullsweep-after",
+    "heap-vs-refc-binaries",
+    "send-loses-sharing",
 ];
 
 /// A built-in scenario by id.
