@@ -741,3 +741,18 @@ fn gc_statements_map_to_their_ops() {
     let res = scenario::check(&s);
     assert!(res.passed(), "{res:?}");
 }
+
+/// Loop variables are visible in string interpolation; a fun from an earlier statement is not callable yet.
+#[test]
+fn loop_variables_interpolate_and_funs_do_not_outlive_their_statement() {
+    let src = "# T\n\nactor a\na: for i <- 1..2, do: s = \"k#{i}\"\nexpect size(s) == 3\n";
+    let s = scenario::parse("t", src).unwrap_or_else(|e| panic!("{e}"));
+    assert!(scenario::check(&s).passed());
+    let src = "# T\n\nactor a\na: f = fn y -> y end\na: x = f.(1)\n";
+    let s = scenario::parse("t", src).unwrap_or_else(|e| panic!("{e}"));
+    // FIXME: funs across statements (see `Vm::eval_bind`); this documents today's behaviour.
+    assert!(matches!(
+        scenario::check(&s).op_error,
+        Some((3, _, beamviz::OpError::Eval(_)))
+    ));
+}

@@ -487,6 +487,9 @@ impl Vm {
         Ok(res)
     }
 
+    // FIXME: a fun's code lives in the evaluator only while it runs (`Ev::closures`), so a fun bound by one `Eval`
+    // and called by a later one is `badfun`. Keeping the clauses (source and index) in the VM, keyed by the fun's
+    // index word, would make funs callable across steps.
     /// Installs an evaluated expression for `pid`: new atoms, the literal area, the fragment (behind a heap test,
     /// as `bind` does), then binds `var` to the value and the expression's own bindings.
     fn eval_bind(&mut self, pid: Pid, var: Option<&str>, res: Evaluated) {

@@ -74,6 +74,14 @@ pub(crate) fn read(cur: &mut Cursor<'_>, env: &[(String, i64)]) -> Result<Read, 
                     src.push_str(&alloc::format!("{k}"));
                 }
             }
+            _ if t.tok == Tok::Str && cur.syntax == Syntax::Elixir && text.contains("#{") => {
+                // Loop variables interpolated in a string: `"k#{i}"`.
+                let mut whole = String::from(&cur.line[t.from..t.to]);
+                for (n, k) in env.iter().rev() {
+                    whole = whole.replace(&alloc::format!("#{{{n}}}"), &alloc::format!("{k}"));
+                }
+                src.push_str(&whole);
+            }
             _ => src.push_str(&cur.line[t.from..t.to]),
         }
         prev_end = Some(t.to);
