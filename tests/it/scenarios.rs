@@ -112,11 +112,12 @@ fn error_text(src: &str) -> String {
             let res = scenario::check(&s);
             let mut out = String::new();
             if let Some((step, span, e)) = res.op_error {
+                let what = res.op_message.clone().unwrap_or_else(|| e.to_string());
                 out += &scenario::render_error(
                     "t.scn",
                     src,
                     span,
-                    &format_args!("step {step} failed: {e}"),
+                    &format_args!("step {step} failed: {what}"),
                 );
             }
             for f in &res.failures {
@@ -695,7 +696,11 @@ fn statements_run_the_evaluator() {
     );
     check_error(
         "# T\n\nactor a\na: x = 1 + :a\n",
-        "t.scn:4:4: step 2 failed: bad argument in an arithmetic expression (badarith)\n4 | a: x = 1 + :a\n  |    ^^^^^^^^^^\n",
+        "t.scn:4:10: step 2 failed: bad argument in an arithmetic expression (badarith)\n4 | a: x = 1 + :a\n  |          ^\n",
+    );
+    check_error(
+        "# T\n\nactor a\na: for i <- 1..2, do: y = :foo.bar(i)\n",
+        "t.scn:4:27: step 2 failed: not modelled yet: :foo.bar/1\n4 | a: for i <- 1..2, do: y = :foo.bar(i)\n  |                           ^\n",
     );
 }
 

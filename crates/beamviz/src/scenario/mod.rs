@@ -40,6 +40,8 @@ pub struct Step {
     pub expects: Vec<Expect>,
     /// A question shown before this step is revealed.
     pub predict: Option<Predict>,
+    /// For an expression step, where the expression starts in the file (to locate its run-time errors).
+    pub expr_at: Option<Span>,
 }
 
 /// A multiple-choice question asked before a step runs, with the explanation shown after.

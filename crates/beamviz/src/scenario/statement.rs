@@ -46,6 +46,8 @@ pub(crate) struct Ctx {
     live: u64,
     /// The estimate for the `Eval` op about to be accounted.
     eval: Option<EvalEstimate>,
+    /// Where the expression of the `Eval` about to be emitted starts in the line.
+    expr_at: Option<usize>,
     /// Flat sizes of the objects inserted in each ETS table, by name.
     ets: BTreeMap<String, Vec<u64>>,
 }
@@ -61,8 +63,9 @@ struct EvalEstimate {
     binds: Vec<String>,
 }
 
-/// One step a statement produced: the op and the code to show.
-pub(crate) type Produced = (Op, String);
+/// One step a statement produced: the op, the code to show, and for an `Eval` where its expression starts in the
+/// line (a byte offset), to locate run-time errors.
+pub(crate) type Produced = (Op, String, Option<usize>);
 
 impl Ctx {
     pub fn new(syntax: Syntax) -> Ctx {
@@ -73,6 +76,7 @@ impl Ctx {
             work: 0,
             live: 0,
             eval: None,
+            expr_at: None,
             ets: BTreeMap::new(),
         }
     }
@@ -561,6 +565,7 @@ fn eval(
     var: Option<String>,
     out: &mut Vec<Produced>,
 ) -> Result<(), ParseError> {
+    let expr_at = cur.peek().map(|t| t.from);
     let read = expr_stmt::read(cur, env)?;
     let mut uses = Vec::new();
     let mut pats = Vec::new();
@@ -579,6 +584,7 @@ fn eval(
     let mut binds = Vec::new();
     expr_stmt::top_bindings(&read.expr, &mut binds);
     ctx.eval = Some(EvalEstimate { built, flat, binds });
+    ctx.expr_at = expr_at;
     let op = Op::Eval {
         pid,
         var,
@@ -721,7 +727,7 @@ fn emit(
             code.push_str(&format!("{name} = {k}"));
         }
     }
-    out.push((op, code));
+    out.push((op, code, ctx.expr_at.take()));
     Ok(())
 }
 
