@@ -297,6 +297,12 @@ fn hostile_files_are_refused_fast() {
         hostile_kind(many_actors.as_bytes()),
         ErrorKind::FileTooLarge
     );
+    // Iterating over big ranges is work even when nothing is built.
+    let reduce = "a: x = Enum.reduce(1..10_000_000, 0, fn k, acc -> k + acc end)\n";
+    let iterating = format!("# T\n\nactor a\n{reduce}{reduce}");
+    assert_eq!(hostile_kind(iterating.as_bytes()), ErrorKind::TooMuchWork);
+    let shifted = "# T\n\nsyntax erlang\nactor A\nA: X = lists:seq(1, 1 bsl 40)\n";
+    assert_eq!(hostile_kind(shifted.as_bytes()), ErrorKind::TermTooLarge);
     let ets = "# T\n\nactor a\na: :ets.lookup_element(:t, 1, 2)\n";
     assert_eq!(
         hostile_kind(ets.as_bytes()),

@@ -273,8 +273,9 @@ pub(crate) fn top_bindings(e: &Expr, out: &mut Vec<String>) {
 /// variables. Literal constructions, `lists:seq`/`Enum.to_list` of literal ranges, `binary:copy`,
 /// `String.duplicate`, `lists:duplicate` and comprehensions over those are counted; other calls cost a little.
 ///
-/// Model: an estimate, not a bound. A recursive fun can build more than it says; each expression is still bounded by
-/// the evaluator's own limits (steps, term size).
+/// Model: an estimate, not a bound. A recursive fun, or a size computed at run time, can build more than it says;
+/// each expression is still bounded by the evaluator's own limits (50,000,000 steps, about a second).
+/// FIXME: a run-time budget of evaluation steps for the whole scenario would bound what the estimate cannot see.
 pub(crate) fn estimate(e: &Expr, vars: &BTreeMap<String, u64>) -> (u64, u64) {
     const CALL: u64 = 16;
     let sum = |xs: &[&Expr]| {
@@ -415,13 +416,131 @@ fn bin_words(bytes: u64) -> u64 {
     }
 }
 
-/// An integer literal (with an optional minus).
+/// A constant integer: a literal, or simple arithmetic on constants (`1 bsl 20`, `1000 * 1000`).
 fn int_of(e: &Expr) -> Option<i128> {
     match &e.kind {
         ExprKind::Int(n) => n.to_i128(),
         ExprKind::Unary("-", x) => int_of(x).map(|v| -v),
+        ExprKind::Op(op, a, b) => {
+            let (a, b) = (int_of(a)?, int_of(b)?);
+            match *op {
+                "+" => a.checked_add(b),
+                "-" => a.checked_sub(b),
+                "*" => a.checked_mul(b),
+                "div" => a.checked_div(b),
+                "bsl" => u32::try_from(b)
+                    .ok()
+                    .filter(|b| *b < 100)
+                    .and_then(|b| a.checked_shl(b)),
+                _ => None,
+            }
+        }
         _ => None,
     }
+}
+
+/// A static estimate of the iterations an expression makes: the lengths of the constant ranges and sequences it
+/// names (an `Enum.reduce(1..n, …)` runs `n` times). Each iteration is at least a word of work.
+pub(crate) fn iterations(e: &Expr) -> u64 {
+    let mut n: u64 = 0;
+    let mut visit = |x: &Expr| {
+        let len = |a: i128, b: i128| {
+            u64::try_from((b - a).unsigned_abs().saturating_add(1)).unwrap_or(u64::MAX)
+        };
+        match &x.kind {
+            ExprKind::Map(kv) if matches!(kv.first(), Some((_, v)) if atom_of(v) == Some("Elixir.Range")) =>
+            {
+                let get = |k: &str| {
+                    kv.iter()
+                        .find(|(kk, _)| atom_of(kk) == Some(k))
+                        .and_then(|(_, v)| int_of(v))
+                };
+                if let (Some(a), Some(b)) = (get("first"), get("last")) {
+                    n = n.saturating_add(len(a, b));
+                }
+            }
+            ExprKind::Call(Some(m), f, args)
+                if atom_of(m) == Some("lists") && atom_of(f) == Some("seq") && args.len() >= 2 =>
+            {
+                if let (Some(a), Some(b)) = (int_of(&args[0]), int_of(&args[1])) {
+                    n = n.saturating_add(len(a, b));
+                }
+            }
+            _ => {}
+        }
+    };
+    each(e, &mut visit);
+    n
+}
+
+/// Calls `f` on `e` and every expression inside it.
+fn each(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    match &e.kind {
+        ExprKind::Tuple(v) | ExprKind::Block(v) => v.iter().for_each(|x| each(x, f)),
+        ExprKind::List(v, tail) => {
+            v.iter().for_each(|x| each(x, f));
+            if let Some(t) = tail {
+                each(t, f);
+            }
+        }
+        ExprKind::Map(kv) => kv.iter().for_each(|(k, v)| {
+            each(k, f);
+            each(v, f);
+        }),
+        ExprKind::MapUpdate(b, kv) => {
+            each(b, f);
+            kv.iter().for_each(|(k, v, _)| {
+                each(k, f);
+                each(v, f);
+            });
+        }
+        ExprKind::Bin(segs) => segs.iter().for_each(|s| {
+            each(&s.value, f);
+            if let Some(z) = &s.size {
+                each(z, f);
+            }
+        }),
+        ExprKind::Match(a, b) | ExprKind::Op(_, a, b) => {
+            each(a, f);
+            each(b, f);
+        }
+        ExprKind::Unary(_, a) => each(a, f),
+        ExprKind::Call(m, g, args) => {
+            if let Some(m) = m {
+                each(m, f);
+            }
+            each(g, f);
+            args.iter().for_each(|x| each(x, f));
+        }
+        ExprKind::Fun(cs) | ExprKind::NamedFun(_, cs) => cs.iter().for_each(|c| clause_each(c, f)),
+        ExprKind::If(cs) => cs.iter().for_each(|c| clause_each(c, f)),
+        ExprKind::Case(x, cs) => {
+            each(x, f);
+            cs.iter().for_each(|c| clause_each(c, f));
+        }
+        ExprKind::Comp(_, body, quals) => {
+            each(body, f);
+            for q in quals {
+                match q {
+                    Qualifier::Gen(p, l) | Qualifier::BinGen(p, l) => {
+                        each(p, f);
+                        each(l, f);
+                    }
+                    Qualifier::Filter(x) => each(x, f),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn clause_each(c: &expr::Clause, f: &mut dyn FnMut(&Expr)) {
+    c.pats.iter().for_each(|p| each(p, f));
+    if let Some(g) = &c.guard {
+        each(g, f);
+    }
+    c.body.iter().for_each(|b| each(b, f));
 }
 
 fn atom_of(e: &Expr) -> Option<&str> {

@@ -60,6 +60,8 @@ pub(crate) type Env = [(String, i64)];
 struct EvalEstimate {
     built: u64,
     flat: u64,
+    /// Iterations over constant ranges: work even when they build nothing.
+    iterations: u64,
     binds: Vec<String>,
 }
 
@@ -127,7 +129,10 @@ impl Ctx {
                 if e.built > MAX_TERM_WORDS || e.flat > MAX_TERM_WORDS {
                     return Err(err(ErrorKind::TermTooLarge));
                 }
-                work = work.saturating_add(e.built).saturating_add(e.flat);
+                work = work
+                    .saturating_add(e.built)
+                    .saturating_add(e.flat)
+                    .saturating_add(e.iterations);
                 for b in &e.binds {
                     // Each pattern variable holds at most the whole value.
                     self.set_var(*pid, b, Some(e.flat));
@@ -581,9 +586,15 @@ fn eval(
     }
     let vars = &ctx.actors[pid.0 as usize].vars;
     let (built, flat) = expr_stmt::estimate(&read.expr, vars);
+    let iterations = expr_stmt::iterations(&read.expr);
     let mut binds = Vec::new();
     expr_stmt::top_bindings(&read.expr, &mut binds);
-    ctx.eval = Some(EvalEstimate { built, flat, binds });
+    ctx.eval = Some(EvalEstimate {
+        built,
+        flat,
+        iterations,
+        binds,
+    });
     ctx.expr_at = expr_at;
     let op = Op::Eval {
         pid,
