@@ -150,7 +150,7 @@ fn bad_files_get_exact_located_messages() {
     );
     check_error(
         "# T\n\nactor a\na: :proc_lib.hibernate(M, :f, [])\n",
-        "t.scn:4:4: not modelled yet: hibernation\n4 | a: :proc_lib.hibernate(M, :f, [])\n  |    ^^^^^^^^^\n",
+        "t.scn:4:4: not modelled yet: hibernation by proc_lib (use `:erlang.hibernate`)\n4 | a: :proc_lib.hibernate(M, :f, [])\n  |    ^^^^^^^^^\n",
     );
     check_error(
         "# T\n\nactor a\na: x = Enum.to_list(1..3\n",

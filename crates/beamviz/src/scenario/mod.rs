@@ -193,32 +193,14 @@ pub enum ErrorKind {
 /// A language feature the model does not cover yet.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Feature {
-    /// `Process.hibernate`, `:erlang.hibernate`.
+    /// `proc_lib:hibernate` (use `:erlang.hibernate`).
     Hibernate,
-    /// `:ets` tables.
+    /// ETS calls other than `new`, `insert`, `lookup` and `delete`, or a table that is not named by an atom.
     Ets,
-    /// Creating atoms at run time (`String.to_atom`).
-    AtomCreation,
     /// `spawn` as a statement (declare an `actor` instead).
     Spawn,
-    /// Maps.
-    Maps,
-    /// Floats.
-    Floats,
-    /// Strings and binaries other than `:binary.copy(<<byte>>, n)`.
-    Strings,
-    /// Funs.
-    Funs,
-    /// Integers beyond 64 bits.
-    BigIntegers,
-    /// Arithmetic and other operators.
-    Operators,
     /// Sending an expression rather than a variable.
     SendExpression,
-    /// Patterns other than a variable.
-    Patterns,
-    /// Calls to functions the model does not know.
-    Call,
     /// Expression syntax the evaluator does not cover.
     Syntax,
 }
@@ -226,19 +208,10 @@ pub enum Feature {
 impl fmt::Display for Feature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Feature::Hibernate => "hibernation",
-            Feature::Ets => "ETS tables",
-            Feature::AtomCreation => "creating atoms at run time",
+            Feature::Hibernate => "hibernation by proc_lib (use `:erlang.hibernate`)",
+            Feature::Ets => "this ETS call (new, insert, lookup by index, delete on a named table)",
             Feature::Spawn => "spawn as a statement (declare an `actor` instead)",
-            Feature::Maps => "maps",
-            Feature::Floats => "floats",
-            Feature::Strings => "strings and binaries other than `:binary.copy(<<byte>>, n)`",
-            Feature::Funs => "funs",
-            Feature::BigIntegers => "integers beyond 64 bits",
-            Feature::Operators => "operators",
             Feature::SendExpression => "sending an expression (bind it to a variable first)",
-            Feature::Patterns => "patterns other than a variable",
-            Feature::Call => "this call",
             Feature::Syntax => "this syntax",
         })
     }
