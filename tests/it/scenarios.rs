@@ -767,3 +767,16 @@ fn loop_variables_interpolate_and_funs_do_not_outlive_their_statement() {
         Some((3, _, beamviz::OpError::Eval(_)))
     ));
 }
+
+/// `_ = x` forgets `x`; `_ = EXPR` evaluates and drops the value, binding nothing.
+#[test]
+fn underscore_forgets_a_variable_or_drops_a_value() {
+    for src in [
+        "# T\n\nactor a\na: x = [1, 2]\na: _ = length(x)\na: _ = x\nexpect a.stack_size == 2\n",
+        "# T\n\nsyntax erlang\nactor A\nA: X = [1, 2]\nA: _ = length(X)\nA: _ = X\nexpect A.stack_size == 2\n",
+    ] {
+        let s = scenario::parse("t", src).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(s.steps[3].op, beamviz::Op::Forget { .. }));
+        assert!(scenario::check(&s).passed(), "{src}");
+    }
+}

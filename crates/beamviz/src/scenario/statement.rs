@@ -500,8 +500,19 @@ fn stmt(
         };
         return emit(cur, ctx, first, env, op, out);
     }
-    // `_ = x`: forget.
-    if is_name(cur, Some(first), "_") && cur.peek_at(1).is_some_and(|t| t.tok == Tok::Punct("=")) {
+    // `_ = x`: forget. (`_ = EXPR` with more than a variable is an expression, evaluated and dropped.)
+    let statement_ends = |t: Option<Token>| match t {
+        None => true,
+        Some(t) => {
+            matches!(t.tok, Tok::Punct(")" | "]" | "||"))
+                || (t.tok == Tok::Ident && cur.text(t) == "end")
+        }
+    };
+    if is_name(cur, Some(first), "_")
+        && cur.peek_at(1).is_some_and(|t| t.tok == Tok::Punct("="))
+        && var_tok(cur, cur.peek_at(2)).is_some()
+        && statement_ends(cur.peek_at(3))
+    {
         cur.pos += 2;
         let t = expect_var(cur)?;
         let var = cur.text(t).to_string();
@@ -512,6 +523,7 @@ fn stmt(
     }
     // `x = …`: receive or bind.
     if var_tok(cur, Some(first)).is_some()
+        && cur.text(first) != "_"
         && cur.peek_at(1).is_some_and(|t| t.tok == Tok::Punct("="))
     {
         cur.pos += 2;
