@@ -4,7 +4,25 @@ use beamviz::{History, Op, Pid, SpawnOpts, Value, View, Vm};
 use beamviz_tests::bound_values;
 use proptest::prelude::*;
 
-const VARS: [&str; 4] = ["a", "b", "c", "d"];
+const VARS: [&str; 4] = ["A", "B", "C", "D"];
+
+/// Erlang expressions over the variables: sharing, new objects, pattern bindings, new atoms, and failures
+/// (unbound variables, `badarg`, `badarith`, `badmatch` on a second `{X, Y} = …`, a syntax error).
+const EXPRS: [&str; 13] = [
+    "{A, B}",
+    "[A | B]",
+    "[C, C, C]",
+    "length(D)",
+    "lists:seq(1, 60)",
+    "binary:copy(<<1>>, 100)",
+    "{X, Y} = {A, [B, 1]}",
+    "maps:from_list([{K, A} || K <- lists:seq(1, 40)])",
+    "list_to_atom(\"fresh\")",
+    "<<1, 2, 3>>",
+    "A + 1",
+    "{A, #{k => B}, 1.5, 1 bsl 70}",
+    "{1,",
+];
 
 fn value(depth: u32) -> BoxedStrategy<Value> {
     let leaf = prop_oneof![
@@ -31,6 +49,9 @@ fn op(n_procs: u32) -> impl Strategy<Value = Op> {
     let var = prop::sample::select(VARS.to_vec()).prop_map(String::from);
     prop_oneof![
         10 => (pid.clone(), var.clone(), value(2)).prop_map(|(pid, var, value)| Op::Bind { pid, var, value }),
+        4 => (pid.clone(), prop::option::of(var.clone()), prop::sample::select(EXPRS.to_vec())).prop_map(|(pid, var, src)| {
+            Op::Eval { pid, var, src: src.into(), lang: beamviz::expr::Lang::Erlang }
+        }),
         2 => (pid.clone(), var.clone()).prop_map(|(pid, var)| Op::Forget { pid, var }),
         2 => (pid.clone(), pid.clone(), var.clone()).prop_map(|(from, to, var)| Op::Send { from, to, var }),
         2 => (pid.clone(), var).prop_map(|(pid, var)| Op::Receive { pid, var }),
@@ -79,6 +100,9 @@ proptest! {
                     Op::Bind { pid, var: v, .. } | Op::Forget { pid, var: v } | Op::Receive { pid, var: v } => {
                         vm.process(*pid).is_some_and(|p| p.name == proc_name) && *v == var
                     }
+                    Op::Eval { pid, var: Some(v), .. } => {
+                        vm.process(*pid).is_some_and(|p| p.name == proc_name) && *v == var
+                    }
                     _ => false,
                 };
                 if rebound {
@@ -113,12 +137,13 @@ fn generated_runs_cover_minor_and_major_gcs() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::deterministic();
-    let (mut minors, mut majors, mut freed) = (0, 0, 0);
+    let (mut minors, mut majors, mut freed, mut evals) = (0, 0, 0, 0);
     for _ in 0..64 {
         let ops = ops().new_tree(&mut runner).unwrap().current();
         let mut vm = Vm::new();
         for op in &ops {
             if vm.apply(op).is_ok() {
+                evals += usize::from(matches!(op, Op::Eval { .. }));
                 for e in vm.drain_events() {
                     match e {
                         beamviz::Event::GcFinished {
@@ -137,7 +162,7 @@ fn generated_runs_cover_minor_and_major_gcs() {
         }
     }
     assert!(
-        minors > 30 && majors > 50 && freed > 20,
-        "minors {minors}, majors {majors}, freed {freed}"
+        minors > 30 && majors > 50 && freed > 20 && evals > 100,
+        "minors {minors}, majors {majors}, freed {freed}, evals {evals}"
     );
 }

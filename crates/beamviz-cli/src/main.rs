@@ -97,13 +97,14 @@ fn read_capped(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
 /// Prints an op error and failed checkpoints; returns whether there were none.
 fn report(l: &Loaded, res: &scenario::Check) -> bool {
     if let Some((step, span, e)) = res.op_error {
+        let what = res.op_message.clone().unwrap_or_else(|| e.to_string());
         eprint!(
             "{}",
             scenario::render_error(
                 &l.name,
                 &l.src,
                 span,
-                &format_args!("step {step} failed: {e}")
+                &format_args!("step {step} failed: {what}")
             )
         );
     }

@@ -70,6 +70,10 @@ impl AreaIds {
         self.next += 1;
         id
     }
+    /// The id [`AreaIds::fresh`] will hand out next, without taking it.
+    pub fn peek(&self) -> AreaId {
+        AreaId(self.next)
+    }
     /// A fresh block of `size` free words.
     pub fn block(&mut self, size: u64) -> Block {
         Block::new(self.fresh(), size)

@@ -3,6 +3,7 @@
 //! Each op is one step of a scenario: a process runs one statement.
 //! Ops are plain data, so a scenario is a list of them and a replay is a fold over it.
 
+use crate::expr::Lang;
 use crate::process::{Pid, SpawnOpts};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -51,6 +52,21 @@ pub enum Op {
         var: String,
         /// The term.
         value: Value,
+    },
+    /// Evaluate an Erlang or Elixir expression in the process (its bound variables visible), install the result on
+    /// its heap as `Bind` installs a built term (behind a heap test), bind it to `var` (if any, replacing an earlier
+    /// binding) and bind the variables the expression's patterns bound.
+    ///
+    /// The source is kept as text (an `Expr` is not `Eq`) and parsed again when the op runs.
+    Eval {
+        /// The process.
+        pid: Pid,
+        /// The variable bound to the value, if any.
+        var: Option<String>,
+        /// The expression.
+        src: String,
+        /// Its syntax.
+        lang: Lang,
     },
     /// Forget a variable: its term becomes garbage unless reachable otherwise.
     Forget {
@@ -202,6 +218,7 @@ impl Op {
         match self {
             Op::Spawn { .. } => None,
             Op::Bind { pid, .. }
+            | Op::Eval { pid, .. }
             | Op::Forget { pid, .. }
             | Op::Receive { pid, .. }
             | Op::GarbageCollect { pid }

@@ -140,3 +140,107 @@ fn seek_equals_straight_run() {
         assert_eq!(View::of(h.vm()), View::of(&straight), "step {target}");
     }
 }
+
+fn eval(pid: u32, var: Option<&str>, src: &str) -> Op {
+    Op::Eval {
+        pid: Pid(pid),
+        var: var.map(Into::into),
+        src: src.into(),
+        lang: crate::expr::Lang::Erlang,
+    }
+}
+
+/// `Eval` builds exactly what `Bind` builds for the same term, and shares the process's own terms.
+#[test]
+fn eval_installs_like_bind() {
+    let by_bind = run(&[spawn("a"), bind(0, "L", Value::Seq(1, 20))]);
+    let by_eval = run(&[spawn("a"), eval(0, Some("L"), "lists:seq(1, 20)")]);
+    assert_eq!(View::of(&by_bind), View::of(&by_eval));
+    let vm = run(&[
+        spawn("a"),
+        eval(0, Some("L"), "lists:seq(1, 20)"),
+        eval(0, Some("T"), "{L, L, length(L)}"),
+    ]);
+    let p = &View::of(&vm).processes[0];
+    // 40 words of list, 4 of tuple; two variables on the stack.
+    assert_eq!((p.heap_used, p.stack_size), (44, 3));
+    let t = p.vars.iter().find(|v| v.name == "T").expect("T bound");
+    assert_eq!((t.size, t.flat_size), (44, 84));
+}
+
+/// Pattern bindings become variables; new atoms are interned; a rebound variable's old value is garbage.
+#[test]
+fn eval_binds_patterns_atoms_and_rebinds() {
+    let mut vm = run(&[
+        spawn("a"),
+        eval(0, None, "{X, Y} = {list_to_atom(\"fresh_one\"), [1, 2]}"),
+        eval(0, Some("X"), "lists:seq(1, 3)"),
+    ]);
+    assert!(vm.atoms().iter().any(|a| a == "fresh_one"));
+    let p = vm.process(Pid(0)).expect("a");
+    let names: alloc::vec::Vec<&str> = p.vars().map(|(n, _)| n).collect();
+    assert_eq!(names, ["X", "Y"]);
+    vm.apply(&Op::GarbageCollect { pid: Pid(0) }).unwrap();
+    vm.check().unwrap();
+    // Live: Y (4 words) and X (6 words); the tuple and the first X are gone.
+    assert_eq!(View::of(&vm).processes[0].heap_used, 10);
+}
+
+/// A failing expression is an error with its location in the expression, and changes nothing.
+#[test]
+fn failed_eval_leaves_the_vm_unchanged() {
+    use crate::expr::{EvalErrorKind, ParseErrorKind, Span};
+    use crate::vm::OpError;
+    let mut vm = run(&[spawn("a"), eval(0, Some("L"), "[1]")]);
+    let before = vm.clone();
+    let cases = [
+        (
+            "{1,",
+            OpError::Syntax(crate::expr::ParseError {
+                kind: ParseErrorKind::UnexpectedEnd,
+                span: Span { line: 1, col: 4 },
+            }),
+        ),
+        (
+            "L + 1",
+            OpError::Eval(crate::expr::EvalError {
+                kind: EvalErrorKind::BadArith,
+                span: Span { line: 1, col: 3 },
+            }),
+        ),
+        (
+            "{Nope}",
+            OpError::Eval(crate::expr::EvalError {
+                kind: EvalErrorKind::Unbound,
+                span: Span { line: 1, col: 2 },
+            }),
+        ),
+    ];
+    for (src, want) in cases {
+        assert_eq!(vm.apply(&eval(0, Some("M"), src)), Err(want), "{src}");
+        assert!(vm == before, "{src} left a trace");
+    }
+    assert_eq!(vm.apply(&eval(7, None, "1")), Err(OpError::UnknownPid));
+}
+
+/// The heap test of an `Eval` keeps pattern bindings that point into the old heap alive and correct.
+#[test]
+fn eval_bindings_survive_the_gc_of_their_own_install() {
+    let mut ops = alloc::vec![spawn("a"), eval(0, Some("L"), "lists:seq(1, 100)")];
+    for _ in 0..5 {
+        ops.push(eval(0, None, "{A, B} = {L, lists:seq(1, 30)}"));
+        ops.push(Op::Forget {
+            pid: Pid(0),
+            var: "A".into(),
+        });
+        ops.push(Op::Forget {
+            pid: Pid(0),
+            var: "B".into(),
+        });
+    }
+    ops.push(eval(0, None, "{A, B} = {L, lists:seq(1, 30)}"));
+    let vm = run(&ops);
+    let p = &View::of(&vm).processes[0];
+    let a = p.vars.iter().find(|v| v.name == "A").expect("A");
+    assert_eq!(a.flat_size, 200);
+}

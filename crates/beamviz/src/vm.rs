@@ -8,6 +8,7 @@ use crate::binary::BinaryArea;
 use crate::copy::{self, Areas};
 use crate::ets::{EtsObject, EtsTable};
 use crate::event::Event;
+use crate::expr::{self, Evaluated, Lang};
 use crate::gc::{self, GcReason};
 use crate::heap::{AreaIds, Block, LITERAL_AREA};
 use crate::op::{Op, Value};
@@ -45,6 +46,10 @@ pub enum OpError {
     NoSuchTable,
     /// The table has no object at that index.
     NoSuchObject,
+    /// The expression of an `Eval` does not parse; the span is in the expression's source.
+    Syntax(crate::expr::ParseError),
+    /// The expression of an `Eval` raised an error or hit an evaluation limit; the span is in its source.
+    Eval(crate::expr::EvalError),
 }
 
 impl fmt::Display for OpError {
@@ -60,6 +65,8 @@ impl fmt::Display for OpError {
             OpError::Hibernating => "the process is hibernated (or, for wake, is not)",
             OpError::NoSuchTable => "no such ETS table (or, for ets:new, it exists already)",
             OpError::NoSuchObject => "the ETS table has no such object",
+            OpError::Syntax(e) => return write!(f, "{}", e.kind.what()),
+            OpError::Eval(e) => return write!(f, "{}", e.kind.what()),
         })
     }
 }
@@ -195,6 +202,11 @@ impl Vm {
     /// The VM is unchanged then.
     pub fn apply(&mut self, op: &Op) -> Result<(), OpError> {
         self.validate(op)?;
+        // An expression is evaluated before anything moves: evaluation reads the VM only.
+        let mut evaluated = match op {
+            Op::Eval { pid, src, lang, .. } => Some(self.evaluate(*pid, src, *lang)?),
+            _ => None,
+        };
         // A process that terminated in the previous step is now only reclaimed memory.
         for p in &mut self.processes {
             if p.stage == Stage::Termination {
@@ -207,6 +219,12 @@ impl Vm {
                 Ok(())
             }
             Op::Bind { pid, var, value } => self.bind(*pid, var, value),
+            Op::Eval { pid, var, .. } => {
+                if let Some(res) = evaluated.take() {
+                    self.eval_bind(*pid, var.as_deref(), res);
+                }
+                Ok(())
+            }
             Op::Forget { pid, var } => {
                 self.forget(*pid, var);
                 Ok(())
@@ -392,6 +410,7 @@ impl Vm {
                 let p = alive(*pid)?;
                 check_value(p, value)
             }
+            Op::Eval { pid, .. } => alive(*pid).map(|_| ()),
             Op::Forget { pid, var } => alive(*pid)?
                 .var(var)
                 .map(|_| ())
@@ -452,6 +471,94 @@ impl Vm {
         });
         self.events.push(Event::Spawned { pid, heap_size });
         pid
+    }
+
+    /// Parses and evaluates `src` for `pid` (which must be alive), reading the VM only.
+    fn evaluate(&self, pid: Pid, src: &str, lang: Lang) -> Result<Evaluated, OpError> {
+        let expr = expr::parse(src, lang).map_err(OpError::Syntax)?;
+        let input = expr::input_for(self, pid, self.ids.peek()).ok_or(OpError::UnknownPid)?;
+        let res = expr::eval_compiled(&expr, input).map_err(OpError::Eval)?;
+        if res.fragment.size() > MAX_TERM_WORDS {
+            return Err(OpError::TooLarge);
+        }
+        if self.atoms.len() + res.new_atoms.len() > ATOM_LIMIT {
+            return Err(OpError::AtomTableFull);
+        }
+        Ok(res)
+    }
+
+    // FIXME: a fun's code lives in the evaluator only while it runs (`Ev::closures`), so a fun bound by one `Eval`
+    // and called by a later one is `badfun`. Keeping the clauses (source and index) in the VM, keyed by the fun's
+    // index word, would make funs callable across steps.
+    /// Installs an evaluated expression for `pid`: new atoms, the literal area, the fragment (behind a heap test,
+    /// as `bind` does), then binds `var` to the value and the expression's own bindings.
+    fn eval_bind(&mut self, pid: Pid, var: Option<&str>, res: Evaluated) {
+        let frag_id = self.ids.fresh();
+        debug_assert_eq!(
+            frag_id, res.fragment.id,
+            "evaluated into the peeked area id"
+        );
+        for a in &res.new_atoms {
+            // The evaluator checked the table's limit.
+            let _ = self.intern(a);
+        }
+        self.literals = res.literals;
+        // The names bound, with their values: `var` first, then the pattern bindings (the last binding of a name
+        // wins; `var` is bound last of all, so it wins over a binding of the same name).
+        let mut names: Vec<String> = var.into_iter().map(String::from).collect();
+        let mut roots: Vec<Term> = var.map(|_| res.term).into_iter().collect();
+        for (n, t) in res.bindings {
+            if var == Some(n.as_str()) {
+                continue;
+            }
+            match names.iter().position(|m| *m == n) {
+                Some(i) => roots[i] = t,
+                None => {
+                    names.push(n);
+                    roots.push(t);
+                }
+            }
+        }
+        let p = &mut self.processes[pid.0 as usize];
+        p.stage = Stage::HeapAllocation;
+        // Old values of rebound variables are dead once the new ones are built (see `bind`).
+        for n in &names {
+            if let Some(depth) = p.slot_of(n) {
+                let block = p.heap.as_mut().expect("alive");
+                let idx = block.words.len() - 1 - depth;
+                block.words[idx] = Term::NIL;
+            }
+        }
+        // Each name gets its old slot, else a dead slot not taken by another, else a new stack word.
+        let mut slots: Vec<Option<usize>> = Vec::new();
+        for n in &names {
+            let slot = p.slot_of(n).or_else(|| {
+                (1..=p.slots.len()).find(|d| p.slots[d - 1].is_none() && !slots.contains(&Some(*d)))
+            });
+            slots.push(slot);
+        }
+        let stack_need = slots.iter().filter(|s| s.is_none()).count() as u64;
+        // The value itself is a live register during the heap test, named or not.
+        roots.push(res.term);
+        if !self.install_roots(pid, res.fragment, res.new_bins, &[], &mut roots, stack_need) {
+            return;
+        }
+        roots.pop();
+        let p = &mut self.processes[pid.0 as usize];
+        for ((name, slot), root) in names.iter().zip(slots).zip(roots) {
+            let depth = match slot {
+                Some(d) => d,
+                None => {
+                    p.slots.push(None);
+                    p.stop -= 1;
+                    p.slots.len()
+                }
+            };
+            p.slots[depth - 1] = Some(name.clone());
+            let block = p.heap.as_mut().expect("alive");
+            let idx = block.words.len() - 1 - depth;
+            block.words[idx] = root;
+        }
     }
 
     fn bind(&mut self, pid: Pid, var: &str, value: &Value) -> Result<(), OpError> {
@@ -606,6 +713,22 @@ impl Vm {
         root: Term,
         stack_need: u64,
     ) -> Option<Term> {
+        let mut roots = [root];
+        self.install_roots(pid, frag, new_bins, held_bins, &mut roots, stack_need)
+            .then_some(roots[0])
+    }
+
+    /// [`Vm::install`] with several roots (registers live across the heap test), updated in place.
+    /// `false` when `max_heap_size` killed the process.
+    fn install_roots(
+        &mut self,
+        pid: Pid,
+        frag: Block,
+        new_bins: Vec<u64>,
+        held_bins: &[Addr],
+        roots: &mut [Term],
+        stack_need: u64,
+    ) -> bool {
         let p = &self.processes[pid.0 as usize];
         let n = frag.size();
         // Bit-syntax construction collects first when the new binaries would overflow the virtual binary heap.
@@ -616,7 +739,6 @@ impl Vm {
         let vheap_full = new_bin_words > 0 && p.bin_vheap + new_bin_words >= p.bin_vheap_sz;
         let need = n + stack_need;
         let mut frag = frag;
-        let mut root = root;
         if p.gap() < need + S_RESERVED || vheap_full {
             let reason = if vheap_full {
                 GcReason::BinVheapFull
@@ -634,11 +756,12 @@ impl Vm {
             crate::heap::for_each_term_field(&frag.words, 0, frag.words.len(), |i| idx.push(i));
             idx.retain(|&i| frag.words[i].pointee().is_some_and(|a| a.area() != frag_id));
             let mut regs: Vec<Term> = idx.iter().map(|&i| frag.words[i]).collect();
-            regs.push(root);
+            regs.extend_from_slice(roots);
             if !self.collect(pid, need, &mut regs, reason) {
-                return None;
+                return false;
             }
-            root = regs.pop().expect("root register");
+            let n_fields = idx.len();
+            roots.copy_from_slice(&regs[n_fields..]);
             for (i, t) in idx.into_iter().zip(regs) {
                 frag.words[i] = t;
             }
@@ -652,7 +775,9 @@ impl Vm {
         let p = &mut processes[pid.0 as usize];
         let at = p.htop;
         let block = p.heap.as_mut().expect("alive");
-        let root = copy::relocate(&frag, block, at, root);
+        for r in roots.iter_mut() {
+            *r = copy::relocate(&frag, block, at, *r);
+        }
         p.htop += n;
         for rel in new_bins {
             let addr: Addr = block.addr(at + rel);
@@ -676,7 +801,7 @@ impl Vm {
         if n > 0 {
             events.push(Event::Allocated { pid, words: n });
         }
-        Some(root)
+        true
     }
 
     /// Runs a GC of `pid`; `false` when `max_heap_size` killed the process instead (it has exited then).

@@ -99,9 +99,10 @@ pub struct EvalError {
     pub span: Span,
 }
 
-impl fmt::Display for EvalError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.kind {
+impl EvalErrorKind {
+    /// The message, without a location.
+    pub fn what(self) -> &'static str {
+        match self {
             EvalErrorKind::Unbound => "variable is unbound",
             EvalErrorKind::BadMatch => "no match of right hand side value (badmatch)",
             EvalErrorKind::BadArg => "bad argument (badarg)",
@@ -119,7 +120,13 @@ impl fmt::Display for EvalError {
             }
             EvalErrorKind::TooLarge => "term too large for the model (limit 33,554,432 words)",
             EvalErrorKind::AtomTableFull => "the atom table is full",
-        };
+        }
+    }
+}
+
+impl fmt::Display for EvalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = self.kind.what();
         write!(f, "{}:{}: {what}", self.span.line, self.span.col)
     }
 }
@@ -181,6 +188,8 @@ pub(super) struct Ev<'a> {
     /// Source constants already built, by the address of their `Expr` node.
     pub consts: Vec<(usize, Term)>,
     pub span: Span,
+    /// Whether constants are literals, as in compiled code ([`eval_compiled`]).
+    compiled: bool,
 }
 
 pub(super) type R<T> = Result<T, EvalError>;
@@ -190,6 +199,20 @@ pub(super) type R<T> = Result<T, EvalError>;
 /// # Errors
 /// A located [`EvalError`]: a runtime error of the expression, an unknown function, or a limit.
 pub fn eval(expr: &Expr, input: EvalInput<'_>) -> Result<Evaluated, EvalError> {
+    run(expr, input, false)
+}
+
+/// [`eval`] as compiled code runs the expression: constants the compiler makes literals (a range with constant
+/// bounds, a constant byte binary passed to a function) take no heap words. Scenario steps run this way;
+/// [`eval`] follows `erl_eval`, which the term corpus measures.
+///
+/// # Errors
+/// As [`eval`].
+pub fn eval_compiled(expr: &Expr, input: EvalInput<'_>) -> Result<Evaluated, EvalError> {
+    run(expr, input, true)
+}
+
+fn run(expr: &Expr, input: EvalInput<'_>, compiled: bool) -> Result<Evaluated, EvalError> {
     let atom_ix = input
         .atoms
         .iter()
@@ -212,6 +235,7 @@ pub fn eval(expr: &Expr, input: EvalInput<'_>) -> Result<Evaluated, EvalError> {
         pi: None,
         consts: Vec::new(),
         span: expr.span,
+        compiled,
     };
     let term = ev.eval(expr)?;
     let bindings = ev.vars.split_off(n_input_vars);
@@ -223,6 +247,22 @@ pub fn eval(expr: &Expr, input: EvalInput<'_>) -> Result<Evaluated, EvalError> {
         new_bins: ev.s.new_bins,
         bindings,
     })
+}
+
+/// Whether map fields are those of an Elixir range with small-integer constant bounds (`a..b`, `a..b//s`).
+fn is_constant_range(assocs: &[(Expr, Expr)]) -> bool {
+    let small = |e: &Expr| match &e.kind {
+        ExprKind::Int(n) => n
+            .to_i128()
+            .is_some_and(|v| (i128::from(MIN_SMALL)..=i128::from(MAX_SMALL)).contains(&v)),
+        ExprKind::Unary("-", x) => matches!(&x.kind, ExprKind::Int(n) if n.digits() <= 1),
+        _ => false,
+    };
+    matches!(assocs.first(), Some((k, v))
+        if matches!(&k.kind, ExprKind::Atom(a) if a == "__struct__")
+            && matches!(&v.kind, ExprKind::Atom(a) if a == "Elixir.Range"))
+        && assocs.len() == 4
+        && assocs[1..].iter().all(|(_, v)| small(v))
 }
 
 /// `erts_internal:term_type/1` of a term.
@@ -747,13 +787,30 @@ impl<'a> Ev<'a> {
             }
             ExprKind::Map(assocs) if assocs.is_empty() => self.empty_map(),
             ExprKind::Map(assocs) => {
+                // Model: Elixir compiles a range with constant bounds (`1..20`) to a literal `%Range{}`: no heap
+                // words. A range with variable bounds is built on the heap.
+                let key = e as *const Expr as usize;
+                let literal_range = self.compiled && is_constant_range(assocs);
+                if literal_range {
+                    if let Some(&(_, t)) = self.consts.iter().find(|(k, _)| *k == key) {
+                        return Ok(t);
+                    }
+                }
+                let mark = self.s.frag.words.len();
                 let mut pairs = Vec::with_capacity(assocs.len());
                 for (k, v) in assocs {
                     let k = self.eval(k)?;
                     let v = self.eval(v)?;
                     pairs.push((k, v));
                 }
-                self.make_map(pairs)
+                let t = self.make_map(pairs)?;
+                if !literal_range {
+                    return Ok(t);
+                }
+                let lit = self.s.to_literal(t);
+                self.s.frag.words.truncate(mark);
+                self.consts.push((key, lit));
+                Ok(lit)
             }
             ExprKind::MapUpdate(base, assocs) => {
                 let m = self.eval(base)?;
@@ -845,6 +902,40 @@ impl<'a> Ev<'a> {
 
     fn eval_all(&mut self, es: &[Expr]) -> R<Vec<Term>> {
         es.iter().map(|e| self.eval(e)).collect()
+    }
+
+    /// The arguments of a call to a named function.
+    ///
+    /// Model: a constant byte binary passed to a function (`binary:copy(<<0>>, 100)`) is a literal, as compiled
+    /// code has it, so it leaves no garbage on the heap. (A constant binary kept as a value is built, as `erl_eval`
+    /// builds it; the term corpus measures that.)
+    fn eval_args(&mut self, es: &[Expr]) -> R<Vec<Term>> {
+        let mut out = Vec::with_capacity(es.len());
+        for e in es {
+            let constant = self.compiled
+                && matches!(&e.kind, ExprKind::Bin(segs) if segs.len() <= 64 && segs.iter().all(|sg| {
+                    sg.size.is_none()
+                        && sg.unit.is_none()
+                        && sg.ty == SegType::Integer
+                        && matches!(&sg.value.kind, ExprKind::Int(n) if n.to_i128().is_some_and(|v| (0..256).contains(&v)))
+                }));
+            if !constant {
+                out.push(self.eval(e)?);
+                continue;
+            }
+            let key = e as *const Expr as usize;
+            if let Some(&(_, t)) = self.consts.iter().find(|(k, _)| *k == key) {
+                out.push(t);
+                continue;
+            }
+            let mark = self.s.frag.words.len();
+            let t = self.eval(e)?;
+            let lit = self.s.to_literal(t);
+            self.s.frag.words.truncate(mark);
+            self.consts.push((key, lit));
+            out.push(lit);
+        }
+        Ok(out)
     }
 
     /// Runs the first clause whose patterns match `args` and whose guard holds.
@@ -1051,6 +1142,11 @@ impl<'a> Ev<'a> {
 
     fn call(&mut self, m: Option<&Expr>, f: &Expr, args: &[Expr], span: Span) -> R<Term> {
         let module = match m {
+            // A literal module name is code, not data: it is not interned (the real VM has it already).
+            Some(Expr {
+                kind: ExprKind::Atom(a),
+                ..
+            }) => Some(a.clone()),
             Some(m) => {
                 let t = self.eval(m)?;
                 Some(
@@ -1076,7 +1172,7 @@ impl<'a> Ev<'a> {
                 return self.apply(fun, &vals);
             }
         };
-        let vals = self.eval_all(args)?;
+        let vals = self.eval_args(args)?;
         self.span = match m {
             Some(m) => m.span,
             None => f.span,

@@ -32,8 +32,8 @@ use alloc::vec::Vec;
 use core::fmt;
 
 pub use eval::{
-    eval, term_type, EvalError, EvalErrorKind, EvalInput, Evaluated, MAX_BINARY_BYTES,
-    MAX_CALL_DEPTH, MAX_STEPS,
+    eval, eval_compiled, term_type, EvalError, EvalErrorKind, EvalInput, Evaluated,
+    MAX_BINARY_BYTES, MAX_CALL_DEPTH, MAX_STEPS,
 };
 pub use num::BigInt;
 
@@ -85,9 +85,10 @@ pub struct ParseError {
     pub span: Span,
 }
 
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.kind {
+impl ParseErrorKind {
+    /// The message, without a location.
+    pub fn what(self) -> &'static str {
+        match self {
             ParseErrorKind::BadChar => "unexpected character",
             ParseErrorKind::Unterminated => "unterminated literal",
             ParseErrorKind::BadNumber => "malformed number",
@@ -96,7 +97,13 @@ impl fmt::Display for ParseError {
             ParseErrorKind::TooDeep => "nesting too deep (limit 100)",
             ParseErrorKind::Unsupported => "syntax not modelled yet",
             ParseErrorKind::TooLong => "expression too long (limit 1 MB)",
-        };
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = self.kind.what();
         write!(f, "{}:{}: {what}", self.span.line, self.span.col)
     }
 }

@@ -9,6 +9,7 @@ use super::statement::Ctx;
 use super::{ErrorKind, ParseError, Scenario, Span, Syntax};
 use crate::binary::BinId;
 use crate::history::History;
+use crate::op::Op;
 use crate::process::Pid;
 use crate::term::{Decoded, HeaderTag};
 use crate::view::View;
@@ -300,6 +301,9 @@ pub struct Check {
     pub failures: Vec<ExpectFailure>,
     /// Checkpoints evaluated.
     pub evaluated: usize,
+    /// The op error's message, when the op's source says more than the error alone (the name of a function that
+    /// is not modelled).
+    pub op_message: Option<String>,
 }
 
 impl Check {
@@ -314,7 +318,32 @@ pub fn check(scenario: &Scenario) -> Check {
     let mut h = History::new(scenario.ops());
     let mut res = Check::default();
     if let Some((i, e)) = h.error() {
-        res.op_error = Some((i + 1, scenario.steps[i].span, e));
+        let step = &scenario.steps[i];
+        let mut span = step.span;
+        // An expression's error points into the expression (its column counts from the expression's start; in a
+        // loop iteration a substituted variable may shift it a little, so it stays within the statement).
+        let at = match e {
+            OpError::Eval(ee) => Some(ee.span),
+            OpError::Syntax(pe) => Some(pe.span),
+            _ => None,
+        };
+        if let (Some(at), Some(start)) = (at, step.expr_at) {
+            let end = step.span.col + step.span.len.saturating_sub(1);
+            let col = (start.col + at.col.saturating_sub(1)).min(end);
+            span = Span {
+                line: start.line,
+                col,
+                len: 1,
+            };
+        }
+        if let (OpError::Eval(ee), Op::Eval { src, .. }) = (e, &step.op) {
+            let m = ee.message(src);
+            let what = m.splitn(3, ':').nth(2).map_or(m.as_str(), str::trim);
+            if what != ee.kind.what() {
+                res.op_message = Some(what.to_string());
+            }
+        }
+        res.op_error = Some((i + 1, span, e));
     }
     for step in 1..=h.len() {
         let expects = &scenario.steps[step - 1].expects;

@@ -8,15 +8,15 @@
 //! the golden tests read the same text.
 //!
 //! Model: a statement maps to one [`Op`]; only the statements the VM models are accepted, others are a located
-//! "not modelled yet" error. Expressions are read by a small reader (`value_expr.rs`) until the evaluator lands.
+//! "not modelled yet" error. Expressions (`x = EXPR`, bare `EXPR`) are parsed by [`crate::expr`] and evaluated when
+//! the scenario runs ([`Op::Eval`]).
 
 mod expect;
+mod expr_stmt;
 mod lex;
 mod parse;
 mod statement;
-mod value_expr;
 
-mod coded;
 pub use expect::{check, evaluate, Check, Cmp, Expect, ExpectFailure, Field, Subject};
 pub use parse::{parse, parse_bytes};
 
@@ -40,6 +40,8 @@ pub struct Step {
     pub expects: Vec<Expect>,
     /// A question shown before this step is revealed.
     pub predict: Option<Predict>,
+    /// For an expression step, where the expression starts in the file (to locate its run-time errors).
+    pub expr_at: Option<Span>,
 }
 
 /// A multiple-choice question asked before a step runs, with the explanation shown after.
@@ -191,50 +193,26 @@ pub enum ErrorKind {
 /// A language feature the model does not cover yet.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Feature {
-    /// `Process.hibernate`, `:erlang.hibernate`.
+    /// `proc_lib:hibernate` (use `:erlang.hibernate`).
     Hibernate,
-    /// `:ets` tables.
+    /// ETS calls other than `new`, `insert`, `lookup` and `delete`, or a table that is not named by an atom.
     Ets,
-    /// Creating atoms at run time (`String.to_atom`).
-    AtomCreation,
     /// `spawn` as a statement (declare an `actor` instead).
     Spawn,
-    /// Maps.
-    Maps,
-    /// Floats.
-    Floats,
-    /// Strings and binaries other than `:binary.copy(<<byte>>, n)`.
-    Strings,
-    /// Funs.
-    Funs,
-    /// Integers beyond 64 bits.
-    BigIntegers,
-    /// Arithmetic and other operators.
-    Operators,
     /// Sending an expression rather than a variable.
     SendExpression,
-    /// Patterns other than a variable.
-    Patterns,
-    /// Calls to functions the model does not know.
-    Call,
+    /// Expression syntax the evaluator does not cover.
+    Syntax,
 }
 
 impl fmt::Display for Feature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Feature::Hibernate => "hibernation",
-            Feature::Ets => "ETS tables",
-            Feature::AtomCreation => "creating atoms at run time",
+            Feature::Hibernate => "hibernation by proc_lib (use `:erlang.hibernate`)",
+            Feature::Ets => "this ETS call (new, insert, lookup by index, delete on a named table)",
             Feature::Spawn => "spawn as a statement (declare an `actor` instead)",
-            Feature::Maps => "maps",
-            Feature::Floats => "floats",
-            Feature::Strings => "strings and binaries other than `:binary.copy(<<byte>>, n)`",
-            Feature::Funs => "funs",
-            Feature::BigIntegers => "integers beyond 64 bits",
-            Feature::Operators => "operators",
             Feature::SendExpression => "sending an expression (bind it to a variable first)",
-            Feature::Patterns => "patterns other than a variable",
-            Feature::Call => "this call",
+            Feature::Syntax => "this syntax",
         })
     }
 }
@@ -352,12 +330,24 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
         include_str!("../../../../www/scenarios/process-lifecycle.scn"),
     ),
     (
+        "generations",
+        include_str!("../../../../www/scenarios/generations.scn"),
+    ),
+    (
         "binary-leak",
         include_str!("../../../../www/scenarios/binary-leak.scn"),
     ),
     (
         "fullsweep-after",
         include_str!("../../../../www/scenarios/fullsweep-after.scn"),
+    ),
+    (
+        "heap-vs-refc-binaries",
+        include_str!("../../../../www/scenarios/heap-vs-refc-binaries.scn"),
+    ),
+    (
+        "send-loses-sharing",
+        include_str!("../../../../www/scenarios/send-loses-sharing.scn"),
     ),
 ];
 
@@ -367,6 +357,8 @@ pub const BUILTIN: &[&str] = &[
     "generations",
     "binary-leak",
     "fullsweep-after",
+    "heap-vs-refc-binaries",
+    "send-loses-sharing",
 ];
 
 /// A built-in scenario by id.
@@ -374,9 +366,6 @@ pub const BUILTIN: &[&str] = &[
 /// # Panics
 /// If a built-in file does not parse: the golden tests check every one.
 pub fn builtin(id: &str) -> Option<Scenario> {
-    if id == "generations" {
-        return Some(coded::generations());
-    }
     let (id, src) = BUILTIN_SOURCES.iter().find(|(i, _)| *i == id)?;
     Some(parse(id, src).expect("built-in scenarios parse (checked by the golden tests)"))
 }

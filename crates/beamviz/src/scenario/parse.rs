@@ -250,8 +250,9 @@ pub fn parse(id: &str, src: &str) -> Result<Scenario, ParseError> {
                 let span = lex::span(n, line, offset, line.trim_end().len());
                 let mut first = None;
                 let mut last_idx = 0;
-                for (op, code) in produced {
+                for (op, code, expr_at) in produced {
                     last_idx = push(&mut steps, &mut pending, op, code, span);
+                    steps[last_idx].expr_at = expr_at.map(|at| lex::span(n, line, at, at + 1));
                     first.get_or_insert(last_idx);
                 }
                 if let Some(first) = first {
@@ -302,6 +303,7 @@ fn push(
         span,
         expects: Vec::new(),
         predict: pending.take(),
+        expr_at: None,
     });
     steps.len() - 1
 }

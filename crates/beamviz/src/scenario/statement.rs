@@ -1,19 +1,20 @@
 //! One statement line → ops.
 //!
-//! Process statements: `x = expr` (bind), `_ = x` (forget), `x = receive do m -> m end`, `send(b, x)`,
-//! `:erlang.garbage_collect()`, `Process.exit(b, :kill)` / `exit(:kill)`, and loops over ranges
-//! (`for i <- 1..n, do: stmt`, `Enum.each(1..n, fn i -> stmt end)`) that expand into one step per iteration.
+//! Process statements: `x = EXPR` and bare `EXPR` (evaluated: `Op::Eval`), `_ = x` (forget),
+//! `x = receive do m -> m end`, `send(b, x)`, `:erlang.garbage_collect()`, `Process.exit(b, :kill)` / `exit(:kill)`,
+//! the GC statements (`xs = build(n, [])`, `:erlang.hibernate(…)`, `wake(…)`, `:ets.new/insert/lookup/delete`),
+//! and loops over ranges (`for i <- 1..n, do: stmt`, `Enum.each(1..n, fn i -> stmt end)`) that expand into one
+//! step per iteration (a loop that only creates atoms is one `MakeAtoms` step).
 //! The Erlang forms are the same statements in Erlang syntax.
 //!
-//! While reading, the parser follows each process symbolically (bound variables and their flat sizes, queued
-//! message sizes) to report unbound variables at their line and to bound the work a run will do.
+//! While reading, the parser follows each process symbolically (bound variables and their estimated flat sizes,
+//! queued message sizes) to report unbound variables at their line and to bound the work a run will do.
 
+use super::expr_stmt;
 use super::lex::{Cursor, Tok, Token};
-use super::value_expr::{self, Env};
 use super::{ErrorKind, Feature, ParseError, Span, Syntax, MAX_DEPTH, MAX_STEPS, MAX_TOTAL_WORDS};
-use crate::op::{Op, Value};
+use crate::op::Op;
 use crate::process::{Pid, SpawnOpts};
-use crate::term::ONHEAP_BIN_LIMIT;
 use crate::vm::MAX_TERM_WORDS;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::format;
@@ -43,10 +44,30 @@ pub(crate) struct Ctx {
     work: u64,
     /// Flat words bound or queued in all processes now.
     live: u64,
+    /// The estimate for the `Eval` op about to be accounted.
+    eval: Option<EvalEstimate>,
+    /// Where the expression of the `Eval` about to be emitted starts in the line.
+    expr_at: Option<usize>,
+    /// Flat sizes of the objects inserted in each ETS table, by name.
+    ets: BTreeMap<String, Vec<u64>>,
 }
 
-/// One step a statement produced: the op and the code to show.
-pub(crate) type Produced = (Op, String);
+/// Loop variables in scope, innermost last, with their current values.
+pub(crate) type Env = [(String, i64)];
+
+/// What the reader estimated for the next `Eval` op: words built, flat size, names its patterns bind.
+#[derive(Default)]
+struct EvalEstimate {
+    built: u64,
+    flat: u64,
+    /// Iterations over constant ranges: work even when they build nothing.
+    iterations: u64,
+    binds: Vec<String>,
+}
+
+/// One step a statement produced: the op, the code to show, and for an `Eval` where its expression starts in the
+/// line (a byte offset), to locate run-time errors.
+pub(crate) type Produced = (Op, String, Option<usize>);
 
 impl Ctx {
     pub fn new(syntax: Syntax) -> Ctx {
@@ -56,6 +77,9 @@ impl Ctx {
             n_steps: 0,
             work: 0,
             live: 0,
+            eval: None,
+            expr_at: None,
+            ets: BTreeMap::new(),
         }
     }
 
@@ -100,16 +124,60 @@ impl Ctx {
                 });
                 work += 233;
             }
-            Op::Bind { pid, var, value } => {
-                let a = &self.actors[pid.0 as usize];
-                let (built, flat) = sizes(value, &a.vars);
-                if built > MAX_TERM_WORDS || flat > MAX_TERM_WORDS {
+            Op::Eval { pid, var, .. } => {
+                let e = self.eval.take().unwrap_or_default();
+                if e.built > MAX_TERM_WORDS || e.flat > MAX_TERM_WORDS {
                     return Err(err(ErrorKind::TermTooLarge));
                 }
-                work = work.saturating_add(built).saturating_add(flat);
-                self.set_var(*pid, var, Some(flat));
+                work = work
+                    .saturating_add(e.built)
+                    .saturating_add(e.flat)
+                    .saturating_add(e.iterations);
+                for b in &e.binds {
+                    // Each pattern variable holds at most the whole value.
+                    self.set_var(*pid, b, Some(e.flat));
+                }
+                if let Some(var) = var {
+                    self.set_var(*pid, var, Some(e.flat));
+                }
             }
             Op::Forget { pid, var } => self.set_var(*pid, var, None),
+            Op::BuildList { pid, var, n } => {
+                let words = n.saturating_mul(2);
+                if words > MAX_TERM_WORDS {
+                    return Err(err(ErrorKind::TermTooLarge));
+                }
+                // Built once, and copied by the collections on the way (about as much again).
+                work = work.saturating_add(words.saturating_mul(2));
+                self.set_var(*pid, var, Some(words));
+            }
+            Op::EtsInsert { pid, table, var } => {
+                let flat = self.actors[pid.0 as usize]
+                    .vars
+                    .get(var)
+                    .copied()
+                    .unwrap_or(0);
+                work = work.saturating_add(flat);
+                self.ets.entry(table.clone()).or_default().push(flat);
+            }
+            Op::EtsLookup {
+                pid,
+                table,
+                index,
+                var,
+            } => {
+                let flat = self
+                    .ets
+                    .get(table)
+                    .and_then(|t| t.get(*index as usize))
+                    .copied()
+                    .unwrap_or(0);
+                work = work.saturating_add(flat);
+                self.set_var(*pid, var, Some(flat));
+            }
+            Op::EtsNew { table, .. } | Op::EtsDelete { table, .. } => {
+                self.ets.remove(table);
+            }
             Op::Send { from, to, var } => {
                 let flat = self.actors[from.0 as usize]
                     .vars
@@ -172,53 +240,6 @@ impl Ctx {
             a.vars.insert(var.to_string(), flat);
             self.live = self.live.saturating_add(flat);
         }
-    }
-}
-
-/// Words `value` allocates, and its flat size (what a copy takes), given the flat sizes of bound variables.
-fn sizes(value: &Value, vars: &BTreeMap<String, u64>) -> (u64, u64) {
-    match value {
-        Value::Int(n) if (crate::term::MIN_SMALL..=crate::term::MAX_SMALL).contains(n) => (0, 0),
-        Value::Int(_) => (2, 2),
-        Value::Atom(_) => (0, 0),
-        Value::Var(name) => (0, vars.get(name).copied().unwrap_or(0)),
-        Value::Tuple(items) | Value::List(items) => {
-            let own = match value {
-                Value::Tuple(_) if items.is_empty() => 0,
-                Value::Tuple(_) => 1 + items.len() as u64,
-                _ => 2 * items.len() as u64,
-            };
-            items.iter().fold((own, own), |(b, f), v| {
-                let (vb, vf) = sizes(v, vars);
-                (b.saturating_add(vb), f.saturating_add(vf))
-            })
-        }
-        Value::Seq(from, to) => {
-            let n = if to >= from {
-                (i128::from(*to) - i128::from(*from) + 1) as u128
-            } else {
-                0
-            };
-            let w = u64::try_from(n.saturating_mul(2)).unwrap_or(u64::MAX);
-            (w, w)
-        }
-        Value::Binary { bytes, .. } => {
-            let w = if *bytes <= ONHEAP_BIN_LIMIT {
-                2 + bytes.div_ceil(8)
-            } else {
-                crate::term::PROC_BIN_SIZE
-            };
-            (w, w)
-        }
-    }
-}
-
-/// The variables `value` names.
-fn vars_of<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
-    match value {
-        Value::Var(name) => out.push(name),
-        Value::Tuple(items) | Value::List(items) => items.iter().for_each(|v| vars_of(v, out)),
-        _ => {}
     }
 }
 
@@ -359,8 +380,11 @@ fn stmt(
         return Ok(());
     }
     // Statements the model does not cover.
+    let ets_op = ["new", "insert", "delete"]
+        .iter()
+        .any(|f| cur.looks_at(&["ets", if elixir { "." } else { ":" }, f, "("]));
     for (words, feature) in NOT_MODELLED {
-        if cur.looks_at(words) {
+        if cur.looks_at(words) && !ets_op {
             return Err(cur.error_at(first, ErrorKind::NotModelled(*feature)));
         }
     }
@@ -427,8 +451,68 @@ fn stmt(
     if cur.looks_at(&["receive"]) {
         return Err(cur.error_at(first, ErrorKind::BadReceive));
     }
-    // `_ = x`: forget.
-    if is_name(cur, Some(first), "_") && cur.peek_at(1).is_some_and(|t| t.tok == Tok::Punct("=")) {
+    // Hibernation and waking.
+    let hibernate = if elixir {
+        cur.looks_at(&["Process", ".", "hibernate", "("])
+            || cur.looks_at(&["erlang", ".", "hibernate", "("])
+    } else {
+        cur.looks_at(&["erlang", ":", "hibernate", "("])
+    };
+    if hibernate {
+        cur.pos += 4;
+        skip_args(cur)?;
+        return emit(cur, ctx, first, env, Op::Hibernate { pid }, out);
+    }
+    if cur.looks_at(&["wake", "("]) {
+        cur.pos += 2;
+        skip_args(cur)?;
+        // Model: the woken function's frame holds the variables plus two words (a continuation and a temporary).
+        return emit(cur, ctx, first, env, Op::Wake { pid, extra: 2 }, out);
+    }
+    // ETS tables.
+    let ets = |cur: &Cursor<'_>, f: &str| {
+        if elixir {
+            cur.looks_at(&["ets", ".", f, "("])
+        } else {
+            cur.looks_at(&["ets", ":", f, "("])
+        }
+    };
+    if ets(cur, "new") || ets(cur, "delete") || ets(cur, "insert") {
+        let f = cur.text(cur.toks[cur.pos + 2]).to_string();
+        cur.pos += 4;
+        let table = table_name(cur)?;
+        let op = match f.as_str() {
+            "new" => {
+                cur.expect_punct(",")?;
+                skip_args(cur)?;
+                Op::EtsNew { pid, table }
+            }
+            "delete" => {
+                cur.expect_punct(")")?;
+                Op::EtsDelete { pid, table }
+            }
+            _ => {
+                cur.expect_punct(",")?;
+                let var = sent_var(cur, ctx, pid)?;
+                cur.expect_punct(")")?;
+                Op::EtsInsert { pid, table, var }
+            }
+        };
+        return emit(cur, ctx, first, env, op, out);
+    }
+    // `_ = x`: forget. (`_ = EXPR` with more than a variable is an expression, evaluated and dropped.)
+    let statement_ends = |t: Option<Token>| match t {
+        None => true,
+        Some(t) => {
+            matches!(t.tok, Tok::Punct(")" | "]" | "||"))
+                || (t.tok == Tok::Ident && cur.text(t) == "end")
+        }
+    };
+    if is_name(cur, Some(first), "_")
+        && cur.peek_at(1).is_some_and(|t| t.tok == Tok::Punct("="))
+        && var_tok(cur, cur.peek_at(2)).is_some()
+        && statement_ends(cur.peek_at(3))
+    {
         cur.pos += 2;
         let t = expect_var(cur)?;
         let var = cur.text(t).to_string();
@@ -439,6 +523,7 @@ fn stmt(
     }
     // `x = …`: receive or bind.
     if var_tok(cur, Some(first)).is_some()
+        && cur.text(first) != "_"
         && cur.peek_at(1).is_some_and(|t| t.tok == Tok::Punct("="))
     {
         cur.pos += 2;
@@ -447,48 +532,117 @@ fn stmt(
             receive(cur)?;
             return emit(cur, ctx, first, env, Op::Receive { pid, var }, out);
         }
-        let rhs = cur.peek();
-        let value = value_expr::value(cur, env, depth)?;
-        let mut names = Vec::new();
-        vars_of(&value, &mut names);
-        if let Some(name) = names.iter().find(|n| !ctx.bound_or_dead(pid, n)) {
-            // Point at the variable's first mention.
-            let at = cur.toks[..cur.pos]
-                .iter()
-                .rev()
-                .find(|t| cur.text(**t) == *name)
-                .copied()
-                .or(rhs);
-            return Err(match at {
-                Some(t) => cur.error_at(t, ErrorKind::UnboundVariable),
-                None => cur.error_end(),
-            });
+        // `xs = build(N, [])`: a list grown one cons cell at a time, as compiled code does.
+        if cur.looks_at(&["build", "("]) {
+            cur.pos += 2;
+            let at = cur.peek().ok_or_else(|| cur.error_end())?;
+            let n = bound(cur, env)?;
+            let n = u64::try_from(n).map_err(|_| cur.error_at(at, ErrorKind::IntegerOutOfRange))?;
+            cur.expect_punct(",")?;
+            cur.expect_punct("[")?;
+            cur.expect_punct("]")?;
+            cur.expect_punct(")")?;
+            return emit(cur, ctx, first, env, Op::BuildList { pid, var, n }, out);
         }
-        return emit(cur, ctx, first, env, Op::Bind { pid, var, value }, out);
+        let lookup = if elixir {
+            cur.looks_at(&["ets", ".", "lookup", "("])
+        } else {
+            cur.looks_at(&["ets", ":", "lookup", "("])
+        };
+        if lookup {
+            cur.pos += 4;
+            let table = table_name(cur)?;
+            cur.expect_punct(",")?;
+            let at = cur.peek().ok_or_else(|| cur.error_end())?;
+            let index = bound(cur, env)?;
+            let index =
+                u64::try_from(index).map_err(|_| cur.error_at(at, ErrorKind::IntegerOutOfRange))?;
+            cur.expect_punct(")")?;
+            let op = Op::EtsLookup {
+                pid,
+                table,
+                index,
+                var,
+            };
+            return emit(cur, ctx, first, env, op, out);
+        }
+        return eval(cur, ctx, first, env, pid, Some(var), out);
     }
-    // `{a, b} = x`: destructuring.
-    if matches!(first.tok, Tok::Punct("{" | "[")) {
-        return Err(cur.error_at(first, ErrorKind::NotModelled(Feature::Patterns)));
+    // Any other expression: evaluated for its effect on memory (and its pattern bindings).
+    eval(cur, ctx, first, env, pid, None, out)
+}
+
+/// `EXPR` or `var = EXPR` (the `var =` already read): an `Eval` step.
+fn eval(
+    cur: &mut Cursor<'_>,
+    ctx: &mut Ctx,
+    first: Token,
+    env: &Env,
+    pid: Pid,
+    var: Option<String>,
+    out: &mut Vec<Produced>,
+) -> Result<(), ParseError> {
+    let expr_at = cur.peek().map(|t| t.from);
+    let read = expr_stmt::read(cur, env)?;
+    let mut uses = Vec::new();
+    let mut pats = Vec::new();
+    expr_stmt::names(&read.expr, &mut uses, &mut pats);
+    if let Some((_, at)) = uses
+        .iter()
+        .find(|(n, _)| !pats.contains(n) && !ctx.bound_or_dead(pid, n))
+    {
+        return Err(ParseError {
+            kind: ErrorKind::UnboundVariable,
+            span: read.span(cur, *at),
+        });
     }
-    // A bare expression has no effect on memory worth a step.
-    let call_like = cur
-        .peek_at(1)
-        .is_some_and(|t| matches!(t.tok, Tok::Punct("(" | ":" | ".")));
-    if first.tok != Tok::Upper && first.tok != Tok::Atom && !call_like {
-        return Err(cur.error_at(first, ErrorKind::UnexpectedToken));
+    let vars = &ctx.actors[pid.0 as usize].vars;
+    let (built, flat) = expr_stmt::estimate(&read.expr, vars);
+    let iterations = expr_stmt::iterations(&read.expr);
+    let mut binds = Vec::new();
+    expr_stmt::top_bindings(&read.expr, &mut binds);
+    ctx.eval = Some(EvalEstimate {
+        built,
+        flat,
+        iterations,
+        binds,
+    });
+    ctx.expr_at = expr_at;
+    let op = Op::Eval {
+        pid,
+        var,
+        src: read.src,
+        lang: expr_stmt::lang(ctx.syntax),
+    };
+    emit(cur, ctx, first, env, op, out)
+}
+
+/// Skips call arguments up to and including the `)` that closes them (their values do not matter to the op).
+fn skip_args(cur: &mut Cursor<'_>) -> Result<(), ParseError> {
+    let close = matching(cur, ")").ok_or_else(|| cur.error_end())?;
+    cur.pos = close + 1;
+    Ok(())
+}
+
+/// An ETS table name: an atom.
+fn table_name(cur: &mut Cursor<'_>) -> Result<String, ParseError> {
+    let t = cur.next().ok_or_else(|| cur.error_end())?;
+    let atom = match cur.syntax {
+        Syntax::Elixir => t.tok == Tok::Atom,
+        Syntax::Erlang => matches!(t.tok, Tok::Atom | Tok::Ident),
+    };
+    if !atom {
+        return Err(cur.error_at(t, ErrorKind::NotModelled(Feature::Ets)));
     }
-    Err(cur.error_at(first, ErrorKind::NotModelled(Feature::Call)))
+    Ok(cur.text(t).to_string())
 }
 
 /// Statements recognised only to say they are not modelled yet.
 const NOT_MODELLED: &[(&[&str], Feature)] = &[
-    (&["Process", ".", "hibernate"], Feature::Hibernate),
-    (&["erlang", ".", "hibernate"], Feature::Hibernate),
-    (&["erlang", ":", "hibernate"], Feature::Hibernate),
     (&["proc_lib", ":", "hibernate"], Feature::Hibernate),
+    (&["proc_lib", ".", "hibernate"], Feature::Hibernate),
     (&["ets", "."], Feature::Ets),
     (&["ets", ":"], Feature::Ets),
-    (&["String", ".", "to_atom"], Feature::AtomCreation),
     (&["spawn", "("], Feature::Spawn),
     (&["spawn_opt", "("], Feature::Spawn),
     (&["Process", ".", "spawn"], Feature::Spawn),
@@ -596,7 +750,7 @@ fn emit(
             code.push_str(&format!("{name} = {k}"));
         }
     }
-    out.push((op, code));
+    out.push((op, code, ctx.expr_at.take()));
     Ok(())
 }
 
@@ -700,6 +854,42 @@ fn repeat(
         });
     }
     let n = i128::from(to) - i128::from(from) + 1;
+    // A loop that only creates atoms is one step: `MakeAtoms`.
+    let atoms = if cur.syntax == Syntax::Elixir {
+        cur.looks_at(&["String", ".", "to_atom", "("])
+            || cur.looks_at(&["erlang", ".", "list_to_atom", "("])
+            || cur.looks_at(&["erlang", ".", "binary_to_atom", "("])
+    } else {
+        cur.looks_at(&["list_to_atom", "("]) || cur.looks_at(&["binary_to_atom", "("])
+    };
+    if atoms && n <= 2 * crate::vm::ATOM_LIMIT as i128 {
+        let pid = actor.ok_or_else(|| cur.error_at(cur.toks[0], ErrorKind::NeedsActor))?;
+        let stop = expr_stmt::extent(cur);
+        // The names: the first string of the body (up to an interpolation), then a counter.
+        let prefix = cur.toks[cur.pos..stop]
+            .iter()
+            .find(|t| t.tok == Tok::Str)
+            .map_or("atom_", |t| {
+                let text = cur.text(*t);
+                text.split("#{").next().unwrap_or(text)
+            })
+            .to_string();
+        cur.pos = stop;
+        let op = Op::MakeAtoms {
+            pid,
+            prefix,
+            count: n as u64,
+        };
+        emit(cur, ctx, cur.toks[0], env, op, out)?;
+        for c in closers {
+            if *c == "end" {
+                expect_name(cur, "end")?;
+            } else {
+                cur.expect_punct(c)?;
+            }
+        }
+        return Ok(());
+    }
     if n > (MAX_STEPS - ctx.n_steps.min(MAX_STEPS)) as i128 {
         return Err(ParseError {
             kind: ErrorKind::TooManySteps,
