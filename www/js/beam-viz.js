@@ -5,6 +5,7 @@
 
 import { Sim, inspect } from './sim.js';
 import { EXAMPLES, caretLines, renderInspection } from './inspector.js';
+import { markup } from './markup.js';
 import { eventsOf, kindClass, layoutBinaries, layoutLifecycle, layoutProcess } from './layout.js';
 import { createDefs, createSvg, renderSvg } from './render-svg.js';
 
@@ -78,6 +79,7 @@ button.skip { min-width: 0; font-weight: 500; color: var(--bv-muted); justify-se
 .verdict { margin: 0; font-weight: 700; }
 .verdict.right { color: #1a6b35; } .verdict.wrong { color: #a1261b; }
 .explanation { margin: 0; }
+.narration code, .predict code, .checks code { font: .92em ui-monospace, Menlo, Consolas, monospace; background: #eef0f4; border-radius: 4px; padding: 0 3px; }
 [data-view="inspector"] { display: grid; gap: 8px; }
 .insp-form { display: grid; grid-template-columns: auto minmax(0, 1fr) auto; gap: 8px; align-items: start; }
 .insp-form label { font-weight: 600; color: var(--bv-muted); padding-top: 6px; }
@@ -561,13 +563,13 @@ export class BeamViz extends HTMLElement {
     box.dataset.state = asking ? 'asking' : answered ? 'answered' : 'open';
     const parts = [];
     if (asking) parts.push(h('p', { class: 'ask-note', text: `Predict before step ${step} is shown:` }));
-    parts.push(h('p', { class: 'q', text: p.question }));
+    parts.push(h('p', { class: 'q' }, ...markup(p.question)));
     const choices = h('ol', { class: 'choices' });
     p.choices.forEach((text, i) => {
       const cls = ['choice'];
       if (answered && i === p.answer) cls.push('right');
       if (answered && i === given && i !== p.answer) cls.push('wrong');
-      const b = h('button', { type: 'button', class: cls.join(' '), 'data-choice': String(i), text: `${String.fromCharCode(65 + i)}. ${text}` });
+      const b = h('button', { type: 'button', class: cls.join(' '), 'data-choice': String(i) }, `${String.fromCharCode(65 + i)}. `, ...markup(text));
       if (answered) {
         b.setAttribute('aria-disabled', 'true');
         if (i === p.answer) b.append(' ✓');
@@ -585,7 +587,7 @@ export class BeamViz extends HTMLElement {
     } else {
       const verdict = given === p.answer ? ['right', 'Right.'] : given === -1 ? ['', `The answer: ${String.fromCharCode(65 + p.answer)}.`] : ['wrong', `Not quite: the answer is ${String.fromCharCode(65 + p.answer)}.`];
       parts.push(h('p', { class: `verdict ${verdict[0]}`, text: verdict[1] }));
-      parts.push(h('p', { class: 'explanation', text: p.explanation }));
+      parts.push(h('p', { class: 'explanation' }, ...markup(p.explanation)));
     }
     box.replaceChildren(...parts);
     if (asking) box.querySelector('button.choice')?.focus({ preventScroll: true });
@@ -614,12 +616,11 @@ export class BeamViz extends HTMLElement {
 
     ui.stepNo.textContent = step === 0 ? 'start' : `${step}.`;
     ui.code.textContent = view.code || '# nothing has run yet';
-    ui.narration.textContent = view.narration;
+    ui.narration.replaceChildren(...markup(view.narration));
     ui.checks.replaceChildren(...view.checks.map((c) => h('li', {
       class: c.ok ? 'ok' : 'fail',
       'data-ok': String(c.ok),
-      text: c.ok ? `✓ ${c.text}` : `✗ ${c.text} (got ${c.got ?? 'nothing'})`,
-    })));
+    }, c.ok ? '✓ ' : '✗ ', ...markup(c.text), c.ok ? '' : ` (got ${c.got ?? 'nothing'})`)));
     ui.checks.hidden = view.checks.length === 0;
     this.#renderPredict(view);
     const GC_KINDS = ['HeapMetStack', 'MinorGcAborted', 'GcFinished', 'Promoted', 'OldHeapCreated', 'OldHeapFreed'];
