@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 // <beam-viz>: an embeddable, steppable picture of BEAM process memory.
-// Contract: views carry data-view="lifecycle" | "process-memory" | "binaries" | "inspector"; the host reflects the step in data-step;
-// attributes scenario, step, speed, autoplay; a `beam-step` event (bubbles, composed) on user scrubs and plays only.
+// Contract: views carry data-view="lifecycle" | "process-memory" | "binaries" | "processes" | "inspector"; the host reflects the step in data-step;
+// attributes scenario, step, speed, autoplay, inspector ("off" hides it); a `beam-step` event (bubbles, composed) on user scrubs and plays only.
 
 import { Sim, inspect } from './sim.js';
 import { EXAMPLES, caretLines, renderInspection } from './inspector.js';
@@ -15,6 +15,13 @@ const DEFAULT_SPEED = 1;
 const LOG_LINES = 12;
 /** Milliseconds of quiet typing before the inspector evaluates. */
 const INSPECT_DELAY = 150;
+/** The process table's columns: process_info key and how to read it from a process of the view (sizes in words). */
+const PROC_COLS = [
+  ['heap_size', (p) => p.heap_size], ['total_heap_size', (p) => p.total_heap_size], ['stack_size', (p) => p.stack_size],
+  ['memory (B)', (p) => p.memory], ['message_queue_len', (p) => p.message_queue_len], ['minor_gcs', (p) => p.minor_gcs],
+  ['old heap', (p) => p.old_heap_size], ['mbuf', (p) => p.mbuf_size], ['bin_vheap_size', (p) => p.bin_vheap_size],
+  ['binaries held', (p) => p.binaries.length],
+];
 
 const CSS = `
 :host { display: block; --bv-ink: #1d2433; --bv-muted: #5d6677; --bv-line: #d9dde5; --bv-panel: #ffffff; --bv-bg: #f6f7f9;
@@ -79,6 +86,12 @@ button.skip { min-width: 0; font-weight: 500; color: var(--bv-muted); justify-se
 .verdict { margin: 0; font-weight: 700; }
 .verdict.right { color: #1a6b35; } .verdict.wrong { color: #a1261b; }
 .explanation { margin: 0; }
+table.pinfo { border-collapse: collapse; font: 12.5px ui-monospace, Menlo, Consolas, monospace; }
+.pinfo th, .pinfo td { padding: 3px 8px; border-bottom: 1px solid var(--bv-line); text-align: right; white-space: nowrap; }
+.pinfo th { font: 600 11.5px system-ui, sans-serif; color: var(--bv-muted); }
+.pinfo th[scope="row"] { text-align: left; color: var(--bv-ink); }
+.pinfo td.up { background: #fff1ec; color: #8a2c00; font-weight: 700; }
+.pinfo td.down { background: #e6f4ea; color: #1a6b35; font-weight: 700; }
 .narration code, .predict code, .checks code { font: .92em ui-monospace, Menlo, Consolas, monospace; background: #eef0f4; border-radius: 4px; padding: 0 3px; }
 [data-view="inspector"] { display: grid; gap: 8px; }
 .insp-form { display: grid; grid-template-columns: auto minmax(0, 1fr) auto; gap: 8px; align-items: start; }
@@ -227,6 +240,28 @@ function parseSpeed(value) {
   return Number.isFinite(n) && n > 0 && n <= 20 ? n : DEFAULT_SPEED;
 }
 
+/** The process table: one row per process, cells that changed since `prev` (the step before) marked ▲ or ▼. */
+function renderTable(table, procs, prev) {
+  const head = h('tr', {}, h('th', { scope: 'col', text: 'process' }), ...PROC_COLS.map(([k]) => h('th', { scope: 'col', text: k })));
+  const rows = procs.map((p) => {
+    const old = prev.find((q) => q.pid === p.pid);
+    return h('tr', { 'data-pid': String(p.pid) }, h('th', { scope: 'row', text: p.name }), ...PROC_COLS.map(([k, get]) => {
+      const v = get(p);
+      const was = old ? get(old) : v;
+      const td = h('td', { 'data-key': k, text: String(v) });
+      if (v !== was) {
+        td.className = v > was ? 'up' : 'down';
+        td.dataset.was = String(was);
+        td.title = `was ${was}`;
+        td.append(v > was ? ' ▲' : ' ▼');
+      }
+      return td;
+    }));
+  });
+  table.replaceChildren(h('thead', {}, head), h('tbody', {}, ...rows));
+  table.closest('section').hidden = procs.length === 0;
+}
+
 /** The inspector's section: an expression, its language, examples, the error line, the result. */
 function inspectorSection(ui) {
   ui.langs = ['erlang', 'elixir'].map((lang, i) => h('input', { type: 'radio', name: 'bv-lang', value: lang, ...(i === 0 ? { checked: '' } : {}) }));
@@ -247,7 +282,7 @@ function inspectorSection(ui) {
 
 /** The `<beam-viz>` element. */
 export class BeamViz extends HTMLElement {
-  static observedAttributes = ['scenario', 'step', 'speed', 'autoplay'];
+  static observedAttributes = ['scenario', 'step', 'speed', 'autoplay', 'inspector'];
 
   /** Registers the element as `tag` in `registry`, once. @param {string} tag @param {CustomElementRegistry} registry */
   static define(tag = 'beam-viz', registry = customElements) {
@@ -298,6 +333,7 @@ export class BeamViz extends HTMLElement {
       legend: h('ul', { class: 'legend', 'aria-label': 'Legend' }),
       binaries: createSvg('binaries', 'Off-heap binaries with reference counts'),
       memory: h('p', { class: 'memory' }),
+      pinfo: h('table', { class: 'pinfo' }),
     };
     const label = h('label', { class: 'slider', for: 'bv-step' }, h('span', { text: 'Step' }), ui.range);
     ui.app = h('div', { class: 'app', hidden: '' },
@@ -309,6 +345,7 @@ export class BeamViz extends HTMLElement {
       h('div', { class: 'panels' },
         h('section', { 'data-view': 'process-memory' }, h('h3', { text: 'Process memory' }), h('div', { class: 'scroll' }, ui.procs), ui.legend),
         h('section', { 'data-view': 'binaries' }, h('h3', { text: 'Shared binary area' }), ui.binaries, ui.memory)),
+      h('section', { 'data-view': 'processes' }, h('h3', { text: 'process_info (words; ▲/▼ changed since the previous step)' }), h('div', { class: 'scroll' }, ui.pinfo)),
       inspectorSection(ui));
     root.append(createDefs(), ui.error, ui.fallback, ui.app);
     this.#ui = ui;
@@ -366,6 +403,8 @@ export class BeamViz extends HTMLElement {
     } else if (name === 'speed' && this.#timer) {
       this.#pause();
       this.#play();
+    } else if (name === 'inspector') {
+      this.#applyInspector();
     } else if (name === 'autoplay' && this.#sim && value !== null) {
       this.#play();
     }
@@ -391,6 +430,17 @@ export class BeamViz extends HTMLElement {
   get autoplay() { return this.hasAttribute('autoplay'); }
   set autoplay(on) { this.toggleAttribute('autoplay', Boolean(on)); }
 
+  /** 'off' hides the term inspector and never starts its worker; anything else is 'on' (attribute `inspector`). */
+  get inspector() { return this.getAttribute('inspector') === 'off' ? 'off' : 'on'; }
+  set inspector(value) { this.setAttribute('inspector', String(value)); }
+
+  #applyInspector() {
+    const off = this.inspector === 'off';
+    this.#ui.inspection.closest('[data-view]').hidden = off;
+    if (off) clearTimeout(this.#inspectTimer);
+    else if (this.#sim && !this.#inspectSeq) this.#runInspect();
+  }
+
   /** The number of steps after step 0, once loaded (else 0). */
   get length() { return this.#sim ? this.#sim.length : 0; }
 
@@ -414,7 +464,7 @@ export class BeamViz extends HTMLElement {
       this.#ui.app.hidden = false;
       this.#showError(sim.error ? `The scenario stopped early at ${sim.error}` : null);
       this.#schedule();
-      if (!this.#inspectSeq) this.#runInspect();
+      this.#applyInspector();
       if (this.autoplay) this.#play();
     } catch (err) {
       this.#showError(err);
@@ -432,6 +482,7 @@ export class BeamViz extends HTMLElement {
 
   #queueInspect() {
     clearTimeout(this.#inspectTimer);
+    if (this.inspector === 'off') return;
     this.#inspectTimer = setTimeout(() => this.#runInspect(), INSPECT_DELAY);
   }
 
@@ -562,7 +613,7 @@ export class BeamViz extends HTMLElement {
     box.dataset.step = String(step);
     box.dataset.state = asking ? 'asking' : answered ? 'answered' : 'open';
     const parts = [];
-    if (asking) parts.push(h('p', { class: 'ask-note', text: `Predict before step ${step} is shown:` }));
+    if (asking) parts.push(h('p', { class: 'ask-note', id: 'bv-ask-note', text: `Predict before step ${step} is shown: answer or skip the question to step forward.` }));
     parts.push(h('p', { class: 'q' }, ...markup(p.question)));
     const choices = h('ol', { class: 'choices' });
     p.choices.forEach((text, i) => {
@@ -611,7 +662,7 @@ export class BeamViz extends HTMLElement {
     const sim = this.#sim;
     const ui = this.#ui;
     const step = this.#step;
-    const { view, cells, before } = sim.frame(step);
+    const { view, cells, before, prev } = sim.frame(step);
     const legend = sim.legend;
 
     ui.stepNo.textContent = step === 0 ? 'start' : `${step}.`;
@@ -663,6 +714,7 @@ export class BeamViz extends HTMLElement {
     ui.legend.replaceChildren(...items);
     ui.legend.hidden = view.processes.length === 0;
 
+    renderTable(ui.pinfo, view.processes, prev);
     renderSvg(ui.binaries, layoutBinaries(view));
     const m = view.memory;
     ui.memory.textContent = `erlang:memory(): processes ${m.processes} B, binary ${m.binary} B, total ${m.total} B`;
@@ -672,7 +724,15 @@ export class BeamViz extends HTMLElement {
     ui.counter.textContent = `${step} / ${view.len}`;
     // aria-disabled rather than disabled: a disabled button drops keyboard focus out of the widget.
     ui.back.setAttribute('aria-disabled', String(step === 0));
-    ui.forward.setAttribute('aria-disabled', String(step >= view.len));
+    // While a question waits, Forward says why it does not step.
+    ui.forward.setAttribute('aria-disabled', String(step >= view.len || this.#asking > 0));
+    if (this.#asking) {
+      ui.forward.title = 'Answer or skip the question first';
+      ui.forward.setAttribute('aria-describedby', 'bv-ask-note');
+    } else {
+      ui.forward.removeAttribute('title');
+      ui.forward.removeAttribute('aria-describedby');
+    }
     this.dataset.step = String(step);
     performance.measure('beam-viz:render', { start });
   }

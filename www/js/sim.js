@@ -44,18 +44,19 @@ export class Sim {
     const view = inner.view();
     const cells = new Map();
     for (const p of view.processes) cells.set(p.pid, { young: inner.cells_young(p.pid), old: inner.cells_old(p.pid) });
+    // One step earlier: the processes (for the table's changed cells) and, for processes that collected now, their cells.
+    let prev = [];
     const before = new Map();
-    const collected = [...new Set(view.events.filter((e) => e.kind === 'HeapMetStack').flatMap((e) => e.pids))];
-    if (collected.length && step > 0) {
+    if (step > 0) {
       inner.seek(step - 1);
-      const prev = inner.view();
-      for (const pid of collected) {
-        const p = prev.processes.find((q) => q.pid === pid);
-        if (p) before.set(pid, { young: inner.cells_young(pid), heap_used: p.heap_used, high_water: p.high_water });
+      prev = inner.view().processes;
+      const collected = new Set(view.events.filter((e) => e.kind === 'HeapMetStack').flatMap((e) => e.pids));
+      for (const p of prev) {
+        if (collected.has(p.pid)) before.set(p.pid, { young: inner.cells_young(p.pid), heap_used: p.heap_used, high_water: p.high_water });
       }
       inner.seek(step);
     }
-    return { view, cells, before };
+    return { view, cells, before, prev };
   }
 
   /** The question to ask before revealing step `step`, or undefined. @param {number} step @returns {{question:string, choices:string[], answer:number, explanation:string}|undefined} */
