@@ -1018,9 +1018,16 @@ fn e_minor_gcs_sequences_for_fullsweep_after() {
             .collect();
         let (got, gcs) = e_model(opts, 22, 9, 38, 12, false, 4000);
         if r["fsa"] == "2" {
-            // FIXME: the model keeps the 0, 1, 2 cycle but runs 105 GCs where the BEAM ran 111 (104 polls, not 110):
-            // with a major every third GC the sizes drift from the BEAM's somewhere in the first few hundred
-            // iterations. The other three settings match exactly.
+            // FIXME: the model keeps the 0, 1, 2 cycle but runs 105 GCs where the BEAM ran 111 (104 polls, not 110).
+            // First divergence (gc_event records, the aborted minor counted as #1): #1-#23 agree on kind, block
+            // sizes and live words (#23: major, live 270, young 987 -> 610). #24: the BEAM runs a minor with
+            // stack 4, need 7, mbuf 3, heap 598/610 (the checkpoint, not the BIF): young stays 610, old 0 -> 987,
+            // live 8 + 232 = 240. The model runs #24 as the GC after the process_info BIF (htop 564 + stack 9 +
+            // a 38-word fragment > 610) and grows young 610 -> 987, live 278; everything after drifts. The BEAM's
+            // BIF-triggered GCs (#11, #23) show mbuf 35, not 38: the result is a 35-word fragment plus 3 words
+            // still in a fragment at the checkpoint. Modelling 35 + 3 fixes this run with cp = 7 but breaks 10
+            // and default (they then want cp 11-12), so the checkpoint's own allocations need splitting too
+            // (a 7-word need at stack 4, then the rest); not done. The other three settings match exactly.
             assert!(got.iter().enumerate().all(|(i, &m)| m == (i % 3) as u32));
             assert_eq!((got.len(), gcs), (104, 105));
             assert_eq!((want.len(), num(r, "gc_count")), (110, 111));
