@@ -326,12 +326,26 @@ fn bind(d: &mut Driver, pid: Pid, var: &str, value: beamviz::Value) {
     });
 }
 
+fn eval(d: &mut Driver, pid: Pid, var: &str, src: &str) {
+    d.op(Op::Eval {
+        pid,
+        var: Some(var.into()),
+        src: src.into(),
+        lang: beamviz::expr::Lang::Erlang,
+    });
+}
+
 fn var(name: &str) -> beamviz::Value {
     beamviz::Value::Var(name.into())
 }
 
 /// Scenario g: build a term, GC, send it; the receiver GCs. (sender live words, receiver live words).
 fn scenario_g(term: &str) -> (u64, u64) {
+    scenario_g_vm(term).0
+}
+
+/// Scenario g, with the driver left after the receiver's GC.
+fn scenario_g_vm(term: &str) -> ((u64, u64), Driver) {
     use beamviz::Value;
     let mut d = Driver::default();
     let s = d.spawn("sender", SpawnOpts::default());
@@ -372,6 +386,19 @@ fn scenario_g(term: &str) -> (u64, u64) {
                 var: "B".into(),
             });
         }
+        "sub_binary_of_refc" => {
+            // The escript's fun does not keep `B`; the evaluator binds it, so forget it.
+            eval(
+                &mut d,
+                s,
+                "T",
+                "begin B = binary:copy(<<1>>, 1000), binary:part(B, 0, 500) end",
+            );
+            d.op(Op::Forget {
+                pid: s,
+                var: "B".into(),
+            });
+        }
         other => panic!("scenario g term {other} is not modelled"),
     }
     d.op(Op::GarbageCollect { pid: s });
@@ -386,7 +413,33 @@ fn scenario_g(term: &str) -> (u64, u64) {
         var: "T".into(),
     });
     d.op(Op::GarbageCollect { pid: r });
-    (sender_live, d.p(r).high_water)
+    let receiver_live = d.p(r).high_water;
+    ((sender_live, receiver_live), d)
+}
+
+/// Scenario g, `binary:part(B1000, 0, 500)`: the sender keeps a 5-word sub-binary and the 6-word ProcBin it points
+/// to (11 words); the send copies a byte-aligned sub-binary as a plain 6-word ProcBin (`size_object`,
+/// `copy_struct`) that still points into the whole 1000-byte binary, whose refc goes to 2.
+#[test]
+fn g_send_of_a_sub_binary_shares_the_whole_binary() {
+    let (live, d) = scenario_g_vm("sub_binary_of_refc");
+    assert_eq!(live, (11, 6));
+    let view = beamviz::View::of(&d.vm);
+    let bins: Vec<(u64, u32, Vec<u32>)> = view
+        .binaries
+        .iter()
+        .map(|b| (b.bytes, b.refc, b.holders.iter().map(|h| h.pid).collect()))
+        .collect();
+    assert_eq!(bins, vec![(1000, 2, vec![0, 1])]);
+    let flat = |pid: u32| {
+        view.processes[pid as usize]
+            .vars
+            .iter()
+            .find(|v| v.name == "T")
+            .map(|v| (v.size, v.flat_size))
+    };
+    // The oracle: erts_debug:size and flat_size are 6 on both sides.
+    assert_eq!((flat(0), flat(1)), (Some((6, 6)), Some((6, 6))));
 }
 
 #[test]
@@ -395,10 +448,6 @@ fn g_live_words_after_a_send() {
     assert_eq!(recs.len(), 4);
     for r in &recs {
         let term = r["term"].as_str();
-        // FIXME(terms branch): `binary:part/3` builds a sub-binary, which `Value` cannot express yet.
-        if term == "sub_binary_of_refc" {
-            continue;
-        }
         assert_eq!(
             scenario_g(term),
             (num(r, "sender"), num(r, "receiver")),
@@ -407,13 +456,16 @@ fn g_live_words_after_a_send() {
     }
 }
 
-/// One step of scenario f: per process (a, b, c), the `process_info(P, binary)` list as (label, bytes, refc).
-type FStep = Vec<(String, bool, Vec<(String, u64, u32)>)>;
+/// One step of scenario f: per process (a, b, c), whether it is alive, the `process_info(P, binary)` list as
+/// (label, bytes, refc) and the held terms as (name, `erts_debug:size`, `erts_debug:flat_size`), by name.
+type FStep = Vec<(
+    String,
+    bool,
+    Vec<(String, u64, u32)>,
+    Vec<(String, u64, u64)>,
+)>;
 
-/// Scenario f: actors A, B and C share a refc binary.
-///
-/// Model: C's `binary:part(Bin, 10, 80)` sub-binary is represented by C keeping `Bin` itself, until the terms
-/// branch can build sub-binaries; for the handle counts the two are the same (a sub-binary holds the ProcBin).
+/// Scenario f: actors A, B and C share a refc binary; C keeps only a sub-binary of it, later a copy.
 fn scenario_f(bytes: u64) -> Vec<(String, FStep)> {
     use beamviz::Value;
     let mut d = Driver::default();
@@ -443,45 +495,61 @@ fn scenario_f(bytes: u64) -> Vec<(String, FStep)> {
                 };
                 bins.push((format!("bin{label}"), bv.bytes, bv.refc));
             }
-            per.push((name.to_string(), pv.alive, bins));
+            // The oracle's state-map keys (the model's variables are capitalised to be Erlang variables).
+            let mut held: Vec<(String, u64, u64)> = pv
+                .vars
+                .iter()
+                .map(|v| {
+                    let key = match v.name.as_str() {
+                        "Small" => "small_part".to_string(),
+                        other => other.to_lowercase(),
+                    };
+                    (key, v.size, v.flat_size)
+                })
+                .collect();
+            held.sort();
+            per.push((name.to_string(), pv.alive, bins, held));
         }
         out.push((step.to_string(), per));
     };
     snap(&d, "s0_spawned", &mut out);
-    bind(&mut d, a, "bin", Value::Binary { bytes, fill: 1 });
+    bind(&mut d, a, "Bin", Value::Binary { bytes, fill: 1 });
     snap(&d, "s1_a_created_binary", &mut out);
     for to in [b, c] {
         d.op(Op::Send {
             from: a,
             to,
-            var: "bin".into(),
+            var: "Bin".into(),
         });
         d.op(Op::Receive {
             pid: to,
-            var: "bin".into(),
+            var: "Bin".into(),
         });
     }
     snap(&d, "s2_sent_to_b_and_c", &mut out);
     d.op(Op::Exit { pid: b });
     snap(&d, "s3_b_killed", &mut out);
-    bind(&mut d, c, "small_part", Value::Binary { bytes: 8, fill: 1 });
+    // A 5-word sub-binary keeping the whole binary alive, and a piece of at most 64 bytes copied into a heap
+    // binary (OTP 25's `erts_extract_sub_binary`), which holds nothing.
+    eval(&mut d, c, "Sub", "binary:part(Bin, 10, 80)");
+    eval(&mut d, c, "Small", "binary:part(Bin, 0, 8)");
+    d.op(Op::Forget {
+        pid: c,
+        var: "Bin".into(),
+    });
     d.op(Op::GarbageCollect { pid: c });
     snap(&d, "s4_c_kept_only_sub_binary", &mut out);
     d.op(Op::Forget {
         pid: a,
-        var: "bin".into(),
+        var: "Bin".into(),
     });
     snap(&d, "s5a_a_dropped_no_gc", &mut out);
     d.op(Op::GarbageCollect { pid: a });
     snap(&d, "s5b_a_dropped_and_gc", &mut out);
-    bind(&mut d, c, "sub", Value::Binary { bytes: 80, fill: 1 });
-    d.op(Op::Forget {
-        pid: c,
-        var: "bin".into(),
-    });
+    eval(&mut d, c, "Sub", "binary:copy(Sub)");
     d.op(Op::GarbageCollect { pid: c });
     snap(&d, "s6_c_copied_sub", &mut out);
-    for v in ["sub", "small_part"] {
+    for v in ["Sub", "Small"] {
         d.op(Op::Forget {
             pid: c,
             var: v.into(),
@@ -517,10 +585,25 @@ fn f_refc_sequence() {
                     })
                     .collect()
             };
-            want.last_mut()
-                .expect("step")
-                .1
-                .push((r["proc"].clone(), r["alive"] == "true", bins));
+            let held = if r["held"] == "-" {
+                Vec::new()
+            } else {
+                r["held"]
+                    .split(';')
+                    .map(|h| {
+                        let f: Vec<&str> = h.split(':').collect();
+                        let size = f[3].parse().expect("size");
+                        let flat = f[4].parse().expect("flat size");
+                        (f[0].to_string(), size, flat)
+                    })
+                    .collect()
+            };
+            want.last_mut().expect("step").1.push((
+                r["proc"].clone(),
+                r["alive"] == "true",
+                bins,
+                held,
+            ));
         }
         assert_eq!(got, want, "{scen}");
     }
@@ -935,9 +1018,16 @@ fn e_minor_gcs_sequences_for_fullsweep_after() {
             .collect();
         let (got, gcs) = e_model(opts, 22, 9, 38, 12, false, 4000);
         if r["fsa"] == "2" {
-            // FIXME: the model keeps the 0, 1, 2 cycle but runs 105 GCs where the BEAM ran 111 (104 polls, not 110):
-            // with a major every third GC the sizes drift from the BEAM's somewhere in the first few hundred
-            // iterations. The other three settings match exactly.
+            // FIXME: the model keeps the 0, 1, 2 cycle but runs 105 GCs where the BEAM ran 111 (104 polls, not 110).
+            // First divergence (gc_event records, the aborted minor counted as #1): #1-#23 agree on kind, block
+            // sizes and live words (#23: major, live 270, young 987 -> 610). #24: the BEAM runs a minor with
+            // stack 4, need 7, mbuf 3, heap 598/610 (the checkpoint, not the BIF): young stays 610, old 0 -> 987,
+            // live 8 + 232 = 240. The model runs #24 as the GC after the process_info BIF (htop 564 + stack 9 +
+            // a 38-word fragment > 610) and grows young 610 -> 987, live 278; everything after drifts. The BEAM's
+            // BIF-triggered GCs (#11, #23) show mbuf 35, not 38: the result is a 35-word fragment plus 3 words
+            // still in a fragment at the checkpoint. Modelling 35 + 3 fixes this run with cp = 7 but breaks 10
+            // and default (they then want cp 11-12), so the checkpoint's own allocations need splitting too
+            // (a 7-word need at stack 4, then the rest); not done. The other three settings match exactly.
             assert!(got.iter().enumerate().all(|(i, &m)| m == (i % 3) as u32));
             assert_eq!((got.len(), gcs), (104, 105));
             assert_eq!((want.len(), num(r, "gc_count")), (110, 111));

@@ -48,7 +48,10 @@ def main(path):
         elif s in ('f_refc_binary_100', 'f_refc_binary_1mb'):
             for name, pr in sorted(d['procs'].items()):
                 bins = ';'.join(f"{b['label']}:{b['bytes']}:{b['refc']}" for b in pr.get('binaries', []))
-                w('f', scen=s, step=d['step'], proc=name, alive=str(pr['alive']).lower(), bins=bins or '-')
+                held = ';'.join(f"{k}:{v['kind']}:{v['byte_size']}:{v['size']}:{v['flat_size']}"
+                                for k, v in sorted(pr.get('held', {}).items()))
+                w('f', scen=s, step=d['step'], proc=name, alive=str(pr['alive']).lower(), bins=bins or '-',
+                  held=held or '-')
         elif s == 'g_send_loses_sharing':
             w('g', term=d['term'], sender=d['sender']['live_words_after_gc'],
               receiver=d['receiver']['live_words_after_gc'], flat=d['sender']['flat_size'])
