@@ -297,6 +297,36 @@ impl Process {
         self.slot_of(name).map(|d| self.stack_word(d))
     }
 
+    /// Where a binding of `var` goes: its own slot, else the first dead slot (as the compiler reuses a dead
+    /// Y register); `None` means a new stack word, which needs a heap test first.
+    pub fn slot_for(&self, var: &str) -> Option<usize> {
+        self.slot_of(var)
+            .or_else(|| self.slots.iter().position(Option::is_none).map(|i| i + 1))
+    }
+
+    /// Names the slot at stack depth `slot` (or a new stack word, when `None`) `var` and writes `term` into it.
+    ///
+    /// # Panics
+    /// If the process has exited, or a new stack word is pushed with no free word below the stack.
+    pub fn bind_slot(&mut self, slot: Option<usize>, var: &str, term: Term) {
+        let depth = match slot {
+            Some(d) => d,
+            None => {
+                assert!(
+                    self.htop < self.stop,
+                    "stack push with no free word: the heap test was skipped"
+                );
+                self.slots.push(None);
+                self.stop -= 1;
+                self.slots.len()
+            }
+        };
+        self.slots[depth - 1] = Some(var.into());
+        let block = self.block_mut();
+        let idx = block.words.len() - 1 - depth;
+        block.words[idx] = term;
+    }
+
     /// The variables with their terms, in stack order.
     pub fn vars(&self) -> impl Iterator<Item = (&str, Term)> + '_ {
         self.slots

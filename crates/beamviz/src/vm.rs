@@ -546,18 +546,7 @@ impl Vm {
         roots.pop();
         let p = &mut self.processes[pid.0 as usize];
         for ((name, slot), root) in names.iter().zip(slots).zip(roots) {
-            let depth = match slot {
-                Some(d) => d,
-                None => {
-                    p.slots.push(None);
-                    p.stop -= 1;
-                    p.slots.len()
-                }
-            };
-            p.slots[depth - 1] = Some(name.clone());
-            let block = p.heap.as_mut().expect("alive");
-            let idx = block.words.len() - 1 - depth;
-            block.words[idx] = root;
+            p.bind_slot(slot, name, root);
         }
     }
 
@@ -575,26 +564,13 @@ impl Vm {
             let idx = block.words.len() - 1 - depth;
             block.words[idx] = Term::NIL;
         }
-        let slot = p
-            .slot_of(var)
-            .or_else(|| p.slots.iter().position(Option::is_none).map(|i| i + 1));
+        let slot = p.slot_for(var);
         let stack_need = if slot.is_some() { 0 } else { 1 };
         let Some(root) = self.install(pid, frag, new_bins, &[], root, stack_need) else {
             return Ok(());
         };
         let p = &mut self.processes[pid.0 as usize];
-        let depth = match slot {
-            Some(d) => d,
-            None => {
-                p.slots.push(None);
-                p.stop -= 1;
-                p.slots.len()
-            }
-        };
-        p.slots[depth - 1] = Some(var.to_string());
-        let block = p.heap.as_mut().expect("alive");
-        let idx = block.words.len() - 1 - depth;
-        block.words[idx] = root;
+        p.bind_slot(slot, var, root);
         Ok(())
     }
 
@@ -869,26 +845,13 @@ impl Vm {
     /// Binds `root` to `var`: its old slot, a dead slot, or a new stack word (behind a heap test).
     fn bind_root(&mut self, pid: Pid, var: &str, root: Term) {
         let p = &self.processes[pid.0 as usize];
-        let slot = p
-            .slot_of(var)
-            .or_else(|| p.slots.iter().position(Option::is_none).map(|i| i + 1));
+        let slot = p.slot_for(var);
         let mut roots = [root];
         if slot.is_none() && !self.heap_test(pid, 1, &mut roots) {
             return;
         }
         let p = &mut self.processes[pid.0 as usize];
-        let depth = match slot {
-            Some(d) => d,
-            None => {
-                p.slots.push(None);
-                p.stop -= 1;
-                p.slots.len()
-            }
-        };
-        p.slots[depth - 1] = Some(var.to_string());
-        let block = p.heap.as_mut().expect("alive");
-        let idx = block.words.len() - 1 - depth;
-        block.words[idx] = roots[0];
+        p.bind_slot(slot, var, roots[0]);
     }
 
     /// Kills the slot of `var` (its old value is dead from here on), keeping the slot for reuse.
@@ -1338,26 +1301,13 @@ impl Vm {
         // Bind it: an empty fragment, with the message as root.
         let frag = self.ids.block(0);
         let p = &mut self.processes[pid.0 as usize];
-        let slot = p
-            .slot_of(var)
-            .or_else(|| p.slots.iter().position(Option::is_none).map(|i| i + 1));
+        let slot = p.slot_for(var);
         let stack_need = if slot.is_some() { 0 } else { 1 };
         let Some(root) = self.install(pid, frag, Vec::new(), &[], msg.term, stack_need) else {
             return Ok(());
         };
         let p = &mut self.processes[pid.0 as usize];
-        let depth = match slot {
-            Some(d) => d,
-            None => {
-                p.slots.push(None);
-                p.stop -= 1;
-                p.slots.len()
-            }
-        };
-        p.slots[depth - 1] = Some(var.to_string());
-        let block = p.heap.as_mut().expect("alive");
-        let idx = block.words.len() - 1 - depth;
-        block.words[idx] = root;
+        p.bind_slot(slot, var, root);
         p.stage = Stage::MessagePassing;
         Ok(())
     }
