@@ -74,18 +74,14 @@ pub fn garbage_collect(
                 return killed(p, total, events);
             }
             let outcome = minor_collection(p, ids, bins, need, roots, events);
-            events.push(Event::GcFinished {
-                pid: p.pid,
-                kind: GcKind::Minor,
+            events.push(finished(
+                p,
+                GcKind::Minor,
                 reason,
                 heap_before,
-                heap_after: p.heap_size(),
                 old_before,
-                old_after: p.old_heap_size(),
-                live: outcome.live,
-                promoted: outcome.promoted,
-                reclaimed: outcome.reclaimed,
-            });
+                &outcome,
+            ));
             return GcOutcome::Collected;
         }
         events.push(Event::MinorGcAborted { pid: p.pid });
@@ -94,19 +90,38 @@ pub fn garbage_collect(
         return killed(p, total, events);
     }
     let outcome = major_collection(p, ids, bins, need, roots, events);
-    events.push(Event::GcFinished {
+    events.push(finished(
+        p,
+        GcKind::Major,
+        reason,
+        heap_before,
+        old_before,
+        &outcome,
+    ));
+    GcOutcome::Collected
+}
+
+/// The `GcFinished` event of a collection of `p` that has just ended.
+fn finished(
+    p: &Process,
+    kind: GcKind,
+    reason: GcReason,
+    heap_before: u64,
+    old_before: u64,
+    outcome: &Outcome,
+) -> Event {
+    Event::GcFinished {
         pid: p.pid,
-        kind: GcKind::Major,
+        kind,
         reason,
         heap_before,
         heap_after: p.heap_size(),
         old_before,
         old_after: p.old_heap_size(),
         live: outcome.live,
-        promoted: 0,
+        promoted: outcome.promoted,
         reclaimed: outcome.reclaimed,
-    });
-    GcOutcome::Collected
+    }
 }
 
 /// Whether a GC ran or the process must die.
