@@ -95,7 +95,11 @@ fn d_model(opts: SpawnOpts, args_words: u64, n: u64) -> (Driver, Pid, Vec<GcRow>
     let mut d = Driver::default();
     let w = d.worker(opts, args_words, 4);
     d.checkpoint(w);
-    d.op(Op::PushFrame { pid: w, words: 1 });
+    d.op(Op::PushFrame {
+        pid: w,
+        words: 1,
+        heap: 0,
+    });
     let seq = gc_sequence(
         &mut d,
         w,
@@ -172,7 +176,11 @@ fn scenario_c(opt: &str) -> Vec<(String, u64, u64, u64, u64)> {
     d.checkpoint(w);
     snap(&d, w, "built_100_cons", &mut out);
     // c_phase_big/1: a frame of its own.
-    d.op(Op::PushFrame { pid: w, words: 3 });
+    d.op(Op::PushFrame {
+        pid: w,
+        words: 3,
+        heap: 0,
+    });
     build(&mut d, w, "L2", 10000);
     d.checkpoint(w);
     snap(&d, w, "built_10000_more_cons", &mut out);
@@ -946,6 +954,7 @@ fn e_model(
         Op::PushFrame {
             pid: w,
             words: stack - 1,
+            heap: 0,
         },
     );
     let mut last = None;
@@ -961,7 +970,14 @@ fn e_model(
                 },
             );
         }
-        run(&mut vm, Op::PushFrame { pid: w, words: 1 });
+        run(
+            &mut vm,
+            Op::PushFrame {
+                pid: w,
+                words: 1,
+                heap: 0,
+            },
+        );
         run(
             &mut vm,
             Op::BuildList {
@@ -1028,6 +1044,11 @@ fn e_minor_gcs_sequences_for_fullsweep_after() {
             // still in a fragment at the checkpoint. Modelling 35 + 3 fixes this run with cp = 7 but breaks 10
             // and default (they then want cp 11-12), so the checkpoint's own allocations need splitting too
             // (a 7-word need at stack 4, then the rest); not done. The other three settings match exactly.
+            // Session 2 (`erlc -S` of e_loop/4): the stack-4, need-7 GCs are `allocate_heap 5, 2` at the top of an
+            // iteration (the frame is popped by `call_last`), now expressible as `PushFrame { words: 5, heap: 2 }`.
+            // With that structure (base stack 4, a CP per call, map 6 + tuple 5) GCs #1-#24 match, but after every
+            // allocate_heap GC the BEAM's next cons-in-build GC comes one cons later (free 3, not 5, at stack 10):
+            // the callee's heap test seems to leave the pushed CP inside S_RESERVED. Modelling that is the next step.
             assert!(got.iter().enumerate().all(|(i, &m)| m == (i % 3) as u32));
             assert_eq!((got.len(), gcs), (104, 105));
             assert_eq!((want.len(), num(r, "gc_count")), (110, 111));
@@ -1064,7 +1085,7 @@ mod props {
                 pid, var, value: Value::Binary { bytes, fill: 1 } }),
             2 => (pid.clone(), 0u64..300).prop_map(|(pid, words)| Op::AllocGarbage { pid, words }),
             4 => (pid.clone(), 0u64..400).prop_map(|(pid, words)| Op::BifResult { pid, words }),
-            1 => (pid.clone(), 0u64..6).prop_map(|(pid, words)| Op::PushFrame { pid, words }),
+            1 => (pid.clone(), 0u64..6).prop_map(|(pid, words)| Op::PushFrame { pid, words, heap: 0 }),
             1 => (pid.clone(), 0u64..6).prop_map(|(pid, words)| Op::PopFrame { pid, words }),
             1 => (pid.clone(), var.clone()).prop_map(|(pid, var)| Op::Forget { pid, var }),
             1 => (pid.clone(), pid.clone(), var.clone()).prop_map(|(from, to, var)| Op::Send { from, to, var }),

@@ -133,12 +133,16 @@ pub enum Op {
         /// How many words the result takes.
         words: u64,
     },
-    /// Pushes a stack frame of `words` dead words (a call that keeps a frame: `allocate`), behind a heap test.
+    /// Pushes a stack frame of `words` dead words (a call that keeps a frame: `allocate_heap words, heap`), behind
+    /// one heap test for the frame and the `heap` words the code builds right after it (`need = words + heap`).
+    /// The following ops then allocate those `heap` words; their own heap tests pass.
     PushFrame {
         /// The process.
         pid: Pid,
         /// Frame size in words.
         words: u64,
+        /// Heap words reserved by the same test (`allocate_heap`'s second operand; 0 for a plain `allocate`).
+        heap: u64,
     },
     /// Pops `words` dead words off the stack (`deallocate`); never pops bound variables or the bottom CP.
     PopFrame {
