@@ -904,36 +904,58 @@ fn differential_against_the_installed_beam() {
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
-/// Scenario e's worker: per iteration `[I | Live]`, `length(build(20, []))`, `process_info(self(), garbage_collection)`
-/// (a BIF result of `bif` words: its measured flat size is 38), and a checkpoint (`cp` words: the message tuple and
-/// its map) when `minor_gcs` changed. Returns the polled `minor_gcs` sequence and the number of GC trace records.
+/// Scenario e as `gc_trace.escript`'s compiled `e_loop/4` runs it (`erlc -S`), instruction by instruction:
 ///
-/// The worker's starting garbage, stack depth, checkpoint size and the order of the cons are calibrated: they are the
-/// values (from a grid search) for which the polled sequences and GC counts of the default, 0 and 10 runs all match.
-fn e_model(
-    opts: SpawnOpts,
-    base: u64,
-    stack: u64,
-    bif: u64,
-    cp: u64,
-    cons_first: bool,
-    iters: u64,
-) -> (Vec<u32>, u64) {
+/// - `allocate_heap 5, 2`: one heap test (need 7) at the caller's stack, then 5 Y words;
+/// - `put_list`: `Live1 = [I | Live]`;
+/// - `call build/2`: a CP, then 20 cons each behind `test_heap 2`; `return` pops the CP;
+/// - `call_ext erlang:process_info/2`: a 35-word value and the 3-word `{garbage_collection, _}` tuple, then the
+///   GC after BIF;
+/// - when `minor_gcs` changed: `i_new_small_map_lit` (a 3-key flatmap, 6 words), `call checkpoint/3`
+///   (`allocate_heap 0, 5`: the 5-word message tuple), `return`;
+/// - `call_last`: the 5 Y words popped.
+///
+/// The worker starts with 14 words of spawn garbage (the closure and its arguments; the first GC's live words
+/// measure it) and a 3-word stack (the process's CP, `e_worker/1`'s frame, the CP into `e_loop`).
+/// Returns the polled `minor_gcs` sequence and one record per GC trace record:
+/// (kind, young block, old block, young used, old used) after it, with an aborted minor as `("aborted", ..)`.
+fn e_model(opts: SpawnOpts) -> (Vec<u32>, Vec<(String, u64, u64, u64, u64)>) {
     let mut vm = beamviz::Vm::new();
-    let mut n_gc = 0;
+    let mut gcs = Vec::new();
     let mut run = |vm: &mut beamviz::Vm, op: Op| {
         vm.apply(&op).expect("op");
-        let evs: Vec<_> = vm.drain_events().collect();
-        for e in evs {
-            // One record per GC, and one more for each minor that could not run, as the trace counts them.
-            if matches!(
-                e,
-                beamviz::Event::GcFinished { .. } | beamviz::Event::MinorGcAborted { .. }
-            ) {
-                n_gc += 1;
+        for e in vm.drain_events().collect::<Vec<_>>() {
+            let p = vm.process(Pid(0)).expect("w");
+            match e {
+                beamviz::Event::MinorGcAborted { .. } => {
+                    gcs.push(("aborted".into(), 0, 0, 0, 0));
+                }
+                beamviz::Event::GcFinished {
+                    kind,
+                    heap_after,
+                    old_after,
+                    live,
+                    ..
+                } => {
+                    // The young words in use right after the GC: everything live minus the old heap's part.
+                    let old_used = p.old_htop;
+                    let kind = match kind {
+                        beamviz::event::GcKind::Minor => "minor",
+                        beamviz::event::GcKind::Major => "major",
+                    };
+                    gcs.push((
+                        kind.into(),
+                        heap_after,
+                        old_after,
+                        live - old_used,
+                        old_used,
+                    ));
+                }
+                _ => {}
             }
         }
     };
+    let w = Pid(0);
     run(
         &mut vm,
         Op::Spawn {
@@ -941,43 +963,34 @@ fn e_model(
             opts,
         },
     );
-    let w = Pid(0);
-    run(
-        &mut vm,
-        Op::AllocGarbage {
-            pid: w,
-            words: base,
-        },
-    );
+    run(&mut vm, Op::AllocGarbage { pid: w, words: 14 });
     run(
         &mut vm,
         Op::PushFrame {
             pid: w,
-            words: stack - 1,
+            words: 2,
             heap: 0,
         },
     );
-    let mut last = None;
-    let mut polled = Vec::new();
-    for i in 0..iters {
-        if cons_first {
-            run(
-                &mut vm,
-                Op::ConsOnto {
-                    pid: w,
-                    var: "Live".into(),
-                    head: i as i64,
-                },
-            );
-        }
+    let (mut last, mut polled) = (None, Vec::new());
+    for i in 0..4000 {
         run(
             &mut vm,
             Op::PushFrame {
                 pid: w,
-                words: 1,
-                heap: 0,
+                words: 5,
+                heap: 2,
             },
         );
+        run(
+            &mut vm,
+            Op::ConsOnto {
+                pid: w,
+                var: "Live".into(),
+                head: i,
+            },
+        );
+        run(&mut vm, Op::Call { pid: w });
         run(
             &mut vm,
             Op::BuildList {
@@ -994,31 +1007,25 @@ fn e_model(
             },
         );
         run(&mut vm, Op::PopFrame { pid: w, words: 1 });
-        if !cons_first {
-            run(
-                &mut vm,
-                Op::ConsOnto {
-                    pid: w,
-                    var: "Live".into(),
-                    head: i as i64,
-                },
-            );
-        }
-        run(&mut vm, Op::BifResult { pid: w, words: bif });
+        run(&mut vm, Op::BifResult { pid: w, words: 38 });
         let minor = vm.process(w).expect("w").gen_gcs;
         if last != Some(minor) {
             polled.push(minor);
-            run(&mut vm, Op::AllocGarbage { pid: w, words: cp });
+            run(&mut vm, Op::AllocGarbage { pid: w, words: 6 });
+            run(&mut vm, Op::Call { pid: w });
+            run(&mut vm, Op::AllocGarbage { pid: w, words: 5 });
+            run(&mut vm, Op::PopFrame { pid: w, words: 1 });
             last = Some(minor);
         }
+        run(&mut vm, Op::PopFrame { pid: w, words: 5 });
     }
-    let _ = run;
-    (polled, n_gc)
+    (polled, gcs)
 }
 
 #[test]
 fn e_minor_gcs_sequences_for_fullsweep_after() {
     let recs = records("gc_oracle.tsv", "e");
+    let gc_recs = records("gc_oracle.tsv", "egc");
     assert_eq!(recs.len(), 4);
     for r in &recs {
         let opts = match r["fsa"].as_str() {
@@ -1032,35 +1039,47 @@ fn e_minor_gcs_sequences_for_fullsweep_after() {
             .split(',')
             .map(|x| x.parse().expect("number"))
             .collect();
-        let (got, gcs) = e_model(opts, 22, 9, 38, 12, false, 4000);
-        if r["fsa"] == "2" {
-            // FIXME: the model keeps the 0, 1, 2 cycle but runs 105 GCs where the BEAM ran 111 (104 polls, not 110).
-            // First divergence (gc_event records, the aborted minor counted as #1): #1-#23 agree on kind, block
-            // sizes and live words (#23: major, live 270, young 987 -> 610). #24: the BEAM runs a minor with
-            // stack 4, need 7, mbuf 3, heap 598/610 (the checkpoint, not the BIF): young stays 610, old 0 -> 987,
-            // live 8 + 232 = 240. The model runs #24 as the GC after the process_info BIF (htop 564 + stack 9 +
-            // a 38-word fragment > 610) and grows young 610 -> 987, live 278; everything after drifts. The BEAM's
-            // BIF-triggered GCs (#11, #23) show mbuf 35, not 38: the result is a 35-word fragment plus 3 words
-            // still in a fragment at the checkpoint. Modelling 35 + 3 fixes this run with cp = 7 but breaks 10
-            // and default (they then want cp 11-12), so the checkpoint's own allocations need splitting too
-            // (a 7-word need at stack 4, then the rest); not done. The other three settings match exactly.
-            // Session 2 (`erlc -S` of e_loop/4): the stack-4, need-7 GCs are `allocate_heap 5, 2` at the top of an
-            // iteration (the frame is popped by `call_last`), now expressible as `PushFrame { words: 5, heap: 2 }`.
-            // With that structure (base stack 4, a CP per call, map 6 + tuple 5) GCs #1-#24 match, but after every
-            // allocate_heap GC the BEAM's next cons-in-build GC comes one cons later (free 3, not 5, at stack 10):
-            // the callee's heap test seems to leave the pushed CP inside S_RESERVED. Modelling that is the next step.
-            assert!(got.iter().enumerate().all(|(i, &m)| m == (i % 3) as u32));
-            assert_eq!((got.len(), gcs), (104, 105));
-            assert_eq!((want.len(), num(r, "gc_count")), (110, 111));
-            continue;
-        }
+        let (got, gcs) = e_model(opts);
         assert_eq!(got, want, "fullsweep_after {}", r["fsa"]);
         assert_eq!(
-            gcs,
+            gcs.len() as u64,
             num(r, "gc_count"),
             "GC count, fullsweep_after {}",
             r["fsa"]
         );
+        let types: Vec<&str> = gcs.iter().map(|g| g.0.as_str()).collect();
+        let want_types: Vec<&str> = r["types"]
+            .split(',')
+            .map(|t| if t == "minor_aborted" { "aborted" } else { t })
+            .collect();
+        assert_eq!(types, want_types, "GC kinds, fullsweep_after {}", r["fsa"]);
+        // The first 100 GCs, word for word.
+        let mut compared = 0;
+        for g in gc_recs.iter().filter(|g| g["fsa"] == r["fsa"]) {
+            let no = num(g, "no") as usize;
+            let m = &gcs[no - 1];
+            assert_eq!(
+                m.0, g["type"],
+                "GC #{no} kind, fullsweep_after {}",
+                r["fsa"]
+            );
+            if m.0 != "aborted" {
+                let want = (
+                    num(g, "heap"),
+                    num(g, "old"),
+                    num(g, "used"),
+                    num(g, "old_used"),
+                );
+                assert_eq!(
+                    (m.1, m.2, m.3, m.4),
+                    want,
+                    "GC #{no}, fullsweep_after {}",
+                    r["fsa"]
+                );
+            }
+            compared += 1;
+        }
+        assert!(compared >= 90, "{compared} GC records compared");
     }
 }
 

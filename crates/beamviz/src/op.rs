@@ -125,8 +125,8 @@ pub enum Op {
     },
     /// A BIF such as `process_info(self(), Item)` builds a `words`-word result `{Item, Value}` with `HAlloc`
     /// (the value first, then the 3-word tuple) and the caller drops it after use. Each part goes on the heap when
-    /// the gap has room (no `S_RESERVED` margin), else into a heap fragment; then the "GC after BIF" runs, with the
-    /// result live, when the fragments outgrow the gap (`ERTS_IS_GC_DESIRED`).
+    /// the gap keeps `S_RESERVED` words free after it, else into a heap fragment (measured on OTP 25); then the
+    /// "GC after BIF" runs, with the result live, when the fragments reach the gap (`ERTS_IS_GC_DESIRED`).
     BifResult {
         /// The process.
         pid: Pid,
@@ -143,6 +143,13 @@ pub enum Op {
         words: u64,
         /// Heap words reserved by the same test (`allocate_heap`'s second operand; 0 for a plain `allocate`).
         heap: u64,
+    },
+    /// A non-tail call (`call`): pushes the continuation pointer with no heap test, into the word that
+    /// `S_RESERVED` keeps free for it (`CP_SIZE`); the callee's heap tests then count it. `PopFrame { words: 1 }`
+    /// is the return.
+    Call {
+        /// The process.
+        pid: Pid,
     },
     /// Pops `words` dead words off the stack (`deallocate`); never pops bound variables or the bottom CP.
     PopFrame {
@@ -232,6 +239,7 @@ impl Op {
             | Op::BifResult { pid, .. }
             | Op::PushFrame { pid, .. }
             | Op::PopFrame { pid, .. }
+            | Op::Call { pid }
             | Op::Hibernate { pid }
             | Op::Wake { pid, .. }
             | Op::EtsNew { pid, .. }

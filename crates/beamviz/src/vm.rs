@@ -256,6 +256,18 @@ impl Vm {
                 self.push_frame(*pid, *words, *heap);
                 Ok(())
             }
+            Op::Call { pid } => {
+                // Model: a CP is a dead stack word here (`None` slot); a heap test stands in for the rare
+                // case of no free word at all (compiled code always has the `S_RESERVED` margin).
+                if self.processes[pid.0 as usize].gap() > 0 || self.heap_test(*pid, 1, &mut []) {
+                    let p = &mut self.processes[pid.0 as usize];
+                    p.slots.push(None);
+                    p.stop -= 1;
+                    let stop = p.stop as usize;
+                    p.heap.as_mut().expect("alive").words[stop] = Term::cp(0);
+                }
+                Ok(())
+            }
             Op::PopFrame { pid, words } => {
                 let p = &mut self.processes[pid.0 as usize];
                 for _ in 0..*words {
@@ -374,9 +386,10 @@ impl Vm {
                     Err(OpError::TooLarge)
                 }
             }
-            Op::PopFrame { pid, .. } | Op::Hibernate { pid } | Op::MakeAtoms { pid, .. } => {
-                alive(*pid).map(|_| ())
-            }
+            Op::PopFrame { pid, .. }
+            | Op::Call { pid }
+            | Op::Hibernate { pid }
+            | Op::MakeAtoms { pid, .. } => alive(*pid).map(|_| ()),
             Op::Wake { pid, extra } => {
                 alive(*pid)?;
                 if *extra > MAX_TERM_WORDS {
@@ -969,18 +982,22 @@ impl Vm {
         }
         self.processes[pid.0 as usize].stage = Stage::HeapAllocation;
         // `process_info(self(), Item)` builds `{Item, Value}` with two `HAlloc`s: the value, then the 3-word tuple.
+        // Measured (OTP 25 JIT, a worker filling its heap word by word before the call): each part goes on the
+        // heap only while `S_RESERVED` words stay free below the stack, else into its own fragment; the GC after
+        // the BIF then runs when the free words are no more than the fragments' (the model's gap counts one word
+        // fewer stack than the collector sees: the return address pushed by the call into it, see `collect`).
         let (value_words, tuple_words) = if words > 3 {
             (words - 3, 3)
         } else {
             (words, 0)
         };
-        let value = self.halloc(pid, value_words, |block, at| {
+        let value = self.halloc_below(pid, value_words, S_RESERVED, |block, at| {
             Self::write_dead(block, at, value_words);
             Term::boxed(block.addr(at))
         });
         let mut result = value;
         if tuple_words > 0 {
-            result = self.halloc(pid, tuple_words, |block, at| {
+            result = self.halloc_below(pid, tuple_words, S_RESERVED, |block, at| {
                 block.words[at as usize] = Term::header(HeaderTag::Arityval, 2);
                 block.words[at as usize + 1] = Term::NIL;
                 block.words[at as usize + 2] = value;
@@ -990,7 +1007,7 @@ impl Vm {
         // `erts_gc_after_bif_call`: collect when the fragments outgrow the gap (`ERTS_IS_GC_DESIRED`).
         // The result is a live register during that GC; the caller drops it afterwards.
         let p = &self.processes[pid.0 as usize];
-        if p.gap() < p.mbuf_size() || p.bin_vheap > p.bin_vheap_sz {
+        if p.gap() <= p.mbuf_size() || p.bin_vheap > p.bin_vheap_sz {
             self.collect(pid, 0, &mut [result], GcReason::AfterBif);
         }
     }
@@ -998,8 +1015,19 @@ impl Vm {
     /// `HAlloc`: `words` on the heap when `HEAP_LIMIT - HEAP_TOP >= words` (no `S_RESERVED` margin), else in a new
     /// heap fragment (`erts_heap_alloc`). `fill` writes the object and returns the term pointing at it.
     fn halloc(&mut self, pid: Pid, words: u64, fill: impl FnOnce(&mut Block, u64) -> Term) -> Term {
+        self.halloc_below(pid, words, 0, fill)
+    }
+
+    /// [`Self::halloc`] keeping `below` words free below the stack.
+    fn halloc_below(
+        &mut self,
+        pid: Pid,
+        words: u64,
+        below: u64,
+        fill: impl FnOnce(&mut Block, u64) -> Term,
+    ) -> Term {
         let p = &mut self.processes[pid.0 as usize];
-        if p.gap() >= words {
+        if p.gap() >= words + below {
             let at = p.htop;
             let t = fill(p.heap.as_mut().expect("alive"), at);
             p.htop += words;
