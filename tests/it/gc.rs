@@ -919,7 +919,10 @@ fn differential_against_the_installed_beam() {
 /// measure it) and a 3-word stack (the process's CP, `e_worker/1`'s frame, the CP into `e_loop`).
 /// Returns the polled `minor_gcs` sequence and one record per GC trace record:
 /// (kind, young block, old block, young used, old used) after it, with an aborted minor as `("aborted", ..)`.
-fn e_model(opts: SpawnOpts) -> (Vec<u32>, Vec<(String, u64, u64, u64, u64)>) {
+/// One GC trace record as the model gives it: (kind, young block, old block, young used, old used) after the GC.
+type GcRecord = (String, u64, u64, u64, u64);
+
+fn e_model(opts: SpawnOpts) -> (Vec<u32>, Vec<GcRecord>) {
     let mut vm = beamviz::Vm::new();
     let mut gcs = Vec::new();
     let mut run = |vm: &mut beamviz::Vm, op: Op| {

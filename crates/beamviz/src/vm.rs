@@ -991,13 +991,13 @@ impl Vm {
         } else {
             (words, 0)
         };
-        let value = self.halloc_below(pid, value_words, S_RESERVED, |block, at| {
+        let value = self.halloc(pid, value_words, |block, at| {
             Self::write_dead(block, at, value_words);
             Term::boxed(block.addr(at))
         });
         let mut result = value;
         if tuple_words > 0 {
-            result = self.halloc_below(pid, tuple_words, S_RESERVED, |block, at| {
+            result = self.halloc(pid, tuple_words, |block, at| {
                 block.words[at as usize] = Term::header(HeaderTag::Arityval, 2);
                 block.words[at as usize + 1] = Term::NIL;
                 block.words[at as usize + 2] = value;
@@ -1012,22 +1012,12 @@ impl Vm {
         }
     }
 
-    /// `HAlloc`: `words` on the heap when `HEAP_LIMIT - HEAP_TOP >= words` (no `S_RESERVED` margin), else in a new
-    /// heap fragment (`erts_heap_alloc`). `fill` writes the object and returns the term pointing at it.
+    /// `HAlloc` as a BIF sees it: `words` on the heap when `S_RESERVED` words stay free below the stack after
+    /// them (measured on the OTP 25 JIT), else in a new heap fragment (`erts_heap_alloc`). `fill` writes the object
+    /// and returns the term pointing at it.
     fn halloc(&mut self, pid: Pid, words: u64, fill: impl FnOnce(&mut Block, u64) -> Term) -> Term {
-        self.halloc_below(pid, words, 0, fill)
-    }
-
-    /// [`Self::halloc`] keeping `below` words free below the stack.
-    fn halloc_below(
-        &mut self,
-        pid: Pid,
-        words: u64,
-        below: u64,
-        fill: impl FnOnce(&mut Block, u64) -> Term,
-    ) -> Term {
         let p = &mut self.processes[pid.0 as usize];
-        if p.gap() >= words + below {
+        if p.gap() >= words + S_RESERVED {
             let at = p.htop;
             let t = fill(p.heap.as_mut().expect("alive"), at);
             p.htop += words;
