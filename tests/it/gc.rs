@@ -904,6 +904,9 @@ fn differential_against_the_installed_beam() {
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
+/// One GC trace record as the model gives it: (kind, young block, old block, young used, old used) after the GC.
+type GcRecord = (String, u64, u64, u64, u64);
+
 /// Scenario e as `gc_trace.escript`'s compiled `e_loop/4` runs it (`erlc -S`), instruction by instruction:
 ///
 /// - `allocate_heap 5, 2`: one heap test (need 7) at the caller's stack, then 5 Y words;
@@ -919,9 +922,6 @@ fn differential_against_the_installed_beam() {
 /// measure it) and a 3-word stack (the process's CP, `e_worker/1`'s frame, the CP into `e_loop`).
 /// Returns the polled `minor_gcs` sequence and one record per GC trace record:
 /// (kind, young block, old block, young used, old used) after it, with an aborted minor as `("aborted", ..)`.
-/// One GC trace record as the model gives it: (kind, young block, old block, young used, old used) after the GC.
-type GcRecord = (String, u64, u64, u64, u64);
-
 fn e_model(opts: SpawnOpts) -> (Vec<u32>, Vec<GcRecord>) {
     let mut vm = beamviz::Vm::new();
     let mut gcs = Vec::new();
