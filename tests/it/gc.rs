@@ -854,6 +854,35 @@ fn diff_against(file: &str) -> Vec<String> {
             ));
         }
     }
+    for r in records(file, "e") {
+        // `opts` is an Erlang option list such as `[{fullsweep_after,2},{min_heap_size,1000}]`.
+        let mut opts = SpawnOpts::default();
+        for item in r["opts"].trim_matches(['[', ']']).split("},{") {
+            let (key, value) = item
+                .trim_matches(['{', '}'])
+                .split_once(',')
+                .expect("{key,value}");
+            let value: u64 = value.parse().expect("number");
+            match key {
+                "fullsweep_after" => opts.fullsweep_after = value as u32,
+                "min_heap_size" => opts.min_heap_size = value,
+                other => panic!("option {other} not compared"),
+            }
+        }
+        let (minors, gcs) = e_model(opts);
+        let minors: Vec<String> = minors.iter().map(u32::to_string).collect();
+        let types: Vec<&str> = gcs.iter().map(|g| g.0.as_str()).collect();
+        if minors.join(",") != r["minors"] || types.join(",") != r["types"] {
+            bad.push(format!(
+                "e {}: model {} GCs, minor_gcs {}; BEAM {} GCs, minor_gcs {}",
+                r["opts"],
+                gcs.len(),
+                minors.join(","),
+                r["gc_count"],
+                r["minors"]
+            ));
+        }
+    }
     bad
 }
 
