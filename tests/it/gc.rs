@@ -626,9 +626,10 @@ fn ets_copies_on_insert_and_lookup_and_dies_with_its_owner() {
     d.op(Op::EtsNew {
         pid: owner,
         table: "t".into(),
+        kind: beamviz::ets::EtsKind::Set,
     });
     assert_eq!(beamviz::View::of(&d.vm).ets[0].memory_words, 305);
-    // {L, L, B}: 100 shared cons cells and a refc binary; flat size 4 + 200 + 200 + 6 = 410.
+    // {k, L, L, B}: 100 shared cons cells and a refc binary; flat size 5 + 200 + 200 + 6 = 411.
     build(&mut d, owner, "L", 100);
     bind(
         &mut d,
@@ -643,7 +644,7 @@ fn ets_copies_on_insert_and_lookup_and_dies_with_its_owner() {
         &mut d,
         owner,
         "T",
-        Value::Tuple(vec![var("L"), var("L"), var("B")]),
+        Value::Tuple(vec![Value::Atom("k".into()), var("L"), var("L"), var("B")]),
     );
     d.op(Op::EtsInsert {
         pid: owner,
@@ -651,8 +652,8 @@ fn ets_copies_on_insert_and_lookup_and_dies_with_its_owner() {
         var: "T".into(),
     });
     let v = beamviz::View::of(&d.vm);
-    assert_eq!(v.ets[0].memory_words, 305 + 410 + 4);
-    assert_eq!(v.memory.ets, 8 * (305 + 410 + 4));
+    assert_eq!(v.ets[0].memory_words, 305 + 411 + 4);
+    assert_eq!(v.memory.ets, 8 * (305 + 411 + 4));
     assert_eq!(
         v.binaries[0].refc, 2,
         "the stored copy holds its own ProcBin"
@@ -661,19 +662,182 @@ fn ets_copies_on_insert_and_lookup_and_dies_with_its_owner() {
     d.op(Op::EtsLookup {
         pid: reader,
         table: "t".into(),
-        index: 0,
+        key: Value::Atom("k".into()),
         var: "X".into(),
     });
     assert_eq!(
         d.p(reader).htop - before,
-        410,
-        "lookup copies flat onto the caller's heap"
+        2 + 411,
+        "lookup copies flat onto the caller's heap: a list of the object"
     );
     assert_eq!(beamviz::View::of(&d.vm).binaries[0].refc, 3);
     d.op(Op::Exit { pid: owner });
     let v = beamviz::View::of(&d.vm);
     assert!(v.ets.is_empty(), "the table died with its owner");
     assert_eq!(v.binaries[0].refc, 1, "only the reader's copy is left");
+}
+
+/// `tests/oracle/ets_memory.escript`'s steps on the model, for each table type: `ets:info(T, memory)` and `size`
+/// after each step, and what `lookup` returns, equal the BEAM's (`ets_memory.tsv`).
+#[test]
+fn ets_table_types_match_the_beam() {
+    use beamviz::ets::EtsKind;
+    use beamviz::Value;
+    let want = records("ets_memory.tsv", "ets");
+    let int = Value::Int;
+    for kind in ["set", "ordered_set", "bag", "duplicate_bag"] {
+        let mut d = Driver::default();
+        let p = d.spawn("p", SpawnOpts::default());
+        let mut got: Vec<(String, u64, u64)> = Vec::new();
+        let table = || String::from("t");
+        let mut step = |d: &mut Driver, name: &str, ops: Vec<Op>| {
+            for op in ops {
+                d.op(op);
+            }
+            let t = &beamviz::View::of(&d.vm).ets[0];
+            got.push((name.to_string(), t.memory_words, t.size));
+        };
+        let insert = |value: Value| {
+            vec![
+                Op::Bind {
+                    pid: p,
+                    var: "O".into(),
+                    value,
+                },
+                Op::EtsInsert {
+                    pid: p,
+                    table: table(),
+                    var: "O".into(),
+                },
+                Op::Forget {
+                    pid: p,
+                    var: "O".into(),
+                },
+            ]
+        };
+        let kind_ = EtsKind::from_name(kind).expect("kind");
+        step(
+            &mut d,
+            "new",
+            vec![Op::EtsNew {
+                pid: p,
+                table: table(),
+                kind: kind_,
+            }],
+        );
+        step(
+            &mut d,
+            "insert_1a",
+            insert(Value::Tuple(vec![int(1), Value::Atom("a".into())])),
+        );
+        let many = |ks: std::ops::RangeInclusive<i64>, f: &dyn Fn(i64) -> Value| {
+            ks.flat_map(|k| insert(f(k))).collect::<Vec<_>>()
+        };
+        step(
+            &mut d,
+            "insert_2_11",
+            many(2..=11, &|k| {
+                Value::Tuple(vec![int(k), Value::List(vec![int(k), int(k)])])
+            }),
+        );
+        step(
+            &mut d,
+            "insert_1b",
+            insert(Value::Tuple(vec![int(1), Value::Atom("b".into())])),
+        );
+        step(
+            &mut d,
+            "insert_1a_again",
+            insert(Value::Tuple(vec![int(1), Value::Atom("a".into())])),
+        );
+        step(
+            &mut d,
+            "lookup_1",
+            vec![Op::EtsLookup {
+                pid: p,
+                table: table(),
+                key: int(1),
+                var: "L".into(),
+            }],
+        );
+        let found = {
+            let proc_ = d.p(p);
+            let l = proc_.var("L").expect("bound");
+            let areas = d.vm.areas_of(proc_);
+            let mut n = 0;
+            let mut cur = l;
+            while let Some(addr) = cur.pointee() {
+                n += 1;
+                cur = areas.word(addr.add(1));
+            }
+            (n, beamviz::copy::flat_size(&areas, l, true))
+        };
+        step(
+            &mut d,
+            "delete_1",
+            vec![Op::EtsDeleteKey {
+                pid: p,
+                table: table(),
+                key: int(1),
+            }],
+        );
+        step(
+            &mut d,
+            "insert_12_300",
+            many(12..=300, &|k| Value::Tuple(vec![int(k)])),
+        );
+        let deletes = (12..=300)
+            .map(|k| Op::EtsDeleteKey {
+                pid: p,
+                table: table(),
+                key: int(k),
+            })
+            .collect();
+        step(&mut d, "delete_12_300", deletes);
+        let want_kind: Vec<(String, u64, u64)> = want
+            .iter()
+            .filter(|r| r["kind"] == kind)
+            .map(|r| (r["step"].clone(), num(r, "memory"), num(r, "size")))
+            .collect();
+        assert_eq!(got, want_kind, "{kind}");
+        let lookup = want
+            .iter()
+            .find(|r| r["kind"] == kind && r["step"] == "lookup_1")
+            .expect("lookup");
+        assert_eq!(
+            found,
+            (num(lookup, "found"), num(lookup, "flat")),
+            "{kind} lookup"
+        );
+    }
+}
+
+/// Runs `ets_memory.escript` on the installed Erlang (if any) and checks it still measures what is committed.
+#[test]
+fn ets_measurements_are_current() {
+    let dir = beamviz_tests::oracle_dir();
+    let out = std::env::temp_dir().join(format!("beamviz-ets-{}.tsv", std::process::id()));
+    match std::process::Command::new("escript")
+        .arg(dir.join("ets_memory.escript"))
+        .arg(&out)
+        .status()
+    {
+        Ok(s) if s.success() => {}
+        Ok(s) => panic!("escript ets_memory.escript failed: {s}"),
+        Err(e) => {
+            eprintln!(
+                "note: escript not found ({e}); the committed ets_memory.tsv is still compared"
+            );
+            return;
+        }
+    }
+    let now = std::fs::read_to_string(&out).expect("output");
+    let _ = std::fs::remove_file(&out);
+    let committed = std::fs::read_to_string(dir.join("ets_memory.tsv")).expect("committed");
+    assert_eq!(
+        now, committed,
+        "the installed BEAM measures ETS differently from the committed file"
+    );
 }
 
 #[test]
@@ -1144,10 +1308,16 @@ mod props {
             1 => pid.clone().prop_map(|pid| Op::Hibernate { pid }),
             2 => (pid.clone(), 0u64..4).prop_map(|(pid, extra)| Op::Wake { pid, extra }),
             1 => pid.clone().prop_map(|pid| Op::GarbageCollect { pid }),
-            2 => pid.clone().prop_map(|pid| Op::EtsNew { pid, table: "t".into() }),
-            4 => (pid.clone(), var.clone()).prop_map(|(pid, var)| Op::EtsInsert { pid, table: "t".into(), var }),
-            3 => (pid.clone(), var, 0u64..2).prop_map(|(pid, var, index)| Op::EtsLookup {
-                pid, table: "t".into(), index, var }),
+            2 => (pid.clone(), 0usize..4).prop_map(|(pid, k)| Op::EtsNew { pid, table: "t".into(),
+                kind: ["set", "ordered_set", "bag", "duplicate_bag"][k].parse().expect("kind") }),
+            // ETS objects: `{K, V}` with a small key and another variable's term as the value.
+            6 => (pid.clone(), var.clone(), var.clone(), 0i64..3).prop_map(|(pid, var, v, k)| Op::Bind {
+                pid, var, value: Value::Tuple(vec![Value::Int(k), Value::Var(v)]) }),
+            8 => (pid.clone(), var.clone()).prop_map(|(pid, var)| Op::EtsInsert { pid, table: "t".into(), var }),
+            6 => (pid.clone(), var.clone(), 0i64..3).prop_map(|(pid, var, k)| Op::EtsLookup {
+                pid, table: "t".into(), key: Value::Int(k), var }),
+            1 => (pid.clone(), 0i64..3).prop_map(|(pid, k)| Op::EtsDeleteKey {
+                pid, table: "t".into(), key: Value::Int(k) }),
             1 => pid.clone().prop_map(|pid| Op::EtsDelete { pid, table: "t".into() }),
             1 => pid.prop_map(|pid| Op::Exit { pid }),
         ]

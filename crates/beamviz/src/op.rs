@@ -172,14 +172,17 @@ pub enum Op {
         /// Extra frame words beyond the variable slots.
         extra: u64,
     },
-    /// `ets:new/2` by the process: a `set` table owned by it, named `table`.
+    /// `ets:new/2` by the process: a table of type `kind` owned by it, named `table`.
     EtsNew {
         /// The owner.
         pid: Pid,
         /// The table's name.
         table: String,
+        /// The table type.
+        kind: crate::ets::EtsKind,
     },
-    /// `ets:insert(Table, Var)`: the term is copied into the table (flat, sharing lost).
+    /// `ets:insert(Table, Var)`: the object (a tuple keyed on its first element), or each object of a list of
+    /// them, is copied into the table (flat, sharing lost).
     EtsInsert {
         /// The process calling.
         pid: Pid,
@@ -188,16 +191,25 @@ pub enum Op {
         /// The variable holding the object.
         var: String,
     },
-    /// `ets:lookup` of the `index`-th inserted object (0-based), copied back onto the caller's heap, bound to `var`.
+    /// `Var = ets:lookup(Table, Key)`: the list of the objects with that key, copied onto the caller's heap.
     EtsLookup {
         /// The process calling.
         pid: Pid,
         /// The table.
         table: String,
-        /// Which object, by insertion order.
-        index: u64,
-        /// The variable bound to the copy.
+        /// The key: a small integer, an atom, or a variable of the caller (tuples and lists of those too).
+        key: Value,
+        /// The variable bound to the list.
         var: String,
+    },
+    /// `ets:delete(Table, Key)`: the objects with that key leave the table.
+    EtsDeleteKey {
+        /// The process calling.
+        pid: Pid,
+        /// The table.
+        table: String,
+        /// The key, as for [`Op::EtsLookup`].
+        key: Value,
     },
     /// `ets:delete(Table)`.
     EtsDelete {
@@ -245,6 +257,7 @@ impl Op {
             | Op::EtsNew { pid, .. }
             | Op::EtsInsert { pid, .. }
             | Op::EtsLookup { pid, .. }
+            | Op::EtsDeleteKey { pid, .. }
             | Op::EtsDelete { pid, .. }
             | Op::MakeAtoms { pid, .. }
             | Op::Exit { pid } => Some(*pid),

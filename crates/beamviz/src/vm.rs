@@ -44,8 +44,8 @@ pub enum OpError {
     Hibernating,
     /// No live ETS table has that name, or a table of that name exists already (for `EtsNew`).
     NoSuchTable,
-    /// The table has no object at that index.
-    NoSuchObject,
+    /// `ets:insert/2` of something that is not a tuple with a key (or a list of them): `badarg`.
+    NotAnEtsObject,
     /// The expression of an `Eval` does not parse; the span is in the expression's source.
     Syntax(crate::expr::ParseError),
     /// The expression of an `Eval` raised an error or hit an evaluation limit; the span is in its source.
@@ -64,7 +64,9 @@ impl fmt::Display for OpError {
             OpError::Halted => "the emulator has exited",
             OpError::Hibernating => "the process is hibernated (or, for wake, is not)",
             OpError::NoSuchTable => "no such ETS table (or, for ets:new, it exists already)",
-            OpError::NoSuchObject => "the ETS table has no such object",
+            OpError::NotAnEtsObject => {
+                "ets:insert needs a tuple with at least one element, or a list of such tuples (badarg)"
+            }
             OpError::Syntax(e) => return write!(f, "{}", e.kind.what()),
             OpError::Eval(e) => return write!(f, "{}", e.kind.what()),
         })
@@ -287,14 +289,10 @@ impl Vm {
                 self.wake(*pid, *extra);
                 Ok(())
             }
-            Op::EtsNew { pid, table } => {
+            Op::EtsNew { pid, table, kind } => {
                 let id = self.ets.len() as u32;
-                self.ets.push(Some(EtsTable {
-                    id,
-                    name: table.clone(),
-                    owner: *pid,
-                    objects: Vec::new(),
-                }));
+                self.ets
+                    .push(Some(EtsTable::new(id, table.clone(), *pid, *kind)));
                 self.events.push(Event::EtsTableCreated {
                     owner: *pid,
                     table: id,
@@ -308,10 +306,14 @@ impl Vm {
             Op::EtsLookup {
                 pid,
                 table,
-                index,
+                key,
                 var,
             } => {
-                self.ets_lookup(*pid, table, *index, var);
+                self.ets_lookup(*pid, table, key, var);
+                Ok(())
+            }
+            Op::EtsDeleteKey { pid, table, key } => {
+                self.ets_delete_key(*pid, table, key);
                 Ok(())
             }
             Op::EtsDelete { table, .. } => {
@@ -397,7 +399,7 @@ impl Vm {
                 }
                 Ok(())
             }
-            Op::EtsNew { pid, table } => {
+            Op::EtsNew { pid, table, .. } => {
                 alive(*pid)?;
                 match self.table_id(table) {
                     Some(_) => Err(OpError::NoSuchTable),
@@ -405,20 +407,23 @@ impl Vm {
                 }
             }
             Op::EtsInsert { pid, table, var } => {
-                alive(*pid)?.var(var).ok_or(OpError::UnboundVariable)?;
-                self.table_id(table).map(|_| ()).ok_or(OpError::NoSuchTable)
-            }
-            Op::EtsLookup {
-                pid, table, index, ..
-            } => {
-                alive(*pid)?;
-                let id = self.table_id(table).ok_or(OpError::NoSuchTable)?;
-                let t = self.ets[id as usize].as_ref().ok_or(OpError::NoSuchTable)?;
-                if *index < t.objects.len() as u64 {
+                let p = alive(*pid)?;
+                let t = p.var(var).ok_or(OpError::UnboundVariable)?;
+                self.table_id(table).ok_or(OpError::NoSuchTable)?;
+                let areas = process_areas(p, &self.literals);
+                if self.ets_objects(&areas, t).is_some() {
                     Ok(())
                 } else {
-                    Err(OpError::NoSuchObject)
+                    Err(OpError::NotAnEtsObject)
                 }
+            }
+            Op::EtsLookup {
+                pid, table, key, ..
+            }
+            | Op::EtsDeleteKey { pid, table, key } => {
+                let p = alive(*pid)?;
+                check_value(p, key)?;
+                self.table_id(table).map(|_| ()).ok_or(OpError::NoSuchTable)
             }
             Op::EtsDelete { pid, table } => {
                 alive(*pid)?;
@@ -1138,52 +1143,185 @@ impl Vm {
             .map(|t| t.id)
     }
 
+    /// The objects `ets:insert/2` would store for `t`: `t` itself when it is a tuple with a key, or the elements
+    /// of a proper list of such tuples; `None` for anything else (`badarg`).
+    fn ets_objects(&self, areas: &Areas<'_>, t: Term) -> Option<Vec<Term>> {
+        let keyed = |t: Term| {
+            t.pointee()
+                .filter(|_| t.primary_tag() == crate::term::TAG_PRIMARY_BOXED)
+                .map(|a| areas.word(a))
+                .is_some_and(|h| {
+                    h.header_tag() == Some(HeaderTag::Arityval) && crate::object::arity(h) >= 1
+                })
+        };
+        if keyed(t) {
+            return Some(alloc::vec![t]);
+        }
+        let mut objects = Vec::new();
+        let mut cur = t;
+        while cur != Term::NIL {
+            let addr = cur
+                .pointee()
+                .filter(|_| cur.primary_tag() == crate::term::TAG_PRIMARY_LIST)?;
+            let head = areas.word(addr);
+            if !keyed(head) {
+                return None;
+            }
+            objects.push(head);
+            cur = areas.word(addr.add(1));
+        }
+        Some(objects)
+    }
+
     fn ets_insert(&mut self, pid: Pid, table: &str, var: &str) {
         let Some(id) = self.table_id(table) else {
             return;
         };
         let p = &self.processes[pid.0 as usize];
         let Some(t) = p.var(var) else { return };
-        let fresh = self.ids.block(0);
-        let copied = {
+        let copies: Vec<_> = {
             let areas = process_areas(p, &self.literals);
-            copy::copy_term(&areas, t, fresh, &mut self.binaries)
+            let Some(objects) = self.ets_objects(&areas, t) else {
+                return;
+            };
+            objects
+                .into_iter()
+                .map(|o| copy::copy_term(&areas, o, self.ids.block(0), &mut self.binaries))
+                .collect()
         };
-        for &addr in &copied.off_heap {
-            let bin = crate::binary::BinId(copied.block.at(addr.add(3)).0 as u32);
-            let refc = self.binaries.get(bin).map_or(0, |b| b.refc);
-            self.events.push(Event::RefcChanged {
-                bin,
-                refc: refc - 1,
-                to: refc,
-                by: pid,
-            });
-        }
-        let words = copied.block.size() + crate::ets::OBJECT_OVERHEAD_WORDS;
-        if let Some(tab) = self.ets[id as usize].as_mut() {
-            tab.objects.push(EtsObject {
+        for copied in copies {
+            for &addr in &copied.off_heap {
+                let bin = crate::binary::BinId(copied.block.at(addr.add(3)).0 as u32);
+                let refc = self.binaries.get(bin).map_or(0, |b| b.refc);
+                self.events.push(Event::RefcChanged {
+                    bin,
+                    refc: refc - 1,
+                    to: refc,
+                    by: pid,
+                });
+            }
+            let words = copied.block.size() + crate::ets::OBJECT_OVERHEAD_WORDS;
+            let (key, whole) = {
+                let areas = Areas::new(alloc::vec![&copied.block, &self.literals]);
+                let root = copied.term.pointee().expect("a tuple");
+                (
+                    crate::ets::canonical(&areas, areas.word(root.add(1))),
+                    crate::ets::canonical(&areas, copied.term),
+                )
+            };
+            let obj = EtsObject {
                 block: copied.block,
                 term: copied.term,
                 off_heap: copied.off_heap,
-            });
+                key,
+                whole,
+            };
+            let Some(tab) = self.ets[id as usize].as_mut() else {
+                return;
+            };
+            let owner = tab.owner;
+            if let Some(gone) = tab.insert(obj) {
+                self.release_object(gone, owner);
+            }
+            self.events.push(Event::EtsInserted { table: id, words });
         }
-        self.events.push(Event::EtsInserted { table: id, words });
     }
 
-    fn ets_lookup(&mut self, pid: Pid, table: &str, index: u64, var: &str) {
+    /// Releases the binaries an object leaving a table held.
+    fn release_object(&mut self, obj: EtsObject, owner: Pid) {
+        for addr in obj.off_heap {
+            let bin = crate::binary::BinId(obj.block.at(addr.add(3)).0 as u32);
+            gc::release(&mut self.binaries, bin, owner, &mut self.events);
+        }
+    }
+
+    /// A lookup key as [`crate::ets::canonical`] words; `None` when it names an atom the VM never made (so no
+    /// stored key can equal it) or holds what the statement reader does not accept as a key.
+    fn ets_key(&self, pid: Pid, key: &Value) -> Option<Vec<u64>> {
+        enum Work<'v> {
+            Value(&'v Value),
+            Word(u64),
+        }
+        let p = &self.processes[pid.0 as usize];
+        let mut out = Vec::new();
+        let mut todo = alloc::vec![Work::Value(key)];
+        while let Some(w) = todo.pop() {
+            let v = match w {
+                Work::Word(x) => {
+                    out.push(x);
+                    continue;
+                }
+                Work::Value(v) => v,
+            };
+            match v {
+                Value::Int(n) if (MIN_SMALL..=MAX_SMALL).contains(n) => out.push(Term::small(*n).0),
+                Value::Atom(a) => {
+                    let i = self.atoms.iter().position(|x| x == a)?;
+                    out.push(Term::atom(i as u32).0);
+                }
+                Value::Var(name) => {
+                    let areas = process_areas(p, &self.literals);
+                    out.extend(crate::ets::canonical(&areas, p.var(name)?));
+                }
+                Value::Tuple(items) => {
+                    out.push(Term::header(HeaderTag::Arityval, items.len() as u64).0);
+                    todo.extend(items.iter().rev().map(Work::Value));
+                }
+                Value::List(items) => {
+                    // As `canonical` walks a list: per cell a marker and the head, then the `[]` tail.
+                    todo.push(Work::Word(Term::NIL.0));
+                    for item in items.iter().rev() {
+                        todo.push(Work::Value(item));
+                        todo.push(Work::Word(1));
+                    }
+                }
+                // Bignums, ranges and binaries are not accepted as keys by the statement reader.
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
+
+    fn ets_lookup(&mut self, pid: Pid, table: &str, key: &Value, var: &str) {
         let Some(id) = self.table_id(table) else {
             return;
         };
-        let fresh = self.ids.block(0);
+        let key = self.ets_key(pid, key);
         let Some(tab) = self.ets[id as usize].as_ref() else {
             return;
         };
-        let Some(obj) = tab.objects.get(index as usize) else {
-            return;
+        let found: Vec<&EtsObject> = match &key {
+            Some(k) => tab.lookup(k).collect(),
+            None => Vec::new(),
         };
-        let copied = {
-            let areas = Areas::new(alloc::vec![&obj.block, &self.literals]);
-            copy::copy_term(&areas, obj.term, fresh, &mut self.binaries)
+        let copied = (!found.is_empty()).then(|| {
+            // The result list `[Obj1, ...]` is built in a scratch block pointing at the stored objects, then
+            // copied flat onto the caller's heap in one piece (`db_copy_object_from_ets`): cons cells and objects.
+            let mut scratch = self.ids.block(2 * found.len() as u64);
+            for (i, o) in found.iter().enumerate() {
+                let at = 2 * i as u64;
+                scratch.words[at as usize] = o.term;
+                scratch.words[at as usize + 1] = if i + 1 < found.len() {
+                    Term::list(scratch.addr(at + 2))
+                } else {
+                    Term::NIL
+                };
+            }
+            let list = Term::list(scratch.addr(0));
+            let mut blocks: Vec<&Block> = found.iter().map(|o| &o.block).collect();
+            blocks.push(&scratch);
+            blocks.push(&self.literals);
+            copy::copy_term(
+                &Areas::new(blocks),
+                list,
+                self.ids.block(0),
+                &mut self.binaries,
+            )
+        });
+        self.kill_slot(pid, var);
+        let Some(copied) = copied else {
+            self.bind_root(pid, var, Term::NIL);
+            return;
         };
         let words = copied.block.size();
         self.events.push(Event::EtsCopiedOut {
@@ -1191,7 +1329,6 @@ impl Vm {
             pid,
             words,
         });
-        self.kill_slot(pid, var);
         let Some(root) = self.install(
             pid,
             copied.block,
@@ -1203,6 +1340,22 @@ impl Vm {
             return;
         };
         self.bind_root(pid, var, root);
+    }
+
+    fn ets_delete_key(&mut self, pid: Pid, table: &str, key: &Value) {
+        let Some(id) = self.table_id(table) else {
+            return;
+        };
+        let Some(key) = self.ets_key(pid, key) else {
+            return;
+        };
+        let Some(tab) = self.ets[id as usize].as_mut() else {
+            return;
+        };
+        let owner = tab.owner;
+        for obj in tab.delete_key(&key) {
+            self.release_object(obj, owner);
+        }
     }
 
     fn ets_delete(&mut self, id: u32) {
