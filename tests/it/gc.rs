@@ -354,8 +354,15 @@ fn scenario_g(term: &str) -> (u64, u64) {
 
 /// Scenario g, with the driver left after the receiver's GC.
 fn scenario_g_vm(term: &str) -> ((u64, u64), Driver) {
+    scenario_g_with(term, beamviz::vm::Switches::default())
+}
+
+/// Scenario g on an emulator with these switches.
+fn scenario_g_with(term: &str, switches: beamviz::vm::Switches) -> ((u64, u64), Driver) {
     use beamviz::Value;
-    let mut d = Driver::default();
+    let mut d = Driver {
+        vm: beamviz::Vm::with_switches(switches),
+    };
     let s = d.spawn("sender", SpawnOpts::default());
     let r = d.spawn("receiver", SpawnOpts::default());
     match term {
@@ -462,6 +469,41 @@ fn g_live_words_after_a_send() {
             "{term}"
         );
     }
+}
+
+/// With the sharing-preserving emulator (`--enable-sharing-preserving`), the receiver's live words after the
+/// send equal the sender's `erts_debug:size/1` of the message (the oracle's `size`), not its `flat_size/1`:
+/// `{L, L, L}` stops tripling.
+#[test]
+fn g_sharing_preserving_send_copies_size_not_flat_size() {
+    let switches = beamviz::vm::Switches {
+        sharing_preserving: true,
+        ..Default::default()
+    };
+    let mut seen = Vec::new();
+    for r in records("gc_oracle.tsv", "g") {
+        let term = r["term"].as_str();
+        let ((_, receiver), d) = scenario_g_with(term, switches);
+        let view = beamviz::View::of(&d.vm);
+        let size = view.processes[0]
+            .vars
+            .iter()
+            .find(|v| v.name == "T")
+            .map(|v| v.size)
+            .expect("the sender holds T");
+        assert_eq!(
+            receiver, size,
+            "{term}: receiver live words = sender's size/1"
+        );
+        seen.push((term.to_string(), receiver, num(&r, "flat")));
+    }
+    // The terms with sharing arrive smaller than their flat copies: 2004 words instead of 6004, 30 instead of 3069.
+    assert!(seen
+        .iter()
+        .any(|(t, got, flat)| t == "shared_list_x3" && *got == 2004 && *flat == 6004));
+    assert!(seen
+        .iter()
+        .any(|(t, got, flat)| t == "doubling_tuple_depth_10" && *got == 30 && *flat == 3069));
 }
 
 /// One step of scenario f: per process (a, b, c), whether it is alive, the `process_info(P, binary)` list as

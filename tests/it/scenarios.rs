@@ -781,3 +781,54 @@ fn underscore_forgets_a_variable_or_drops_a_value() {
         assert!(scenario::check(&s).passed(), "{src}");
     }
 }
+
+/// The `vm` line: `+hmqd` and spawn defaults reach the actors that do not set them, the sharing-preserving
+/// emulator keeps `{l, l, l}` at `size/1` words on the receiver, and a run's overrides win over the file.
+#[test]
+fn vm_line_switches_and_overrides() {
+    use beamviz::process::MessageQueueData;
+    let src = "# T\n\nvm message_queue_data: :off_heap, sharing_preserving: true, fullsweep_after: 3\n\
+               actor a\nactor b, fullsweep_after: 7\n\
+               a: l = Enum.to_list(1..100)\na: t = {l, l, l}\na: send(b, t)\n\
+               b: got = receive do m -> m end\nb: :erlang.garbage_collect()\nexpect b.heap_used == 204\n";
+    let s = scenario::parse("t", src).unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.vm.switches.sharing_preserving);
+    let opts: Vec<_> = s
+        .steps
+        .iter()
+        .filter_map(|st| match &st.op {
+            beamviz::Op::Spawn { opts, .. } => {
+                Some((opts.fullsweep_after, opts.message_queue_data))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        opts,
+        [
+            (3, MessageQueueData::OffHeap),
+            (7, MessageQueueData::OffHeap)
+        ]
+    );
+    let res = scenario::check(&s);
+    assert!(res.passed(), "{res:?}");
+    // The same file with the switch forced off: the message arrives flat, 3 × 200 + 4 words.
+    let flat = scenario::parse_with(
+        "t",
+        &src.replace("== 204", "== 604"),
+        &scenario::VmOverrides {
+            sharing_preserving: Some(false),
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let res = scenario::check(&flat);
+    assert!(res.passed(), "{res:?}");
+    // After the first step, or with an unknown setting, a `vm` line is a located error.
+    let late =
+        scenario::parse("t", "# T\n\nactor a\nvm fullsweep_after: 1\n").expect_err("late vm line");
+    assert_eq!((late.span.line, late.span.col), (4, 1));
+    let unknown =
+        scenario::parse("t", "# T\n\nvm colour: 1\nactor a\n").expect_err("unknown setting");
+    assert_eq!((unknown.span.line, unknown.span.col), (3, 4));
+}

@@ -6,7 +6,6 @@
 mod json;
 mod size;
 
-use beamviz::history::History;
 use beamviz::scenario::{self, Scenario};
 use beamviz::View;
 use std::io::Write;
@@ -157,7 +156,7 @@ fn run(what: &str, as_json: bool) -> ExitCode {
 
 /// The trace as JSON lines: a `scenario` line, then one `step` line per step (step 0 included).
 fn json_trace(s: &Scenario, out: &mut impl Write) {
-    let mut h = History::new(s.ops());
+    let mut h = s.history();
     let mut j = json::Writer::default();
     j.obj(|j| {
         j.field_str("type", "scenario");

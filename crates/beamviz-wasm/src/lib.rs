@@ -38,7 +38,7 @@ impl Simulator {
         init_panic_hook();
         let scenario = scenario::builtin(scenario_id)
             .ok_or_else(|| JsError::new(&format!("unknown scenario `{scenario_id}`")))?;
-        let history = History::new(scenario.ops());
+        let history = scenario.history();
         Ok(Simulator { scenario, history })
     }
 

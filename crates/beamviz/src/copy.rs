@@ -3,11 +3,16 @@
 //! A copy is flat: a subterm reachable twice is copied twice, so sharing is lost (`size_object` / `copy_struct`).
 //! Literals are not copied: the copy keeps pointing at the literal area (`size_object_litopt`, OTP 20+).
 //! A refc binary is not copied either: the copy gets a new ProcBin and the binary's count goes up.
+//!
+//! An emulator built with `--enable-sharing-preserving` copies with `copy_shared_calculate`/`copy_shared_perform`
+//! instead: each subterm once, however often it is reached, so the copy takes `erts_debug:size/1` words
+//! ([`copy_term_shared`]).
 
 use crate::binary::{BinId, BinaryArea};
 use crate::heap::{Block, LITERAL_AREA};
 use crate::object;
 use crate::term::{Addr, HeaderTag, Term, TAG_PRIMARY_LIST};
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 /// The blocks a term may point into, for reading.
@@ -96,18 +101,68 @@ pub struct Copied {
 }
 
 /// Copies `t` flat into `into` (an empty block with a fresh id), retaining every refc binary it meets.
-pub fn copy_term(areas: &Areas<'_>, t: Term, mut into: Block, bins: &mut BinaryArea) -> Copied {
+pub fn copy_term(areas: &Areas<'_>, t: Term, into: Block, bins: &mut BinaryArea) -> Copied {
+    copy_with(areas, t, into, bins, None)
+}
+
+/// Copies `t` into `into` keeping its sharing: a subterm reached twice is copied once and pointed to twice, as
+/// the sharing-preserving emulator's `copy_shared_perform` does.
+pub fn copy_term_shared(areas: &Areas<'_>, t: Term, into: Block, bins: &mut BinaryArea) -> Copied {
+    copy_with(areas, t, into, bins, Some(&mut BTreeMap::new()))
+}
+
+fn copy_with(
+    areas: &Areas<'_>,
+    t: Term,
+    mut into: Block,
+    bins: &mut BinaryArea,
+    seen: Option<&mut BTreeMap<u64, Term>>,
+) -> Copied {
     let mut off_heap = Vec::new();
     let mut fix: Vec<usize> = Vec::new();
-    let root = copy_one(areas, t, &mut into, &mut fix, &mut off_heap, bins);
-    while let Some(i) = fix.pop() {
+    let mut cx = Cx {
+        areas,
+        fix: &mut fix,
+        off_heap: &mut off_heap,
+        bins,
+        seen,
+    };
+    let root = cx.copy_one(t, &mut into);
+    while let Some(i) = cx.fix.pop() {
         let src = into.words[i];
-        into.words[i] = copy_one(areas, src, &mut into, &mut fix, &mut off_heap, bins);
+        into.words[i] = cx.copy_one(src, &mut into);
     }
     Copied {
         term: root,
         block: into,
         off_heap,
+    }
+}
+
+/// The state of one copy.
+struct Cx<'c, 'a> {
+    areas: &'c Areas<'a>,
+    fix: &'c mut Vec<usize>,
+    off_heap: &'c mut Vec<Addr>,
+    bins: &'c mut BinaryArea,
+    /// With sharing preserved: each source object copied so far (by its tagged source word), and its copy.
+    seen: Option<&'c mut BTreeMap<u64, Term>>,
+}
+
+impl Cx<'_, '_> {
+    fn copy_one(&mut self, t: Term, into: &mut Block) -> Term {
+        if let Some(seen) = self.seen.as_deref() {
+            if let Some(copy) = seen.get(&t.0) {
+                return *copy;
+            }
+        }
+        let copy = copy_one(self.areas, t, into, self.fix, self.off_heap, self.bins);
+        if let Some(seen) = self.seen.as_deref_mut() {
+            if t.pointee().is_some() {
+                seen.insert(t.0, copy);
+            }
+        }
+        copy
     }
 }
 

@@ -28,7 +28,12 @@ pub struct History {
 impl History {
     /// Runs `ops` once from an empty VM, recording events and checkpoints, and stops at the first failing op.
     pub fn new(ops: Vec<Op>) -> History {
-        let mut vm = Vm::new();
+        History::with_switches(crate::vm::Switches::default(), ops)
+    }
+
+    /// [`History::new`] on an emulator with these switches.
+    pub fn with_switches(switches: crate::vm::Switches, ops: Vec<Op>) -> History {
+        let mut vm = Vm::with_switches(switches);
         let mut checkpoints = Vec::with_capacity(ops.len() / CHECKPOINT_EVERY + 1);
         let mut events = Vec::with_capacity(ops.len());
         let mut error = None;

@@ -1,6 +1,5 @@
 //! Mechanism tests for the core.
 
-use crate::history::History;
 use crate::op::{Op, Value};
 use crate::process::{Pid, SpawnOpts};
 use crate::scenario;
@@ -129,7 +128,7 @@ fn live_list_survives_many_gcs_unchanged() {
 #[test]
 fn seek_equals_straight_run() {
     let s = scenario::builtin("process-lifecycle").unwrap();
-    let mut h = History::new(s.ops());
+    let mut h = s.history();
     for target in [5, 2, 13, 0, 9, 9, 12] {
         h.seek(target);
         let mut straight = Vm::new();

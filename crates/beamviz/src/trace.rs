@@ -3,7 +3,6 @@
 //! The golden tests compare this text with committed snapshots, and `beamviz run` prints it,
 //! so a failing test and the command line show the same picture.
 
-use crate::history::History;
 use crate::scenario::Scenario;
 use crate::view::{ascii_heap, View};
 use alloc::string::String;
@@ -14,7 +13,7 @@ pub const HEAP_PICTURE_WIDTH: u64 = 40;
 
 /// Runs `scenario` and renders every step, step 0 included.
 pub fn trace(scenario: &Scenario) -> String {
-    let mut h = History::new(scenario.ops());
+    let mut h = scenario.history();
     let mut out = String::new();
     let _ = writeln!(out, "# {}", scenario.title);
     for step in 0..=h.len() {

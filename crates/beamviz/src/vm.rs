@@ -82,9 +82,21 @@ pub const ERTS_POTENTIALLY_LONG_GC_HSIZE: u64 = 128 * 1024;
 /// `ATOM_LIMIT`: the default size of the atom table.
 pub const ATOM_LIMIT: usize = 1024 * 1024;
 
+/// Emulator-wide switches a learner can flip: `erl` flags and build options that change the memory picture.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Switches {
+    /// `+hmqd on_heap|off_heap`: the `message_queue_data` of processes spawned without the option.
+    /// The scenario reader applies it to the actors it spawns.
+    pub message_queue_data: crate::process::MessageQueueData,
+    /// An emulator built with `--enable-sharing-preserving`: sends and ETS copies keep sharing
+    /// ([`copy::copy_term_shared`]), so `{L, L, L}` arrives as `erts_debug:size/1` words, not `flat_size/1`.
+    pub sharing_preserving: bool,
+}
+
 /// The whole machine.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Vm {
+    switches: Switches,
     processes: Vec<Process>,
     binaries: BinaryArea,
     ids: AreaIds,
@@ -106,7 +118,13 @@ impl Default for Vm {
 impl Vm {
     /// An empty machine.
     pub fn new() -> Vm {
+        Vm::with_switches(Switches::default())
+    }
+
+    /// An empty machine with these switches.
+    pub fn with_switches(switches: Switches) -> Vm {
         let mut vm = Vm {
+            switches,
             processes: Vec::new(),
             binaries: BinaryArea::default(),
             ids: AreaIds::default(),
@@ -123,6 +141,22 @@ impl Vm {
             vm.intern(name).expect("fresh atom table");
         }
         vm
+    }
+
+    /// The emulator's switches.
+    pub fn switches(&self) -> Switches {
+        self.switches
+    }
+
+    /// How this emulator copies a term between heaps (sends, ETS).
+    fn copier(
+        &self,
+    ) -> fn(&Areas<'_>, Term, Block, &mut crate::binary::BinaryArea) -> copy::Copied {
+        if self.switches.sharing_preserving {
+            copy::copy_term_shared
+        } else {
+            copy::copy_term
+        }
     }
 
     /// The processes, by pid order (exited ones included).
@@ -1177,6 +1211,7 @@ impl Vm {
         let Some(id) = self.table_id(table) else {
             return;
         };
+        let copier = self.copier();
         let p = &self.processes[pid.0 as usize];
         let Some(t) = p.var(var) else { return };
         let copies: Vec<_> = {
@@ -1186,7 +1221,7 @@ impl Vm {
             };
             objects
                 .into_iter()
-                .map(|o| copy::copy_term(&areas, o, self.ids.block(0), &mut self.binaries))
+                .map(|o| copier(&areas, o, self.ids.block(0), &mut self.binaries))
                 .collect()
         };
         for copied in copies {
@@ -1294,6 +1329,7 @@ impl Vm {
             Some(k) => tab.lookup(k).collect(),
             None => Vec::new(),
         };
+        let copier = self.copier();
         let copied = (!found.is_empty()).then(|| {
             // The result list `[Obj1, ...]` is built in a scratch block pointing at the stored objects, then
             // copied flat onto the caller's heap in one piece (`db_copy_object_from_ets`): cons cells and objects.
@@ -1311,7 +1347,7 @@ impl Vm {
             let mut blocks: Vec<&Block> = found.iter().map(|o| &o.block).collect();
             blocks.push(&scratch);
             blocks.push(&self.literals);
-            copy::copy_term(
+            copier(
                 &Areas::new(blocks),
                 list,
                 self.ids.block(0),
@@ -1407,7 +1443,7 @@ impl Vm {
         let fresh = self.ids.block(0);
         let copied = {
             let areas = process_areas(&self.processes[from.0 as usize], &self.literals);
-            copy::copy_term(&areas, msg, fresh, &mut self.binaries)
+            (self.copier())(&areas, msg, fresh, &mut self.binaries)
         };
         let words = copied.block.size();
         let Vm {

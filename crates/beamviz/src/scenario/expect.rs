@@ -8,7 +8,6 @@ use super::lex::{Cursor, Tok};
 use super::statement::Ctx;
 use super::{ErrorKind, ParseError, Scenario, Span, Syntax};
 use crate::binary::BinId;
-use crate::history::History;
 use crate::op::Op;
 use crate::process::Pid;
 use crate::term::{Decoded, HeaderTag};
@@ -315,7 +314,7 @@ impl Check {
 
 /// Runs `scenario` and evaluates its checkpoints after their steps.
 pub fn check(scenario: &Scenario) -> Check {
-    let mut h = History::new(scenario.ops());
+    let mut h = scenario.history();
     let mut res = Check::default();
     if let Some((i, e)) = h.error() {
         let step = &scenario.steps[i];

@@ -18,7 +18,7 @@ mod parse;
 mod statement;
 
 pub use expect::{check, evaluate, Check, Cmp, Expect, ExpectFailure, Field, Subject};
-pub use parse::{parse, parse_bytes};
+pub use parse::{parse, parse_bytes, parse_with};
 
 use crate::op::Op;
 use alloc::string::String;
@@ -82,12 +82,73 @@ pub struct Scenario {
     pub syntax: Syntax,
     /// The steps.
     pub steps: Vec<Step>,
+    /// The emulator it runs on (the `vm` line, then a run's overrides).
+    pub vm: VmSettings,
 }
 
 impl Scenario {
     /// The ops of all steps.
     pub fn ops(&self) -> Vec<Op> {
         self.steps.iter().map(|s| s.op.clone()).collect()
+    }
+
+    /// A run of the steps on the scenario's emulator.
+    pub fn history(&self) -> crate::History {
+        crate::History::with_switches(self.vm.switches, self.ops())
+    }
+}
+
+/// The emulator a scenario runs on: its switches and the defaults of actors that do not set an option.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct VmSettings {
+    /// `+hmqd` and the sharing-preserving build.
+    pub switches: crate::vm::Switches,
+    /// `erlang:system_flag(fullsweep_after, N)`: for actors that do not set `fullsweep_after`.
+    pub fullsweep_after: u32,
+    /// `+hms N`: for actors that do not set `min_heap_size`.
+    pub min_heap_size: u64,
+}
+
+impl Default for VmSettings {
+    fn default() -> Self {
+        let opts = crate::process::SpawnOpts::default();
+        VmSettings {
+            switches: crate::vm::Switches::default(),
+            fullsweep_after: opts.fullsweep_after,
+            min_heap_size: opts.min_heap_size,
+        }
+    }
+}
+
+/// Settings a run forces over the file's `vm` line (the CLI's flags, the page's switches).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct VmOverrides {
+    /// `+hmqd`.
+    pub message_queue_data: Option<crate::process::MessageQueueData>,
+    /// The sharing-preserving build.
+    pub sharing_preserving: Option<bool>,
+    /// The default `fullsweep_after`.
+    pub fullsweep_after: Option<u32>,
+    /// The default `min_heap_size`.
+    pub min_heap_size: Option<u64>,
+}
+
+impl VmOverrides {
+    /// `settings` with these overrides applied.
+    pub fn apply(&self, mut settings: VmSettings) -> VmSettings {
+        if let Some(m) = self.message_queue_data {
+            settings.switches.message_queue_data = m;
+        }
+        if let Some(s) = self.sharing_preserving {
+            settings.switches.sharing_preserving = s;
+        }
+        if let Some(f) = self.fullsweep_after {
+            settings.fullsweep_after = f;
+        }
+        if let Some(m) = self.min_heap_size {
+            settings.min_heap_size = m;
+        }
+        settings
     }
 }
 
@@ -126,6 +187,8 @@ pub enum ErrorKind {
     UnexpectedIndent,
     /// `syntax` after the first step, or with an unknown value.
     BadSyntaxLine,
+    /// A `vm` line after the first step, or with an unknown setting.
+    BadVmLine,
     /// An actor name is not a valid name in this syntax.
     BadActorName,
     /// An actor is declared twice.
@@ -230,6 +293,9 @@ impl fmt::Display for ErrorKind {
             ErrorKind::BadSyntaxLine => {
                 f.write_str("`syntax elixir` or `syntax erlang`, before the first actor")
             }
+            ErrorKind::BadVmLine => f.write_str(
+                "`vm` settings go before the first actor: message_queue_data, sharing_preserving, fullsweep_after, min_heap_size",
+            ),
             ErrorKind::BadActorName => f.write_str(
                 "bad actor name (Elixir: a lowercase name like `a`; Erlang: a variable like `A`)",
             ),

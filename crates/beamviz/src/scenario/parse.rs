@@ -99,6 +99,18 @@ impl Backticks {
 /// # Errors
 /// A [`ParseError`] with the location of the first problem.
 pub fn parse(id: &str, src: &str) -> Result<Scenario, ParseError> {
+    parse_with(id, src, &super::VmOverrides::default())
+}
+
+/// [`parse`], with settings that win over the file's `vm` line.
+///
+/// # Errors
+/// As [`parse`].
+pub fn parse_with(
+    id: &str,
+    src: &str,
+    overrides: &super::VmOverrides,
+) -> Result<Scenario, ParseError> {
     if src.len() > MAX_FILE_BYTES {
         return Err(ParseError {
             kind: ErrorKind::FileTooLarge,
@@ -131,8 +143,12 @@ pub fn parse(id: &str, src: &str) -> Result<Scenario, ParseError> {
     // The description: the lines up to the first blank one (or the first `syntax` or `actor` line, so a
     // forgotten blank line does not swallow the first actor).
     let mut description = String::new();
-    let in_description =
-        |l: &str| !l.trim().is_empty() && !l.starts_with("actor ") && !l.starts_with("syntax ");
+    let in_description = |l: &str| {
+        !l.trim().is_empty()
+            && !l.starts_with("actor ")
+            && !l.starts_with("syntax ")
+            && !l.starts_with("vm ")
+    };
     while let Some((_, l)) = lines.next_if(|(_, l)| in_description(l)) {
         if !description.is_empty() {
             description.push(' ');
@@ -141,6 +157,7 @@ pub fn parse(id: &str, src: &str) -> Result<Scenario, ParseError> {
     }
 
     let mut ctx = Ctx::new(Syntax::Elixir);
+    let mut vm = overrides.apply(super::VmSettings::default());
     let mut steps: Vec<Step> = Vec::new();
     let mut open = Open::None;
     let mut ticks = Backticks::default();
@@ -202,8 +219,15 @@ pub fn parse(id: &str, src: &str) -> Result<Scenario, ParseError> {
                     _ => return Err(at(n, line, 0, line.len(), ErrorKind::BadSyntaxLine)),
                 };
             }
+            "vm" => {
+                if !steps.is_empty() {
+                    return Err(at(n, line, 0, word_end, ErrorKind::BadVmLine));
+                }
+                let mut cur = Cursor::new(line, word_end, n, ctx.syntax)?;
+                vm = overrides.apply(vm_line(&mut cur, vm)?);
+            }
             "actor" => {
-                let (op, code, span) = actor(&mut ctx, line, word_end, n)?;
+                let (op, code, span) = actor(&mut ctx, &vm, line, word_end, n)?;
                 let idx = push(&mut steps, &mut pending, op, code, span);
                 last = Some((idx, None));
                 open = Open::Narration(idx);
@@ -278,7 +302,60 @@ pub fn parse(id: &str, src: &str) -> Result<Scenario, ParseError> {
         description,
         syntax: ctx.syntax,
         steps,
+        vm,
     })
+}
+
+/// `vm SETTING: VALUE, ...`: the emulator's switches and spawn defaults.
+fn vm_line(
+    cur: &mut Cursor<'_>,
+    mut vm: super::VmSettings,
+) -> Result<super::VmSettings, ParseError> {
+    loop {
+        let key = cur.next().ok_or_else(|| cur.error_end())?;
+        cur.expect_punct(":")?;
+        let value = cur.peek().ok_or_else(|| cur.error_end())?;
+        let bad = cur.error_at(value, ErrorKind::BadOptionValue);
+        match cur.text(key) {
+            "message_queue_data" => {
+                cur.next();
+                vm.switches.message_queue_data = match cur.text(value) {
+                    "on_heap" if matches!(value.tok, Tok::Atom | Tok::Ident) => {
+                        MessageQueueData::OnHeap
+                    }
+                    "off_heap" if matches!(value.tok, Tok::Atom | Tok::Ident) => {
+                        MessageQueueData::OffHeap
+                    }
+                    _ => return Err(bad),
+                };
+            }
+            "sharing_preserving" => {
+                cur.next();
+                vm.switches.sharing_preserving = match cur.text(value) {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(bad),
+                };
+            }
+            "fullsweep_after" => {
+                let v = cur.int().map_err(|_| bad)?;
+                vm.fullsweep_after = u32::try_from(v).map_err(|_| bad)?;
+            }
+            "min_heap_size" => {
+                let v = cur.int().map_err(|_| bad)?;
+                vm.min_heap_size = u64::try_from(v)
+                    .ok()
+                    .filter(|v| *v <= crate::vm::MAX_TERM_WORDS)
+                    .ok_or(bad)?;
+            }
+            _ => return Err(cur.error_at(key, ErrorKind::BadVmLine)),
+        }
+        if !cur.eat_punct(",") {
+            break;
+        }
+    }
+    cur.finish()?;
+    Ok(vm)
 }
 
 fn at(line_no: u32, line: &str, start: usize, end: usize, kind: ErrorKind) -> ParseError {
@@ -416,6 +493,7 @@ fn actor_prefix(line: &str) -> Option<(&str, usize)> {
 /// `actor NAME[, option: value]*`: the spawn op, its code, and the span of the name.
 fn actor(
     ctx: &mut Ctx,
+    vm: &super::VmSettings,
     line: &str,
     from: usize,
     n: u32,
@@ -433,7 +511,12 @@ fn actor(
     if ctx.actor(name).is_some() {
         return Err(cur.error_at(name_tok, ErrorKind::DuplicateActor));
     }
-    let mut opts = SpawnOpts::default();
+    let mut opts = SpawnOpts {
+        min_heap_size: vm.min_heap_size,
+        fullsweep_after: vm.fullsweep_after,
+        message_queue_data: vm.switches.message_queue_data,
+        ..SpawnOpts::default()
+    };
     let mut written: Vec<(&str, String)> = Vec::new();
     while cur.eat_punct(",") {
         let key = cur.next().ok_or_else(|| cur.error_end())?;
