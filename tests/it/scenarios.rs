@@ -832,3 +832,44 @@ fn vm_line_switches_and_overrides() {
         scenario::parse("t", "# T\n\nvm colour: 1\nactor a\n").expect_err("unknown setting");
     assert_eq!((unknown.span.line, unknown.span.col), (3, 4));
 }
+
+/// `recon:proc_count/2` rankings and `recon:bin_leak/1` on a scenario whose answer is known: `c` dropped three
+/// 1000-byte binaries, `a` one 2000-byte binary, `b` still uses its 500-byte one, `d` holds nothing but messages.
+#[test]
+fn top_and_bin_leak_find_the_leaking_processes() {
+    use beamviz::view::{top, TopBy};
+    let src = "# T\n\nactor a\nactor b\nactor c\nactor d\n\
+               a: x = :binary.copy(<<1>>, 2000)\na: _ = x\n\
+               b: y = :binary.copy(<<1>>, 500)\n\
+               c: for i <- 1..3, do: z = :binary.copy(<<i>>, 1000)\nc: _ = z\n\
+               a: m = {1, 2}\na: send(d, m)\na: send(d, m)\n\
+               :recon.bin_leak(2)\n";
+    let s = scenario::parse("t", src).unwrap_or_else(|e| panic!("{e}"));
+    let mut h = s.history();
+    let leak_step = h.len();
+    h.seek(leak_step - 1);
+    let before = beamviz::View::of(h.vm());
+    assert_eq!(
+        top(&before, TopBy::BinaryMemory, 3),
+        [(2, 3000), (0, 2000), (1, 500)]
+    );
+    assert_eq!(top(&before, TopBy::MessageQueueLen, 1), [(3, 2)]);
+    assert_eq!(top(&before, TopBy::TotalHeapSize, 4).len(), 4);
+    let released: Vec<(u32, u64, u64)> = h
+        .events_at(leak_step)
+        .iter()
+        .filter_map(|e| match e {
+            beamviz::Event::BinariesReleased { pid, refs, bytes } => Some((pid.0, *refs, *bytes)),
+            _ => None,
+        })
+        .collect();
+    // The top two by references released: c (3 handles, 3000 bytes), then a (1, 2000); b keeps its binary.
+    assert_eq!(released, [(2, 3, 3000), (0, 1, 2000)]);
+    h.seek(leak_step);
+    let after = beamviz::View::of(h.vm());
+    assert_eq!(
+        top(&after, TopBy::BinaryMemory, 3),
+        [(1, 500), (0, 0), (2, 0)]
+    );
+    assert_eq!(after.binaries.len(), 1, "only b's binary is left");
+}

@@ -5,6 +5,7 @@
 
 mod json;
 mod size;
+mod top;
 
 use beamviz::scenario::{self, Scenario};
 use beamviz::View;
@@ -14,6 +15,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   beamviz run SCENARIO [--json]   run a built-in scenario or a .scn file; print its trace
   beamviz check FILE...           validate .scn files and evaluate their checkpoints
+  beamviz top SCENARIO [--step N] [--by memory|total_heap_size|binary_memory|message_queue_len] [-n N]
+                                  processes ranked as recon:proc_count/2 ranks them
   beamviz size [--lang erlang|elixir] (EXPR | --batch FILE)
                                   erts_debug:size/1, flat_size/1 and heap words of a term, as JSON
 
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
         ["run", what, "--json"] | ["run", "--json", what] => run(what, true),
         ["check", files @ ..] if !files.is_empty() => check(files),
         ["size", rest @ ..] => size::main(&rest.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+        ["top", rest @ ..] => top::main(rest),
         _ => {
             eprintln!("{USAGE}{}", scenario::BUILTIN.join(", "));
             ExitCode::from(2)

@@ -154,6 +154,16 @@ pub enum Event {
         /// Words copied.
         words: u64,
     },
+    /// `recon:bin_leak/1`'s report line for one process: the binary references and bytes its collection released.
+    /// Emitted for the top processes, most references first.
+    BinariesReleased {
+        /// The process.
+        pid: Pid,
+        /// Handles (ProcBins) released.
+        refs: u64,
+        /// Bytes those binaries hold (a binary held twice counts once per handle, as recon counts).
+        bytes: u64,
+    },
     /// An ETS table was deleted (explicitly, or because its owner died).
     EtsTableDeleted {
         /// The table.
@@ -312,6 +322,10 @@ impl fmt::Display for Event {
                 write!(f, "ETS table #{table}: {words} words copied to {pid}")
             }
             Event::EtsTableDeleted { table } => write!(f, "ETS table #{table} deleted"),
+            Event::BinariesReleased { pid, refs, bytes } => write!(
+                f,
+                "{pid}: bin_leak released {refs} binary references ({bytes} bytes)"
+            ),
             Event::AtomTableFull { pid } => write!(
                 f,
                 "{pid}: atom table full (1,048,576 atoms): the emulator exits"

@@ -218,6 +218,13 @@ pub enum Op {
         /// The table.
         table: String,
     },
+    /// `recon:bin_leak(Top)`: garbage-collects every running process (a major GC each, as
+    /// `erlang:garbage_collect(Pid)`) and reports the `top` processes that released the most binary references
+    /// ([`crate::Event::BinariesReleased`]). Hibernated processes are left asleep.
+    BinLeak {
+        /// How many processes to report.
+        top: u64,
+    },
     /// `list_to_atom/1` called `count` times with new names (`prefix` followed by a counter).
     /// Atoms are never collected; past 1,048,576 the VM dies (an event).
     MakeAtoms {
@@ -239,7 +246,7 @@ impl Op {
     /// The process this op is run by.
     pub fn actor(&self) -> Option<Pid> {
         match self {
-            Op::Spawn { .. } => None,
+            Op::Spawn { .. } | Op::BinLeak { .. } => None,
             Op::Bind { pid, .. }
             | Op::Eval { pid, .. }
             | Op::Forget { pid, .. }

@@ -628,6 +628,75 @@ pub fn word_views(vm: &Vm, areas: &Areas<'_>, objects: &[ObjectView]) -> Vec<Vec
         .collect()
 }
 
+/// What `recon:proc_count/2` ranks processes by.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TopBy {
+    /// `memory` (bytes).
+    Memory,
+    /// `total_heap_size` (words).
+    TotalHeapSize,
+    /// `binary_memory`: bytes of the off-heap binaries the process holds handles to (one per handle).
+    BinaryMemory,
+    /// `message_queue_len`.
+    MessageQueueLen,
+}
+
+impl TopBy {
+    /// The attribute's name, as recon spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TopBy::Memory => "memory",
+            TopBy::TotalHeapSize => "total_heap_size",
+            TopBy::BinaryMemory => "binary_memory",
+            TopBy::MessageQueueLen => "message_queue_len",
+        }
+    }
+}
+
+impl core::str::FromStr for TopBy {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<TopBy, ()> {
+        [
+            TopBy::Memory,
+            TopBy::TotalHeapSize,
+            TopBy::BinaryMemory,
+            TopBy::MessageQueueLen,
+        ]
+        .into_iter()
+        .find(|b| b.name() == s)
+        .ok_or(())
+    }
+}
+
+/// `recon:proc_count(By, N)`: the `n` running processes with the largest value of `by`, largest first (ties by
+/// pid), as (pid, value).
+pub fn top(view: &View, by: TopBy, n: usize) -> Vec<(u32, u64)> {
+    let bytes_of = |id: u32| {
+        view.binaries
+            .iter()
+            .find(|b| b.id == id)
+            .map_or(0, |b| b.bytes)
+    };
+    let mut ranked: Vec<(u32, u64)> = view
+        .processes
+        .iter()
+        .filter(|p| p.alive)
+        .map(|p| {
+            let value = match by {
+                TopBy::Memory => p.memory,
+                TopBy::TotalHeapSize => p.total_heap_size,
+                TopBy::BinaryMemory => p.binaries.iter().map(|&b| bytes_of(b)).sum(),
+                TopBy::MessageQueueLen => p.message_queue_len,
+            };
+            (p.pid, value)
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.truncate(n);
+    ranked
+}
+
 /// Prints a term in Erlang syntax, cut after about `max` characters.
 pub fn preview(vm: &Vm, areas: &Areas<'_>, t: Term, max: usize) -> String {
     let mut out = String::new();

@@ -356,6 +356,10 @@ impl Vm {
                 }
                 Ok(())
             }
+            Op::BinLeak { top } => {
+                self.bin_leak(*top);
+                Ok(())
+            }
             Op::MakeAtoms { pid, prefix, count } => {
                 self.make_atoms(*pid, prefix, *count);
                 Ok(())
@@ -392,7 +396,7 @@ impl Vm {
             }
         }
         match op {
-            Op::Spawn { .. } => Ok(()),
+            Op::Spawn { .. } | Op::BinLeak { .. } => Ok(()),
             Op::BuildList { pid, n, .. } => {
                 alive(*pid)?;
                 if *n > MAX_TERM_WORDS / 2 {
@@ -1405,6 +1409,42 @@ impl Vm {
             }
         }
         self.events.push(Event::EtsTableDeleted { table: id });
+    }
+
+    /// The binary handles a process holds on its heaps (`process_info(P, binary)`), and their bytes.
+    fn binary_handles(&self, p: &Process) -> (u64, u64) {
+        let areas = process_areas(p, &self.literals);
+        p.off_heap.iter().fold((0, 0), |(n, bytes), addr| {
+            let bin = crate::binary::BinId(areas.word(addr.add(3)).0 as u32);
+            (n + 1, bytes + self.binaries.get(bin).map_or(0, |b| b.bytes))
+        })
+    }
+
+    fn bin_leak(&mut self, top: u64) {
+        let mut released = Vec::new();
+        for i in 0..self.processes.len() {
+            let p = &self.processes[i];
+            if !p.is_alive() || p.hibernation.is_some() {
+                continue;
+            }
+            let pid = p.pid;
+            let before = self.binary_handles(p);
+            self.processes[i].need_fullsweep = true;
+            if !self.collect(pid, 0, &mut [], GcReason::Requested) {
+                continue;
+            }
+            let after = self.binary_handles(&self.processes[i]);
+            let refs = before.0.saturating_sub(after.0);
+            if refs > 0 {
+                released.push((refs, before.1.saturating_sub(after.1), pid));
+            }
+        }
+        // recon sorts by the change in the number of binaries, largest first.
+        released.sort_by(|a, b| b.0.cmp(&a.0).then(a.2.cmp(&b.2)));
+        for (refs, bytes, pid) in released.into_iter().take(top as usize) {
+            self.events
+                .push(Event::BinariesReleased { pid, refs, bytes });
+        }
     }
 
     fn make_atoms(&mut self, pid: Pid, prefix: &str, count: u64) {

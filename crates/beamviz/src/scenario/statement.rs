@@ -401,6 +401,20 @@ fn stmt(
         cur.expect_punct(")")?;
         return emit(cur, ctx, first, env, Op::GarbageCollect { pid }, out);
     }
+    // `:recon.bin_leak(N)`: a major GC of every process, reporting who released binaries.
+    let bin_leak = if elixir {
+        cur.looks_at(&["recon", ".", "bin_leak", "("])
+    } else {
+        cur.looks_at(&["recon", ":", "bin_leak", "("])
+    };
+    if bin_leak {
+        cur.pos += 4;
+        let at = cur.peek().ok_or_else(|| cur.error_end())?;
+        let top = bound(cur, env)?;
+        let top = u64::try_from(top).map_err(|_| cur.error_at(at, ErrorKind::IntegerOutOfRange))?;
+        cur.expect_punct(")")?;
+        return emit(cur, ctx, first, env, Op::BinLeak { top }, out);
+    }
     let exit2 = (elixir && cur.looks_at(&["Process", ".", "exit", "("]))
         || (cur.looks_at(&["exit", "("])
             && cur.peek_at(3).is_some_and(|t| t.tok == Tok::Punct(",")));
