@@ -665,12 +665,16 @@ fn ets_copies_on_insert_and_lookup_and_dies_with_its_owner() {
     let mut d = Driver::default();
     let owner = d.spawn("owner", SpawnOpts::default());
     let reader = d.spawn("reader", SpawnOpts::default());
+    let before = beamviz::View::of(&d.vm).processes[owner.0 as usize].memory;
     d.op(Op::EtsNew {
         pid: owner,
         table: "t".into(),
         kind: beamviz::ets::EtsKind::Set,
     });
-    assert_eq!(beamviz::View::of(&d.vm).ets[0].memory_words, 305);
+    let v = beamviz::View::of(&d.vm);
+    assert_eq!(v.ets[0].memory_words, 305);
+    // Measured: a process's first table adds 80 bytes to its `memory` (2640 -> 2720), for good.
+    assert_eq!((before, v.processes[owner.0 as usize].memory), (2640, 2720));
     // {k, L, L, B}: 100 shared cons cells and a refc binary; flat size 5 + 200 + 200 + 6 = 411.
     build(&mut d, owner, "L", 100);
     bind(

@@ -324,6 +324,7 @@ impl Vm {
                 Ok(())
             }
             Op::EtsNew { pid, table, kind } => {
+                self.processes[pid.0 as usize].ets_psd = true;
                 let id = self.ets.len() as u32;
                 self.ets
                     .push(Some(EtsTable::new(id, table.clone(), *pid, *kind)));
@@ -529,6 +530,7 @@ impl Vm {
             bin_old_vheap_sz: MIN_BIN_VHEAP_SIZE,
             counters: GcCounters::default(),
             hibernation: None,
+            ets_psd: false,
         });
         self.events.push(Event::Spawned { pid, heap_size });
         pid
