@@ -413,10 +413,11 @@ fn actor_stmt(
     let after = p.vars_after(pid, k);
     let erl = p.erlang();
     let mut params: Vec<String> = p.slot_names(&before);
-    // A free slot that a new variable takes is dead from the start of the step.
+    // A free slot that a new variable takes holds `[]` until the step: used once after `go`, then dead.
+    let mut free_drops = Vec::new();
     for (i, slot) in before.iter().enumerate() {
         if slot.is_none() && after.get(i).is_some_and(Option::is_some) {
-            params[i] = format!("_{}", params[i]);
+            free_drops.push(format!("drop({})", params[i]));
         }
     }
     let next_args: Vec<String> = after
@@ -562,9 +563,11 @@ fn actor_stmt(
             return Err(unsupported("this op: no scenario statement makes it"))
         }
     }
-    drops.extend(code);
+    free_drops.extend(drops);
+    free_drops.extend(code);
+    let code = free_drops;
     Ok(Stmt {
-        code: drops,
+        code,
         params,
         next_args,
         held: held_after,
@@ -1139,6 +1142,8 @@ const ERLANG_HELPERS: &str = r#"%% ---- The coordinator's helpers: the same in e
 
 start(Id) ->
     register(beamviz_coord, self()),
+    %% A watchdog: a step that never finishes ends the script instead of hanging it.
+    spawn(fun() -> timer:sleep(60000), io:format("timeout~n"), halt(3) end),
     put(actors, []),
     io:format("scenario ~s~n", [Id]).
 
@@ -1291,6 +1296,8 @@ const ELIXIR_HELPERS: &str = r#"  # ---- The coordinator's helpers: the same in 
 
   def start(id) do
     Process.register(self(), :beamviz_coord)
+    # A watchdog: a step that never finishes ends the script instead of hanging it.
+    spawn(fn -> Process.sleep(60_000); IO.puts("timeout"); System.halt(3) end)
     Process.put(:actors, [])
     IO.puts("scenario #{id}")
   end
