@@ -548,11 +548,9 @@ fn actor_stmt(
                 "`:ets.lookup(t, N)`: the model reads the N-th inserted object, which a real table cannot",
             ))
         }
-        Op::MakeAtoms { prefix, count, .. } => code.push(if erl {
-            format!("make_atoms(\"{prefix}\", {count})")
-        } else {
-            format!("make_atoms(\"{prefix}\", {count})")
-        }),
+        Op::MakeAtoms { prefix, count, .. } => {
+            code.push(format!("make_atoms(\"{prefix}\", {count})"));
+        }
         Op::Spawn { .. } => return Err(unsupported("a spawn inside a step")),
         Op::Bind { .. }
         | Op::ConsOnto { .. }
@@ -1286,9 +1284,13 @@ expect(Step, Line, Value) ->
 build(0, Acc) -> Acc;
 build(N, Acc) -> build(N - 1, [N | Acc]).
 
-%% New atoms, never collected.
-make_atoms(Prefix, N) ->
-    length([list_to_atom(Prefix ++ integer_to_list(I)) || I <- lists:seq(0, N - 1)]).
+%% N new atoms, never collected; a loop, so no list of them is kept (each name is garbage at once).
+make_atoms(Prefix, N) -> make_atoms(Prefix, 0, N).
+
+make_atoms(_, N, N) -> ok;
+make_atoms(Prefix, I, N) ->
+    _ = list_to_atom(Prefix ++ integer_to_list(I)),
+    make_atoms(Prefix, I + 1, N).
 "#;
 
 /// The coordinator's helpers in Elixir, the same in every export.
@@ -1462,8 +1464,13 @@ const ELIXIR_HELPERS: &str = r#"  # ---- The coordinator's helpers: the same in 
   def build(0, acc), do: acc
   def build(n, acc), do: build(n - 1, [n | acc])
 
-  # New atoms, never collected.
-  def make_atoms(prefix, n) do
-    length(for i <- 0..(n - 1), do: String.to_atom(prefix <> Integer.to_string(i)))
+  # n new atoms, never collected; a loop, so no list of them is kept (each name is garbage at once).
+  def make_atoms(prefix, n), do: make_atoms(prefix, 0, n)
+
+  def make_atoms(_, n, n), do: :ok
+
+  def make_atoms(prefix, i, n) do
+    _ = String.to_atom(prefix <> Integer.to_string(i))
+    make_atoms(prefix, i + 1, n)
   end
 "#;
