@@ -426,3 +426,17 @@ fn every_builtin_scenario_exports_to_its_syntax_and_not_to_the_other() {
         assert_eq!((e.span.line, e.span.col), (1, 1), "{id}");
     }
 }
+
+#[test]
+fn a_statement_that_cannot_be_exported_is_a_located_error() {
+    let src = "# t\n\nactor a\na: t = {1}\na: :ets.new(:t, [])\na: :ets.insert(:t, t)\na: y = :ets.lookup(:t, 0)\n";
+    let s = scenario::parse("t", src).expect("a valid scenario");
+    let e = export::export(&s, src, export::Target::Exs).expect_err("lookup by index");
+    assert_eq!(e.span.line, 7, "{e}");
+    assert!(e.message.contains("ets.lookup"), "{e}");
+    // Without it, the same scenario exports.
+    let ok = src.replace("a: y = :ets.lookup(:t, 0)\n", "");
+    let s = scenario::parse("t", &ok).expect("a valid scenario");
+    let text = export::export(&s, &ok, export::Target::Exs).expect("exports");
+    assert!(text.contains(":ets.insert(:t, t)"));
+}
