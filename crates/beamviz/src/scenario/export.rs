@@ -77,6 +77,13 @@ pub const STATS: &[&str] = &[
     "bin_old_vheap_size",
 ];
 
+/// Erlang's reserved words, which must be quoted to be atoms.
+const ERLANG_RESERVED: &[&str] = &[
+    "after", "and", "andalso", "band", "begin", "bnot", "bor", "bsl", "bsr", "bxor", "case",
+    "catch", "cond", "div", "end", "fun", "if", "let", "maybe", "not", "of", "or", "orelse",
+    "receive", "rem", "try", "when", "xor",
+];
+
 /// Who runs a step.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Runner {
@@ -367,7 +374,12 @@ impl Plan<'_> {
 
     fn atom_lit(&self, a: &str) -> String {
         if self.erlang() {
-            a.to_string()
+            // An Erlang actor `Of` is the atom `of`, a reserved word: quoted.
+            if ERLANG_RESERVED.contains(&a) {
+                format!("'{a}'")
+            } else {
+                a.to_string()
+            }
         } else {
             format!(":{a}")
         }
