@@ -136,11 +136,38 @@ struct Plan<'a> {
 /// # Errors
 /// The first statement that cannot be exported (or the first step the model cannot run), located.
 pub fn export(s: &Scenario, src: &str, target: Target) -> Result<String, ExportError> {
-    let plan = plan(s, src, target)?;
+    let plan = plan(s, src)?;
     let mut out = String::new();
-    match target {
-        Target::Escript => escript(&plan, &mut out)?,
-        Target::Exs => exs(&plan, &mut out)?,
+    match (s.syntax, target) {
+        (Syntax::Erlang, Target::Escript) => escript(&plan, &mut out, false)?,
+        (Syntax::Elixir, Target::Exs) => exs(&plan, &mut out, false)?,
+        // The other target embeds the module and compiles it with the scenario's own compiler at run time, so
+        // both targets run the same compiled code and print the same numbers.
+        (Syntax::Erlang, Target::Exs) => {
+            let mut module = String::new();
+            escript(&plan, &mut module, true)?;
+            header(&plan, &mut out, "#", &format!("elixir {}.exs", s.id));
+            let _ = writeln!(
+                out,
+                "# The scenario is in Erlang syntax: this script compiles the Erlang module below and runs it.\n"
+            );
+            let _ = writeln!(out, "source = ~S\"\"\"\n{module}\"\"\"\n");
+            out.push_str(EXS_RUNS_ERLANG);
+        }
+        (Syntax::Elixir, Target::Escript) => {
+            let mut module = String::new();
+            exs(&plan, &mut module, true)?;
+            let _ = writeln!(out, "#!/usr/bin/env escript");
+            header(&plan, &mut out, "%%", &format!("escript {}.escript", s.id));
+            let _ = writeln!(
+                out,
+                "%% The scenario is in Elixir syntax: this script compiles the Elixir module below with the\n\
+                 %% installed Elixir and runs it.\n"
+            );
+            let quoted = module.replace('\\', "\\\\").replace('"', "\\\"");
+            let _ = writeln!(out, "source() -> <<\"{quoted}\"/utf8>>.\n");
+            out.push_str(ESCRIPT_RUNS_ELIXIR);
+        }
     }
     Ok(out)
 }
@@ -160,27 +187,8 @@ fn err(span: Span, message: impl Into<String>) -> ExportError {
     }
 }
 
-fn plan<'a>(s: &'a Scenario, src: &str, target: Target) -> Result<Plan<'a>, ExportError> {
-    let whole = Span {
-        line: 1,
-        col: 1,
-        len: 1,
-    };
-    match (s.syntax, target) {
-        (Syntax::Elixir, Target::Escript) => {
-            return Err(err(
-                whole,
-                "an Elixir-syntax scenario exports to `--to exs` only (its statements are copied as written)",
-            ))
-        }
-        (Syntax::Erlang, Target::Exs) => {
-            return Err(err(
-                whole,
-                "an Erlang-syntax scenario exports to `--to escript` only (its statements are copied as written)",
-            ))
-        }
-        _ => {}
-    }
+fn plan<'a>(s: &'a Scenario, src: &str) -> Result<Plan<'a>, ExportError> {
+    let target = natural_target(s);
     let lines: Vec<&str> = src.lines().collect();
     let mut names: Vec<String> = Vec::new();
     let mut runners = Vec::new();
@@ -865,8 +873,12 @@ fn coordinator_step(p: &Plan<'_>, k: usize, body: &mut Vec<String>) -> Result<()
     let erl = p.erlang();
     let st = &p.s.steps[k - 1];
     let c = if erl { "%%" } else { "#" };
+    let who = match p.runners[k - 1] {
+        Runner::Actor(pid) => format!("{}: ", p.names[pid.0 as usize]),
+        Runner::Spawn(_) | Runner::Shell => String::new(),
+    };
     body.push(format!(
-        "{c} step {k} (line {}): {}",
+        "{c} step {k} (line {}): {who}{}",
         st.span.line,
         one_line(&st.code)
     ));
@@ -1024,10 +1036,16 @@ fn header(p: &Plan<'_>, out: &mut String, c: &str, how: &str) {
     out.push('\n');
 }
 
-fn escript(p: &Plan<'_>, out: &mut String) -> Result<(), ExportError> {
-    let _ = writeln!(out, "#!/usr/bin/env escript");
-    header(p, out, "%%", &format!("escript {}.escript", p.s.id));
-    let _ = writeln!(out, "-mode(compile).");
+/// The escript, or with `module`, the same code as a module `beamviz_export` (for an `.exs` to compile).
+fn escript(p: &Plan<'_>, out: &mut String, module: bool) -> Result<(), ExportError> {
+    if module {
+        let _ = writeln!(out, "-module(beamviz_export).");
+        let _ = writeln!(out, "-export([main/1]).");
+    } else {
+        let _ = writeln!(out, "#!/usr/bin/env escript");
+        header(p, out, "%%", &format!("escript {}.escript", p.s.id));
+        let _ = writeln!(out, "-mode(compile).");
+    }
     let _ = writeln!(
         out,
         "-compile([nowarn_unused_function, nowarn_unused_vars])."
@@ -1059,8 +1077,11 @@ fn escript(p: &Plan<'_>, out: &mut String) -> Result<(), ExportError> {
     Ok(())
 }
 
-fn exs(p: &Plan<'_>, out: &mut String) -> Result<(), ExportError> {
-    header(p, out, "#", &format!("elixir {}.exs", p.s.id));
+/// The `.exs`, or with `module`, only its module (for an escript to compile).
+fn exs(p: &Plan<'_>, out: &mut String, module: bool) -> Result<(), ExportError> {
+    if !module {
+        header(p, out, "#", &format!("elixir {}.exs", p.s.id));
+    }
     let _ = writeln!(out, "defmodule BeamvizExport do");
     let _ = writeln!(
         out,
@@ -1079,7 +1100,10 @@ fn exs(p: &Plan<'_>, out: &mut String) -> Result<(), ExportError> {
         actor_functions(p, pid, out, &mut exports)?;
     }
     out.push_str(ELIXIR_HELPERS);
-    let _ = writeln!(out, "end\n\nBeamvizExport.main()");
+    let _ = writeln!(out, "end");
+    if !module {
+        let _ = writeln!(out, "\nBeamvizExport.main()");
+    }
     Ok(())
 }
 
@@ -1146,6 +1170,27 @@ pub fn model_report(s: &Scenario) -> Result<String, ExportError> {
     out.push_str("end\n");
     Ok(out)
 }
+
+/// The end of an `.exs` that runs an Erlang-syntax scenario: compile the module in `source`, then run it.
+const EXS_RUNS_ERLANG: &str = r#"path = Path.join(System.tmp_dir!(), "beamviz_export_#{System.unique_integer([:positive])}.erl")
+File.write!(path, source)
+{:ok, module, beam} = :compile.file(String.to_charlist(path), [:binary, :report])
+File.rm!(path)
+{:module, _} = :code.load_binary(module, String.to_charlist(path), beam)
+module.main([])
+"#;
+
+/// The end of an escript that runs an Elixir-syntax scenario: find the installed Elixir, compile the module in
+/// `source()` with it, then run it.
+const ESCRIPT_RUNS_ELIXIR: &str = r#"main(_) ->
+    Elixir = os:find_executable("elixir"),
+    Elixir =/= false orelse begin io:format("this scenario needs Elixir: `elixir` is not on the PATH~n"), halt(1) end,
+    Lib = string:trim(os:cmd(Elixir ++ " -e 'IO.write(:code.lib_dir(:elixir))'")),
+    code:add_pathsa(filelib:wildcard(filename:join([Lib, "..", "*", "ebin"]))),
+    {ok, _} = application:ensure_all_started(elixir),
+    [{Module, _} | _] = 'Elixir.Code':compile_string(source()),
+    Module:main().
+"#;
 
 /// The coordinator's helpers in Erlang, the same in every export.
 const ERLANG_HELPERS: &str = r#"%% ---- The coordinator's helpers: the same in every export. ----
