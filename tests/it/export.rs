@@ -133,7 +133,7 @@ impl Known {
     }
 }
 
-const SECTION: &str = "## 5. Exported scenarios on a real VM";
+const SECTION: &str = "## 6. Exported scenarios on a real VM";
 
 /// The table of the section, from `docs/known-differences.md`.
 fn known() -> Vec<Known> {
@@ -437,15 +437,24 @@ fn every_builtin_scenario_exports_to_both_targets() {
 }
 
 #[test]
-fn a_statement_that_cannot_be_exported_is_a_located_error() {
-    let src = "# t\n\nactor a\na: t = {1}\na: :ets.new(:t, [])\na: :ets.insert(:t, t)\na: y = :ets.lookup(:t, 0)\n";
+fn a_step_that_fails_in_the_model_is_a_located_export_error() {
+    let src = "# t\n\nactor a\na: t = {1}\na: x = receive do m -> m end\n";
     let s = scenario::parse("t", src).expect("a valid scenario");
-    let e = export::export(&s, src, export::Target::Exs).expect_err("lookup by index");
-    assert_eq!(e.span.line, 7, "{e}");
-    assert!(e.message.contains("ets.lookup"), "{e}");
-    // Without it, the same scenario exports.
-    let ok = src.replace("a: y = :ets.lookup(:t, 0)\n", "");
+    for target in [export::Target::Exs, export::Target::Escript] {
+        let e = export::export(&s, src, target).expect_err("receive on an empty mailbox");
+        assert_eq!(e.span.line, 5, "{e}");
+        assert!(e.message.contains("step 3 fails in the model"), "{e}");
+    }
+    // Without it, the same scenario exports, with an ETS table.
+    let ok = src.replace(
+        "a: x = receive do m -> m end\n",
+        "a: :ets.new(:t, [:bag])\na: :ets.insert(:t, t)\na: y = :ets.lookup(:t, 1)\n",
+    );
     let s = scenario::parse("t", &ok).expect("a valid scenario");
     let text = export::export(&s, &ok, export::Target::Exs).expect("exports");
-    assert!(text.contains(":ets.insert(:t, t)"));
+    assert!(
+        text.contains(":ets.new(:t, [:bag, :named_table, :public])"),
+        "{text}"
+    );
+    assert!(text.contains("y = :ets.lookup(:t, 1)"), "{text}");
 }

@@ -42,6 +42,11 @@ def main(path):
             elif d['record'] == 'final':
                 w('d2final', heap_size=d['heap_size'], old=d['gci_old_heap_block_size'],
                   old_used=d['gci_old_heap_size'], total=d['total_heap_size'], minor_gcs=d['minor_gcs'])
+        elif s == 'e_fullsweep_after' and d['record'] == 'gc_event':
+            a = d['after']
+            w('egc', fsa=d['fullsweep_after_opt'], no=d['gc_no'],
+              type=('aborted' if d['aborted_minor'] else d['gc_type']), heap=a['heap_block_size'],
+              old=a['old_heap_block_size'], used=a['heap_size'], old_used=a['old_heap_size'])
         elif s == 'e_fullsweep_after_summary':
             w('e', fsa=d['fullsweep_after_opt'], gc_count=d['gc_count'],
               minors=','.join(map(str, d['minor_gcs_poll_sequence'])), types=','.join(d['gc_type_sequence']))

@@ -2,7 +2,8 @@
 %% -*- erlang -*-
 %%
 %% gc_diff.escript -- beamviz's own differential measurements: variants of gc_trace.escript's scenarios
-%% (a: other list lengths; c: other min_heap_size values; d: growth under spawn options), run on the real BEAM.
+%% (a: other list lengths; c: other min_heap_size values; d: growth under spawn options; e: minor_gcs under other
+%% fullsweep_after and min_heap_size values), run on the real BEAM.
 %%
 %% Usage:  escript gc_diff.escript [OUTPUT.tsv]      (default: stdout)
 %%
@@ -17,7 +18,7 @@
 -define(GROW_N, 300000).
 -define(GRID_A, []).
 -define(GRID_B, []).
--define(E_ITERS, 0).
+-define(E_ITERS, 4000).
 
 main(Args) ->
     Fd = case Args of
@@ -55,6 +56,17 @@ main(Args) ->
                        + maps:get(old_heap_size, maps:get('after', R))}])
           || R <- gc_records(Events)]
      end || Opts <- [[{fullsweep_after, 3}], [{min_heap_size, 4000}], [{fullsweep_after, 0}]]],
+    [begin
+         {Cps, _, Events} = run_worker(fun e_worker/1, Opts, fun(_, _) -> [] end, [garbage_collection]),
+         Name = iolist_to_binary(io_lib:format("~w", [Opts])),
+         Recs = gc_records(Events),
+         Types = [case R of #{aborted_minor := true} -> "aborted"; #{gc_type := T} -> atom_to_list(T) end
+                  || R <- Recs],
+         Minors = [integer_to_list(maps:get(minor_gcs_polled, C)) || {minor_gcs_change, C} <- Cps],
+         tsv(e, [{opts, Name}, {gc_count, length(Recs)}, {types, lists:join(",", Types)},
+                 {minors, lists:join(",", Minors)}])
+     end || Opts <- [[{fullsweep_after, 1}], [{fullsweep_after, 5}], [{fullsweep_after, 20}],
+                     [{fullsweep_after, 2}, {min_heap_size, 1000}]]],
     case Fd of standard_io -> ok; _ -> ok = file:close(Fd) end,
     halt(0).
 

@@ -130,6 +130,7 @@ impl Driver {
         self.op(Op::PushFrame {
             pid,
             words: stack - 1,
+            heap: 0,
         });
         pid
     }

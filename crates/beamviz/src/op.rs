@@ -125,20 +125,31 @@ pub enum Op {
     },
     /// A BIF such as `process_info(self(), Item)` builds a `words`-word result `{Item, Value}` with `HAlloc`
     /// (the value first, then the 3-word tuple) and the caller drops it after use. Each part goes on the heap when
-    /// the gap has room (no `S_RESERVED` margin), else into a heap fragment; then the "GC after BIF" runs, with the
-    /// result live, when the fragments outgrow the gap (`ERTS_IS_GC_DESIRED`).
+    /// the gap keeps `S_RESERVED` words free after it, else into a heap fragment (measured on OTP 25); then the
+    /// "GC after BIF" runs, with the result live, when the fragments reach the gap (`ERTS_IS_GC_DESIRED`).
     BifResult {
         /// The process.
         pid: Pid,
         /// How many words the result takes.
         words: u64,
     },
-    /// Pushes a stack frame of `words` dead words (a call that keeps a frame: `allocate`), behind a heap test.
+    /// Pushes a stack frame of `words` dead words (a call that keeps a frame: `allocate_heap words, heap`), behind
+    /// one heap test for the frame and the `heap` words the code builds right after it (`need = words + heap`).
+    /// The following ops then allocate those `heap` words; their own heap tests pass.
     PushFrame {
         /// The process.
         pid: Pid,
         /// Frame size in words.
         words: u64,
+        /// Heap words reserved by the same test (`allocate_heap`'s second operand; 0 for a plain `allocate`).
+        heap: u64,
+    },
+    /// A non-tail call (`call`): pushes the continuation pointer with no heap test, into the word that
+    /// `S_RESERVED` keeps free for it (`CP_SIZE`); the callee's heap tests then count it. `PopFrame { words: 1 }`
+    /// is the return.
+    Call {
+        /// The process.
+        pid: Pid,
     },
     /// Pops `words` dead words off the stack (`deallocate`); never pops bound variables or the bottom CP.
     PopFrame {
@@ -161,14 +172,17 @@ pub enum Op {
         /// Extra frame words beyond the variable slots.
         extra: u64,
     },
-    /// `ets:new/2` by the process: a `set` table owned by it, named `table`.
+    /// `ets:new/2` by the process: a table of type `kind` owned by it, named `table`.
     EtsNew {
         /// The owner.
         pid: Pid,
         /// The table's name.
         table: String,
+        /// The table type.
+        kind: crate::ets::EtsKind,
     },
-    /// `ets:insert(Table, Var)`: the term is copied into the table (flat, sharing lost).
+    /// `ets:insert(Table, Var)`: the object (a tuple keyed on its first element), or each object of a list of
+    /// them, is copied into the table (flat, sharing lost).
     EtsInsert {
         /// The process calling.
         pid: Pid,
@@ -177,16 +191,25 @@ pub enum Op {
         /// The variable holding the object.
         var: String,
     },
-    /// `ets:lookup` of the `index`-th inserted object (0-based), copied back onto the caller's heap, bound to `var`.
+    /// `Var = ets:lookup(Table, Key)`: the list of the objects with that key, copied onto the caller's heap.
     EtsLookup {
         /// The process calling.
         pid: Pid,
         /// The table.
         table: String,
-        /// Which object, by insertion order.
-        index: u64,
-        /// The variable bound to the copy.
+        /// The key: a small integer, an atom, or a variable of the caller (tuples and lists of those too).
+        key: Value,
+        /// The variable bound to the list.
         var: String,
+    },
+    /// `ets:delete(Table, Key)`: the objects with that key leave the table.
+    EtsDeleteKey {
+        /// The process calling.
+        pid: Pid,
+        /// The table.
+        table: String,
+        /// The key, as for [`Op::EtsLookup`].
+        key: Value,
     },
     /// `ets:delete(Table)`.
     EtsDelete {
@@ -228,11 +251,13 @@ impl Op {
             | Op::BifResult { pid, .. }
             | Op::PushFrame { pid, .. }
             | Op::PopFrame { pid, .. }
+            | Op::Call { pid }
             | Op::Hibernate { pid }
             | Op::Wake { pid, .. }
             | Op::EtsNew { pid, .. }
             | Op::EtsInsert { pid, .. }
             | Op::EtsLookup { pid, .. }
+            | Op::EtsDeleteKey { pid, .. }
             | Op::EtsDelete { pid, .. }
             | Op::MakeAtoms { pid, .. }
             | Op::Exit { pid } => Some(*pid),

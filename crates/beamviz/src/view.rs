@@ -43,9 +43,11 @@ pub struct EtsView {
     pub name: String,
     /// The owner's pid number.
     pub owner: u32,
+    /// `type`: `set`, `ordered_set`, `bag` or `duplicate_bag`.
+    pub kind: &'static str,
     /// `size`: the number of objects.
     pub size: u64,
-    /// `memory`, in words: 305 for an empty table, plus each object's flat size + 4.
+    /// `memory`, in words (see [`crate::ets`] for what it counts).
     pub memory_words: u64,
 }
 
@@ -900,6 +902,7 @@ impl View {
                 id: t.id,
                 name: t.name.clone(),
                 owner: t.owner.0,
+                kind: t.kind.name(),
                 size: t.objects.len() as u64,
                 memory_words: t.words(),
             })

@@ -44,8 +44,8 @@ pub enum OpError {
     Hibernating,
     /// No live ETS table has that name, or a table of that name exists already (for `EtsNew`).
     NoSuchTable,
-    /// The table has no object at that index.
-    NoSuchObject,
+    /// `ets:insert/2` of something that is not a tuple with a key (or a list of them): `badarg`.
+    NotAnEtsObject,
     /// The expression of an `Eval` does not parse; the span is in the expression's source.
     Syntax(crate::expr::ParseError),
     /// The expression of an `Eval` raised an error or hit an evaluation limit; the span is in its source.
@@ -64,7 +64,9 @@ impl fmt::Display for OpError {
             OpError::Halted => "the emulator has exited",
             OpError::Hibernating => "the process is hibernated (or, for wake, is not)",
             OpError::NoSuchTable => "no such ETS table (or, for ets:new, it exists already)",
-            OpError::NoSuchObject => "the ETS table has no such object",
+            OpError::NotAnEtsObject => {
+                "ets:insert needs a tuple with at least one element, or a list of such tuples (badarg)"
+            }
             OpError::Syntax(e) => return write!(f, "{}", e.kind.what()),
             OpError::Eval(e) => return write!(f, "{}", e.kind.what()),
         })
@@ -252,8 +254,20 @@ impl Vm {
                 self.bif_result(*pid, *words);
                 Ok(())
             }
-            Op::PushFrame { pid, words } => {
-                self.push_frame(*pid, *words);
+            Op::PushFrame { pid, words, heap } => {
+                self.push_frame(*pid, *words, *heap);
+                Ok(())
+            }
+            Op::Call { pid } => {
+                // Model: a CP is a dead stack word here (`None` slot); a heap test stands in for the rare
+                // case of no free word at all (compiled code always has the `S_RESERVED` margin).
+                if self.processes[pid.0 as usize].gap() > 0 || self.heap_test(*pid, 1, &mut []) {
+                    let p = &mut self.processes[pid.0 as usize];
+                    p.slots.push(None);
+                    p.stop -= 1;
+                    let stop = p.stop as usize;
+                    p.heap.as_mut().expect("alive").words[stop] = Term::cp(0);
+                }
                 Ok(())
             }
             Op::PopFrame { pid, words } => {
@@ -275,14 +289,10 @@ impl Vm {
                 self.wake(*pid, *extra);
                 Ok(())
             }
-            Op::EtsNew { pid, table } => {
+            Op::EtsNew { pid, table, kind } => {
                 let id = self.ets.len() as u32;
-                self.ets.push(Some(EtsTable {
-                    id,
-                    name: table.clone(),
-                    owner: *pid,
-                    objects: Vec::new(),
-                }));
+                self.ets
+                    .push(Some(EtsTable::new(id, table.clone(), *pid, *kind)));
                 self.events.push(Event::EtsTableCreated {
                     owner: *pid,
                     table: id,
@@ -296,10 +306,14 @@ impl Vm {
             Op::EtsLookup {
                 pid,
                 table,
-                index,
+                key,
                 var,
             } => {
-                self.ets_lookup(*pid, table, *index, var);
+                self.ets_lookup(*pid, table, key, var);
+                Ok(())
+            }
+            Op::EtsDeleteKey { pid, table, key } => {
+                self.ets_delete_key(*pid, table, key);
                 Ok(())
             }
             Op::EtsDelete { table, .. } => {
@@ -352,11 +366,16 @@ impl Vm {
                 }
                 Ok(())
             }
-            Op::AllocGarbage { pid, words }
-            | Op::BifResult { pid, words }
-            | Op::PushFrame { pid, words } => {
+            Op::AllocGarbage { pid, words } | Op::BifResult { pid, words } => {
                 alive(*pid)?;
                 if *words > MAX_TERM_WORDS {
+                    return Err(OpError::TooLarge);
+                }
+                Ok(())
+            }
+            Op::PushFrame { pid, words, heap } => {
+                alive(*pid)?;
+                if words.saturating_add(*heap) > MAX_TERM_WORDS {
                     return Err(OpError::TooLarge);
                 }
                 Ok(())
@@ -369,9 +388,10 @@ impl Vm {
                     Err(OpError::TooLarge)
                 }
             }
-            Op::PopFrame { pid, .. } | Op::Hibernate { pid } | Op::MakeAtoms { pid, .. } => {
-                alive(*pid).map(|_| ())
-            }
+            Op::PopFrame { pid, .. }
+            | Op::Call { pid }
+            | Op::Hibernate { pid }
+            | Op::MakeAtoms { pid, .. } => alive(*pid).map(|_| ()),
             Op::Wake { pid, extra } => {
                 alive(*pid)?;
                 if *extra > MAX_TERM_WORDS {
@@ -379,7 +399,7 @@ impl Vm {
                 }
                 Ok(())
             }
-            Op::EtsNew { pid, table } => {
+            Op::EtsNew { pid, table, .. } => {
                 alive(*pid)?;
                 match self.table_id(table) {
                     Some(_) => Err(OpError::NoSuchTable),
@@ -387,20 +407,23 @@ impl Vm {
                 }
             }
             Op::EtsInsert { pid, table, var } => {
-                alive(*pid)?.var(var).ok_or(OpError::UnboundVariable)?;
-                self.table_id(table).map(|_| ()).ok_or(OpError::NoSuchTable)
-            }
-            Op::EtsLookup {
-                pid, table, index, ..
-            } => {
-                alive(*pid)?;
-                let id = self.table_id(table).ok_or(OpError::NoSuchTable)?;
-                let t = self.ets[id as usize].as_ref().ok_or(OpError::NoSuchTable)?;
-                if *index < t.objects.len() as u64 {
+                let p = alive(*pid)?;
+                let t = p.var(var).ok_or(OpError::UnboundVariable)?;
+                self.table_id(table).ok_or(OpError::NoSuchTable)?;
+                let areas = process_areas(p, &self.literals);
+                if self.ets_objects(&areas, t).is_some() {
                     Ok(())
                 } else {
-                    Err(OpError::NoSuchObject)
+                    Err(OpError::NotAnEtsObject)
                 }
+            }
+            Op::EtsLookup {
+                pid, table, key, ..
+            }
+            | Op::EtsDeleteKey { pid, table, key } => {
+                let p = alive(*pid)?;
+                check_value(p, key)?;
+                self.table_id(table).map(|_| ()).ok_or(OpError::NoSuchTable)
             }
             Op::EtsDelete { pid, table } => {
                 alive(*pid)?;
@@ -964,6 +987,10 @@ impl Vm {
         }
         self.processes[pid.0 as usize].stage = Stage::HeapAllocation;
         // `process_info(self(), Item)` builds `{Item, Value}` with two `HAlloc`s: the value, then the 3-word tuple.
+        // Measured (OTP 25 JIT, a worker filling its heap word by word before the call): each part goes on the
+        // heap only while `S_RESERVED` words stay free below the stack, else into its own fragment; the GC after
+        // the BIF then runs when the free words are no more than the fragments' (the model's gap counts one word
+        // fewer stack than the collector sees: the return address pushed by the call into it, see `collect`).
         let (value_words, tuple_words) = if words > 3 {
             (words - 3, 3)
         } else {
@@ -985,16 +1012,17 @@ impl Vm {
         // `erts_gc_after_bif_call`: collect when the fragments outgrow the gap (`ERTS_IS_GC_DESIRED`).
         // The result is a live register during that GC; the caller drops it afterwards.
         let p = &self.processes[pid.0 as usize];
-        if p.gap() < p.mbuf_size() || p.bin_vheap > p.bin_vheap_sz {
+        if p.gap() <= p.mbuf_size() || p.bin_vheap > p.bin_vheap_sz {
             self.collect(pid, 0, &mut [result], GcReason::AfterBif);
         }
     }
 
-    /// `HAlloc`: `words` on the heap when `HEAP_LIMIT - HEAP_TOP >= words` (no `S_RESERVED` margin), else in a new
-    /// heap fragment (`erts_heap_alloc`). `fill` writes the object and returns the term pointing at it.
+    /// `HAlloc` as a BIF sees it: `words` on the heap when `S_RESERVED` words stay free below the stack after
+    /// them (measured on the OTP 25 JIT), else in a new heap fragment (`erts_heap_alloc`). `fill` writes the object
+    /// and returns the term pointing at it.
     fn halloc(&mut self, pid: Pid, words: u64, fill: impl FnOnce(&mut Block, u64) -> Term) -> Term {
         let p = &mut self.processes[pid.0 as usize];
-        if p.gap() >= words {
+        if p.gap() >= words + S_RESERVED {
             let at = p.htop;
             let t = fill(p.heap.as_mut().expect("alive"), at);
             p.htop += words;
@@ -1009,8 +1037,11 @@ impl Vm {
         t
     }
 
-    fn push_frame(&mut self, pid: Pid, words: u64) {
-        if words == 0 || !self.heap_test(pid, words, &mut []) {
+    fn push_frame(&mut self, pid: Pid, words: u64, heap: u64) {
+        // `allocate_heap`: one test with the frame's words counted in the need, made while the stack is still
+        // the caller's (a GC here sees the shorter stack; `gc_trace.escript` scenario e records such GCs as
+        // stack 4, need 7 for `allocate_heap 5, 2`).
+        if words == 0 || !self.heap_test(pid, words + heap, &mut []) {
             return;
         }
         let p = &mut self.processes[pid.0 as usize];
@@ -1112,52 +1143,185 @@ impl Vm {
             .map(|t| t.id)
     }
 
+    /// The objects `ets:insert/2` would store for `t`: `t` itself when it is a tuple with a key, or the elements
+    /// of a proper list of such tuples; `None` for anything else (`badarg`).
+    fn ets_objects(&self, areas: &Areas<'_>, t: Term) -> Option<Vec<Term>> {
+        let keyed = |t: Term| {
+            t.pointee()
+                .filter(|_| t.primary_tag() == crate::term::TAG_PRIMARY_BOXED)
+                .map(|a| areas.word(a))
+                .is_some_and(|h| {
+                    h.header_tag() == Some(HeaderTag::Arityval) && crate::object::arity(h) >= 1
+                })
+        };
+        if keyed(t) {
+            return Some(alloc::vec![t]);
+        }
+        let mut objects = Vec::new();
+        let mut cur = t;
+        while cur != Term::NIL {
+            let addr = cur
+                .pointee()
+                .filter(|_| cur.primary_tag() == crate::term::TAG_PRIMARY_LIST)?;
+            let head = areas.word(addr);
+            if !keyed(head) {
+                return None;
+            }
+            objects.push(head);
+            cur = areas.word(addr.add(1));
+        }
+        Some(objects)
+    }
+
     fn ets_insert(&mut self, pid: Pid, table: &str, var: &str) {
         let Some(id) = self.table_id(table) else {
             return;
         };
         let p = &self.processes[pid.0 as usize];
         let Some(t) = p.var(var) else { return };
-        let fresh = self.ids.block(0);
-        let copied = {
+        let copies: Vec<_> = {
             let areas = process_areas(p, &self.literals);
-            copy::copy_term(&areas, t, fresh, &mut self.binaries)
+            let Some(objects) = self.ets_objects(&areas, t) else {
+                return;
+            };
+            objects
+                .into_iter()
+                .map(|o| copy::copy_term(&areas, o, self.ids.block(0), &mut self.binaries))
+                .collect()
         };
-        for &addr in &copied.off_heap {
-            let bin = crate::binary::BinId(copied.block.at(addr.add(3)).0 as u32);
-            let refc = self.binaries.get(bin).map_or(0, |b| b.refc);
-            self.events.push(Event::RefcChanged {
-                bin,
-                refc: refc - 1,
-                to: refc,
-                by: pid,
-            });
-        }
-        let words = copied.block.size() + crate::ets::OBJECT_OVERHEAD_WORDS;
-        if let Some(tab) = self.ets[id as usize].as_mut() {
-            tab.objects.push(EtsObject {
+        for copied in copies {
+            for &addr in &copied.off_heap {
+                let bin = crate::binary::BinId(copied.block.at(addr.add(3)).0 as u32);
+                let refc = self.binaries.get(bin).map_or(0, |b| b.refc);
+                self.events.push(Event::RefcChanged {
+                    bin,
+                    refc: refc - 1,
+                    to: refc,
+                    by: pid,
+                });
+            }
+            let words = copied.block.size() + crate::ets::OBJECT_OVERHEAD_WORDS;
+            let (key, whole) = {
+                let areas = Areas::new(alloc::vec![&copied.block, &self.literals]);
+                let root = copied.term.pointee().expect("a tuple");
+                (
+                    crate::ets::canonical(&areas, areas.word(root.add(1))),
+                    crate::ets::canonical(&areas, copied.term),
+                )
+            };
+            let obj = EtsObject {
                 block: copied.block,
                 term: copied.term,
                 off_heap: copied.off_heap,
-            });
+                key,
+                whole,
+            };
+            let Some(tab) = self.ets[id as usize].as_mut() else {
+                return;
+            };
+            let owner = tab.owner;
+            if let Some(gone) = tab.insert(obj) {
+                self.release_object(gone, owner);
+            }
+            self.events.push(Event::EtsInserted { table: id, words });
         }
-        self.events.push(Event::EtsInserted { table: id, words });
     }
 
-    fn ets_lookup(&mut self, pid: Pid, table: &str, index: u64, var: &str) {
+    /// Releases the binaries an object leaving a table held.
+    fn release_object(&mut self, obj: EtsObject, owner: Pid) {
+        for addr in obj.off_heap {
+            let bin = crate::binary::BinId(obj.block.at(addr.add(3)).0 as u32);
+            gc::release(&mut self.binaries, bin, owner, &mut self.events);
+        }
+    }
+
+    /// A lookup key as [`crate::ets::canonical`] words; `None` when it names an atom the VM never made (so no
+    /// stored key can equal it) or holds what the statement reader does not accept as a key.
+    fn ets_key(&self, pid: Pid, key: &Value) -> Option<Vec<u64>> {
+        enum Work<'v> {
+            Value(&'v Value),
+            Word(u64),
+        }
+        let p = &self.processes[pid.0 as usize];
+        let mut out = Vec::new();
+        let mut todo = alloc::vec![Work::Value(key)];
+        while let Some(w) = todo.pop() {
+            let v = match w {
+                Work::Word(x) => {
+                    out.push(x);
+                    continue;
+                }
+                Work::Value(v) => v,
+            };
+            match v {
+                Value::Int(n) if (MIN_SMALL..=MAX_SMALL).contains(n) => out.push(Term::small(*n).0),
+                Value::Atom(a) => {
+                    let i = self.atoms.iter().position(|x| x == a)?;
+                    out.push(Term::atom(i as u32).0);
+                }
+                Value::Var(name) => {
+                    let areas = process_areas(p, &self.literals);
+                    out.extend(crate::ets::canonical(&areas, p.var(name)?));
+                }
+                Value::Tuple(items) => {
+                    out.push(Term::header(HeaderTag::Arityval, items.len() as u64).0);
+                    todo.extend(items.iter().rev().map(Work::Value));
+                }
+                Value::List(items) => {
+                    // As `canonical` walks a list: per cell a marker and the head, then the `[]` tail.
+                    todo.push(Work::Word(Term::NIL.0));
+                    for item in items.iter().rev() {
+                        todo.push(Work::Value(item));
+                        todo.push(Work::Word(1));
+                    }
+                }
+                // Bignums, ranges and binaries are not accepted as keys by the statement reader.
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
+
+    fn ets_lookup(&mut self, pid: Pid, table: &str, key: &Value, var: &str) {
         let Some(id) = self.table_id(table) else {
             return;
         };
-        let fresh = self.ids.block(0);
+        let key = self.ets_key(pid, key);
         let Some(tab) = self.ets[id as usize].as_ref() else {
             return;
         };
-        let Some(obj) = tab.objects.get(index as usize) else {
-            return;
+        let found: Vec<&EtsObject> = match &key {
+            Some(k) => tab.lookup(k).collect(),
+            None => Vec::new(),
         };
-        let copied = {
-            let areas = Areas::new(alloc::vec![&obj.block, &self.literals]);
-            copy::copy_term(&areas, obj.term, fresh, &mut self.binaries)
+        let copied = (!found.is_empty()).then(|| {
+            // The result list `[Obj1, ...]` is built in a scratch block pointing at the stored objects, then
+            // copied flat onto the caller's heap in one piece (`db_copy_object_from_ets`): cons cells and objects.
+            let mut scratch = self.ids.block(2 * found.len() as u64);
+            for (i, o) in found.iter().enumerate() {
+                let at = 2 * i as u64;
+                scratch.words[at as usize] = o.term;
+                scratch.words[at as usize + 1] = if i + 1 < found.len() {
+                    Term::list(scratch.addr(at + 2))
+                } else {
+                    Term::NIL
+                };
+            }
+            let list = Term::list(scratch.addr(0));
+            let mut blocks: Vec<&Block> = found.iter().map(|o| &o.block).collect();
+            blocks.push(&scratch);
+            blocks.push(&self.literals);
+            copy::copy_term(
+                &Areas::new(blocks),
+                list,
+                self.ids.block(0),
+                &mut self.binaries,
+            )
+        });
+        self.kill_slot(pid, var);
+        let Some(copied) = copied else {
+            self.bind_root(pid, var, Term::NIL);
+            return;
         };
         let words = copied.block.size();
         self.events.push(Event::EtsCopiedOut {
@@ -1165,7 +1329,6 @@ impl Vm {
             pid,
             words,
         });
-        self.kill_slot(pid, var);
         let Some(root) = self.install(
             pid,
             copied.block,
@@ -1177,6 +1340,22 @@ impl Vm {
             return;
         };
         self.bind_root(pid, var, root);
+    }
+
+    fn ets_delete_key(&mut self, pid: Pid, table: &str, key: &Value) {
+        let Some(id) = self.table_id(table) else {
+            return;
+        };
+        let Some(key) = self.ets_key(pid, key) else {
+            return;
+        };
+        let Some(tab) = self.ets[id as usize].as_mut() else {
+            return;
+        };
+        let owner = tab.owner;
+        for obj in tab.delete_key(&key) {
+            self.release_object(obj, owner);
+        }
     }
 
     fn ets_delete(&mut self, id: u32) {

@@ -25,7 +25,7 @@
 //! `diff`) compares the two line by line.
 
 use super::{Field, Scenario, Span, Subject, Syntax};
-use crate::op::Op;
+use crate::op::{Op, Value};
 use crate::process::{MessageQueueData, Pid, SpawnOpts};
 use crate::view::View;
 use crate::vm::Vm;
@@ -512,7 +512,12 @@ fn actor_stmt(
         }
         Op::GarbageCollect { pid: target } => {
             code.push(if *target == pid {
-                if erl { "erlang:garbage_collect()" } else { ":erlang.garbage_collect()" }.to_string()
+                if erl {
+                    "erlang:garbage_collect()"
+                } else {
+                    ":erlang.garbage_collect()"
+                }
+                .to_string()
             } else {
                 let t = p.atom_lit(&p.atom(*target));
                 if erl {
@@ -546,12 +551,18 @@ fn actor_stmt(
         Op::Hibernate { .. } => hibernate = true,
         Op::Wake { .. } => {
             let c = if erl { "%" } else { "#" };
-            code.push(format!("{c} woken by `go`: the hibernated process starts its function afresh"));
+            code.push(format!(
+                "{c} woken by `go`: the hibernated process starts its function afresh"
+            ));
         }
-        Op::EtsNew { table, .. } => code.push(if erl {
-            format!("ets:new({table}, [set, named_table, public])")
+        // Tables are named and public: later statements, possibly of other actors, name them.
+        Op::EtsNew { table, kind, .. } => code.push(if erl {
+            format!("ets:new({table}, [{}, named_table, public])", kind.name())
         } else {
-            format!(":ets.new(:{table}, [:set, :named_table, :public])")
+            format!(
+                ":ets.new(:{table}, [:{}, :named_table, :public])",
+                kind.name()
+            )
         }),
         Op::EtsInsert { table, var, .. } => code.push(if erl {
             format!("ets:insert({table}, {var})")
@@ -563,10 +574,20 @@ fn actor_stmt(
         } else {
             format!(":ets.delete(:{table})")
         }),
-        Op::EtsLookup { .. } => {
-            return Err(unsupported(
-                "`:ets.lookup(t, N)`: the model reads the N-th inserted object, which a real table cannot",
-            ))
+        Op::EtsDeleteKey { table, key, .. } => code.push(if erl {
+            format!("ets:delete({table}, {})", value_code(key, erl))
+        } else {
+            format!(":ets.delete(:{table}, {})", value_code(key, erl))
+        }),
+        Op::EtsLookup {
+            table, key, var, ..
+        } => {
+            rebind(&mut params, var, value_uses(key, var));
+            code.push(if erl {
+                format!("{var} = ets:lookup({table}, {})", value_code(key, erl))
+            } else {
+                format!("{var} = :ets.lookup(:{table}, {})", value_code(key, erl))
+            });
         }
         Op::MakeAtoms { prefix, count, .. } => {
             code.push(format!("make_atoms(\"{prefix}\", {count})"));
@@ -577,9 +598,8 @@ fn actor_stmt(
         | Op::AllocGarbage { .. }
         | Op::BifResult { .. }
         | Op::PushFrame { .. }
-        | Op::PopFrame { .. } => {
-            return Err(unsupported("this op: no scenario statement makes it"))
-        }
+        | Op::PopFrame { .. }
+        | Op::Call { .. } => return Err(unsupported("this op: no scenario statement makes it")),
     }
     free_drops.extend(drops);
     free_drops.extend(code);
@@ -592,6 +612,37 @@ fn actor_stmt(
         hibernate,
         exits,
     })
+}
+
+/// A term the model builds from a [`Value`] (an ETS key), as code.
+fn value_code(v: &Value, erl: bool) -> String {
+    let list = |vs: &[Value]| {
+        vs.iter()
+            .map(|v| value_code(v, erl))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match v {
+        Value::Int(i) => i.to_string(),
+        Value::Atom(a) if erl => format!("'{}'", a.replace('\\', "\\\\").replace('\'', "\\'")),
+        Value::Atom(a) => format!(":\"{}\"", a.replace('\\', "\\\\").replace('"', "\\\"")),
+        Value::Var(n) => n.clone(),
+        Value::Tuple(vs) => format!("{{{}}}", list(vs)),
+        Value::List(vs) => format!("[{}]", list(vs)),
+        Value::Seq(a, b) if erl => format!("lists:seq({a}, {b})"),
+        Value::Seq(a, b) => format!(":lists.seq({a}, {b})"),
+        Value::Binary { bytes, fill } if erl => format!("binary:copy(<<{fill}>>, {bytes})"),
+        Value::Binary { bytes, fill } => format!(":binary.copy(<<{fill}>>, {bytes})"),
+    }
+}
+
+/// Whether a [`Value`] reads variable `var`.
+fn value_uses(v: &Value, var: &str) -> bool {
+    match v {
+        Value::Var(n) => n == var,
+        Value::Tuple(vs) | Value::List(vs) => vs.iter().any(|v| value_uses(v, var)),
+        _ => false,
+    }
 }
 
 /// Whether `name` occurs as a variable in `src` (strings, quoted atoms, character literals and Elixir atoms and

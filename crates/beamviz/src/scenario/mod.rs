@@ -210,7 +210,7 @@ impl fmt::Display for Feature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Feature::Hibernate => "hibernation by proc_lib (use `:erlang.hibernate`)",
-            Feature::Ets => "this ETS call (new, insert, lookup by index, delete on a named table)",
+            Feature::Ets => "this ETS call or option (new, insert, lookup, delete on a named table; see docs/scenarios.md)",
             Feature::Spawn => "spawn as a statement (declare an `actor` instead)",
             Feature::SendExpression => "sending an expression (bind it to a variable first)",
             Feature::Syntax => "this syntax",

@@ -161,23 +161,20 @@ impl Ctx {
                 self.ets.entry(table.clone()).or_default().push(flat);
             }
             Op::EtsLookup {
-                pid,
-                table,
-                index,
-                var,
+                pid, table, var, ..
             } => {
-                let flat = self
-                    .ets
-                    .get(table)
-                    .and_then(|t| t.get(*index as usize))
-                    .copied()
-                    .unwrap_or(0);
+                // At most every stored object, plus a cons cell each.
+                let flat = self.ets.get(table).map_or(0, |t| {
+                    t.iter()
+                        .fold(0u64, |a, f| a.saturating_add(f.saturating_add(2)))
+                });
                 work = work.saturating_add(flat);
                 self.set_var(*pid, var, Some(flat));
             }
             Op::EtsNew { table, .. } | Op::EtsDelete { table, .. } => {
                 self.ets.remove(table);
             }
+            Op::EtsDeleteKey { .. } => {}
             Op::Send { from, to, var } => {
                 let flat = self.actors[from.0 as usize]
                     .vars
@@ -484,8 +481,15 @@ fn stmt(
         let op = match f.as_str() {
             "new" => {
                 cur.expect_punct(",")?;
-                skip_args(cur)?;
-                Op::EtsNew { pid, table }
+                let kind = ets_options(cur)?;
+                cur.expect_punct(")")?;
+                Op::EtsNew { pid, table, kind }
+            }
+            "delete" if cur.peek().is_some_and(|t| t.tok == Tok::Punct(",")) => {
+                cur.next();
+                let key = ets_key(cur, ctx, env, pid)?;
+                cur.expect_punct(")")?;
+                Op::EtsDeleteKey { pid, table, key }
             }
             "delete" => {
                 cur.expect_punct(")")?;
@@ -553,15 +557,12 @@ fn stmt(
             cur.pos += 4;
             let table = table_name(cur)?;
             cur.expect_punct(",")?;
-            let at = cur.peek().ok_or_else(|| cur.error_end())?;
-            let index = bound(cur, env)?;
-            let index =
-                u64::try_from(index).map_err(|_| cur.error_at(at, ErrorKind::IntegerOutOfRange))?;
+            let key = ets_key(cur, ctx, env, pid)?;
             cur.expect_punct(")")?;
             let op = Op::EtsLookup {
                 pid,
                 table,
-                index,
+                key,
                 var,
             };
             return emit(cur, ctx, first, env, op, out);
@@ -635,6 +636,74 @@ fn table_name(cur: &mut Cursor<'_>) -> Result<String, ParseError> {
         return Err(cur.error_at(t, ErrorKind::NotModelled(Feature::Ets)));
     }
     Ok(cur.text(t).to_string())
+}
+
+/// The options list of `ets:new/2`: the table type (`set` unless one is named); access and `named_table`
+/// options change nothing the model shows. Others (`keypos`, concurrency options, `heir`, ...) are not modelled.
+fn ets_options(cur: &mut Cursor<'_>) -> Result<crate::ets::EtsKind, ParseError> {
+    cur.expect_punct("[")?;
+    let mut kind = None;
+    if cur.peek().is_some_and(|t| t.tok == Tok::Punct("]")) {
+        cur.next();
+        return Ok(crate::ets::EtsKind::default());
+    }
+    loop {
+        let t = cur.next().ok_or_else(|| cur.error_end())?;
+        let atom = match cur.syntax {
+            Syntax::Elixir => t.tok == Tok::Atom,
+            Syntax::Erlang => matches!(t.tok, Tok::Atom | Tok::Ident),
+        };
+        let name = cur.text(t);
+        match crate::ets::EtsKind::from_name(name) {
+            // The first type named wins, as in `ets:new/2`.
+            Some(k) if atom => {
+                kind.get_or_insert(k);
+            }
+            None if atom && matches!(name, "public" | "protected" | "private" | "named_table") => {}
+            _ => return Err(cur.error_at(t, ErrorKind::NotModelled(Feature::Ets))),
+        }
+        let sep = cur.next().ok_or_else(|| cur.error_end())?;
+        match sep.tok {
+            Tok::Punct(",") => {}
+            Tok::Punct("]") => return Ok(kind.unwrap_or_default()),
+            _ => return Err(cur.error_at(sep, ErrorKind::UnexpectedToken)),
+        }
+    }
+}
+
+/// An ETS key: an integer, an atom, an enclosing loop's variable, or a variable bound in `pid`.
+fn ets_key(
+    cur: &mut Cursor<'_>,
+    ctx: &Ctx,
+    env: &Env,
+    pid: Pid,
+) -> Result<crate::op::Value, ParseError> {
+    let t = cur.peek().ok_or_else(|| cur.error_end())?;
+    let atom = match cur.syntax {
+        Syntax::Elixir => t.tok == Tok::Atom,
+        Syntax::Erlang => t.tok == Tok::Atom || (t.tok == Tok::Ident && cur.text(t) != "_"),
+    };
+    if atom {
+        cur.next();
+        return Ok(crate::op::Value::Atom(cur.text(t).to_string()));
+    }
+    if let Some(v) = var_tok(cur, Some(t)) {
+        let name = cur.text(v);
+        if let Some((_, k)) = env.iter().rev().find(|(n, _)| n == name) {
+            cur.next();
+            return Ok(crate::op::Value::Int(*k));
+        }
+        cur.next();
+        if !ctx.bound_or_dead(pid, name) {
+            return Err(cur.error_at(v, ErrorKind::UnboundVariable));
+        }
+        return Ok(crate::op::Value::Var(name.to_string()));
+    }
+    let n = cur.int()?;
+    if !(crate::term::MIN_SMALL..=crate::term::MAX_SMALL).contains(&n) {
+        return Err(cur.error_at(t, ErrorKind::IntegerOutOfRange));
+    }
+    Ok(crate::op::Value::Int(n))
 }
 
 /// Statements recognised only to say they are not modelled yet.
