@@ -92,7 +92,7 @@ impl std::fmt::Display for Diff {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | why? |",
             self.scenario, self.step, self.actor, self.field, self.model, self.vm
         )
     }
