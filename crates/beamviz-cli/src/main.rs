@@ -17,6 +17,9 @@ const USAGE: &str = "usage:
   beamviz check FILE...           validate .scn files and evaluate their checkpoints
   beamviz top SCENARIO [--step N] [--by memory|total_heap_size|binary_memory|message_queue_len] [-n N]
                                   processes ranked as recon:proc_count/2 ranks them
+  beamviz export SCENARIO [--to escript|exs] [-o OUT]
+                                  a script that runs the scenario on a real VM and prints its numbers
+  beamviz export SCENARIO --model the model's numbers, in the script's output format
   beamviz size [--lang erlang|elixir] (EXPR | --batch FILE)
                                   erts_debug:size/1, flat_size/1 and heap words of a term, as JSON
 
@@ -29,12 +32,10 @@ fn main() -> ExitCode {
         ["run", what] => run(what, false),
         ["run", what, "--json"] | ["run", "--json", what] => run(what, true),
         ["check", files @ ..] if !files.is_empty() => check(files),
+        ["export", what, rest @ ..] => export(what, rest),
         ["size", rest @ ..] => size::main(&rest.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
         ["top", rest @ ..] => top::main(rest),
-        _ => {
-            eprintln!("{USAGE}{}", scenario::BUILTIN.join(", "));
-            ExitCode::from(2)
-        }
+        _ => usage(),
     }
 }
 
@@ -156,6 +157,63 @@ fn run(what: &str, as_json: bool) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// `beamviz export`: the script (or with `--model`, the model's numbers in the script's output format).
+fn export(what: &str, rest: &[&str]) -> ExitCode {
+    use scenario::export::{self as ex, Target};
+    let mut target = None;
+    let mut out_path = None;
+    let mut model = false;
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        match *a {
+            "--to" => match it.next() {
+                Some(&"escript") => target = Some(Target::Escript),
+                Some(&"exs") => target = Some(Target::Exs),
+                _ => return usage(),
+            },
+            "-o" => match it.next() {
+                Some(p) => out_path = Some(*p),
+                None => return usage(),
+            },
+            "--model" => model = true,
+            _ => return usage(),
+        }
+    }
+    let Some(l) = load(what) else {
+        return ExitCode::from(2);
+    };
+    let target = target.unwrap_or_else(|| ex::natural_target(&l.scenario));
+    let text = if model {
+        ex::model_report(&l.scenario)
+    } else {
+        ex::export(&l.scenario, &l.src, target)
+    };
+    let text = match text {
+        Ok(t) => t,
+        Err(e) => {
+            let msg = format!("cannot export: {}", e.message);
+            eprint!("{}", scenario::render_error(&l.name, &l.src, e.span, &msg));
+            return ExitCode::from(1);
+        }
+    };
+    let written = match out_path {
+        Some(p) => std::fs::write(p, text),
+        None => std::io::stdout().lock().write_all(text.as_bytes()),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("beamviz: {}: {e}", out_path.unwrap_or("stdout"));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn usage() -> ExitCode {
+    eprintln!("{USAGE}{}", scenario::BUILTIN.join(", "));
+    ExitCode::from(2)
 }
 
 /// The trace as JSON lines: a `scenario` line, then one `step` line per step (step 0 included).

@@ -342,7 +342,7 @@ impl Process {
     /// `memory` in bytes, as `erts_process_memory` counts it for an unmonitored process.
     ///
     /// Model: the fixed part (the `Process` struct and friends) is the measured 776 bytes of OTP 25.2.3;
-    /// each queued message adds its `ErtsMessage` (measured 48 bytes on 64-bit: `sizeof(ErtsMessage)`) plus its fragment.
+    /// each queued message adds its `ErtsMessage` plus its fragment: [`MESSAGE_BYTES`].
     pub fn memory_bytes(&self) -> u64 {
         if !self.is_alive() {
             return 0;
@@ -350,7 +350,7 @@ impl Process {
         let queued: u64 = self
             .mailbox
             .iter()
-            .map(|m| 48 + 8 * m.fragment.as_ref().map_or(0, Block::size))
+            .map(|m| MESSAGE_BYTES + 8 * m.fragment.as_ref().map_or(0, Block::size))
             .sum();
         let own_fragments: u64 = self.fragments.iter().map(Block::size).sum();
         PROCESS_STRUCT_BYTES
@@ -362,6 +362,10 @@ impl Process {
 
 /// Bytes of `memory` a process gains with its first ETS table (measured).
 pub const ETS_PSD_BYTES: u64 = 80;
+/// Bytes a queued message adds to `memory` besides its fragment (`sizeof(ErtsMessage)` on OTP 25.2.3, 64-bit):
+/// measured 88 by `beamviz export` (a message copied onto the receiver's heap, and an immediate) and in
+/// `gc_trace.jsonl` `b_hibernate` (`woken_before_receive` − `after_receive`).
+pub const MESSAGE_BYTES: u64 = 88;
 
 /// Bytes of a process that are not heap: `memory` of a fresh idle process (2640) minus 8 × 233.
 pub const PROCESS_STRUCT_BYTES: u64 = 776;

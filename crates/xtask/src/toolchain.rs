@@ -199,7 +199,8 @@ pub fn chromium() -> Result {
 
 /// A real BEAM for the oracle tests, which run `tests/oracle/*.escript`.
 pub fn erlang() -> Result {
-    if let Some(escript) = which("escript") {
+    // The export test runs Elixir scripts too, so both must be there.
+    if let (Some(escript), Some(_)) = (which("escript"), which("elixir")) {
         println!("erlang: {}", escript.display());
         return Ok(());
     }

@@ -12,6 +12,7 @@
 //! the scenario runs ([`Op::Eval`]).
 
 mod expect;
+pub mod export;
 mod expr_stmt;
 mod lex;
 mod parse;
