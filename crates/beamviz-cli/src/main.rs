@@ -23,10 +23,31 @@ const USAGE: &str = "usage:
   beamviz size [--lang erlang|elixir] (EXPR | --batch FILE)
                                   erts_debug:size/1, flat_size/1 and heap words of a term, as JSON
 
+Commands that run a scenario take --vm SETTING:VALUE[,...] (message_queue_data, sharing_preserving,
+fullsweep_after, min_heap_size), which wins over the file's `vm` line.
+
 built-in scenarios: ";
 
+/// `--vm SETTINGS`, for every command that runs a scenario: they win over the file's `vm` line.
+static VM_OVERRIDES: std::sync::OnceLock<scenario::VmOverrides> = std::sync::OnceLock::new();
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--vm") {
+        let Some(value) = args.get(i + 1).cloned() else {
+            return usage();
+        };
+        match scenario::VmOverrides::parse(&value) {
+            Ok(o) => {
+                let _ = VM_OVERRIDES.set(o);
+            }
+            Err(e) => {
+                eprintln!("beamviz: --vm {e}");
+                return ExitCode::from(2);
+            }
+        }
+        args.drain(i..i + 2);
+    }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         ["run", what] => run(what, false),
@@ -51,10 +72,11 @@ fn load(what: &str) -> Option<Loaded> {
     let path = std::path::Path::new(what);
     if !path.exists() {
         if let Some((id, src)) = scenario::BUILTIN_SOURCES.iter().find(|(id, _)| *id == what) {
+            let overrides = VM_OVERRIDES.get().copied().unwrap_or_default();
             return Some(Loaded {
                 name: format!("{id}.scn"),
                 src: (*src).to_string(),
-                scenario: scenario::builtin(id)?,
+                scenario: scenario::parse_with(id, src, &overrides).ok()?,
             });
         }
         eprintln!(
@@ -74,7 +96,8 @@ fn load(what: &str) -> Option<Loaded> {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("scenario");
-    match scenario::parse_bytes(id, &bytes) {
+    let overrides = VM_OVERRIDES.get().copied().unwrap_or_default();
+    match scenario::parse_bytes_with(id, &bytes, &overrides) {
         Ok(s) => Some(Loaded {
             name: what.to_string(),
             src: String::from_utf8(bytes).unwrap_or_default(),

@@ -19,7 +19,7 @@ mod parse;
 mod statement;
 
 pub use expect::{check, evaluate, Check, Cmp, Expect, ExpectFailure, Field, Subject};
-pub use parse::{parse, parse_bytes, parse_with};
+pub use parse::{parse, parse_bytes, parse_bytes_with, parse_with};
 
 use crate::op::Op;
 use alloc::string::String;
@@ -135,6 +135,53 @@ pub struct VmOverrides {
 }
 
 impl VmOverrides {
+    /// Reads `SETTING:VALUE[,SETTING:VALUE]*` (the command line's `--vm`), with the `vm` line's settings and values.
+    ///
+    /// # Errors
+    /// The first setting or value it does not know, described.
+    pub fn parse(text: &str) -> Result<VmOverrides, alloc::string::String> {
+        use alloc::format;
+        let mut o = VmOverrides::default();
+        for item in text.split(',').filter(|i| !i.trim().is_empty()) {
+            let (k, v) = item
+                .split_once(':')
+                .ok_or_else(|| format!("{item}: expected SETTING:VALUE"))?;
+            let (k, v) = (k.trim(), v.trim().trim_start_matches(':'));
+            let bad = || format!("{k}: bad value {v}");
+            match k {
+                "message_queue_data" => {
+                    o.message_queue_data = Some(match v {
+                        "on_heap" => crate::process::MessageQueueData::OnHeap,
+                        "off_heap" => crate::process::MessageQueueData::OffHeap,
+                        _ => return Err(bad()),
+                    })
+                }
+                "sharing_preserving" => {
+                    o.sharing_preserving = Some(match v {
+                        "true" => true,
+                        "false" => false,
+                        _ => return Err(bad()),
+                    })
+                }
+                "fullsweep_after" => o.fullsweep_after = Some(v.parse().map_err(|_| bad())?),
+                "min_heap_size" => {
+                    o.min_heap_size = Some(
+                        v.parse()
+                            .ok()
+                            .filter(|n| *n <= crate::vm::MAX_TERM_WORDS)
+                            .ok_or_else(bad)?,
+                    )
+                }
+                _ => {
+                    return Err(format!(
+                        "{k}: not a vm setting (message_queue_data, sharing_preserving, fullsweep_after, min_heap_size)"
+                    ))
+                }
+            }
+        }
+        Ok(o)
+    }
+
     /// `settings` with these overrides applied.
     pub fn apply(&self, mut settings: VmSettings) -> VmSettings {
         if let Some(m) = self.message_queue_data {

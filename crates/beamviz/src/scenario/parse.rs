@@ -17,6 +17,18 @@ use alloc::vec::Vec;
 /// # Errors
 /// A [`ParseError`] with the location of the first problem.
 pub fn parse_bytes(id: &str, bytes: &[u8]) -> Result<Scenario, ParseError> {
+    parse_bytes_with(id, bytes, &super::VmOverrides::default())
+}
+
+/// [`parse_bytes`] with a run's overrides (see [`parse_with`]).
+///
+/// # Errors
+/// As [`parse_bytes`].
+pub fn parse_bytes_with(
+    id: &str,
+    bytes: &[u8],
+    overrides: &super::VmOverrides,
+) -> Result<Scenario, ParseError> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(ParseError {
             kind: ErrorKind::FileTooLarge,
@@ -28,7 +40,7 @@ pub fn parse_bytes(id: &str, bytes: &[u8]) -> Result<Scenario, ParseError> {
         });
     }
     match core::str::from_utf8(bytes) {
-        Ok(src) => parse(id, src),
+        Ok(src) => parse_with(id, src, overrides),
         Err(e) => {
             let good = &bytes[..e.valid_up_to()];
             let line = good.iter().filter(|b| **b == b'\n').count() as u32 + 1;
