@@ -138,6 +138,14 @@ struct Plan<'a> {
 /// # Errors
 /// The first statement that cannot be exported (or the first step the model cannot run), located.
 pub fn export(s: &Scenario, src: &str, target: Target) -> Result<String, ExportError> {
+    if s.vm.switches.sharing_preserving {
+        // The switch is a build option (`--enable-sharing-preserving`); an installed VM does not have it.
+        let at = s.steps.first().map(|st| st.span).unwrap_or_default();
+        return Err(err(
+            at,
+            "cannot export a scenario for the sharing-preserving emulator: it is a build option no installed VM has",
+        ));
+    }
     let plan = plan(s, src)?;
     let mut out = String::new();
     match (s.syntax, target) {
