@@ -143,7 +143,7 @@ pub fn export(s: &Scenario, src: &str, target: Target) -> Result<String, ExportE
         let at = s.steps.first().map(|st| st.span).unwrap_or_default();
         return Err(err(
             at,
-            "cannot export a scenario for the sharing-preserving emulator: it is a build option no installed VM has",
+            "the sharing-preserving emulator is a build option no installed VM has",
         ));
     }
     let plan = plan(s, src)?;
