@@ -48,8 +48,7 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             if env.len() > 5 {
                 return Err(bad);
             }
-            let idx = ev.closures.len() as u64;
-            ev.closures.push(super::eval::Closure::Helper);
+            let idx = ev.fun_index(super::eval::FunCode::Helper, super::eval::Closure::Helper);
             ev.fun_object(idx, 0, &env)?
         }
         ("erlang", "sub_match", 2) => {

@@ -4,7 +4,7 @@
 //! Every step, call and allocation is counted against limits, so no input can hang or exhaust memory.
 
 use super::num::{BigInt, MAX_DIGITS};
-use super::{bifs, Clause, Expr, ExprKind, Qualifier, SegType, Segment, Span};
+use super::{bifs, Clause, Expr, ExprKind, Lang, Qualifier, SegType, Segment, Span};
 use crate::bits;
 use crate::build::{BuildError, Store};
 use crate::copy::Areas;
@@ -33,6 +33,75 @@ pub struct EvalInput<'a> {
     pub self_pid: Term,
     /// The id for the new fragment (a fresh area id).
     pub frag_id: AreaId,
+    /// The code of the funs made by earlier evaluations (`Vm::funs`), so their funs can be called.
+    pub funs: &'a FunTable,
+    /// The expression's source and syntax, recorded with the funs it makes so they outlive this evaluation.
+    pub src: (&'a str, Lang),
+}
+
+/// The code of one fun, kept by the VM so a fun made by one evaluation can be called by a later one.
+///
+/// A real fun's second word points at its `ErlFunEntry`, which outlives the code that made the fun; here that word
+/// is the fun's index in the VM's [`FunTable`]. The code is kept as source text (an [`Expr`] holds floats, and the
+/// VM keeps none), parsed again the first time an evaluation calls the fun.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum FunCode {
+    /// A fun written in the source.
+    Source {
+        /// The whole expression the fun was written in.
+        src: String,
+        /// Its syntax.
+        lang: Lang,
+        /// Which fun of the expression it is, counting `fun`/`fn` nodes in pre-order from 0.
+        nth: u32,
+        /// Its free variables, in environment order.
+        free: Vec<String>,
+        /// The name of a named fun (`fun Name(…) -> … end`).
+        name: Option<String>,
+    },
+    /// A fun made by the corpus helper `closure/1`.
+    Helper,
+}
+
+/// The funs' code, indexed as fun objects refer to it. One entry per distinct code, as a module has one fun entry
+/// per fun however many fun objects are made from it.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct FunTable {
+    codes: Vec<FunCode>,
+    index: BTreeMap<FunCode, u32>,
+}
+
+impl FunTable {
+    /// How many entries.
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    /// Whether it is empty.
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// The code at `idx`.
+    pub fn get(&self, idx: usize) -> Option<&FunCode> {
+        self.codes.get(idx)
+    }
+
+    /// The index of `code`, if it is in the table.
+    pub fn find(&self, code: &FunCode) -> Option<u32> {
+        self.index.get(code).copied()
+    }
+
+    /// Adds `code` (if new) and returns its index.
+    pub fn add(&mut self, code: FunCode) -> u32 {
+        if let Some(i) = self.find(&code) {
+            return i;
+        }
+        let i = self.codes.len() as u32;
+        self.index.insert(code.clone(), i);
+        self.codes.push(code);
+        i
+    }
 }
 
 /// The result of an evaluation: a term in a new fragment, plus what the VM must add to install it.
@@ -50,6 +119,8 @@ pub struct Evaluated {
     pub new_bins: Vec<u64>,
     /// Variables the expression bound (pattern matches), in binding order.
     pub bindings: Vec<(String, Term)>,
+    /// The code of new funs, to append to the VM's [`FunTable`] in order: they take the indices after its last.
+    pub new_funs: Vec<FunCode>,
 }
 
 /// What went wrong while evaluating.
@@ -160,6 +231,7 @@ pub const MAX_CALL_DEPTH: u32 = 200;
 /// The largest binary one expression may build, in bytes.
 pub const MAX_BINARY_BYTES: usize = 1 << 26;
 
+#[derive(Clone)]
 pub(super) enum Closure {
     /// A fun written in the source.
     Source {
@@ -171,8 +243,30 @@ pub(super) enum Closure {
     Helper,
 }
 
+/// Where a fun node's clauses were found: the expression being evaluated, or a parsed [`FunCode`] source.
+#[derive(Clone, Copy)]
+enum Tree {
+    Root,
+    Parsed(usize),
+}
+
 pub(super) struct Ev<'a> {
     pub s: Store<'a>,
+    /// The expression evaluated, its source and syntax.
+    root: &'a Expr,
+    src: (&'a str, Lang),
+    /// Funs of earlier evaluations.
+    funs: &'a FunTable,
+    /// Sources of earlier funs parsed again, to call them: (source, syntax, tree).
+    parsed: Vec<(String, Lang, Rc<Expr>)>,
+    /// Each fun node seen, by the address of its clauses: its tree and pre-order number.
+    fun_nodes: BTreeMap<usize, (Tree, u32)>,
+    /// Whether the root's fun nodes are in `fun_nodes` yet.
+    root_numbered: bool,
+    /// Earlier funs called or remade by this evaluation, by index.
+    loaded: BTreeMap<u64, Closure>,
+    /// The code of funs new to the table; `closures[i]` runs `new_funs[i]`, index `funs.len() + i`.
+    new_funs: FunTable,
     atoms: &'a [String],
     atom_ix: BTreeMap<String, u32>,
     pub new_atoms: Vec<String>,
@@ -212,7 +306,7 @@ pub fn eval_compiled(expr: &Expr, input: EvalInput<'_>) -> Result<Evaluated, Eva
     run(expr, input, true)
 }
 
-fn run(expr: &Expr, input: EvalInput<'_>, compiled: bool) -> Result<Evaluated, EvalError> {
+fn run<'a>(expr: &'a Expr, input: EvalInput<'a>, compiled: bool) -> Result<Evaluated, EvalError> {
     let atom_ix = input
         .atoms
         .iter()
@@ -222,6 +316,14 @@ fn run(expr: &Expr, input: EvalInput<'_>, compiled: bool) -> Result<Evaluated, E
     let n_input_vars = input.vars.len();
     let mut ev = Ev {
         s: Store::new(input.areas, input.literals.clone(), input.frag_id),
+        root: expr,
+        src: input.src,
+        funs: input.funs,
+        parsed: Vec::new(),
+        fun_nodes: BTreeMap::new(),
+        root_numbered: false,
+        loaded: BTreeMap::new(),
+        new_funs: FunTable::default(),
         atoms: input.atoms,
         atom_ix,
         new_atoms: Vec::new(),
@@ -246,6 +348,7 @@ fn run(expr: &Expr, input: EvalInput<'_>, compiled: bool) -> Result<Evaluated, E
         new_atoms: ev.new_atoms,
         new_bins: ev.s.new_bins,
         bindings,
+        new_funs: ev.new_funs.codes,
     })
 }
 
@@ -1057,13 +1160,107 @@ impl<'a> Ev<'a> {
         }
         let env: Vec<Term> = free.iter().map(|v| self.var(v).expect("bound")).collect();
         let arity = clauses.first().map_or(0, |c| c.pats.len()) as u64;
-        let idx = self.closures.len() as u64;
-        self.closures.push(Closure::Source {
+        let (src, lang, nth) = self.locate(clauses)?;
+        let code = FunCode::Source {
+            src,
+            lang,
+            nth,
+            free: free.clone(),
+            name: name.cloned(),
+        };
+        let closure = Closure::Source {
             clauses: clauses.clone(),
             free,
             name: name.cloned(),
-        });
+        };
+        let idx = self.fun_index(code, closure);
         self.fun_object(idx, arity, &env)
+    }
+
+    /// The index of a fun's code: its entry in the VM's table, else a new entry of this evaluation.
+    pub fn fun_index(&mut self, code: FunCode, closure: Closure) -> u64 {
+        if let Some(i) = self.funs.find(&code) {
+            self.loaded.entry(u64::from(i)).or_insert(closure);
+            return u64::from(i);
+        }
+        let n = self.new_funs.len();
+        let i = self.new_funs.add(code);
+        if i as usize == n {
+            self.closures.push(closure);
+        }
+        (self.funs.len() + i as usize) as u64
+    }
+
+    /// The source, syntax and pre-order number of the fun node whose clauses are `clauses`.
+    fn locate(&mut self, clauses: &Rc<Vec<Clause>>) -> R<(String, Lang, u32)> {
+        let key = Rc::as_ptr(clauses) as usize;
+        if !self.root_numbered {
+            self.root_numbered = true;
+            let mut nodes = Vec::new();
+            fun_nodes(self.root, &mut nodes);
+            for (n, cs) in nodes.iter().enumerate() {
+                self.fun_nodes
+                    .entry(Rc::as_ptr(cs) as usize)
+                    .or_insert((Tree::Root, n as u32));
+            }
+        }
+        match self.fun_nodes.get(&key) {
+            Some(&(Tree::Root, n)) => Ok((String::from(self.src.0), self.src.1, n)),
+            Some(&(Tree::Parsed(t), n)) => Ok((self.parsed[t].0.clone(), self.parsed[t].1, n)),
+            // Every fun node comes from the root or a parsed source; this is only a safe answer to a bug.
+            None => Err(self.err(EvalErrorKind::BadFun)),
+        }
+    }
+
+    /// The code of fun `idx`, made by this evaluation or an earlier one (parsed again on first use).
+    fn closure(&mut self, idx: u64) -> Option<Closure> {
+        let base = self.funs.len() as u64;
+        if idx >= base {
+            return self.closures.get((idx - base) as usize).cloned();
+        }
+        if let Some(c) = self.loaded.get(&idx) {
+            return Some(c.clone());
+        }
+        let c = match self.funs.get(idx as usize)? {
+            FunCode::Helper => Closure::Helper,
+            FunCode::Source {
+                src,
+                lang,
+                nth,
+                free,
+                name,
+            } => {
+                let t = match self
+                    .parsed
+                    .iter()
+                    .position(|(s, l, _)| s == src && l == lang)
+                {
+                    Some(t) => t,
+                    None => {
+                        let tree = Rc::new(super::parse(src, *lang).ok()?);
+                        let mut nodes = Vec::new();
+                        fun_nodes(&tree, &mut nodes);
+                        let t = self.parsed.len();
+                        for (n, cs) in nodes.iter().enumerate() {
+                            self.fun_nodes
+                                .entry(Rc::as_ptr(cs) as usize)
+                                .or_insert((Tree::Parsed(t), n as u32));
+                        }
+                        self.parsed.push((src.clone(), *lang, tree));
+                        t
+                    }
+                };
+                let mut nodes = Vec::new();
+                fun_nodes(&self.parsed[t].2, &mut nodes);
+                Closure::Source {
+                    clauses: nodes.get(*nth as usize)?.clone(),
+                    free: free.clone(),
+                    name: name.clone(),
+                }
+            }
+        };
+        self.loaded.insert(idx, c.clone());
+        Some(c)
     }
 
     /// A local fun: thing, entry, next, arity and number of free variables, creator, environment (`ErlFunThing`).
@@ -1090,12 +1287,12 @@ impl<'a> Ev<'a> {
                 }
                 let n_free = self.s.field(f, 3).0 >> 32;
                 let env: Vec<Term> = (0..n_free).map(|i| self.s.field(f, 5 + i)).collect();
-                let (clauses, free, name) = match self.closures.get(idx) {
+                let (clauses, free, name) = match self.closure(idx as u64) {
                     Some(Closure::Source {
                         clauses,
                         free,
                         name,
-                    }) => (clauses.clone(), free.clone(), name.clone()),
+                    }) => (clauses, free, name),
                     Some(Closure::Helper) => {
                         return match env.len() {
                             0 => self.atom("ok"),
@@ -1103,7 +1300,7 @@ impl<'a> Ev<'a> {
                             _ => self.tuple(&env),
                         }
                     }
-                    // Model: funs made by earlier statements keep no code.
+                    // A fun object whose index has no code: not one this VM made.
                     None => return Err(self.err(EvalErrorKind::BadFun)),
                 };
                 self.depth += 1;
@@ -1877,6 +2074,79 @@ fn collect_vars(e: &Expr, out: &mut Vec<String>) {
                         collect_vars(l, out);
                     }
                     Qualifier::Filter(f) => collect_vars(f, out),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The clauses of every `fun`/`fn` node of `e`, in pre-order: a fun's number in its expression.
+fn fun_nodes(e: &Expr, out: &mut Vec<Rc<Vec<Clause>>>) {
+    let clauses = |cs: &[Clause], out: &mut Vec<Rc<Vec<Clause>>>| {
+        for c in cs {
+            c.pats.iter().for_each(|p| fun_nodes(p, out));
+            if let Some(g) = &c.guard {
+                fun_nodes(g, out);
+            }
+            c.body.iter().for_each(|b| fun_nodes(b, out));
+        }
+    };
+    match &e.kind {
+        ExprKind::Tuple(xs) | ExprKind::Block(xs) => xs.iter().for_each(|x| fun_nodes(x, out)),
+        ExprKind::List(xs, t) => {
+            xs.iter().for_each(|x| fun_nodes(x, out));
+            if let Some(t) = t {
+                fun_nodes(t, out);
+            }
+        }
+        ExprKind::Map(kv) => kv.iter().for_each(|(k, v)| {
+            fun_nodes(k, out);
+            fun_nodes(v, out);
+        }),
+        ExprKind::MapUpdate(b, kv) => {
+            fun_nodes(b, out);
+            kv.iter().for_each(|(k, v, _)| {
+                fun_nodes(k, out);
+                fun_nodes(v, out);
+            });
+        }
+        ExprKind::Bin(segs) => segs.iter().for_each(|s| {
+            fun_nodes(&s.value, out);
+            if let Some(z) = &s.size {
+                fun_nodes(z, out);
+            }
+        }),
+        ExprKind::Match(a, b) | ExprKind::Op(_, a, b) => {
+            fun_nodes(a, out);
+            fun_nodes(b, out);
+        }
+        ExprKind::Unary(_, a) => fun_nodes(a, out),
+        ExprKind::Call(m, f, args) => {
+            if let Some(m) = m {
+                fun_nodes(m, out);
+            }
+            fun_nodes(f, out);
+            args.iter().for_each(|x| fun_nodes(x, out));
+        }
+        ExprKind::Fun(cs) | ExprKind::NamedFun(_, cs) => {
+            out.push(cs.clone());
+            clauses(cs, out);
+        }
+        ExprKind::Case(x, cs) => {
+            fun_nodes(x, out);
+            clauses(cs, out);
+        }
+        ExprKind::If(cs) => clauses(cs, out),
+        ExprKind::Comp(_, b, qs) => {
+            fun_nodes(b, out);
+            for q in qs {
+                match q {
+                    Qualifier::Gen(p, l) | Qualifier::BinGen(p, l) => {
+                        fun_nodes(p, out);
+                        fun_nodes(l, out);
+                    }
+                    Qualifier::Filter(f) => fun_nodes(f, out),
                 }
             }
         }

@@ -240,7 +240,10 @@ pub(crate) fn parse_expect(
             // The item may be written as an atom (`:binary`, `binary`) in either syntax.
             let item = cur.text(f);
             let field = if name == "memory" {
-                MEMORY_FIELDS.iter().find(|(n, _)| *n == item).map(|(_, f)| *f)
+                MEMORY_FIELDS
+                    .iter()
+                    .find(|(n, _)| *n == item)
+                    .map(|(_, f)| *f)
             } else {
                 (item == "atom_count").then_some(Field::AtomCount)
             };
@@ -510,9 +513,10 @@ pub fn evaluate(vm: &Vm, view: &View, e: &Expect) -> Option<u64> {
                 Field::MemoryTotal => Some(m.total),
                 // Counted from the start of the scenario: a real VM boots with thousands of atoms, the model with
                 // the few of `Vm::new`, so only the atoms a scenario adds can be compared.
-                Field::AtomCount => {
-                    Some(view.atom_count.saturating_sub(Vm::new().atoms().len() as u64))
-                }
+                Field::AtomCount => Some(
+                    view.atom_count
+                        .saturating_sub(Vm::new().atoms().len() as u64),
+                ),
                 _ => None,
             }
         }
