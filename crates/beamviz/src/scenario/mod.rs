@@ -393,6 +393,10 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
         "max-heap-size",
         include_str!("../../../../www/scenarios/max-heap-size.scn"),
     ),
+    (
+        "memory-over-time",
+        include_str!("../../../../www/scenarios/memory-over-time.scn"),
+    ),
 ];
 
 /// The ids of the built-in scenarios, in tour order.
@@ -414,6 +418,7 @@ pub const BUILTIN: &[&str] = &[
     "ets-copies",
     "atoms-are-forever",
     "max-heap-size",
+    "memory-over-time",
 ];
 
 /// A built-in scenario by id.
