@@ -397,6 +397,10 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
         "memory-over-time",
         include_str!("../../../../www/scenarios/memory-over-time.scn"),
     ),
+    (
+        "stream-vs-enum",
+        include_str!("../../../../www/scenarios/stream-vs-enum.scn"),
+    ),
 ];
 
 /// The ids of the built-in scenarios, in tour order.
@@ -419,6 +423,7 @@ pub const BUILTIN: &[&str] = &[
     "atoms-are-forever",
     "max-heap-size",
     "memory-over-time",
+    "stream-vs-enum",
 ];
 
 /// A built-in scenario by id.
