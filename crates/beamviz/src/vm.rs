@@ -550,7 +550,10 @@ impl Vm {
             });
             slots.push(slot);
         }
-        let stack_need = slots.iter().filter(|s| s.is_none()).count() as u64;
+        // Model: the frames of the expression's body calls (a body-recursive fun: one per level) had to fit between
+        // heap top and stack top at their deepest, so the heap test asks for them too, beside the result; they are
+        // popped again before the step ends, but a heap grown to hold them stays grown until a later collection.
+        let stack_need = slots.iter().filter(|s| s.is_none()).count() as u64 + res.peak_stack;
         // The value itself is a live register during the heap test, named or not.
         roots.push(res.term);
         if !self.install_roots(pid, res.fragment, res.new_bins, &[], &mut roots, stack_need) {

@@ -825,7 +825,9 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             };
             let kind = ev.atom(f)?;
             let step = ev.tuple(&[kind, a[1]])?;
-            let funs = ev.s.cons(step, funs).map_err(|_| ev.err(EvalErrorKind::TooLarge))?;
+            let funs =
+                ev.s.cons(step, funs)
+                    .map_err(|_| ev.err(EvalErrorKind::TooLarge))?;
             let keys = [
                 ("__struct__", ev.atom("Elixir.Stream")?),
                 ("accs", Term::NIL),

@@ -121,6 +121,9 @@ pub struct Evaluated {
     pub bindings: Vec<(String, Term)>,
     /// The code of new funs, to append to the VM's [`FunTable`] in order: they take the indices after its last.
     pub new_funs: Vec<FunCode>,
+    /// The most words of stack frames the expression's fun calls held at once: a body-recursive fun needs a frame
+    /// per level, a tail call none. The stack had to fit in the process's block at that moment.
+    pub peak_stack: u64,
 }
 
 /// What went wrong while evaluating.
@@ -267,6 +270,11 @@ pub(super) struct Ev<'a> {
     loaded: BTreeMap<u64, Closure>,
     /// The code of funs new to the table; `closures[i]` runs `new_funs[i]`, index `funs.len() + i`.
     new_funs: FunTable,
+    /// Words of stack the fun calls in progress hold, and the most they held at once.
+    stack_words: u64,
+    peak_stack: u64,
+    /// The body of the fun clause running (its expressions), to tell tail calls from body calls.
+    fun_body: Option<*const [Expr]>,
     atoms: &'a [String],
     atom_ix: BTreeMap<String, u32>,
     pub new_atoms: Vec<String>,
@@ -324,6 +332,9 @@ fn run<'a>(expr: &'a Expr, input: EvalInput<'a>, compiled: bool) -> Result<Evalu
         root_numbered: false,
         loaded: BTreeMap::new(),
         new_funs: FunTable::default(),
+        stack_words: 0,
+        peak_stack: 0,
+        fun_body: None,
         atoms: input.atoms,
         atom_ix,
         new_atoms: Vec::new(),
@@ -349,6 +360,7 @@ fn run<'a>(expr: &'a Expr, input: EvalInput<'a>, compiled: bool) -> Result<Evalu
         new_bins: ev.s.new_bins,
         bindings,
         new_funs: ev.new_funs.codes,
+        peak_stack: ev.peak_stack,
     })
 }
 
@@ -1043,6 +1055,11 @@ impl<'a> Ev<'a> {
 
     /// Runs the first clause whose patterns match `args` and whose guard holds.
     pub fn clauses(&mut self, clauses: &[Clause], args: &[Term]) -> R<Option<Term>> {
+        self.run_clauses(clauses, args, false)
+    }
+
+    /// [`Ev::clauses`]; `in_fun` when the clauses are a fun's, so calls in its body are told tail from body calls.
+    fn run_clauses(&mut self, clauses: &[Clause], args: &[Term], in_fun: bool) -> R<Option<Term>> {
         for c in clauses {
             if c.pats.len() != args.len() {
                 continue;
@@ -1062,11 +1079,19 @@ impl<'a> Ev<'a> {
                 }
             }
             if ok {
-                let mut last = Term::NIL;
-                for x in &c.body {
-                    last = self.eval(x)?;
+                let saved = self.fun_body;
+                if in_fun {
+                    self.fun_body = Some(c.body.as_slice() as *const [Expr]);
                 }
-                return Ok(Some(last));
+                let mut last = Ok(Term::NIL);
+                for x in &c.body {
+                    last = self.eval(x);
+                    if last.is_err() {
+                        break;
+                    }
+                }
+                self.fun_body = saved;
+                return last.map(Some);
             }
             self.vars.truncate(mark);
         }
@@ -1189,6 +1214,56 @@ impl<'a> Ev<'a> {
             self.closures.push(closure);
         }
         (self.funs.len() + i as usize) as u64
+    }
+
+    /// The stack frame a call of fun `f` with `args` keeps while it runs, inside the body of a fun clause:
+    /// none for a tail call (the last expression of the body: the callee replaces the caller's frame), else the
+    /// return address plus one Y register per variable of the body that is used outside the call itself (its
+    /// value is needed when the call returns), as the compiler allocates them.
+    ///
+    /// Model: a call nested in a `case` or `if` that ends the body counts as a body call; compiled code would make
+    /// it a tail call. Calls outside any fun body (the statement itself) keep no frame: the statement's own frame
+    /// is the process's stack.
+    fn frame_words(&self, f: &Expr, args: &[Expr]) -> u64 {
+        let Some(body) = self.fun_body else {
+            return 0;
+        };
+        // The pointer only identifies the body; it is looked up, not dereferenced.
+        let body: &[Expr] = match self.current_body(body) {
+            Some(b) => b,
+            None => return 0,
+        };
+        let is_call_at = |e: &Expr| match &e.kind {
+            ExprKind::Call(None, g, a) => {
+                core::ptr::eq(&**g, f) && core::ptr::eq(a.as_ptr(), args.as_ptr())
+            }
+            _ => false,
+        };
+        if body.last().is_some_and(is_call_at) {
+            return 0;
+        }
+        let mut all = Vec::new();
+        for e in body {
+            vars_outside(e, f, &mut all);
+        }
+        1 + all.iter().filter(|v| self.var(v).is_some()).count() as u64
+    }
+
+    /// The body `ptr` names, found again among the clauses of the funs this evaluation knows (no raw pointer is
+    /// ever dereferenced).
+    fn current_body(&self, ptr: *const [Expr]) -> Option<&[Expr]> {
+        fn find(cs: &[Clause], ptr: *const [Expr]) -> Option<&[Expr]> {
+            cs.iter()
+                .find(|c| core::ptr::eq(c.body.as_slice() as *const [Expr], ptr))
+                .map(|c| c.body.as_slice())
+        }
+        self.closures
+            .iter()
+            .chain(self.loaded.values())
+            .find_map(|c| match c {
+                Closure::Source { clauses, .. } => find(clauses, ptr),
+                Closure::Helper => None,
+            })
     }
 
     /// The source, syntax and pre-order number of the fun node whose clauses are `clauses`.
@@ -1314,7 +1389,7 @@ impl<'a> Ev<'a> {
                     self.vars.push((n, f));
                 }
                 let span = self.span;
-                let r = self.clauses(&clauses, args);
+                let r = self.run_clauses(&clauses, args, true);
                 self.vars = saved;
                 self.depth -= 1;
                 match r? {
@@ -1366,7 +1441,12 @@ impl<'a> Ev<'a> {
                 let fun = self.eval(f)?;
                 let vals = self.eval_all(args)?;
                 self.span = span;
-                return self.apply(fun, &vals);
+                let frame = self.frame_words(f, args);
+                self.stack_words += frame;
+                self.peak_stack = self.peak_stack.max(self.stack_words);
+                let r = self.apply(fun, &vals);
+                self.stack_words -= frame;
+                return r;
             }
         };
         let vals = self.eval_args(args)?;
@@ -2074,6 +2154,76 @@ fn collect_vars(e: &Expr, out: &mut Vec<String>) {
                         collect_vars(l, out);
                     }
                     Qualifier::Filter(f) => collect_vars(f, out),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The variables `e` uses outside the call whose fun expression is `call_fun` (and outside nested funs).
+fn vars_outside(e: &Expr, call_fun: &Expr, out: &mut Vec<String>) {
+    match &e.kind {
+        ExprKind::Call(None, g, _) if core::ptr::eq(&**g, call_fun) => {}
+        ExprKind::Fun(_) | ExprKind::NamedFun(..) => {}
+        ExprKind::Var(v) => {
+            if !out.contains(v) {
+                out.push(v.clone());
+            }
+        }
+        _ => {
+            let mut kids = Vec::new();
+            children(e, &mut kids);
+            for k in kids {
+                vars_outside(k, call_fun, out);
+            }
+        }
+    }
+}
+
+/// The direct sub-expressions of `e` (clause patterns, guards and bodies included).
+fn children<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    let clauses = |cs: &'e [Clause], out: &mut Vec<&'e Expr>| {
+        for c in cs {
+            out.extend(c.pats.iter());
+            out.extend(c.guard.iter());
+            out.extend(c.body.iter());
+        }
+    };
+    match &e.kind {
+        ExprKind::Tuple(xs) | ExprKind::Block(xs) => out.extend(xs.iter()),
+        ExprKind::List(xs, t) => {
+            out.extend(xs.iter());
+            out.extend(t.iter().map(|t| &**t));
+        }
+        ExprKind::Map(kv) => kv.iter().for_each(|(k, v)| out.extend([k, v])),
+        ExprKind::MapUpdate(b, kv) => {
+            out.push(b);
+            kv.iter().for_each(|(k, v, _)| out.extend([k, v]));
+        }
+        ExprKind::Bin(segs) => segs.iter().for_each(|s| {
+            out.push(&s.value);
+            out.extend(s.size.iter());
+        }),
+        ExprKind::Match(a, b) | ExprKind::Op(_, a, b) => out.extend([&**a, &**b]),
+        ExprKind::Unary(_, a) => out.push(a),
+        ExprKind::Call(m, f, args) => {
+            out.extend(m.iter().map(|m| &**m));
+            out.push(f);
+            out.extend(args.iter());
+        }
+        ExprKind::Fun(cs) | ExprKind::NamedFun(_, cs) => clauses(cs, out),
+        ExprKind::Case(x, cs) => {
+            out.push(x);
+            clauses(cs, out);
+        }
+        ExprKind::If(cs) => clauses(cs, out),
+        ExprKind::Comp(_, b, qs) => {
+            out.push(b);
+            for q in qs {
+                match q {
+                    Qualifier::Gen(p, l) | Qualifier::BinGen(p, l) => out.extend([p, l]),
+                    Qualifier::Filter(f) => out.push(f),
                 }
             }
         }

@@ -378,6 +378,10 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
         include_str!("../../../../www/scenarios/data-structure-costs.scn"),
     ),
     (
+        "body-vs-tail-recursion",
+        include_str!("../../../../www/scenarios/body-vs-tail-recursion.scn"),
+    ),
+    (
         "state-vs-ets",
         include_str!("../../../../www/scenarios/state-vs-ets.scn"),
     ),
@@ -418,6 +422,7 @@ pub const BUILTIN: &[&str] = &[
     "mailbox-bomb",
     "off-heap-queue",
     "data-structure-costs",
+    "body-vs-tail-recursion",
     "state-vs-ets",
     "ets-copies",
     "atoms-are-forever",
