@@ -415,6 +415,10 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
         ("lists" | "Elixir.Enum", "reverse", 1) => {
             let mut xs = enum_list(ev, a[0])?;
             xs.reverse();
+            if m == "Elixir.Enum" && is_range(ev, a[0])? {
+                // `reduce(range, [], &[&1 | &2])`: the reducer, and the accumulator is the result.
+                ev.library_garbage("Enum.reverse/1", &[], None)?;
+            }
             ev.make_list(&xs, Term::NIL)?
         }
         ("lists", "reverse", 2) => {
@@ -449,6 +453,7 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             } else {
                 (a[1], enum_list(ev, a[0])?)
             };
+            let reduced = m == "Elixir.Enum" && is_range(ev, a[0])?;
             let mut out = Vec::with_capacity(xs.len());
             for x in xs {
                 ev.step(1)?;
@@ -462,6 +467,15 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             if f == "foreach" {
                 ev.atom("ok")?
             } else {
+                if reduced {
+                    // `reduce(range, [], R.map(fun)) |> :lists.reverse()`: a reducer closing over `fun`.
+                    let name = if f == "map" {
+                        "Enum.map/2"
+                    } else {
+                        "Enum.filter/2"
+                    };
+                    ev.library_garbage(name, &[fun], Some(&out))?;
+                }
                 ev.make_list(&out, Term::NIL)?
             }
         }
@@ -473,6 +487,12 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             let mut out = Vec::with_capacity(xs.len());
             for (x, y) in xs.into_iter().zip(ys) {
                 out.push(ev.tuple(&[x, y])?);
+            }
+            if m == "Elixir.Enum" {
+                // Elixir 1.14 zips into a reversed accumulator and reverses it (measured: 2n words more than
+                // `lists:zip/2`), with no closure for two lists.
+                let rev: Vec<Term> = out.iter().rev().copied().collect();
+                ev.make_list(&rev, Term::NIL)?;
             }
             ev.make_list(&out, Term::NIL)?
         }
@@ -812,6 +832,10 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             if xs.is_empty() || is_cons(a[0]) {
                 a[0]
             } else {
+                if is_range(ev, a[0])? {
+                    // `reverse(range) |> :lists.reverse()`: measured 4n + 5 words for `Enum.to_list(1..n)`.
+                    ev.library_garbage("Enum.reverse/1", &[], Some(&xs))?;
+                }
                 ev.make_list(&xs, Term::NIL)?
             }
         }
@@ -963,7 +987,17 @@ fn make_ref(ev: &mut Ev<'_>, extra: u64) -> R<Term> {
     ev.b(r)
 }
 
-/// The elements of a list, or of an Elixir range (a `%Range{}` map).
+/// Whether `t` is an Elixir range (`%Range{}`): `Enum` reduces it through `Enumerable.reduce/3`, with a reducer
+/// closure and a reversed accumulator ([`Ev::library_garbage`]), where it walks a list directly.
+fn is_range(ev: &mut Ev<'_>, t: Term) -> R<bool> {
+    if ev.s.tag(t) != Some(HeaderTag::Map) {
+        return Ok(false);
+    }
+    let key = ev.atom("__struct__")?;
+    let range = ev.atom("Elixir.Range")?;
+    Ok(ev.map_get(t, key)? == Some(range))
+}
+
 /// The enumerable and the `funs` list of a `%Stream{}`, or `None` for any other term.
 fn stream_parts(ev: &mut Ev<'_>, t: Term) -> R<Option<(Term, Term)>> {
     if ev.s.tag(t) != Some(HeaderTag::Map) {
