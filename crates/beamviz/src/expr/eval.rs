@@ -367,6 +367,48 @@ fn run<'a>(expr: &'a Expr, input: EvalInput<'a>, compiled: bool) -> Result<Evalu
     })
 }
 
+/// Whether the compiler makes `e` a literal: a float, bignum, string, binary of constant bytes (at most 64, so a heap
+/// binary), or a tuple, list or map built only of constants. Immediates (small integers, atoms) need no literal.
+fn is_literal_expr(e: &Expr) -> bool {
+    fn constant(e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Atom(_) | ExprKind::Chars(_) => true,
+            ExprKind::Utf8(s) => s.len() <= 64,
+            ExprKind::Unary("-", x) => matches!(&x.kind, ExprKind::Int(_) | ExprKind::Float(_)),
+            ExprKind::Tuple(items) => items.iter().all(constant),
+            ExprKind::List(items, tail) => {
+                items.iter().all(constant) && tail.as_deref().is_none_or(constant)
+            }
+            ExprKind::Map(assocs) => assocs.iter().all(|(k, v)| constant(k) && constant(v)),
+            ExprKind::Bin(segs) => {
+                segs.len() <= 64
+                    && segs.iter().all(|sg| {
+                        sg.size.is_none()
+                            && sg.unit.is_none()
+                            && sg.ty == SegType::Integer
+                            && matches!(&sg.value.kind, ExprKind::Int(n) if n.to_i128().is_some_and(|v| (0..256).contains(&v)))
+                    })
+            }
+            _ => false,
+        }
+    }
+    let compound = match &e.kind {
+        ExprKind::Tuple(items) => !items.is_empty(),
+        ExprKind::List(items, _) => !items.is_empty(),
+        ExprKind::Map(assocs) => !assocs.is_empty(),
+        ExprKind::Bin(segs) => !segs.is_empty(),
+        ExprKind::Utf8(s) => !s.is_empty(),
+        ExprKind::Float(_) | ExprKind::Chars(_) => true,
+        ExprKind::Int(n) => {
+            n.digits() > 1
+                || n.to_i128()
+                    .is_none_or(|v| !(i128::from(MIN_SMALL)..=i128::from(MAX_SMALL)).contains(&v))
+        }
+        _ => false,
+    };
+    compound && constant(e)
+}
+
 /// Whether map fields are those of an Elixir range with small-integer constant bounds (`a..b`, `a..b//s`).
 fn is_constant_range(assocs: &[(Expr, Expr)]) -> bool {
     let small = |e: &Expr| match &e.kind {
@@ -858,6 +900,22 @@ impl<'a> Ev<'a> {
     pub fn eval(&mut self, e: &Expr) -> R<Term> {
         self.step(1)?;
         self.span = e.span;
+        if self.compiled && is_literal_expr(e) {
+            // Model: compiled code keeps a constant term in the module's literal area, so making it costs no heap
+            // words (measured by `beamviz export`: `t = {1, 2, 3}` leaves the heap as it was).
+            let key = e as *const Expr as usize;
+            if let Some(&(_, t)) = self.consts.iter().find(|(k, _)| *k == key) {
+                return Ok(t);
+            }
+            let mark = self.s.frag.words.len();
+            let compiled = core::mem::replace(&mut self.compiled, false);
+            let t = self.eval(e);
+            self.compiled = compiled;
+            let lit = self.s.to_literal(t?);
+            self.s.frag.words.truncate(mark);
+            self.consts.push((key, lit));
+            return Ok(lit);
+        }
         match &e.kind {
             ExprKind::Int(n)
                 if n.digits() <= 1
