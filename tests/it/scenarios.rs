@@ -754,19 +754,57 @@ fn gc_statements_map_to_their_ops() {
     assert!(res.passed(), "{res:?}");
 }
 
-/// Loop variables are visible in string interpolation; a fun from an earlier statement is not callable yet.
+/// Loop variables are visible in string interpolation.
 #[test]
-fn loop_variables_interpolate_and_funs_do_not_outlive_their_statement() {
+fn loop_variables_interpolate() {
     let src = "# T\n\nactor a\na: for i <- 1..2, do: s = \"k#{i}\"\nexpect size(s) == 3\n";
     let s = scenario::parse("t", src).unwrap_or_else(|e| panic!("{e}"));
     assert!(scenario::check(&s).passed());
-    let src = "# T\n\nactor a\na: f = fn y -> y end\na: x = f.(1)\n";
+}
+
+/// A fun outlives the statement that made it: it can be called later, by another process, and a fun made by a
+/// fun from an earlier statement works too. Each fun is 5 words plus one per free variable.
+#[test]
+fn funs_outlive_the_statement_that_made_them() {
+    let src = "# T\n\nactor a\nactor b\n\
+               a: f = fn y -> y * 2 end\na: x = f.(21)\nexpect size(f) == 5\n\
+               a: k = 10\na: g = fn y -> y + k end\nexpect size(g) == 6\n\
+               a: z = Enum.map(1..100, g)\nexpect size(z) == 200\n\
+               a: mk = fn n -> fn m -> n + m end end\na: add3 = mk.(3)\nexpect size(add3) == 6\n\
+               a: w = {add3.(4), x}\nexpect size(w) == 3\n\
+               a: send(b, g)\nb: h = receive do m -> m end\nb: v = [h.(1)]\nexpect size(v) == 2\n\
+               a: for i <- 1..3, do: q = fn -> i end\na: r = Enum.to_list(1..q.())\nexpect size(r) == 6\n";
     let s = scenario::parse("t", src).unwrap_or_else(|e| panic!("{e}"));
-    // FIXME: funs across statements (see `Vm::eval_bind`); this documents today's behaviour.
-    assert!(matches!(
-        scenario::check(&s).op_error,
-        Some((3, _, beamviz::OpError::Eval(_)))
-    ));
+    let res = scenario::check(&s);
+    assert!(res.passed(), "{res:?}");
+    // The values, not only their sizes.
+    let mut h = beamviz::History::new(s.ops());
+    h.seek(h.len());
+    let view = beamviz::View::of(h.vm());
+    let preview = |pid: usize, name: &str| {
+        view.processes[pid]
+            .vars
+            .iter()
+            .find(|v| v.name == name)
+            .map(|v| v.preview.clone())
+    };
+    assert_eq!(preview(0, "w").as_deref(), Some("{7,42}"));
+    assert_eq!(preview(1, "v").as_deref(), Some("[11]"));
+    // Calling the same code again reuses its table entry: one entry per fun written, not per fun made.
+    let src = "# T\n\nactor a\na: for i <- 1..50, do: f = fn y -> y + i end\n";
+    let s = scenario::parse("t", src).unwrap_or_else(|e| panic!("{e}"));
+    let mut h = beamviz::History::new(s.ops());
+    h.seek(h.len());
+    assert_eq!(
+        h.vm().funs().len(),
+        50,
+        "one per iteration: the source differs by `i`"
+    );
+    let src = "# T\n\nactor a\na: Enum.each(1..50, fn _i -> f = fn y -> y end end)\n";
+    let s = scenario::parse("t", src).unwrap_or_else(|e| panic!("{e}"));
+    let mut h = beamviz::History::new(s.ops());
+    h.seek(h.len());
+    assert_eq!(h.vm().funs().len(), 1);
 }
 
 /// `_ = x` forgets `x`; `_ = EXPR` evaluates and drops the value, binding nothing.

@@ -8,7 +8,7 @@ use crate::binary::BinaryArea;
 use crate::copy::{self, Areas};
 use crate::ets::{EtsObject, EtsTable};
 use crate::event::Event;
-use crate::expr::{self, Evaluated, Lang};
+use crate::expr::{self, Evaluated, FunTable, Lang};
 use crate::gc::{self, GcReason};
 use crate::heap::{AreaIds, Block, LITERAL_AREA};
 use crate::op::{Op, Value};
@@ -104,6 +104,9 @@ pub struct Vm {
     atom_index: BTreeMap<String, u32>,
     literals: Block,
     ets: Vec<Option<EtsTable>>,
+    /// The code of every fun made so far, indexed by a fun object's second word, so a fun outlives the statement
+    /// that made it (as a module's fun entries outlive the call that made a fun).
+    funs: FunTable,
     halted: bool,
     events: Vec<Event>,
     ops_applied: u64,
@@ -132,6 +135,7 @@ impl Vm {
             atom_index: BTreeMap::new(),
             literals: Block::new(LITERAL_AREA, 0),
             ets: Vec::new(),
+            funs: FunTable::default(),
             halted: false,
             events: Vec::new(),
             ops_applied: 0,
@@ -192,6 +196,11 @@ impl Vm {
     /// The ETS tables, by id; `None` once deleted.
     pub fn ets_tables(&self) -> &[Option<EtsTable>] {
         &self.ets
+    }
+
+    /// The code of the funs made so far.
+    pub fn funs(&self) -> &FunTable {
+        &self.funs
     }
 
     /// Whether the emulator has exited (atom table overflow).
@@ -539,7 +548,8 @@ impl Vm {
     /// Parses and evaluates `src` for `pid` (which must be alive), reading the VM only.
     fn evaluate(&self, pid: Pid, src: &str, lang: Lang) -> Result<Evaluated, OpError> {
         let expr = expr::parse(src, lang).map_err(OpError::Syntax)?;
-        let input = expr::input_for(self, pid, self.ids.peek()).ok_or(OpError::UnknownPid)?;
+        let input =
+            expr::input_for(self, pid, self.ids.peek(), (src, lang)).ok_or(OpError::UnknownPid)?;
         let res = expr::eval_compiled(&expr, input).map_err(OpError::Eval)?;
         if res.fragment.size() > MAX_TERM_WORDS {
             return Err(OpError::TooLarge);
@@ -550,11 +560,8 @@ impl Vm {
         Ok(res)
     }
 
-    // FIXME: a fun's code lives in the evaluator only while it runs (`Ev::closures`), so a fun bound by one `Eval`
-    // and called by a later one is `badfun`. Keeping the clauses (source and index) in the VM, keyed by the fun's
-    // index word, would make funs callable across steps.
-    /// Installs an evaluated expression for `pid`: new atoms, the literal area, the fragment (behind a heap test,
-    /// as `bind` does), then binds `var` to the value and the expression's own bindings.
+    /// Installs an evaluated expression for `pid`: new atoms, the funs' code, the literal area, the fragment (behind a
+    /// heap test, as `bind` does), then binds `var` to the value and the expression's own bindings.
     fn eval_bind(&mut self, pid: Pid, var: Option<&str>, res: Evaluated) {
         let frag_id = self.ids.fresh();
         debug_assert_eq!(
@@ -564,6 +571,12 @@ impl Vm {
         for a in &res.new_atoms {
             // The evaluator checked the table's limit.
             let _ = self.intern(a);
+        }
+        // The new funs' code takes the indices the evaluator gave their fun objects: the next ones in the table.
+        for code in res.new_funs {
+            let n = self.funs.len();
+            let i = self.funs.add(code);
+            debug_assert_eq!(i as usize, n, "a new fun's code is new to the table");
         }
         self.literals = res.literals;
         // The names bound, with their values: `var` first, then the pattern bindings (the last binding of a name
@@ -600,7 +613,10 @@ impl Vm {
             });
             slots.push(slot);
         }
-        let stack_need = slots.iter().filter(|s| s.is_none()).count() as u64;
+        // Model: the frames of the expression's body calls (a body-recursive fun: one per level) had to fit between
+        // heap top and stack top at their deepest, so the heap test asks for them too, beside the result; they are
+        // popped again before the step ends, but a heap grown to hold them stays grown until a later collection.
+        let stack_need = slots.iter().filter(|s| s.is_none()).count() as u64 + res.peak_stack;
         // The value itself is a live register during the heap test, named or not.
         roots.push(res.term);
         if !self.install_roots(pid, res.fragment, res.new_bins, &[], &mut roots, stack_need) {

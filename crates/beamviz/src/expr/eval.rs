@@ -4,7 +4,7 @@
 //! Every step, call and allocation is counted against limits, so no input can hang or exhaust memory.
 
 use super::num::{BigInt, MAX_DIGITS};
-use super::{bifs, Clause, Expr, ExprKind, Qualifier, SegType, Segment, Span};
+use super::{bifs, Clause, Expr, ExprKind, Lang, Qualifier, SegType, Segment, Span};
 use crate::bits;
 use crate::build::{BuildError, Store};
 use crate::copy::Areas;
@@ -33,6 +33,78 @@ pub struct EvalInput<'a> {
     pub self_pid: Term,
     /// The id for the new fragment (a fresh area id).
     pub frag_id: AreaId,
+    /// The code of the funs made by earlier evaluations (`Vm::funs`), so their funs can be called.
+    pub funs: &'a FunTable,
+    /// The expression's source and syntax, recorded with the funs it makes so they outlive this evaluation.
+    pub src: (&'a str, Lang),
+}
+
+/// The code of one fun, kept by the VM so a fun made by one evaluation can be called by a later one.
+///
+/// A real fun's second word points at its `ErlFunEntry`, which outlives the code that made the fun; here that word
+/// is the fun's index in the VM's [`FunTable`]. The code is kept as source text (an [`Expr`] holds floats, and the
+/// VM keeps none), parsed again the first time an evaluation calls the fun.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum FunCode {
+    /// A fun written in the source.
+    Source {
+        /// The whole expression the fun was written in.
+        src: String,
+        /// Its syntax.
+        lang: Lang,
+        /// Which fun of the expression it is, counting `fun`/`fn` nodes in pre-order from 0.
+        nth: u32,
+        /// Its free variables, in environment order.
+        free: Vec<String>,
+        /// The name of a named fun (`fun Name(…) -> … end`).
+        name: Option<String>,
+    },
+    /// A fun made by the corpus helper `closure/1`.
+    Helper,
+    /// A fun the standard library makes inside a call (such as the reducer `Enum.map/2` passes to
+    /// `Enumerable.reduce/3`); the scenario never holds or calls it.
+    Library(String),
+}
+
+/// The funs' code, indexed as fun objects refer to it. One entry per distinct code, as a module has one fun entry
+/// per fun however many fun objects are made from it.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct FunTable {
+    codes: Vec<FunCode>,
+    index: BTreeMap<FunCode, u32>,
+}
+
+impl FunTable {
+    /// How many entries.
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    /// Whether it is empty.
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// The code at `idx`.
+    pub fn get(&self, idx: usize) -> Option<&FunCode> {
+        self.codes.get(idx)
+    }
+
+    /// The index of `code`, if it is in the table.
+    pub fn find(&self, code: &FunCode) -> Option<u32> {
+        self.index.get(code).copied()
+    }
+
+    /// Adds `code` (if new) and returns its index.
+    pub fn add(&mut self, code: FunCode) -> u32 {
+        if let Some(i) = self.find(&code) {
+            return i;
+        }
+        let i = self.codes.len() as u32;
+        self.index.insert(code.clone(), i);
+        self.codes.push(code);
+        i
+    }
 }
 
 /// The result of an evaluation: a term in a new fragment, plus what the VM must add to install it.
@@ -50,6 +122,11 @@ pub struct Evaluated {
     pub new_bins: Vec<u64>,
     /// Variables the expression bound (pattern matches), in binding order.
     pub bindings: Vec<(String, Term)>,
+    /// The code of new funs, to append to the VM's [`FunTable`] in order: they take the indices after its last.
+    pub new_funs: Vec<FunCode>,
+    /// The most words of stack frames the expression's fun calls held at once: a body-recursive fun needs a frame
+    /// per level, a tail call none. The stack had to fit in the process's block at that moment.
+    pub peak_stack: u64,
 }
 
 /// What went wrong while evaluating.
@@ -160,6 +237,7 @@ pub const MAX_CALL_DEPTH: u32 = 200;
 /// The largest binary one expression may build, in bytes.
 pub const MAX_BINARY_BYTES: usize = 1 << 26;
 
+#[derive(Clone)]
 pub(super) enum Closure {
     /// A fun written in the source.
     Source {
@@ -167,12 +245,39 @@ pub(super) enum Closure {
         free: Vec<String>,
         name: Option<String>,
     },
-    /// A fun made by the corpus helper `closure/1`.
+    /// A fun made by the corpus helper `closure/1`, or inside a library call (never called).
     Helper,
+}
+
+/// Where a fun node's clauses were found: the expression being evaluated, or a parsed [`FunCode`] source.
+#[derive(Clone, Copy)]
+enum Tree {
+    Root,
+    Parsed(usize),
 }
 
 pub(super) struct Ev<'a> {
     pub s: Store<'a>,
+    /// The expression evaluated, its source and syntax.
+    root: &'a Expr,
+    src: (&'a str, Lang),
+    /// Funs of earlier evaluations.
+    funs: &'a FunTable,
+    /// Sources of earlier funs parsed again, to call them: (source, syntax, tree).
+    parsed: Vec<(String, Lang, Rc<Expr>)>,
+    /// Each fun node seen, by the address of its clauses: its tree and pre-order number.
+    fun_nodes: BTreeMap<usize, (Tree, u32)>,
+    /// Whether the root's fun nodes are in `fun_nodes` yet.
+    root_numbered: bool,
+    /// Earlier funs called or remade by this evaluation, by index.
+    loaded: BTreeMap<u64, Closure>,
+    /// The code of funs new to the table; `closures[i]` runs `new_funs[i]`, index `funs.len() + i`.
+    new_funs: FunTable,
+    /// Words of stack the fun calls in progress hold, and the most they held at once.
+    stack_words: u64,
+    peak_stack: u64,
+    /// The body of the fun clause running (its expressions), to tell tail calls from body calls.
+    fun_body: Option<*const [Expr]>,
     atoms: &'a [String],
     atom_ix: BTreeMap<String, u32>,
     pub new_atoms: Vec<String>,
@@ -212,7 +317,7 @@ pub fn eval_compiled(expr: &Expr, input: EvalInput<'_>) -> Result<Evaluated, Eva
     run(expr, input, true)
 }
 
-fn run(expr: &Expr, input: EvalInput<'_>, compiled: bool) -> Result<Evaluated, EvalError> {
+fn run<'a>(expr: &'a Expr, input: EvalInput<'a>, compiled: bool) -> Result<Evaluated, EvalError> {
     let atom_ix = input
         .atoms
         .iter()
@@ -222,6 +327,17 @@ fn run(expr: &Expr, input: EvalInput<'_>, compiled: bool) -> Result<Evaluated, E
     let n_input_vars = input.vars.len();
     let mut ev = Ev {
         s: Store::new(input.areas, input.literals.clone(), input.frag_id),
+        root: expr,
+        src: input.src,
+        funs: input.funs,
+        parsed: Vec::new(),
+        fun_nodes: BTreeMap::new(),
+        root_numbered: false,
+        loaded: BTreeMap::new(),
+        new_funs: FunTable::default(),
+        stack_words: 0,
+        peak_stack: 0,
+        fun_body: None,
         atoms: input.atoms,
         atom_ix,
         new_atoms: Vec::new(),
@@ -246,7 +362,51 @@ fn run(expr: &Expr, input: EvalInput<'_>, compiled: bool) -> Result<Evaluated, E
         new_atoms: ev.new_atoms,
         new_bins: ev.s.new_bins,
         bindings,
+        new_funs: ev.new_funs.codes,
+        peak_stack: ev.peak_stack,
     })
+}
+
+/// Whether the compiler makes `e` a literal: a float, bignum, string, binary of constant bytes (at most 64, so a heap
+/// binary), or a tuple, list or map built only of constants. Immediates (small integers, atoms) need no literal.
+fn is_literal_expr(e: &Expr) -> bool {
+    fn constant(e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Atom(_) | ExprKind::Chars(_) => true,
+            ExprKind::Utf8(s) => s.len() <= 64,
+            ExprKind::Unary("-", x) => matches!(&x.kind, ExprKind::Int(_) | ExprKind::Float(_)),
+            ExprKind::Tuple(items) => items.iter().all(constant),
+            ExprKind::List(items, tail) => {
+                items.iter().all(constant) && tail.as_deref().is_none_or(constant)
+            }
+            ExprKind::Map(assocs) => assocs.iter().all(|(k, v)| constant(k) && constant(v)),
+            ExprKind::Bin(segs) => {
+                segs.len() <= 64
+                    && segs.iter().all(|sg| {
+                        sg.size.is_none()
+                            && sg.unit.is_none()
+                            && sg.ty == SegType::Integer
+                            && matches!(&sg.value.kind, ExprKind::Int(n) if n.to_i128().is_some_and(|v| (0..256).contains(&v)))
+                    })
+            }
+            _ => false,
+        }
+    }
+    let compound = match &e.kind {
+        ExprKind::Tuple(items) => !items.is_empty(),
+        ExprKind::List(items, _) => !items.is_empty(),
+        ExprKind::Map(assocs) => !assocs.is_empty(),
+        ExprKind::Bin(segs) => !segs.is_empty(),
+        ExprKind::Utf8(s) => !s.is_empty(),
+        ExprKind::Float(_) | ExprKind::Chars(_) => true,
+        ExprKind::Int(n) => {
+            n.digits() > 1
+                || n.to_i128()
+                    .is_none_or(|v| !(i128::from(MIN_SMALL)..=i128::from(MAX_SMALL)).contains(&v))
+        }
+        _ => false,
+    };
+    compound && constant(e)
 }
 
 /// Whether map fields are those of an Elixir range with small-integer constant bounds (`a..b`, `a..b//s`).
@@ -740,6 +900,22 @@ impl<'a> Ev<'a> {
     pub fn eval(&mut self, e: &Expr) -> R<Term> {
         self.step(1)?;
         self.span = e.span;
+        if self.compiled && is_literal_expr(e) {
+            // Model: compiled code keeps a constant term in the module's literal area, so making it costs no heap
+            // words (measured by `beamviz export`: `t = {1, 2, 3}` leaves the heap as it was).
+            let key = e as *const Expr as usize;
+            if let Some(&(_, t)) = self.consts.iter().find(|(k, _)| *k == key) {
+                return Ok(t);
+            }
+            let mark = self.s.frag.words.len();
+            let compiled = core::mem::replace(&mut self.compiled, false);
+            let t = self.eval(e);
+            self.compiled = compiled;
+            let lit = self.s.to_literal(t?);
+            self.s.frag.words.truncate(mark);
+            self.consts.push((key, lit));
+            return Ok(lit);
+        }
         match &e.kind {
             ExprKind::Int(n)
                 if n.digits() <= 1
@@ -880,7 +1056,16 @@ impl<'a> Ev<'a> {
             },
             ExprKind::Comp(binary, body, quals) => {
                 let mut out = Vec::new();
-                self.comp(body, quals, &mut out)?;
+                if self.src.1 == Lang::Elixir && !*binary {
+                    // Elixir compiles `for` to `:lists.reverse(Enumerable.reduce(source, [], reducer))`:
+                    // a reducer closure over the variables it uses, and a reversed accumulator (measured:
+                    // `for x <- l, do: x` allocates 4n + 5 words, where Erlang's `[X || X <- L]` allocates 2n).
+                    let env = self.comp_free_vars(body, quals);
+                    self.comp(body, quals, &mut out)?;
+                    self.library_garbage("for", &env, Some(&out))?;
+                } else {
+                    self.comp(body, quals, &mut out)?;
+                }
                 self.span = e.span;
                 if *binary {
                     let mut buf = BitBuf::default();
@@ -940,6 +1125,11 @@ impl<'a> Ev<'a> {
 
     /// Runs the first clause whose patterns match `args` and whose guard holds.
     pub fn clauses(&mut self, clauses: &[Clause], args: &[Term]) -> R<Option<Term>> {
+        self.run_clauses(clauses, args, false)
+    }
+
+    /// [`Ev::clauses`]; `in_fun` when the clauses are a fun's, so calls in its body are told tail from body calls.
+    fn run_clauses(&mut self, clauses: &[Clause], args: &[Term], in_fun: bool) -> R<Option<Term>> {
         for c in clauses {
             if c.pats.len() != args.len() {
                 continue;
@@ -959,15 +1149,48 @@ impl<'a> Ev<'a> {
                 }
             }
             if ok {
-                let mut last = Term::NIL;
-                for x in &c.body {
-                    last = self.eval(x)?;
+                let saved = self.fun_body;
+                if in_fun {
+                    self.fun_body = Some(c.body.as_slice() as *const [Expr]);
                 }
-                return Ok(Some(last));
+                let mut last = Ok(Term::NIL);
+                for x in &c.body {
+                    last = self.eval(x);
+                    if last.is_err() {
+                        break;
+                    }
+                }
+                self.fun_body = saved;
+                return last.map(Some);
             }
             self.vars.truncate(mark);
         }
         Ok(None)
+    }
+
+    /// The values of the outer variables a comprehension's body and qualifiers use (what its reducer closes over).
+    fn comp_free_vars(&self, body: &Expr, quals: &[Qualifier]) -> Vec<Term> {
+        let (mut used, mut bound) = (Vec::new(), Vec::new());
+        collect_vars(body, &mut used);
+        for (i, q) in quals.iter().enumerate() {
+            match q {
+                Qualifier::Filter(f) => collect_vars(f, &mut used),
+                Qualifier::Gen(p, l) | Qualifier::BinGen(p, l) => {
+                    collect_vars(p, &mut bound);
+                    // The first source is passed to the reduction, not closed over.
+                    if i > 0 {
+                        collect_vars(l, &mut used);
+                    }
+                }
+            }
+        }
+        let mut free: Vec<String> = Vec::new();
+        for v in used {
+            if !bound.contains(&v) && self.var(&v).is_some() && !free.contains(&v) {
+                free.push(v);
+            }
+        }
+        free.iter().filter_map(|v| self.var(v)).collect()
     }
 
     fn comp(&mut self, body: &Expr, quals: &[Qualifier], out: &mut Vec<Term>) -> R<()> {
@@ -1057,13 +1280,157 @@ impl<'a> Ev<'a> {
         }
         let env: Vec<Term> = free.iter().map(|v| self.var(v).expect("bound")).collect();
         let arity = clauses.first().map_or(0, |c| c.pats.len()) as u64;
-        let idx = self.closures.len() as u64;
-        self.closures.push(Closure::Source {
+        let (src, lang, nth) = self.locate(clauses)?;
+        let code = FunCode::Source {
+            src,
+            lang,
+            nth,
+            free: free.clone(),
+            name: name.cloned(),
+        };
+        let closure = Closure::Source {
             clauses: clauses.clone(),
             free,
             name: name.cloned(),
-        });
+        };
+        let idx = self.fun_index(code, closure);
         self.fun_object(idx, arity, &env)
+    }
+
+    /// The index of a fun's code: its entry in the VM's table, else a new entry of this evaluation.
+    pub fn fun_index(&mut self, code: FunCode, closure: Closure) -> u64 {
+        if let Some(i) = self.funs.find(&code) {
+            self.loaded.entry(u64::from(i)).or_insert(closure);
+            return u64::from(i);
+        }
+        let n = self.new_funs.len();
+        let i = self.new_funs.add(code);
+        if i as usize == n {
+            self.closures.push(closure);
+        }
+        (self.funs.len() + i as usize) as u64
+    }
+
+    /// The stack frame a call of fun `f` with `args` keeps while it runs, inside the body of a fun clause:
+    /// none for a tail call (the last expression of the body: the callee replaces the caller's frame), else the
+    /// return address plus one Y register per variable of the body that is used outside the call itself (its
+    /// value is needed when the call returns), as the compiler allocates them.
+    ///
+    /// Model: a call nested in a `case` or `if` that ends the body counts as a body call; compiled code would make
+    /// it a tail call. Calls outside any fun body (the statement itself) keep no frame: the statement's own frame
+    /// is the process's stack.
+    fn frame_words(&self, f: &Expr, args: &[Expr]) -> u64 {
+        let Some(body) = self.fun_body else {
+            return 0;
+        };
+        // The pointer only identifies the body; it is looked up, not dereferenced.
+        let body: &[Expr] = match self.current_body(body) {
+            Some(b) => b,
+            None => return 0,
+        };
+        let is_call_at = |e: &Expr| match &e.kind {
+            ExprKind::Call(None, g, a) => {
+                core::ptr::eq(&**g, f) && core::ptr::eq(a.as_ptr(), args.as_ptr())
+            }
+            _ => false,
+        };
+        if body.last().is_some_and(is_call_at) {
+            return 0;
+        }
+        let mut all = Vec::new();
+        for e in body {
+            vars_outside(e, f, &mut all);
+        }
+        1 + all.iter().filter(|v| self.var(v).is_some()).count() as u64
+    }
+
+    /// The body `ptr` names, found again among the clauses of the funs this evaluation knows (no raw pointer is
+    /// ever dereferenced).
+    fn current_body(&self, ptr: *const [Expr]) -> Option<&[Expr]> {
+        fn find(cs: &[Clause], ptr: *const [Expr]) -> Option<&[Expr]> {
+            cs.iter()
+                .find(|c| core::ptr::eq(c.body.as_slice() as *const [Expr], ptr))
+                .map(|c| c.body.as_slice())
+        }
+        self.closures
+            .iter()
+            .chain(self.loaded.values())
+            .find_map(|c| match c {
+                Closure::Source { clauses, .. } => find(clauses, ptr),
+                Closure::Helper => None,
+            })
+    }
+
+    /// The source, syntax and pre-order number of the fun node whose clauses are `clauses`.
+    fn locate(&mut self, clauses: &Rc<Vec<Clause>>) -> R<(String, Lang, u32)> {
+        let key = Rc::as_ptr(clauses) as usize;
+        if !self.root_numbered {
+            self.root_numbered = true;
+            let mut nodes = Vec::new();
+            fun_nodes(self.root, &mut nodes);
+            for (n, cs) in nodes.iter().enumerate() {
+                self.fun_nodes
+                    .entry(Rc::as_ptr(cs) as usize)
+                    .or_insert((Tree::Root, n as u32));
+            }
+        }
+        match self.fun_nodes.get(&key) {
+            Some(&(Tree::Root, n)) => Ok((String::from(self.src.0), self.src.1, n)),
+            Some(&(Tree::Parsed(t), n)) => Ok((self.parsed[t].0.clone(), self.parsed[t].1, n)),
+            // Every fun node comes from the root or a parsed source; this is only a safe answer to a bug.
+            None => Err(self.err(EvalErrorKind::BadFun)),
+        }
+    }
+
+    /// The code of fun `idx`, made by this evaluation or an earlier one (parsed again on first use).
+    fn closure(&mut self, idx: u64) -> Option<Closure> {
+        let base = self.funs.len() as u64;
+        if idx >= base {
+            return self.closures.get((idx - base) as usize).cloned();
+        }
+        if let Some(c) = self.loaded.get(&idx) {
+            return Some(c.clone());
+        }
+        let c = match self.funs.get(idx as usize)? {
+            FunCode::Helper | FunCode::Library(_) => Closure::Helper,
+            FunCode::Source {
+                src,
+                lang,
+                nth,
+                free,
+                name,
+            } => {
+                let t = match self
+                    .parsed
+                    .iter()
+                    .position(|(s, l, _)| s == src && l == lang)
+                {
+                    Some(t) => t,
+                    None => {
+                        let tree = Rc::new(super::parse(src, *lang).ok()?);
+                        let mut nodes = Vec::new();
+                        fun_nodes(&tree, &mut nodes);
+                        let t = self.parsed.len();
+                        for (n, cs) in nodes.iter().enumerate() {
+                            self.fun_nodes
+                                .entry(Rc::as_ptr(cs) as usize)
+                                .or_insert((Tree::Parsed(t), n as u32));
+                        }
+                        self.parsed.push((src.clone(), *lang, tree));
+                        t
+                    }
+                };
+                let mut nodes = Vec::new();
+                fun_nodes(&self.parsed[t].2, &mut nodes);
+                Closure::Source {
+                    clauses: nodes.get(*nth as usize)?.clone(),
+                    free: free.clone(),
+                    name: name.clone(),
+                }
+            }
+        };
+        self.loaded.insert(idx, c.clone());
+        Some(c)
     }
 
     /// A local fun: thing, entry, next, arity and number of free variables, creator, environment (`ErlFunThing`).
@@ -1079,6 +1446,25 @@ impl<'a> Ev<'a> {
         self.b(r)
     }
 
+    /// What an Elixir library function allocates and drops around its result when it reduces an enumerable
+    /// (Elixir 1.14 `Enum`, `for`): the reducer closure `name` with `env` (5 words + one per free variable), then,
+    /// when `reversed` is given, the accumulator it conses up in reverse (2 words per element), which
+    /// `:lists.reverse/1` turns into the result. Both become garbage; measured with `tests/oracle/elixir_enum.exs`.
+    pub fn library_garbage(
+        &mut self,
+        name: &str,
+        env: &[Term],
+        reversed: Option<&[Term]>,
+    ) -> R<()> {
+        let idx = self.fun_index(FunCode::Library(name.into()), Closure::Helper);
+        self.fun_object(idx, 2, env)?;
+        if let Some(xs) = reversed {
+            let rev: Vec<Term> = xs.iter().rev().copied().collect();
+            self.make_list(&rev, Term::NIL)?;
+        }
+        Ok(())
+    }
+
     /// Calls a fun value with arguments.
     pub fn apply(&mut self, f: Term, args: &[Term]) -> R<Term> {
         match self.s.tag(f) {
@@ -1090,12 +1476,12 @@ impl<'a> Ev<'a> {
                 }
                 let n_free = self.s.field(f, 3).0 >> 32;
                 let env: Vec<Term> = (0..n_free).map(|i| self.s.field(f, 5 + i)).collect();
-                let (clauses, free, name) = match self.closures.get(idx) {
+                let (clauses, free, name) = match self.closure(idx as u64) {
                     Some(Closure::Source {
                         clauses,
                         free,
                         name,
-                    }) => (clauses.clone(), free.clone(), name.clone()),
+                    }) => (clauses, free, name),
                     Some(Closure::Helper) => {
                         return match env.len() {
                             0 => self.atom("ok"),
@@ -1103,7 +1489,7 @@ impl<'a> Ev<'a> {
                             _ => self.tuple(&env),
                         }
                     }
-                    // Model: funs made by earlier statements keep no code.
+                    // A fun object whose index has no code: not one this VM made.
                     None => return Err(self.err(EvalErrorKind::BadFun)),
                 };
                 self.depth += 1;
@@ -1117,7 +1503,7 @@ impl<'a> Ev<'a> {
                     self.vars.push((n, f));
                 }
                 let span = self.span;
-                let r = self.clauses(&clauses, args);
+                let r = self.run_clauses(&clauses, args, true);
                 self.vars = saved;
                 self.depth -= 1;
                 match r? {
@@ -1169,7 +1555,12 @@ impl<'a> Ev<'a> {
                 let fun = self.eval(f)?;
                 let vals = self.eval_all(args)?;
                 self.span = span;
-                return self.apply(fun, &vals);
+                let frame = self.frame_words(f, args);
+                self.stack_words += frame;
+                self.peak_stack = self.peak_stack.max(self.stack_words);
+                let r = self.apply(fun, &vals);
+                self.stack_words -= frame;
+                return r;
             }
         };
         let vals = self.eval_args(args)?;
@@ -1877,6 +2268,149 @@ fn collect_vars(e: &Expr, out: &mut Vec<String>) {
                         collect_vars(l, out);
                     }
                     Qualifier::Filter(f) => collect_vars(f, out),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The variables `e` uses outside the call whose fun expression is `call_fun` (and outside nested funs).
+fn vars_outside(e: &Expr, call_fun: &Expr, out: &mut Vec<String>) {
+    match &e.kind {
+        ExprKind::Call(None, g, _) if core::ptr::eq(&**g, call_fun) => {}
+        ExprKind::Fun(_) | ExprKind::NamedFun(..) => {}
+        ExprKind::Var(v) => {
+            if !out.contains(v) {
+                out.push(v.clone());
+            }
+        }
+        _ => {
+            let mut kids = Vec::new();
+            children(e, &mut kids);
+            for k in kids {
+                vars_outside(k, call_fun, out);
+            }
+        }
+    }
+}
+
+/// The direct sub-expressions of `e` (clause patterns, guards and bodies included).
+fn children<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    let clauses = |cs: &'e [Clause], out: &mut Vec<&'e Expr>| {
+        for c in cs {
+            out.extend(c.pats.iter());
+            out.extend(c.guard.iter());
+            out.extend(c.body.iter());
+        }
+    };
+    match &e.kind {
+        ExprKind::Tuple(xs) | ExprKind::Block(xs) => out.extend(xs.iter()),
+        ExprKind::List(xs, t) => {
+            out.extend(xs.iter());
+            out.extend(t.iter().map(|t| &**t));
+        }
+        ExprKind::Map(kv) => kv.iter().for_each(|(k, v)| out.extend([k, v])),
+        ExprKind::MapUpdate(b, kv) => {
+            out.push(b);
+            kv.iter().for_each(|(k, v, _)| out.extend([k, v]));
+        }
+        ExprKind::Bin(segs) => segs.iter().for_each(|s| {
+            out.push(&s.value);
+            out.extend(s.size.iter());
+        }),
+        ExprKind::Match(a, b) | ExprKind::Op(_, a, b) => out.extend([&**a, &**b]),
+        ExprKind::Unary(_, a) => out.push(a),
+        ExprKind::Call(m, f, args) => {
+            out.extend(m.iter().map(|m| &**m));
+            out.push(f);
+            out.extend(args.iter());
+        }
+        ExprKind::Fun(cs) | ExprKind::NamedFun(_, cs) => clauses(cs, out),
+        ExprKind::Case(x, cs) => {
+            out.push(x);
+            clauses(cs, out);
+        }
+        ExprKind::If(cs) => clauses(cs, out),
+        ExprKind::Comp(_, b, qs) => {
+            out.push(b);
+            for q in qs {
+                match q {
+                    Qualifier::Gen(p, l) | Qualifier::BinGen(p, l) => out.extend([p, l]),
+                    Qualifier::Filter(f) => out.push(f),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The clauses of every `fun`/`fn` node of `e`, in pre-order: a fun's number in its expression.
+fn fun_nodes(e: &Expr, out: &mut Vec<Rc<Vec<Clause>>>) {
+    let clauses = |cs: &[Clause], out: &mut Vec<Rc<Vec<Clause>>>| {
+        for c in cs {
+            c.pats.iter().for_each(|p| fun_nodes(p, out));
+            if let Some(g) = &c.guard {
+                fun_nodes(g, out);
+            }
+            c.body.iter().for_each(|b| fun_nodes(b, out));
+        }
+    };
+    match &e.kind {
+        ExprKind::Tuple(xs) | ExprKind::Block(xs) => xs.iter().for_each(|x| fun_nodes(x, out)),
+        ExprKind::List(xs, t) => {
+            xs.iter().for_each(|x| fun_nodes(x, out));
+            if let Some(t) = t {
+                fun_nodes(t, out);
+            }
+        }
+        ExprKind::Map(kv) => kv.iter().for_each(|(k, v)| {
+            fun_nodes(k, out);
+            fun_nodes(v, out);
+        }),
+        ExprKind::MapUpdate(b, kv) => {
+            fun_nodes(b, out);
+            kv.iter().for_each(|(k, v, _)| {
+                fun_nodes(k, out);
+                fun_nodes(v, out);
+            });
+        }
+        ExprKind::Bin(segs) => segs.iter().for_each(|s| {
+            fun_nodes(&s.value, out);
+            if let Some(z) = &s.size {
+                fun_nodes(z, out);
+            }
+        }),
+        ExprKind::Match(a, b) | ExprKind::Op(_, a, b) => {
+            fun_nodes(a, out);
+            fun_nodes(b, out);
+        }
+        ExprKind::Unary(_, a) => fun_nodes(a, out),
+        ExprKind::Call(m, f, args) => {
+            if let Some(m) = m {
+                fun_nodes(m, out);
+            }
+            fun_nodes(f, out);
+            args.iter().for_each(|x| fun_nodes(x, out));
+        }
+        ExprKind::Fun(cs) | ExprKind::NamedFun(_, cs) => {
+            out.push(cs.clone());
+            clauses(cs, out);
+        }
+        ExprKind::Case(x, cs) => {
+            fun_nodes(x, out);
+            clauses(cs, out);
+        }
+        ExprKind::If(cs) => clauses(cs, out),
+        ExprKind::Comp(_, b, qs) => {
+            fun_nodes(b, out);
+            for q in qs {
+                match q {
+                    Qualifier::Gen(p, l) | Qualifier::BinGen(p, l) => {
+                        fun_nodes(p, out);
+                        fun_nodes(l, out);
+                    }
+                    Qualifier::Filter(f) => fun_nodes(f, out),
                 }
             }
         }

@@ -32,13 +32,13 @@ use alloc::vec::Vec;
 use core::fmt;
 
 pub use eval::{
-    eval, eval_compiled, term_type, EvalError, EvalErrorKind, EvalInput, Evaluated,
-    MAX_BINARY_BYTES, MAX_CALL_DEPTH, MAX_STEPS,
+    eval, eval_compiled, term_type, EvalError, EvalErrorKind, EvalInput, Evaluated, FunCode,
+    FunTable, MAX_BINARY_BYTES, MAX_CALL_DEPTH, MAX_STEPS,
 };
 pub use num::BigInt;
 
 /// The source language.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum Lang {
     /// Erlang expression syntax (`erl_parse`).
     Erlang,
@@ -372,6 +372,7 @@ fn eval_standalone(src: &str, lang: Lang) -> Result<Evaluated, ExprError> {
     let expr = parse(src, lang).map_err(ExprError::Parse)?;
     let atoms = crate::vm::Vm::new().atoms().to_vec();
     let literals = Block::new(crate::heap::LITERAL_AREA, 0);
+    let funs = FunTable::default();
     let input = EvalInput {
         atoms: &atoms,
         literals: &literals,
@@ -379,22 +380,25 @@ fn eval_standalone(src: &str, lang: Lang) -> Result<Evaluated, ExprError> {
         vars: Vec::new(),
         self_pid: Term::pid(0),
         frag_id: AreaId(2),
+        funs: &funs,
+        src: (src, lang),
     };
     eval(&expr, input).map_err(ExprError::Eval)
 }
 
 /// What [`eval`] needs to evaluate for process `pid` of `vm`: its variables and heap blocks, the atom table and
-/// the literal area. `frag_id` must be a fresh area id (the VM's `AreaIds::fresh`).
-/// `None` when the process does not exist.
+/// the literal area, the funs' code. `frag_id` must be a fresh area id (the VM's `AreaIds::fresh`); `src` is the
+/// expression's source, recorded with the funs it makes. `None` when the process does not exist.
 ///
 /// Wiring `Op::Eval { pid, var, expr }` into the VM: `input_for` → [`eval`] → intern `new_atoms` in order (they
 /// get exactly the indices the terms already use) → replace the literal area with `literals` → install
 /// `fragment` with `new_bins` as `Vm::install` does for `Vm::build`'s fragments → bind `var` to `term`.
-pub fn input_for(
-    vm: &crate::vm::Vm,
+pub fn input_for<'a>(
+    vm: &'a crate::vm::Vm,
     pid: crate::process::Pid,
     frag_id: AreaId,
-) -> Option<EvalInput<'_>> {
+    src: (&'a str, Lang),
+) -> Option<EvalInput<'a>> {
     let p = vm.process(pid)?;
     Some(EvalInput {
         atoms: vm.atoms(),
@@ -403,6 +407,8 @@ pub fn input_for(
         vars: p.vars().map(|(n, t)| (String::from(n), t)).collect(),
         self_pid: Term::pid(u64::from(pid.0)),
         frag_id,
+        funs: vm.funs(),
+        src,
     })
 }
 
@@ -472,6 +478,7 @@ mod tests {
             let expr = parse(src, Lang::Erlang).expect("parses");
             let atoms = crate::vm::Vm::new().atoms().to_vec();
             let lits = Block::new(crate::heap::LITERAL_AREA, 0);
+            let funs = FunTable::default();
             let input = EvalInput {
                 atoms: &atoms,
                 literals: &lits,
@@ -479,6 +486,8 @@ mod tests {
                 vars: Vec::new(),
                 self_pid: Term::pid(0),
                 frag_id: AreaId(2),
+                funs: &funs,
+                src: (src, Lang::Erlang),
             };
             let mut res = eval(&expr, input).expect("evaluates");
             let mut bins = BinaryArea::default();
@@ -499,6 +508,8 @@ mod tests {
         let expr = parse("begin L = [1], {L, L, #{}} end", Lang::Erlang).expect("parses");
         let atoms = crate::vm::Vm::new().atoms().to_vec();
         let lits = Block::new(crate::heap::LITERAL_AREA, 0);
+        let funs = FunTable::default();
+        let src = "begin L = [1], {L, L, #{}} end";
         let input = EvalInput {
             atoms: &atoms,
             literals: &lits,
@@ -506,6 +517,8 @@ mod tests {
             vars: Vec::new(),
             self_pid: Term::pid(0),
             frag_id: AreaId(2),
+            funs: &funs,
+            src: (src, Lang::Erlang),
         };
         let res = eval(&expr, input).expect("evaluates");
         let areas = Areas::new(alloc::vec![&res.fragment, &res.literals]);
@@ -543,9 +556,10 @@ mod tests {
             value: Value::Seq(1, 10),
         })
         .expect("bind");
-        let expr = parse("{L, L, length(L)}", Lang::Erlang).expect("parses");
-        let res =
-            eval(&expr, input_for(&vm, Pid(0), AreaId(999)).expect("process")).expect("evaluates");
+        let src = "{L, L, length(L)}";
+        let expr = parse(src, Lang::Erlang).expect("parses");
+        let input = input_for(&vm, Pid(0), AreaId(999), (src, Lang::Erlang)).expect("process");
+        let res = eval(&expr, input).expect("evaluates");
         let p = vm.process(Pid(0)).expect("process");
         let mut blocks = vm.areas_of(p).blocks().to_vec();
         blocks.push(&res.fragment);

@@ -2,7 +2,9 @@
 //!
 //! `expect a.heap_size == 233` reads a `process_info`-style number of a process;
 //! `expect size(a.msg) == 3` and `expect flat_size(a.msg) == 49` the sizes of a variable's term;
-//! `expect binary(a.bin).refc == 2` the reference count (or `.bytes`) of the off-heap binary a variable holds.
+//! `expect binary(a.bin).refc == 2` the reference count (or `.bytes`) of the off-heap binary a variable holds;
+//! `expect ets(t).memory == 305` what `ets:info/2` says of a table; `expect memory(binary) == 1000` a category of
+//! `erlang:memory/0`; `expect system(atom_count) == 1006` what `erlang:system_info/1` says.
 
 use super::lex::{Cursor, Tok};
 use super::statement::Ctx;
@@ -36,6 +38,10 @@ pub enum Subject {
         /// The variable.
         var: String,
     },
+    /// The live ETS table of that name.
+    Ets(String),
+    /// The whole VM: `erlang:memory/0` and `erlang:system_info/1`.
+    System,
 }
 
 /// A number a checkpoint reads. Process fields have the names `process_info/2` gives them.
@@ -73,7 +79,34 @@ pub enum Field {
     Refc,
     /// A binary's size in bytes.
     Bytes,
+    /// `ets:info(T, size)`: the number of objects.
+    EtsSize,
+    /// `ets:info(T, memory)`, in words.
+    EtsMemory,
+    /// `erlang:memory(processes)`, bytes.
+    MemoryProcesses,
+    /// `erlang:memory(processes_used)`, bytes.
+    MemoryProcessesUsed,
+    /// `erlang:memory(binary)`, bytes.
+    MemoryBinary,
+    /// `erlang:memory(ets)`, bytes.
+    MemoryEts,
+    /// `erlang:memory(atom)`, bytes (the atom texts).
+    MemoryAtom,
+    /// `erlang:memory(total)` over the categories above, bytes.
+    MemoryTotal,
+    /// `erlang:system_info(atom_count)`, less the atoms the VM booted with: the atoms the scenario added.
+    AtomCount,
 }
+
+const MEMORY_FIELDS: &[(&str, Field)] = &[
+    ("processes", Field::MemoryProcesses),
+    ("processes_used", Field::MemoryProcessesUsed),
+    ("binary", Field::MemoryBinary),
+    ("ets", Field::MemoryEts),
+    ("atom", Field::MemoryAtom),
+    ("total", Field::MemoryTotal),
+];
 
 const PROCESS_FIELDS: &[(&str, Field)] = &[
     ("heap_size", Field::HeapSize),
@@ -181,6 +214,43 @@ pub(crate) fn parse_expect(
                     (Subject::Binary { pid, var }, field)
                 }
             }
+        }
+        Some("ets") => {
+            cur.pos += 2;
+            let t = cur.next().ok_or_else(|| cur.error_end())?;
+            // The table's name, written as an atom (`:t`, `t`).
+            if !matches!(t.tok, Tok::Atom | Tok::Ident) {
+                return Err(cur.error_at(t, ErrorKind::UnexpectedToken));
+            }
+            let table = cur.text(t).to_string();
+            cur.expect_punct(")")?;
+            cur.expect_punct(".")?;
+            let f = cur.next().ok_or_else(|| cur.error_end())?;
+            let field = match cur.text(f) {
+                "size" => Field::EtsSize,
+                "memory" => Field::EtsMemory,
+                _ => return Err(cur.error_at(f, ErrorKind::UnknownField)),
+            };
+            (Subject::Ets(table), field)
+        }
+        Some(name @ ("memory" | "system")) => {
+            cur.pos += 2;
+            let f = cur.next().ok_or_else(|| cur.error_end())?;
+            // The item may be written as an atom (`:binary`, `binary`) in either syntax.
+            let item = cur.text(f);
+            let field = if name == "memory" {
+                MEMORY_FIELDS
+                    .iter()
+                    .find(|(n, _)| *n == item)
+                    .map(|(_, f)| *f)
+            } else {
+                (item == "atom_count").then_some(Field::AtomCount)
+            };
+            let field = field
+                .filter(|_| matches!(f.tok, Tok::Atom | Tok::Ident))
+                .ok_or_else(|| cur.error_at(f, ErrorKind::UnknownField))?;
+            cur.expect_punct(")")?;
+            (Subject::System, field)
         }
         Some(_) => return Err(cur.error_at(first, ErrorKind::UnknownField)),
         None => {
@@ -386,7 +456,7 @@ pub fn evaluate(vm: &Vm, view: &View, e: &Expect) -> Option<u64> {
                 Field::MessageQueueLen => p.message_queue_len,
                 Field::Memory => p.memory,
                 Field::BinVheapSize => p.bin_vheap_size,
-                Field::Size | Field::FlatSize | Field::Refc | Field::Bytes => return None,
+                _ => return None,
             })
         }
         Subject::Var { pid, var } => {
@@ -420,6 +490,32 @@ pub fn evaluate(vm: &Vm, view: &View, e: &Expect) -> Option<u64> {
             match e.field {
                 Field::Refc => Some(u64::from(bin.refc)),
                 Field::Bytes => Some(bin.bytes),
+                _ => None,
+            }
+        }
+        Subject::Ets(name) => {
+            let t = view.ets.iter().find(|t| t.name == *name)?;
+            match e.field {
+                Field::EtsSize => Some(t.size),
+                Field::EtsMemory => Some(t.memory_words),
+                _ => None,
+            }
+        }
+        Subject::System => {
+            let m = &view.memory;
+            match e.field {
+                Field::MemoryProcesses => Some(m.processes),
+                Field::MemoryProcessesUsed => Some(m.processes_used),
+                Field::MemoryBinary => Some(m.binary),
+                Field::MemoryEts => Some(m.ets),
+                Field::MemoryAtom => Some(m.atom),
+                Field::MemoryTotal => Some(m.total),
+                // Counted from the start of the scenario: a real VM boots with thousands of atoms, the model with
+                // the few of `Vm::new`, so only the atoms a scenario adds can be compared.
+                Field::AtomCount => Some(
+                    view.atom_count
+                        .saturating_sub(Vm::new().atoms().len() as u64),
+                ),
                 _ => None,
             }
         }

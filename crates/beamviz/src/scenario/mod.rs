@@ -444,35 +444,105 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
         include_str!("../../../../www/scenarios/process-lifecycle.scn"),
     ),
     (
-        "generations",
-        include_str!("../../../../www/scenarios/generations.scn"),
+        "stack-meets-heap",
+        include_str!("../../../../www/scenarios/stack-meets-heap.scn"),
     ),
     (
-        "binary-leak",
-        include_str!("../../../../www/scenarios/binary-leak.scn"),
+        "generations",
+        include_str!("../../../../www/scenarios/generations.scn"),
     ),
     (
         "fullsweep-after",
         include_str!("../../../../www/scenarios/fullsweep-after.scn"),
     ),
     (
+        "manual-gc",
+        include_str!("../../../../www/scenarios/manual-gc.scn"),
+    ),
+    (
+        "hibernation",
+        include_str!("../../../../www/scenarios/hibernation.scn"),
+    ),
+    (
         "heap-vs-refc-binaries",
         include_str!("../../../../www/scenarios/heap-vs-refc-binaries.scn"),
     ),
     (
+        "binary-leak",
+        include_str!("../../../../www/scenarios/binary-leak.scn"),
+    ),
+    (
+        "copying-a-large-message",
+        include_str!("../../../../www/scenarios/copying-a-large-message.scn"),
+    ),
+    (
         "send-loses-sharing",
         include_str!("../../../../www/scenarios/send-loses-sharing.scn"),
+    ),
+    (
+        "mailbox-bomb",
+        include_str!("../../../../www/scenarios/mailbox-bomb.scn"),
+    ),
+    (
+        "off-heap-queue",
+        include_str!("../../../../www/scenarios/off-heap-queue.scn"),
+    ),
+    (
+        "data-structure-costs",
+        include_str!("../../../../www/scenarios/data-structure-costs.scn"),
+    ),
+    (
+        "body-vs-tail-recursion",
+        include_str!("../../../../www/scenarios/body-vs-tail-recursion.scn"),
+    ),
+    (
+        "state-vs-ets",
+        include_str!("../../../../www/scenarios/state-vs-ets.scn"),
+    ),
+    (
+        "ets-copies",
+        include_str!("../../../../www/scenarios/ets-copies.scn"),
+    ),
+    (
+        "atoms-are-forever",
+        include_str!("../../../../www/scenarios/atoms-are-forever.scn"),
+    ),
+    (
+        "max-heap-size",
+        include_str!("../../../../www/scenarios/max-heap-size.scn"),
+    ),
+    (
+        "memory-over-time",
+        include_str!("../../../../www/scenarios/memory-over-time.scn"),
+    ),
+    (
+        "stream-vs-enum",
+        include_str!("../../../../www/scenarios/stream-vs-enum.scn"),
     ),
 ];
 
 /// The ids of the built-in scenarios, in tour order.
 pub const BUILTIN: &[&str] = &[
     "process-lifecycle",
+    "stack-meets-heap",
     "generations",
-    "binary-leak",
     "fullsweep-after",
+    "manual-gc",
+    "hibernation",
     "heap-vs-refc-binaries",
+    "binary-leak",
+    "copying-a-large-message",
     "send-loses-sharing",
+    "mailbox-bomb",
+    "off-heap-queue",
+    "data-structure-costs",
+    "body-vs-tail-recursion",
+    "state-vs-ets",
+    "ets-copies",
+    "atoms-are-forever",
+    "max-heap-size",
+    "memory-over-time",
+    "stream-vs-enum",
 ];
 
 /// A built-in scenario by id.
