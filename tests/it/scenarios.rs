@@ -910,4 +910,52 @@ fn top_and_bin_leak_find_the_leaking_processes() {
         [(1, 500), (0, 0), (2, 0)]
     );
     assert_eq!(after.binaries.len(), 1, "only b's binary is left");
+
+/// `ets(T)`, `memory(C)` and `system(atom_count)` read the VM as a whole; a wrong item is a located error, and a
+/// table that died with its owner has no value.
+#[test]
+fn vm_wide_checkpoints_read_tables_memory_and_atoms() {
+    let src = "# T\n\nactor a\na: :ets.new(:t, [:set])\nexpect ets(:t).memory == 305\nexpect ets(t).size == 0\n\
+               a: b = :binary.copy(<<1>>, 1000)\nexpect memory(binary) == 1000\nexpect memory(:ets) == 2440\n\
+               a: for i <- 1..3, do: String.to_atom(\"z#{i}\")\nexpect system(atom_count) == 3\n";
+    let s = scenario::parse("t", src).unwrap_or_else(|e| panic!("{e}"));
+    let res = scenario::check(&s);
+    assert!(res.passed(), "{res:?}");
+    let dead = "# T\n\nactor a\na: :ets.new(:t, [:set])\nProcess.exit(a, :kill)\nexpect ets(t).size == 0\n";
+    assert_eq!(
+        error_text(dead),
+        "t.scn:6:8: expectation failed after step 3: no such value (unbound variable, not an off-heap binary, or no such table)\n\
+         6 | expect ets(t).size == 0\n  |        ^^^^^^^^^^^^^^^^\n"
+    );
+    check_error(
+        "# T\n\nactor a\nexpect memory(heap) > 0\n",
+        "t.scn:4:15: unknown field\n4 | expect memory(heap) > 0\n  |               ^^^^\n",
+    );
+    check_error(
+        "# T\n\nactor a\nexpect ets(t).rows > 0\n",
+        "t.scn:4:15: unknown field\n4 | expect ets(t).rows > 0\n  |               ^^^^\n",
+    );
+}
+
+/// A stream runs element by element: the same values as the eager pipeline, without the intermediate list.
+#[test]
+fn streams_build_no_intermediate_list() {
+    let src = "# T\n\nactor e\nactor l\n\
+               e: x = 1..1000 |> Enum.map(&(&1 * 2)) |> Enum.filter(&(rem(&1, 3) == 0)) |> Enum.to_list()\n\
+               l: x = 1..1000 |> Stream.map(&(&1 * 2)) |> Stream.filter(&(rem(&1, 3) == 0)) |> Enum.to_list()\n\
+               expect size(e.x) == 666\nexpect size(l.x) == 666\nexpect e.heap_size == 4185\nexpect l.heap_size == 987\n";
+    let s = scenario::parse("t", src).unwrap_or_else(|e| panic!("{e}"));
+    let res = scenario::check(&s);
+    assert!(res.passed(), "{res:?}");
+}
+
+/// Body calls keep frames and tail calls do not: only the body-recursive sum makes its process grow.
+#[test]
+fn body_recursion_needs_stack_and_tail_recursion_does_not() {
+    let src = "# T\n\nsyntax erlang\nactor B\nactor T\n\
+               B: S = (fun F(0) -> 0; F(N) -> N + F(N - 1) end)(190)\nexpect B.heap_size > 233\n\
+               T: S = (fun F(0, A) -> A; F(N, A) -> F(N - 1, N + A) end)(190, 0)\nexpect T.heap_size == 233\n";
+    let s = scenario::parse("t", src).unwrap_or_else(|e| panic!("{e}"));
+    let res = scenario::check(&s);
+    assert!(res.passed(), "{res:?}");
 }

@@ -354,7 +354,7 @@ impl fmt::Display for ExpectFailure {
             Some(got) => write!(f, "expectation failed after step {}: got {got}, expected {} {}", self.step, self.cmp, self.want),
             None => write!(
                 f,
-                "expectation failed after step {}: no such value (unbound variable, or not an off-heap binary)",
+                "expectation failed after step {}: no such value (unbound variable, not an off-heap binary, or no such table)",
                 self.step
             ),
         }
