@@ -910,6 +910,7 @@ fn top_and_bin_leak_find_the_leaking_processes() {
         [(1, 500), (0, 0), (2, 0)]
     );
     assert_eq!(after.binaries.len(), 1, "only b's binary is left");
+}
 
 /// `ets(T)`, `memory(C)` and `system(atom_count)` read the VM as a whole; a wrong item is a located error, and a
 /// table that died with its owner has no value.
