@@ -170,6 +170,8 @@ impl<'a> Store<'a> {
         if addr.area() == LITERAL_AREA {
             return t;
         }
+        // `{}` is always the first object of the literal area (see `empty_tuple`): reserve it before any other.
+        self.empty_tuple();
         let at = self.literals.words.len() as u64;
         if t.primary_tag() == TAG_PRIMARY_LIST {
             let (h, tl) = (self.word(addr), self.word(addr.add(1)));
