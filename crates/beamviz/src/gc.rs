@@ -397,54 +397,29 @@ enum Dest {
     Old,
 }
 
-/// The copying machinery: from-space blocks, the new young block being filled, and the old heap (minor only).
-struct Copier<'a> {
-    from: Vec<(Block, Option<u64>)>,
-    young_id: AreaId,
-    young: Vec<Term>,
-    old: Option<&'a mut Block>,
-    old_htop: u64,
+/// One block being evacuated, and the high-water mark below which its objects are promoted (minor GC of the
+/// young heap only).
+struct FromSpace {
+    block: Block,
+    high_water: Option<u64>,
 }
 
-impl Copier<'_> {
-    fn evacuate(&mut self, t: Term) -> Term {
-        let Some(addr) = t.pointee() else { return t };
-        let area = addr.area();
-        if area == LITERAL_AREA {
-            return t;
-        }
-        let Some(idx) = self.from.iter().position(|(b, _)| b.id == area) else {
-            return t;
-        };
-        let off = addr.offset() as usize;
-        let dest = match self.from[idx].1 {
-            Some(high_water) if (off as u64) < high_water => Dest::Old,
-            _ => Dest::Young,
-        };
-        if t.primary_tag() == TAG_PRIMARY_LIST {
-            let words = &self.from[idx].0.words;
-            if words[off] == Term::NON_VALUE {
-                return words[off + 1];
-            }
-            let cell = [words[off], words[off + 1]];
-            let new = Term::list(self.push(dest, &cell));
-            let words = &mut self.from[idx].0.words;
-            words[off] = Term::NON_VALUE;
-            words[off + 1] = new;
-            new
-        } else {
-            let header = self.from[idx].0.words[off];
-            if header.primary_tag() == TAG_PRIMARY_BOXED {
-                return header;
-            }
-            let size = object::object_size(header) as usize;
-            let object: Vec<Term> = self.from[idx].0.words[off..off + size].to_vec();
-            let new = Term::boxed(self.push(dest, &object));
-            self.from[idx].0.words[off] = new;
-            new
-        }
-    }
+/// Where the survivors go: the new young block being filled and, in a minor GC, the old heap.
+///
+/// Kept apart from the from-space so that an object can be copied straight from one `Vec` into the other
+/// (disjoint borrows of two fields) instead of through a temporary buffer.
+struct ToSpace<'a> {
+    young_id: AreaId,
+    /// The new young heap, `Vec::with_capacity(new_sz)`: it only grows by appending, so a copy is a
+    /// `memcpy` into spare capacity, and the rest of the block is zero-filled once, at the end.
+    young: Vec<Term>,
+    old: Option<&'a mut Block>,
+    old_htop: usize,
+}
 
+impl ToSpace<'_> {
+    /// Appends `words` (one object) to the `dest` space and returns its new address.
+    #[inline]
     fn push(&mut self, dest: Dest, words: &[Term]) -> Addr {
         match dest {
             Dest::Young => {
@@ -453,12 +428,83 @@ impl Copier<'_> {
                 Addr::new(self.young_id, at)
             }
             Dest::Old => {
-                let old = self.old.as_mut().expect("promotion without an old heap");
-                let at = self.old_htop as usize;
+                let old = self.old.as_deref_mut().expect("promotion without an old heap");
+                let at = self.old_htop;
                 old.words[at..at + words.len()].copy_from_slice(words);
-                self.old_htop += words.len() as u64;
+                self.old_htop += words.len();
                 old.addr(at as u64)
             }
+        }
+    }
+
+    /// The words of one to-space. `OLD` is a const parameter so that each scan loop is compiled for one space,
+    /// without a per-word branch on which space it walks.
+    #[inline]
+    fn words<const OLD: bool>(&mut self) -> &mut [Term] {
+        if OLD {
+            &mut self.old.as_deref_mut().expect("old heap").words
+        } else {
+            &mut self.young
+        }
+    }
+
+    /// The scan limit of one to-space: everything below it has been copied.
+    #[inline]
+    fn top<const OLD: bool>(&self) -> usize {
+        if OLD {
+            self.old_htop
+        } else {
+            self.young.len()
+        }
+    }
+}
+
+/// The copying machinery: the from-space blocks and the to-spaces.
+struct Copier<'a> {
+    /// The young heap first: most pointers lead there, so the linear search by area id usually stops at once.
+    from: Vec<FromSpace>,
+    to: ToSpace<'a>,
+}
+
+impl Copier<'_> {
+    /// Moves the object `t` points to (unless it is already moved, or lies outside the from-space) and returns
+    /// the term's new value. Non-pointers come back unchanged.
+    #[inline]
+    fn evacuate(&mut self, t: Term) -> Term {
+        let Some(addr) = t.pointee() else { return t };
+        let area = addr.area();
+        if area == LITERAL_AREA {
+            return t;
+        }
+        let Some(from) = self.from.iter_mut().find(|f| f.block.id == area) else {
+            return t;
+        };
+        let off = addr.offset() as usize;
+        let dest = match from.high_water {
+            Some(high_water) if (off as u64) < high_water => Dest::Old,
+            _ => Dest::Young,
+        };
+        let words = &mut from.block.words;
+        if t.primary_tag() == TAG_PRIMARY_LIST {
+            let (head, tail) = (words[off], words[off + 1]);
+            if head == Term::NON_VALUE {
+                // Already moved: the tail holds the forwarding pointer.
+                return tail;
+            }
+            let new = Term::list(self.to.push(dest, &[head, tail]));
+            words[off] = Term::NON_VALUE;
+            words[off + 1] = new;
+            new
+        } else {
+            let header = words[off];
+            if header.primary_tag() == TAG_PRIMARY_BOXED {
+                // Already moved: the header was replaced by the forwarding pointer.
+                return header;
+            }
+            let size = object::object_size(header) as usize;
+            let new = Term::boxed(self.to.push(dest, &words[off..off + size]));
+            words[off] = new;
+            new
         }
     }
 
@@ -466,53 +512,45 @@ impl Copier<'_> {
     /// until no new object appears behind the scan pointers.
     fn scan(&mut self, mut young_scan: usize, mut old_scan: usize) {
         loop {
-            let mut progressed = false;
-            while young_scan < self.young.len() {
-                young_scan = self.scan_object(Dest::Young, young_scan);
-                progressed = true;
-            }
-            while old_scan < self.old_htop as usize {
-                old_scan = self.scan_object(Dest::Old, old_scan);
-                progressed = true;
-            }
-            if !progressed {
+            let young_end = self.scan_space::<false>(young_scan);
+            let old_end = if self.to.old.is_some() {
+                self.scan_space::<true>(old_scan)
+            } else {
+                old_scan
+            };
+            if young_end == young_scan && old_end == old_scan {
                 break;
             }
+            young_scan = young_end;
+            old_scan = old_end;
         }
     }
 
-    fn word(&self, space: Dest, i: usize) -> Term {
-        match space {
-            Dest::Young => self.young[i],
-            Dest::Old => self.old.as_ref().expect("old heap").words[i],
+    /// Scans one to-space from `pos` until its scan pointer catches up with its top, and returns where it stopped.
+    /// A header word starts a boxed object, any other word a cons cell (as ERTS walks a heap).
+    fn scan_space<const OLD: bool>(&mut self, mut pos: usize) -> usize {
+        while pos < self.to.top::<OLD>() {
+            let first = self.to.words::<OLD>()[pos];
+            let (fields, size) = if first.header_tag().is_some() {
+                let f = object::term_fields(first);
+                (
+                    pos + f.start as usize..pos + f.end as usize,
+                    object::object_size(first) as usize,
+                )
+            } else {
+                (pos..pos + 2, 2)
+            };
+            for i in fields {
+                let t = self.to.words::<OLD>()[i];
+                // Immediates stay as they are; only pointers can need evacuating.
+                if t.is_pointer() {
+                    let moved = self.evacuate(t);
+                    self.to.words::<OLD>()[i] = moved;
+                }
+            }
+            pos += size;
         }
-    }
-
-    fn set_word(&mut self, space: Dest, i: usize, t: Term) {
-        match space {
-            Dest::Young => self.young[i] = t,
-            Dest::Old => self.old.as_mut().expect("old heap").words[i] = t,
-        }
-    }
-
-    /// Evacuates the term fields of the object at `pos` and returns the position of the next object.
-    fn scan_object(&mut self, space: Dest, pos: usize) -> usize {
-        let first = self.word(space, pos);
-        let (fields, size) = if first.header_tag().is_some() {
-            let f = object::term_fields(first);
-            (
-                f.start as usize..f.end as usize,
-                object::object_size(first) as usize,
-            )
-        } else {
-            (0..2, 2)
-        };
-        for field in fields {
-            let t = self.word(space, pos + field);
-            let moved = self.evacuate(t);
-            self.set_word(space, pos + field, moved);
-        }
-        pos + size
+        pos
     }
 }
 
@@ -529,17 +567,22 @@ fn copy_live(
 ) -> u64 {
     let young_block = p.heap.take().expect("GC of an exited process");
     let stack: Vec<Term> = young_block.words[p.stop as usize..].to_vec();
-    let mut from: Vec<(Block, Option<u64>)> = Vec::new();
-    from.push((young_block, high_water));
-    for frag in p.fragments.drain(..) {
-        from.push((frag, None));
-    }
+    let from_space = |block| FromSpace {
+        block,
+        high_water: None,
+    };
+    let mut from: Vec<FromSpace> = Vec::with_capacity(2 + p.fragments.len());
+    from.push(FromSpace {
+        block: young_block,
+        high_water,
+    });
+    from.extend(p.fragments.drain(..).map(from_space));
     // On-heap message queues: queued messages in fragments are moved onto the heap (`move_msgs_to_heap`).
     let mut sweep: Vec<Addr> = core::mem::take(&mut p.off_heap);
     if p.opts.message_queue_data == MessageQueueData::OnHeap {
         for msg in p.mailbox.iter_mut() {
             if let Some(frag) = msg.fragment.take() {
-                from.push((frag, None));
+                from.push(from_space(frag));
                 sweep.append(&mut msg.off_heap);
             }
         }
@@ -548,7 +591,7 @@ fn copy_live(
     let mut old_taken = None;
     if major {
         if let Some(old) = p.old_heap.take() {
-            from.push((old, None));
+            from.push(from_space(old));
         }
     } else {
         old_taken = p.old_heap.take();
@@ -556,10 +599,12 @@ fn copy_live(
     let new_id = ids.fresh();
     let mut copier = Copier {
         from,
-        young_id: new_id,
-        young: Vec::with_capacity(new_sz as usize),
-        old: old_taken.as_mut(),
-        old_htop: p.old_htop,
+        to: ToSpace {
+            young_id: new_id,
+            young: Vec::with_capacity(new_sz as usize),
+            old: old_taken.as_mut(),
+            old_htop: p.old_htop as usize,
+        },
     };
     let old_scan_start = p.old_htop as usize;
 
@@ -582,19 +627,19 @@ fn copy_live(
     events.push(Event::GcPhaseDone {
         pid: p.pid,
         phase: GcPhase::Roots,
-        words: copier.young.len() as u64 + copier.old_htop - old_scan_start as u64,
+        words: (copier.to.young.len() + copier.to.old_htop - old_scan_start) as u64,
     });
     copier.scan(0, old_scan_start);
     events.push(Event::GcPhaseDone {
         pid: p.pid,
         phase: GcPhase::Copy,
-        words: copier.young.len() as u64,
+        words: copier.to.young.len() as u64,
     });
     if !major {
         events.push(Event::GcPhaseDone {
             pid: p.pid,
             phase: GcPhase::Promote,
-            words: copier.old_htop - old_scan_start as u64,
+            words: (copier.to.old_htop - old_scan_start) as u64,
         });
     }
 
@@ -602,9 +647,9 @@ fn copy_live(
     let mut kept = Vec::with_capacity(sweep.len());
     for addr in sweep {
         let area = addr.area();
-        match copier.from.iter().find(|(b, _)| b.id == area) {
+        match copier.from.iter().find(|f| f.block.id == area) {
             None => kept.push(addr), // In the old heap, untouched by a minor GC.
-            Some((block, _)) => {
+            Some(FromSpace { block, .. }) => {
                 let header = block.at(addr);
                 if header.primary_tag() == TAG_PRIMARY_BOXED {
                     kept.push(header.pointee().expect("forwarding pointer"));
@@ -617,12 +662,12 @@ fn copy_live(
     }
 
     let Copier {
-        young,
-        old_htop,
         from,
-        ..
+        to: ToSpace {
+            young, old_htop, ..
+        },
     } = copier;
-    let from_words: u64 = from.iter().map(|(b, _)| b.size()).sum();
+    let from_words: u64 = from.iter().map(|f| f.block.size()).sum();
     drop(from);
     let live_young = young.len() as u64;
     let mut block = Block {
@@ -639,7 +684,7 @@ fn copy_live(
     p.heap = Some(block);
     p.htop = live_young;
     p.stop = stop as u64;
-    p.old_htop = old_htop;
+    p.old_htop = old_htop as u64;
     p.old_heap = old_taken;
     p.off_heap = kept;
     recount_vheap(p, bins, major);
