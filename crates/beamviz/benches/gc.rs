@@ -72,6 +72,14 @@ fn beam() -> Option<(u64, u64)> {
 }
 
 fn main() {
+    // `cargo bench -p beamviz --bench gc -- major` runs one case alone (for `perf record`); no BEAM run then.
+    if let Some(only) = std::env::args().skip(1).find(|a| !a.starts_with('-')) {
+        let cases: [(&str, fn() -> Duration); 2] = [("d2", d2), ("major", major)];
+        for (name, f) in cases.iter().filter(|(name, _)| name.contains(only.as_str())) {
+            println!("model  {name}: {:>9.3} ms", best(*f).as_secs_f64() * 1e3);
+        }
+        return;
+    }
     let d2 = best(d2);
     let major = best(major);
     println!(
