@@ -2,10 +2,15 @@
 //!
 //! * `major`: one major GC of 1,000,000 live words (500,000 cons cells).
 //! * `d2`: the whole d2 growth: a list built cons by cons to 1,000,000 cells, with every GC it causes.
+//! * `minor` (model only): one minor GC that promotes a 500,000-cell list and copies a young 50,000-cell one.
+//! * `tuples` (model only): one major GC of a heap of 20,000 `{N, #{n => N, s => [N]}}` in a list: boxed objects
+//!   of several kinds, about 240,000 words.
 //!
 //! Each figure is the best of 5 runs. When `escript` is on the PATH, `tests/oracle/bench.escript` times the same work
 //! on the installed BEAM in the same run, and the ratio model/BEAM is printed.
 
+use beamviz::event::{Event, GcKind};
+use beamviz::expr::Lang;
 use beamviz::process::{Pid, SpawnOpts};
 use beamviz::{Op, Vm};
 use std::time::{Duration, Instant};
@@ -50,6 +55,61 @@ fn major() -> Duration {
     elapsed
 }
 
+fn minor() -> Duration {
+    let (mut vm, pid) = fresh();
+    let build = |var: &str, n| Op::BuildList {
+        pid,
+        var: var.into(),
+        n,
+    };
+    vm.apply(&build("Old", 500_000)).expect("build");
+    // A major GC puts the whole list under the high-water mark: the next minor GC promotes it.
+    vm.apply(&Op::GarbageCollect { pid }).expect("gc");
+    // Small enough to fit in the gap the major GC left: no GC until the timed one.
+    vm.apply(&build("Young", 50_000)).expect("build");
+    vm.drain_events().for_each(drop);
+    // `AllocGarbage` of the whole gap: its heap test triggers the GC.
+    let gap = {
+        let p = vm.process(pid).expect("pid");
+        p.stop - p.htop
+    };
+    let t = Instant::now();
+    vm.apply(&Op::AllocGarbage { pid, words: gap })
+        .expect("alloc");
+    let elapsed = t.elapsed();
+    let promoted = vm.drain_events().find_map(|e| match e {
+        Event::GcFinished {
+            kind: GcKind::Minor,
+            promoted,
+            ..
+        } => Some(promoted),
+        _ => None,
+    });
+    assert!(
+        promoted.is_some_and(|w| w >= 1_000_000),
+        "expected a minor GC promoting the old list, got {promoted:?}"
+    );
+    elapsed
+}
+
+fn tuples() -> Duration {
+    let (mut vm, pid) = fresh();
+    vm.apply(&Op::Eval {
+        pid,
+        var: Some("T".into()),
+        src: "lists:map(fun(N) -> {N, #{n => N, s => [N]}} end, lists:seq(1, 20000))".into(),
+        lang: Lang::Erlang,
+    })
+    .expect("eval");
+    vm.drain_events().for_each(drop);
+    let t = Instant::now();
+    vm.apply(&Op::GarbageCollect { pid }).expect("gc");
+    let elapsed = t.elapsed();
+    let live = vm.process(pid).expect("pid").htop;
+    assert!(live >= 200_000, "only {live} live words");
+    elapsed
+}
+
 fn best(f: fn() -> Duration) -> Duration {
     (0..5).map(|_| f()).min().expect("runs")
 }
@@ -74,7 +134,12 @@ fn beam() -> Option<(u64, u64)> {
 fn main() {
     // `cargo bench -p beamviz --bench gc -- major` runs one case alone (for `perf record`); no BEAM run then.
     if let Some(only) = std::env::args().skip(1).find(|a| !a.starts_with('-')) {
-        let cases: [(&str, fn() -> Duration); 2] = [("d2", d2), ("major", major)];
+        let cases: [(&str, fn() -> Duration); 4] = [
+            ("d2", d2),
+            ("major", major),
+            ("minor", minor),
+            ("tuples", tuples),
+        ];
         for (name, f) in cases.iter().filter(|(name, _)| name.contains(only.as_str())) {
             println!("model  {name}: {:>9.3} ms", best(*f).as_secs_f64() * 1e3);
         }
@@ -82,6 +147,7 @@ fn main() {
     }
     let d2 = best(d2);
     let major = best(major);
+    let (minor, tuples) = (best(minor), best(tuples));
     println!(
         "model  d2 growth to 1,000,000 cons: {:>9.3} ms",
         d2.as_secs_f64() * 1e3
@@ -89,6 +155,14 @@ fn main() {
     println!(
         "model  major GC of 1,000,000 words: {:>9.3} ms",
         major.as_secs_f64() * 1e3
+    );
+    println!(
+        "model  minor GC promoting 1,000,000 words: {:>9.3} ms (no BEAM figure)",
+        minor.as_secs_f64() * 1e3
+    );
+    println!(
+        "model  major GC of 20,000 tuples+maps: {:>9.3} ms (no BEAM figure)",
+        tuples.as_secs_f64() * 1e3
     );
     match beam() {
         Some((beam_d2, beam_major)) => {
