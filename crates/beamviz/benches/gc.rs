@@ -110,7 +110,10 @@ fn tuples() -> Duration {
     elapsed
 }
 
-fn best(f: fn() -> Duration) -> Duration {
+/// One timed piece of work.
+type Case = fn() -> Duration;
+
+fn best(f: Case) -> Duration {
     (0..5).map(|_| f()).min().expect("runs")
 }
 
@@ -134,13 +137,16 @@ fn beam() -> Option<(u64, u64)> {
 fn main() {
     // `cargo bench -p beamviz --bench gc -- major` runs one case alone (for `perf record`); no BEAM run then.
     if let Some(only) = std::env::args().skip(1).find(|a| !a.starts_with('-')) {
-        let cases: [(&str, fn() -> Duration); 4] = [
+        let cases: [(&str, Case); 4] = [
             ("d2", d2),
             ("major", major),
             ("minor", minor),
             ("tuples", tuples),
         ];
-        for (name, f) in cases.iter().filter(|(name, _)| name.contains(only.as_str())) {
+        for (name, f) in cases
+            .iter()
+            .filter(|(name, _)| name.contains(only.as_str()))
+        {
             println!("model  {name}: {:>9.3} ms", best(*f).as_secs_f64() * 1e3);
         }
         return;

@@ -450,7 +450,10 @@ impl ToSpace<'_> {
                 Addr::new(self.young_id, at)
             }
             Dest::Old => {
-                let old = self.old.as_deref_mut().expect("promotion without an old heap");
+                let old = self
+                    .old
+                    .as_deref_mut()
+                    .expect("promotion without an old heap");
                 let at = self.old_htop;
                 old.words[at..at + words.len()].copy_from_slice(words);
                 self.old_htop += words.len();
