@@ -5,6 +5,8 @@
 //! * `minor` (model only): one minor GC that promotes a 500,000-cell list and copies a young 50,000-cell one.
 //! * `tuples` (model only): one major GC of a heap of 20,000 `{N, #{n => N, s => [N]}}` in a list: boxed objects
 //!   of several kinds, about 240,000 words.
+//! * `mailbox` (model only): one major GC of a process with 20,000 queued messages, most in heap fragments of their
+//!   own (every fragment is a from-space block to look pointers up in).
 //!
 //! Each figure is the best of 5 runs. When `escript` is on the PATH, `tests/oracle/bench.escript` times the same work
 //! on the installed BEAM in the same run, and the ratio model/BEAM is printed.
@@ -110,6 +112,39 @@ fn tuples() -> Duration {
     elapsed
 }
 
+fn mailbox() -> Duration {
+    let (mut vm, receiver) = fresh();
+    vm.apply(&Op::Spawn {
+        name: "sender".into(),
+        opts: SpawnOpts::default(),
+    })
+    .expect("spawn");
+    let sender = Pid(1);
+    vm.apply(&Op::Eval {
+        pid: sender,
+        var: Some("M".into()),
+        src: "{hello, [1, 2], <<\"x\">>}".into(),
+        lang: Lang::Erlang,
+    })
+    .expect("eval");
+    for _ in 0..20_000 {
+        vm.apply(&Op::Send {
+            from: sender,
+            to: receiver,
+            var: "M".into(),
+        })
+        .expect("send");
+    }
+    vm.drain_events().for_each(drop);
+    let mailbox = &vm.process(receiver).expect("pid").mailbox;
+    let fragments = mailbox.iter().filter(|m| m.fragment.is_some()).count();
+    let t = Instant::now();
+    vm.apply(&Op::GarbageCollect { pid: receiver }).expect("gc");
+    let elapsed = t.elapsed();
+    assert!(fragments > 19_000, "only {fragments} messages in fragments");
+    elapsed
+}
+
 /// One timed piece of work.
 type Case = fn() -> Duration;
 
@@ -137,11 +172,12 @@ fn beam() -> Option<(u64, u64)> {
 fn main() {
     // `cargo bench -p beamviz --bench gc -- major` runs one case alone (for `perf record`); no BEAM run then.
     if let Some(only) = std::env::args().skip(1).find(|a| !a.starts_with('-')) {
-        let cases: [(&str, Case); 4] = [
+        let cases: [(&str, Case); 5] = [
             ("d2", d2),
             ("major", major),
             ("minor", minor),
             ("tuples", tuples),
+            ("mailbox", mailbox),
         ];
         for (name, f) in cases
             .iter()
@@ -153,7 +189,7 @@ fn main() {
     }
     let d2 = best(d2);
     let major = best(major);
-    let (minor, tuples) = (best(minor), best(tuples));
+    let (minor, tuples, mailbox) = (best(minor), best(tuples), best(mailbox));
     println!(
         "model  d2 growth to 1,000,000 cons: {:>9.3} ms",
         d2.as_secs_f64() * 1e3
@@ -169,6 +205,10 @@ fn main() {
     println!(
         "model  major GC of 20,000 tuples+maps: {:>9.3} ms (no BEAM figure)",
         tuples.as_secs_f64() * 1e3
+    );
+    println!(
+        "model  major GC with 20,000 queued messages: {:>9.3} ms (no BEAM figure)",
+        mailbox.as_secs_f64() * 1e3
     );
     match beam() {
         Some((beam_d2, beam_major)) => {

@@ -484,9 +484,24 @@ impl ToSpace<'_> {
     }
 }
 
+/// Where the block with id `area` is in `from` (the young heap first, then the other blocks in id order), if there.
+///
+/// Most pointers lead into the young heap, which is checked first; the rest is a binary search, because a queue of
+/// on-heap messages can bring thousands of fragments and each message root is looked up.
+fn from_index(from: &[FromSpace], area: AreaId) -> Option<usize> {
+    match from.first() {
+        Some(young) if young.block.id == area => Some(0),
+        _ => from
+            .get(1..)?
+            .binary_search_by_key(&area, |f| f.block.id)
+            .ok()
+            .map(|i| i + 1),
+    }
+}
+
 /// The copying machinery: the from-space blocks and the to-spaces.
 struct Copier<'a> {
-    /// The young heap first: most pointers lead there, so the linear search by area id usually stops at once.
+    /// The young heap, then the fragments and the old heap sorted by area id (see [`from_index`]).
     from: Vec<FromSpace>,
     to: ToSpace<'a>,
 }
@@ -503,9 +518,10 @@ impl Copier<'_> {
         if area == LITERAL_AREA {
             return t;
         }
-        let Some(from) = self.from.iter_mut().find(|f| f.block.id == area) else {
+        let Some(i) = from_index(&self.from, area) else {
             return t;
         };
+        let from = &mut self.from[i];
         let off = addr.offset() as usize;
         let dest = match from.high_water {
             Some(high_water) if (off as u64) < high_water => Dest::Old,
@@ -640,6 +656,7 @@ fn copy_live(
     } else {
         old_taken = p.old_heap.take();
     }
+    from[1..].sort_unstable_by_key(|f| f.block.id);
     let new_sz = sizing.new_sz;
     let new_id = ids.fresh();
     let mut copier = Copier {
@@ -692,9 +709,9 @@ fn copy_live(
     let mut kept = Vec::with_capacity(sweep.len());
     for addr in sweep {
         let area = addr.area();
-        match copier.from.iter().find(|f| f.block.id == area) {
+        match from_index(&copier.from, area).map(|i| &copier.from[i].block) {
             None => kept.push(addr), // In the old heap, untouched by a minor GC.
-            Some(FromSpace { block, .. }) => {
+            Some(block) => {
                 let header = block.at(addr);
                 if header.primary_tag() == TAG_PRIMARY_BOXED {
                     kept.push(header.pointee().expect("forwarding pointer"));
