@@ -189,7 +189,7 @@ pub fn hibernate(
     });
     let size_before = p.young_gen_usage() + p.old_htop;
     let temp_sz = size_before + p.stack_size() + S_RESERVED;
-    copy_live(p, ids, bins, temp_sz, None, roots, events);
+    copy_live(p, ids, bins, Sizing::fixed(temp_sz), None, roots, events);
     if let Some(old) = p.old_heap.take() {
         events.push(Event::OldHeapFreed {
             pid: p.pid,
@@ -263,7 +263,14 @@ fn minor_collection(
     let stack_size = p.stack_size();
     let new_sz = next_heap_size(p, stack_size + size_before, 0);
     let prev_old_htop = p.old_htop;
-    let live_young = copy_live(p, ids, bins, new_sz, Some(mature), roots, events);
+    // The resize at the tail of `minor_collection` is decided from the survivors, before the new block is built,
+    // so that a block about to shrink (everything promoted) is not first zero-filled at its full size.
+    let resize = |p: &Process| minor_resize(p, new_sz, need, stack_size);
+    let sizing = Sizing {
+        new_sz,
+        resize: &resize,
+    };
+    let live_young = copy_live(p, ids, bins, sizing, Some(mature), roots, events);
     let promoted = p.old_htop - prev_old_htop;
     p.high_water = p.htop;
     p.gen_gcs += 1;
@@ -278,8 +285,25 @@ fn minor_collection(
         });
     }
 
-    // Resize, as the tail of `minor_collection` does.
-    let heap_size = p.heap_size();
+    if p.heap_size() != new_sz {
+        // `copy_live` built the block at the size `minor_resize` chose; this is that resize's event.
+        events.push(Event::HeapResized {
+            pid: p.pid,
+            from: new_sz,
+            to: p.heap_size(),
+        });
+    }
+    Outcome {
+        live: p.htop + p.old_htop,
+        promoted,
+        reclaimed,
+    }
+}
+
+/// The resize at the tail of `minor_collection`: the new size of a young heap of `heap_size` words after a minor GC
+/// that left `p.htop` words in it, or `None` to keep it. Shrinks a big, mostly empty heap; grows one too small for
+/// `need`.
+fn minor_resize(p: &Process, heap_size: u64, need: u64, stack_size: u64) -> Option<u64> {
     let need_after = p.htop + need + stack_size + S_RESERVED;
     let old_size = p.old_heap_size();
     if heap_size > 3000 && 4 * need_after < heap_size && (heap_size > 8000 || heap_size > old_size)
@@ -293,17 +317,11 @@ fn minor_collection(
         } else {
             next_heap_size(p, wanted, 0)
         };
-        if wanted < heap_size {
-            resize(p, wanted, events);
-        }
+        (wanted < heap_size).then_some(wanted)
     } else if need_after > heap_size {
-        let wanted = next_heap_size(p, need_after, 0);
-        resize(p, wanted, events);
-    }
-    Outcome {
-        live: p.htop + p.old_htop,
-        promoted,
-        reclaimed,
+        Some(next_heap_size(p, need_after, 0))
+    } else {
+        None
     }
 }
 
@@ -323,7 +341,7 @@ fn major_collection(
     }
     p.heap_grow = false;
     p.need_fullsweep = false;
-    copy_live(p, ids, bins, new_sz, None, roots, events);
+    copy_live(p, ids, bins, Sizing::fixed(new_sz), None, roots, events);
     if let Some(old) = p.old_heap.take() {
         events.push(Event::OldHeapFreed {
             pid: p.pid,
@@ -376,18 +394,22 @@ fn resize(p: &mut Process, new_size: u64, events: &mut Vec<Event>) {
         from: p.heap_size(),
         to: new_size,
     });
-    let stack_size = p.stack_size();
+    let stack_size = p.stack_size() as usize;
     let htop = p.htop as usize;
     let block = p.block_mut();
-    let old_size = block.size() as usize;
-    let stack: Vec<Term> = block.words[old_size - stack_size as usize..].to_vec();
-    block.words.resize(new_size as usize, Term(0));
-    let new_size_usize = new_size as usize;
-    for w in &mut block.words[htop..new_size_usize] {
-        *w = Term(0);
+    let old_size = block.words.len();
+    let (old_stop, new_stop) = (old_size - stack_size, new_size as usize - stack_size);
+    // The stack moves within the block (no temporary copy); words added by growing are already zero, so only the
+    // old part of the free gap is cleared.
+    if new_stop > old_stop {
+        block.words.resize(new_size as usize, Term(0));
+        block.words.copy_within(old_stop..old_size, new_stop);
+    } else {
+        block.words.copy_within(old_stop..old_size, new_stop);
+        block.words.truncate(new_size as usize);
     }
-    block.words[new_size_usize - stack.len()..].copy_from_slice(&stack);
-    p.stop = new_size - stack_size;
+    block.words[htop..new_stop.min(old_size)].fill(Term(0));
+    p.stop = new_stop as u64;
 }
 
 /// Where a from-space object goes.
@@ -397,54 +419,29 @@ enum Dest {
     Old,
 }
 
-/// The copying machinery: from-space blocks, the new young block being filled, and the old heap (minor only).
-struct Copier<'a> {
-    from: Vec<(Block, Option<u64>)>,
-    young_id: AreaId,
-    young: Vec<Term>,
-    old: Option<&'a mut Block>,
-    old_htop: u64,
+/// One block being evacuated, and the high-water mark below which its objects are promoted (minor GC of the
+/// young heap only).
+struct FromSpace {
+    block: Block,
+    high_water: Option<u64>,
 }
 
-impl Copier<'_> {
-    fn evacuate(&mut self, t: Term) -> Term {
-        let Some(addr) = t.pointee() else { return t };
-        let area = addr.area();
-        if area == LITERAL_AREA {
-            return t;
-        }
-        let Some(idx) = self.from.iter().position(|(b, _)| b.id == area) else {
-            return t;
-        };
-        let off = addr.offset() as usize;
-        let dest = match self.from[idx].1 {
-            Some(high_water) if (off as u64) < high_water => Dest::Old,
-            _ => Dest::Young,
-        };
-        if t.primary_tag() == TAG_PRIMARY_LIST {
-            let words = &self.from[idx].0.words;
-            if words[off] == Term::NON_VALUE {
-                return words[off + 1];
-            }
-            let cell = [words[off], words[off + 1]];
-            let new = Term::list(self.push(dest, &cell));
-            let words = &mut self.from[idx].0.words;
-            words[off] = Term::NON_VALUE;
-            words[off + 1] = new;
-            new
-        } else {
-            let header = self.from[idx].0.words[off];
-            if header.primary_tag() == TAG_PRIMARY_BOXED {
-                return header;
-            }
-            let size = object::object_size(header) as usize;
-            let object: Vec<Term> = self.from[idx].0.words[off..off + size].to_vec();
-            let new = Term::boxed(self.push(dest, &object));
-            self.from[idx].0.words[off] = new;
-            new
-        }
-    }
+/// Where the survivors go: the new young block being filled and, in a minor GC, the old heap.
+///
+/// Kept apart from the from-space so that an object can be copied straight from one `Vec` into the other
+/// (disjoint borrows of two fields) instead of through a temporary buffer.
+struct ToSpace<'a> {
+    young_id: AreaId,
+    /// The new young heap, `Vec::with_capacity(new_sz)`: it only grows by appending, so a copy is a
+    /// `memcpy` into spare capacity, and the rest of the block is zero-filled once, at the end.
+    young: Vec<Term>,
+    old: Option<&'a mut Block>,
+    old_htop: usize,
+}
 
+impl ToSpace<'_> {
+    /// Appends `words` (one object) to the `dest` space and returns its new address.
+    #[inline]
     fn push(&mut self, dest: Dest, words: &[Term]) -> Addr {
         match dest {
             Dest::Young => {
@@ -453,93 +450,220 @@ impl Copier<'_> {
                 Addr::new(self.young_id, at)
             }
             Dest::Old => {
-                let old = self.old.as_mut().expect("promotion without an old heap");
-                let at = self.old_htop as usize;
+                let old = self
+                    .old
+                    .as_deref_mut()
+                    .expect("promotion without an old heap");
+                let at = self.old_htop;
                 old.words[at..at + words.len()].copy_from_slice(words);
-                self.old_htop += words.len() as u64;
+                self.old_htop += words.len();
                 old.addr(at as u64)
             }
         }
+    }
+
+    /// The words of one to-space. `OLD` is a const parameter so that each scan loop is compiled for one space,
+    /// without a per-word branch on which space it walks.
+    #[inline]
+    fn words<const OLD: bool>(&mut self) -> &mut [Term] {
+        if OLD {
+            &mut self.old.as_deref_mut().expect("old heap").words
+        } else {
+            &mut self.young
+        }
+    }
+
+    /// The scan limit of one to-space: everything below it has been copied.
+    #[inline]
+    fn top<const OLD: bool>(&self) -> usize {
+        if OLD {
+            self.old_htop
+        } else {
+            self.young.len()
+        }
+    }
+}
+
+/// Where the block with id `area` is in `from` (the young heap first, then the other blocks in id order), if there.
+///
+/// Most pointers lead into the young heap, which is checked first; the rest is a binary search, because a queue of
+/// on-heap messages can bring thousands of fragments and each message root is looked up.
+fn from_index(from: &[FromSpace], area: AreaId) -> Option<usize> {
+    match from.first() {
+        Some(young) if young.block.id == area => Some(0),
+        _ => from
+            .get(1..)?
+            .binary_search_by_key(&area, |f| f.block.id)
+            .ok()
+            .map(|i| i + 1),
+    }
+}
+
+/// Adds `block` to the from-space, keeping `from[1..]` sorted by area id for [`from_index`].
+///
+/// Blocks mostly come in id order (fragments and queued messages are numbered as they are made), so the insertion
+/// is usually an append; inserting in place rather than calling a sort keeps the shipped wasm smaller.
+fn add_from_space(from: &mut Vec<FromSpace>, block: Block) {
+    let at = 1 + from[1..].partition_point(|f| f.block.id < block.id);
+    from.insert(
+        at,
+        FromSpace {
+            block,
+            high_water: None,
+        },
+    );
+}
+
+/// The copying machinery: the from-space blocks and the to-spaces.
+struct Copier<'a> {
+    /// The young heap, then the fragments and the old heap sorted by area id (see [`from_index`]).
+    from: Vec<FromSpace>,
+    to: ToSpace<'a>,
+}
+
+impl Copier<'_> {
+    /// Moves the object `t` points to (unless it is already moved, or lies outside the from-space) and returns
+    /// the term's new value. Non-pointers come back unchanged.
+    ///
+    /// Inlined into the two scan loops (roots go through `evacuate_root`): a call per pointer field cost a fifth of
+    /// the collector's time natively.
+    #[inline(always)]
+    fn evacuate(&mut self, t: Term) -> Term {
+        let Some(addr) = t.pointee() else { return t };
+        let area = addr.area();
+        if area == LITERAL_AREA {
+            return t;
+        }
+        let Some(i) = from_index(&self.from, area) else {
+            return t;
+        };
+        let from = &mut self.from[i];
+        let off = addr.offset() as usize;
+        let dest = match from.high_water {
+            Some(high_water) if (off as u64) < high_water => Dest::Old,
+            _ => Dest::Young,
+        };
+        let words = &mut from.block.words;
+        if t.primary_tag() == TAG_PRIMARY_LIST {
+            let (head, tail) = (words[off], words[off + 1]);
+            if head == Term::NON_VALUE {
+                // Already moved: the tail holds the forwarding pointer.
+                return tail;
+            }
+            let new = Term::list(self.to.push(dest, &[head, tail]));
+            words[off] = Term::NON_VALUE;
+            words[off + 1] = new;
+            new
+        } else {
+            let header = words[off];
+            if header.primary_tag() == TAG_PRIMARY_BOXED {
+                // Already moved: the header was replaced by the forwarding pointer.
+                return header;
+            }
+            let size = object::object_size(header) as usize;
+            let new = Term::boxed(self.to.push(dest, &words[off..off + size]));
+            words[off] = new;
+            new
+        }
+    }
+
+    /// Evacuates a root. Not inlined: roots are few, and each inlined copy of `evacuate` costs code size (the wasm
+    /// build ships it).
+    #[inline(never)]
+    fn evacuate_root(&mut self, t: Term) -> Term {
+        self.evacuate(t)
     }
 
     /// Cheney's scan: evacuate the term fields of every copied object, in both to-spaces,
     /// until no new object appears behind the scan pointers.
     fn scan(&mut self, mut young_scan: usize, mut old_scan: usize) {
         loop {
-            let mut progressed = false;
-            while young_scan < self.young.len() {
-                young_scan = self.scan_object(Dest::Young, young_scan);
-                progressed = true;
-            }
-            while old_scan < self.old_htop as usize {
-                old_scan = self.scan_object(Dest::Old, old_scan);
-                progressed = true;
-            }
-            if !progressed {
+            let young_end = self.scan_space::<false>(young_scan);
+            let old_end = if self.to.old.is_some() {
+                self.scan_space::<true>(old_scan)
+            } else {
+                old_scan
+            };
+            if young_end == young_scan && old_end == old_scan {
                 break;
             }
+            young_scan = young_end;
+            old_scan = old_end;
         }
     }
 
-    fn word(&self, space: Dest, i: usize) -> Term {
-        match space {
-            Dest::Young => self.young[i],
-            Dest::Old => self.old.as_ref().expect("old heap").words[i],
+    /// Scans one to-space from `pos` until its scan pointer catches up with its top, and returns where it stopped.
+    /// A header word starts a boxed object, any other word a cons cell (as ERTS walks a heap).
+    fn scan_space<const OLD: bool>(&mut self, mut pos: usize) -> usize {
+        while pos < self.to.top::<OLD>() {
+            let first = self.to.words::<OLD>()[pos];
+            let (fields, size) = if first.header_tag().is_some() {
+                let f = object::term_fields(first);
+                (
+                    pos + f.start as usize..pos + f.end as usize,
+                    object::object_size(first) as usize,
+                )
+            } else {
+                (pos..pos + 2, 2)
+            };
+            for i in fields {
+                let t = self.to.words::<OLD>()[i];
+                // Immediates stay as they are; only pointers can need evacuating.
+                if t.is_pointer() {
+                    let moved = self.evacuate(t);
+                    self.to.words::<OLD>()[i] = moved;
+                }
+            }
+            pos += size;
         }
-    }
-
-    fn set_word(&mut self, space: Dest, i: usize, t: Term) {
-        match space {
-            Dest::Young => self.young[i] = t,
-            Dest::Old => self.old.as_mut().expect("old heap").words[i] = t,
-        }
-    }
-
-    /// Evacuates the term fields of the object at `pos` and returns the position of the next object.
-    fn scan_object(&mut self, space: Dest, pos: usize) -> usize {
-        let first = self.word(space, pos);
-        let (fields, size) = if first.header_tag().is_some() {
-            let f = object::term_fields(first);
-            (
-                f.start as usize..f.end as usize,
-                object::object_size(first) as usize,
-            )
-        } else {
-            (0..2, 2)
-        };
-        for field in fields {
-            let t = self.word(space, pos + field);
-            let moved = self.evacuate(t);
-            self.set_word(space, pos + field, moved);
-        }
-        pos + size
+        pos
     }
 }
 
-/// Copies everything live into a new young block of `new_sz` words (promoting below `high_water` when given),
-/// moves the stack to its end, sweeps the off-heap list, frees the from-space. Returns the words now in the young heap.
+/// The size of the new young block: `new_sz` for the copy, then whatever `resize` picks once the survivors are in
+/// place (`htop`, `old_htop` and the old heap are set when it runs), or `new_sz` when it picks nothing.
+struct Sizing<'a> {
+    new_sz: u64,
+    resize: &'a dyn Fn(&Process) -> Option<u64>,
+}
+
+impl Sizing<'_> {
+    /// A block of exactly `new_sz` words.
+    fn fixed(new_sz: u64) -> Sizing<'static> {
+        Sizing {
+            new_sz,
+            resize: &|_| None,
+        }
+    }
+}
+
+/// Copies everything live into a new young block (promoting below `high_water` when given), moves the stack to its
+/// end, sweeps the off-heap list, frees the from-space. Returns the words now in the young heap.
 fn copy_live(
     p: &mut Process,
     ids: &mut AreaIds,
     bins: &mut BinaryArea,
-    new_sz: u64,
+    sizing: Sizing<'_>,
     high_water: Option<u64>,
     roots: &mut [Term],
     events: &mut Vec<Event>,
 ) -> u64 {
     let young_block = p.heap.take().expect("GC of an exited process");
     let stack: Vec<Term> = young_block.words[p.stop as usize..].to_vec();
-    let mut from: Vec<(Block, Option<u64>)> = Vec::new();
-    from.push((young_block, high_water));
+    let mut from: Vec<FromSpace> = Vec::with_capacity(2 + p.fragments.len());
+    from.push(FromSpace {
+        block: young_block,
+        high_water,
+    });
     for frag in p.fragments.drain(..) {
-        from.push((frag, None));
+        add_from_space(&mut from, frag);
     }
     // On-heap message queues: queued messages in fragments are moved onto the heap (`move_msgs_to_heap`).
     let mut sweep: Vec<Addr> = core::mem::take(&mut p.off_heap);
     if p.opts.message_queue_data == MessageQueueData::OnHeap {
         for msg in p.mailbox.iter_mut() {
             if let Some(frag) = msg.fragment.take() {
-                from.push((frag, None));
+                add_from_space(&mut from, frag);
                 sweep.append(&mut msg.off_heap);
             }
         }
@@ -548,53 +672,56 @@ fn copy_live(
     let mut old_taken = None;
     if major {
         if let Some(old) = p.old_heap.take() {
-            from.push((old, None));
+            add_from_space(&mut from, old);
         }
     } else {
         old_taken = p.old_heap.take();
     }
+    let new_sz = sizing.new_sz;
     let new_id = ids.fresh();
     let mut copier = Copier {
         from,
-        young_id: new_id,
-        young: Vec::with_capacity(new_sz as usize),
-        old: old_taken.as_mut(),
-        old_htop: p.old_htop,
+        to: ToSpace {
+            young_id: new_id,
+            young: Vec::with_capacity(new_sz as usize),
+            old: old_taken.as_mut(),
+            old_htop: p.old_htop as usize,
+        },
     };
     let old_scan_start = p.old_htop as usize;
 
     // Roots: the stack, queued on-heap messages, the caller's registers.
     let mut new_stack = stack;
     for w in new_stack.iter_mut() {
-        *w = copier.evacuate(*w);
+        *w = copier.evacuate_root(*w);
     }
     if p.opts.message_queue_data == MessageQueueData::OnHeap {
         for msg in p.mailbox.iter_mut() {
-            msg.term = copier.evacuate(msg.term);
+            msg.term = copier.evacuate_root(msg.term);
         }
     }
     if let Some(h) = p.hibernation.as_mut() {
-        h.args = copier.evacuate(h.args);
+        h.args = copier.evacuate_root(h.args);
     }
     for r in roots.iter_mut() {
-        *r = copier.evacuate(*r);
+        *r = copier.evacuate_root(*r);
     }
     events.push(Event::GcPhaseDone {
         pid: p.pid,
         phase: GcPhase::Roots,
-        words: copier.young.len() as u64 + copier.old_htop - old_scan_start as u64,
+        words: (copier.to.young.len() + copier.to.old_htop - old_scan_start) as u64,
     });
     copier.scan(0, old_scan_start);
     events.push(Event::GcPhaseDone {
         pid: p.pid,
         phase: GcPhase::Copy,
-        words: copier.young.len() as u64,
+        words: copier.to.young.len() as u64,
     });
     if !major {
         events.push(Event::GcPhaseDone {
             pid: p.pid,
             phase: GcPhase::Promote,
-            words: copier.old_htop - old_scan_start as u64,
+            words: (copier.to.old_htop - old_scan_start) as u64,
         });
     }
 
@@ -602,9 +729,9 @@ fn copy_live(
     let mut kept = Vec::with_capacity(sweep.len());
     for addr in sweep {
         let area = addr.area();
-        match copier.from.iter().find(|(b, _)| b.id == area) {
+        match from_index(&copier.from, area).map(|i| &copier.from[i].block) {
             None => kept.push(addr), // In the old heap, untouched by a minor GC.
-            Some((block, _)) => {
+            Some(block) => {
                 let header = block.at(addr);
                 if header.primary_tag() == TAG_PRIMARY_BOXED {
                     kept.push(header.pointee().expect("forwarding pointer"));
@@ -617,30 +744,32 @@ fn copy_live(
     }
 
     let Copier {
-        young,
-        old_htop,
         from,
-        ..
+        to: ToSpace {
+            young, old_htop, ..
+        },
     } = copier;
-    let from_words: u64 = from.iter().map(|(b, _)| b.size()).sum();
+    let from_words: u64 = from.iter().map(|f| f.block.size()).sum();
     drop(from);
     let live_young = young.len() as u64;
+    p.htop = live_young;
+    p.old_htop = old_htop as u64;
+    p.old_heap = old_taken;
+    let size = (sizing.resize)(p).unwrap_or(new_sz);
+    debug_assert!(
+        live_young + new_stack.len() as u64 <= size,
+        "new heap of {size} words cannot hold {live_young} live words and the stack"
+    );
+    // The free words are zero-filled once, here, and the stack goes to the end.
     let mut block = Block {
         id: new_id,
         words: young,
     };
-    debug_assert!(
-        live_young + new_stack.len() as u64 <= new_sz,
-        "new heap of {new_sz} words cannot hold {live_young} live words and the stack"
-    );
-    block.words.resize(new_sz as usize, Term(0));
-    let stop = new_sz as usize - new_stack.len();
+    block.words.resize(size as usize, Term(0));
+    let stop = size as usize - new_stack.len();
     block.words[stop..].copy_from_slice(&new_stack);
     p.heap = Some(block);
-    p.htop = live_young;
     p.stop = stop as u64;
-    p.old_htop = old_htop;
-    p.old_heap = old_taken;
     p.off_heap = kept;
     recount_vheap(p, bins, major);
     events.push(Event::GcPhaseDone {
