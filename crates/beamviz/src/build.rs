@@ -154,14 +154,9 @@ impl<'a> Store<'a> {
         self.boxed(&words)
     }
 
-    /// `{}`: a global literal in OTP 25 (`erl_global_literals.h`), the first object of the literal area.
+    /// `{}`: a global literal in OTP 25 (`erl_global_literals.h`), one object of the literal area.
     pub fn empty_tuple(&mut self) -> Term {
-        if self.literals.words.is_empty() {
-            self.literals
-                .words
-                .push(Term::header(HeaderTag::Arityval, 0));
-        }
-        Term::boxed(self.literals.addr(0))
+        crate::heap::empty_tuple(&mut self.literals)
     }
 
     /// Copies the term `t` (built in the fragment) into the literal area, flat, and returns the literal.

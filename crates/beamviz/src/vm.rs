@@ -670,12 +670,7 @@ impl Vm {
 
     /// `{}`: a global literal.
     fn empty_tuple(&mut self) -> Term {
-        if self.literals.words.is_empty() {
-            self.literals
-                .words
-                .push(Term::header(HeaderTag::Arityval, 0));
-        }
-        Term::boxed(self.literals.addr(0))
+        crate::heap::empty_tuple(&mut self.literals)
     }
 
     /// Moves a built fragment onto the process heap, collecting first if heap and stack would meet
