@@ -809,3 +809,45 @@ fn generated_machine_runs_cover_the_ops() {
         assert!(seen.get(kind).copied().unwrap_or(0) >= 10, "{kind}: {seen:?}");
     }
 }
+
+/// Found by the state-machine test: `{}` was taken to be the literal area's first object, so after
+/// `binary:copy(<<7>>, 100)` had made `<<7>>` a literal, `A = {}` bound `A` to `<<7>>`.
+#[test]
+fn empty_tuple_after_another_literal_is_a_tuple() {
+    let mut vm = Vm::new();
+    let steps = [
+        Op::Spawn {
+            name: "p".into(),
+            opts: SpawnOpts::default(),
+        },
+        Op::Eval {
+            pid: Pid(0),
+            var: None,
+            src: "binary:copy(<<7>>, 100)".into(),
+            lang: Lang::Erlang,
+        },
+        Op::Bind {
+            pid: Pid(0),
+            var: "A".into(),
+            value: Value::Tuple(vec![]),
+        },
+        Op::Eval {
+            pid: Pid(0),
+            var: Some("B".into()),
+            src: "{}".into(),
+            lang: Lang::Erlang,
+        },
+    ];
+    for op in &steps {
+        vm.apply(op).expect("runs");
+        vm.check().expect("consistent");
+    }
+    let p = vm.process(Pid(0)).expect("spawned");
+    let areas = vm.areas_of(p);
+    for var in ["A", "B"] {
+        let t = p.var(var).expect("bound");
+        assert_eq!(plain(&vm, &areas, t), Plain::Tuple(vec![]), "{var}");
+    }
+    // One global `{}`, shared by both.
+    assert_eq!(p.var("A"), p.var("B"));
+}
