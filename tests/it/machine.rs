@@ -115,12 +115,19 @@ fn plain(vm: &Vm, areas: &Areas<'_>, t: Term) -> Plain {
 /// The model's copy of `model` with each `FRESH` binary id taken from `vm`'s value, which must otherwise match.
 fn resolve(model: &Plain, vm: &Plain) -> Option<Plain> {
     Some(match (model, vm) {
-        (Plain::Bin { bytes, off: Some(FRESH) }, Plain::Bin { bytes: b, off: Some(id) }) if bytes == b => {
+        (
             Plain::Bin {
-                bytes: *bytes,
-                off: Some(*id),
-            }
-        }
+                bytes,
+                off: Some(FRESH),
+            },
+            Plain::Bin {
+                bytes: b,
+                off: Some(id),
+            },
+        ) if bytes == b => Plain::Bin {
+            bytes: *bytes,
+            off: Some(*id),
+        },
         (Plain::Tuple(a), Plain::Tuple(b)) if a.len() == b.len() => Plain::Tuple(
             a.iter()
                 .zip(b)
@@ -394,12 +401,17 @@ impl Model {
                 self.procs[pid].vars.insert(var, v);
             }
             Op::BuildList { var, n, .. } => {
-                self.procs[pid]
-                    .vars
-                    .insert(var, list((1..=n).map(|i| Plain::Int(i128::from(i))).collect()));
+                self.procs[pid].vars.insert(
+                    var,
+                    list((1..=n).map(|i| Plain::Int(i128::from(i))).collect()),
+                );
             }
             Op::ConsOnto { var, head, .. } => {
-                let tail = self.procs[pid].vars.get(&var).cloned().unwrap_or(Plain::Nil);
+                let tail = self.procs[pid]
+                    .vars
+                    .get(&var)
+                    .cloned()
+                    .unwrap_or(Plain::Nil);
                 self.procs[pid]
                     .vars
                     .insert(var, cons(Plain::Int(i128::from(head)), tail));
@@ -477,7 +489,11 @@ impl Model {
                 alive: true,
                 hibernating: p.hibernation.is_some(),
                 vars,
-                mailbox: p.mailbox.iter().map(|m| plain(vm, &areas, m.term)).collect(),
+                mailbox: p
+                    .mailbox
+                    .iter()
+                    .map(|m| plain(vm, &areas, m.term))
+                    .collect(),
             });
         }
         let tables = vm
@@ -568,7 +584,10 @@ fn roots(vm: &Vm) -> BTreeMap<(u32, String), beamviz_tests::Value> {
     for p in vm.processes().iter().filter(|p| p.is_alive()) {
         let areas = vm.areas_of(p);
         for (name, t) in p.vars() {
-            out.insert((p.pid.0, format!("var {name}")), value_of(&areas, t, 10_000));
+            out.insert(
+                (p.pid.0, format!("var {name}")),
+                value_of(&areas, t, 10_000),
+            );
         }
         if let Some(h) = &p.hibernation {
             let mut cell = h.args;
@@ -582,7 +601,10 @@ fn roots(vm: &Vm) -> BTreeMap<(u32, String), beamviz_tests::Value> {
             }
         }
         for (i, m) in p.mailbox.iter().enumerate() {
-            out.insert((p.pid.0, format!("msg {i}")), value_of(&areas, m.term, 10_000));
+            out.insert(
+                (p.pid.0, format!("msg {i}")),
+                value_of(&areas, m.term, 10_000),
+            );
         }
     }
     for t in vm.ets_tables().iter().flatten() {
@@ -682,7 +704,10 @@ fn step() -> BoxedStrategy<Step> {
 
 /// One to three spawns, then random steps (more spawns among them).
 fn steps() -> impl Strategy<Value = Vec<Step>> {
-    let first = prop::collection::vec(step().prop_filter("a spawn", |s| matches!(s, Step::Op(Op::Spawn { .. }))), 2..4);
+    let first = prop::collection::vec(
+        step().prop_filter("a spawn", |s| matches!(s, Step::Op(Op::Spawn { .. }))),
+        2..4,
+    );
     (first, prop::collection::vec(step(), 1..160)).prop_map(|(mut a, b)| {
         a.extend(b);
         a
@@ -727,11 +752,27 @@ fn run(steps: &[Step]) -> Result<(Vm, Vec<Op>), TestCaseError> {
             if rebinds(&op, key) {
                 continue;
             }
-            prop_assert_eq!(roots_after.get(key), Some(value), "{:?} changed by {:?}", key, op);
+            prop_assert_eq!(
+                roots_after.get(key),
+                Some(value),
+                "{:?} changed by {:?}",
+                key,
+                op
+            );
         }
         for (bin, holders) in model.holders() {
-            let refc = vm.binaries().get(beamviz::binary::BinId(bin)).map_or(0, |b| b.refc);
-            prop_assert!(refc >= holders, "binary {} refc {} with {} holders after {:?}", bin, refc, holders, op);
+            let refc = vm
+                .binaries()
+                .get(beamviz::binary::BinId(bin))
+                .map_or(0, |b| b.refc);
+            prop_assert!(
+                refc >= holders,
+                "binary {} refc {} with {} holders after {:?}",
+                bin,
+                refc,
+                holders,
+                op
+            );
         }
     }
     Ok((vm, log))
@@ -795,8 +836,14 @@ fn generated_machine_runs_cover_the_ops() {
             }
             for e in vm.drain_events() {
                 let name = match e {
-                    beamviz::Event::GcFinished { kind: beamviz::event::GcKind::Minor, .. } => "minor",
-                    beamviz::Event::GcFinished { kind: beamviz::event::GcKind::Major, .. } => "major",
+                    beamviz::Event::GcFinished {
+                        kind: beamviz::event::GcKind::Minor,
+                        ..
+                    } => "minor",
+                    beamviz::Event::GcFinished {
+                        kind: beamviz::event::GcKind::Major,
+                        ..
+                    } => "major",
                     beamviz::Event::BinaryFreed { .. } => "freed",
                     beamviz::Event::Hibernated { .. } => "hibernated",
                     _ => continue,
@@ -805,8 +852,22 @@ fn generated_machine_runs_cover_the_ops() {
             }
         }
     }
-    for kind in ["ok", "failed", "wake", "receive", "ets lookup", "eval", "minor", "major", "freed", "hibernated"] {
-        assert!(seen.get(kind).copied().unwrap_or(0) >= 10, "{kind}: {seen:?}");
+    for kind in [
+        "ok",
+        "failed",
+        "wake",
+        "receive",
+        "ets lookup",
+        "eval",
+        "minor",
+        "major",
+        "freed",
+        "hibernated",
+    ] {
+        assert!(
+            seen.get(kind).copied().unwrap_or(0) >= 10,
+            "{kind}: {seen:?}"
+        );
     }
 }
 

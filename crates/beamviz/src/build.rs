@@ -21,8 +21,9 @@ pub enum BuildError {
     TooLarge,
 }
 
-/// The most words one evaluation may allocate (a guard against runaway expressions).
-pub const MAX_FRAGMENT_WORDS: usize = 1 << 25;
+/// The most words one evaluation may allocate (a guard against runaway expressions): the VM's own limit on a
+/// term (`vm::MAX_TERM_WORDS`), since a larger result could never be installed, and building it costs seconds.
+pub const MAX_FRAGMENT_WORDS: usize = 1 << 24;
 
 /// A fragment under construction, with read access to the terms it may point to.
 pub struct Store<'a> {

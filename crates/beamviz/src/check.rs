@@ -115,13 +115,22 @@ impl fmt::Display for CheckError {
                 write!(f, "ETS table #{table}: its owner has exited")
             }
             CheckError::BadHeader { pid, word } => {
-                write!(f, "process {pid}: object {word:#x} runs past its block or is used as a term")
+                write!(
+                    f,
+                    "process {pid}: object {word:#x} runs past its block or is used as a term"
+                )
             }
             CheckError::OffHeapListMismatch { pid } => {
-                write!(f, "process {pid}: a ProcBin is missing from the off-heap list or listed twice")
+                write!(
+                    f,
+                    "process {pid}: a ProcBin is missing from the off-heap list or listed twice"
+                )
             }
             CheckError::StackMismatch { pid } => {
-                write!(f, "process {pid}: stack depth differs from its slots plus the CP")
+                write!(
+                    f,
+                    "process {pid}: stack depth differs from its slots plus the CP"
+                )
             }
             CheckError::AreaIdShared { area } => {
                 write!(f, "area {area} is used by two live blocks")

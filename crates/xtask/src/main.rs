@@ -2,6 +2,7 @@
 //!
 //! Std only, so that `cargo xtask …` works on a fresh machine before anything else is installed.
 
+mod fuzz;
 mod report;
 mod serve;
 mod toolchain;
@@ -24,6 +25,10 @@ usage: cargo xtask <command>
 commands:
   serve [--port N]   build the wasm package, then serve www/ at http://127.0.0.1:N/ (default 8000)
   test               run every check and test (fmt, clippy, native, wasm, node, browser)
+  fuzz [--inputs N] [--seed S] [--threads T]
+                     fuzz the expression evaluator and scenario reader (default 10,000,000 inputs)
+  fuzz replay erlang|elixir|scenario FILE
+                     run one input and print its outcome
 ";
 
 fn main() -> ExitCode {
@@ -41,6 +46,7 @@ fn main() -> ExitCode {
             Err(_) => Err(format!("--port wants a number, got `{port}`")),
         },
         ["test"] => return test_cmd(&root),
+        ["fuzz", rest @ ..] => fuzz::fuzz(&root, rest),
         [] | ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

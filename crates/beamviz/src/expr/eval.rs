@@ -114,11 +114,11 @@ impl EvalErrorKind {
             EvalErrorKind::BadKey => "bad key (badkey)",
             EvalErrorKind::BadMap => "bad map (badmap)",
             EvalErrorKind::NotModelled { .. } => "not modelled yet",
-            EvalErrorKind::TooManySteps => "too many evaluation steps (limit 50,000,000)",
+            EvalErrorKind::TooManySteps => "too many evaluation steps (limit 16,777,216)",
             EvalErrorKind::TooDeep => {
                 "calls or terms nested too deep (limit 200 calls, 1,000 levels)"
             }
-            EvalErrorKind::TooLarge => "term too large for the model (limit 33,554,432 words)",
+            EvalErrorKind::TooLarge => "term too large for the model (limit 16,777,216 words)",
             EvalErrorKind::AtomTableFull => "the atom table is full",
         }
     }
@@ -153,8 +153,9 @@ impl EvalError {
     }
 }
 
-/// The most evaluation steps one expression may take.
-pub const MAX_STEPS: u64 = 50_000_000;
+/// The most evaluation steps one expression may take: about half a second of work, so that the worst input
+/// ends in a located error within a second (the fuzzer checks this).
+pub const MAX_STEPS: u64 = 1 << 24;
 /// The deepest nesting of fun calls.
 pub const MAX_CALL_DEPTH: u32 = 200;
 /// The largest binary one expression may build, in bytes.
