@@ -1,103 +1,267 @@
-//! Benchmarks (not timed tests): the model's GC work natively, and the same work on the real BEAM.
+//! Benchmarks (not timed tests): the model's work natively, beside the same work on the real BEAM.
 //!
-//! * `major`: one major GC of 1,000,000 live words (500,000 cons cells).
-//! * `d2`: the whole d2 growth: a list built cons by cons to 1,000,000 cells, with every GC it causes.
+//! Run by `cargo xtask bench` (or `cargo bench -p beamviz --bench gc`). Each figure is the median of 7 runs after
+//! one warm-up run, each on a fresh VM. When `escript` is on the PATH, `benches/beam.escript` does the same work on
+//! the installed BEAM in the same run, and the table shows the ratio model/BEAM.
 //!
-//! Each figure is the best of 5 runs. When `escript` is on the PATH, `tests/oracle/bench.escript` times the same work
-//! on the installed BEAM in the same run, and the ratio model/BEAM is printed.
+//! * `alloc_list_N`: a list of N small integers built on a process heap (`lists:seq(1, N)`), GCs included.
+//! * `minor_gc_W`, `major_gc_W`: one collection with W live words (a list of W/2 cells); for the minor GC the heap
+//!   was made big enough (`min_heap_size`) that building the list did not collect.
+//! * `send_list_N`: sending a list of N integers (2N words copied) to another process.
+//! * `d2_growth_1000000`: a list built cons by cons to 1,000,000 cells, with every GC it causes.
+//! * `replay_builtins`: `History::new` over every built-in scenario (parse excluded); model only.
+//! * `seek_*`: `History::seek` in a 100,000-step history (checkpoint every 32 steps); model only.
 
+use beamviz::event::GcKind;
 use beamviz::process::{Pid, SpawnOpts};
-use beamviz::{Op, Vm};
+use beamviz::{Event, History, Op, Value, Vm};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-fn fresh() -> (Vm, Pid) {
-    let mut vm = Vm::new();
+fn spawn(vm: &mut Vm, opts: SpawnOpts) -> Pid {
     vm.apply(&Op::Spawn {
         name: "w".into(),
-        opts: SpawnOpts::default(),
+        opts,
     })
     .expect("spawn");
-    (vm, Pid(0))
+    vm.drain_events().for_each(drop);
+    Pid(vm.processes().len() as u32 - 1)
+}
+
+fn timed(vm: &mut Vm, op: &Op) -> Duration {
+    let t = Instant::now();
+    vm.apply(op).expect("op runs");
+    t.elapsed()
+}
+
+fn alloc(n: i64) -> Duration {
+    let mut vm = Vm::new();
+    let pid = spawn(&mut vm, SpawnOpts::default());
+    timed(
+        &mut vm,
+        &Op::Bind {
+            pid,
+            var: "L".into(),
+            value: Value::Seq(1, n),
+        },
+    )
+}
+
+fn minor(words: u64) -> Duration {
+    let mut vm = Vm::new();
+    let pid = spawn(
+        &mut vm,
+        SpawnOpts {
+            min_heap_size: 2 * words + 1000,
+            ..SpawnOpts::default()
+        },
+    );
+    vm.apply(&Op::BuildList {
+        pid,
+        var: "L".into(),
+        n: words / 2,
+    })
+    .expect("build");
+    let built: Vec<Event> = vm.drain_events().collect();
+    assert!(
+        !built.iter().any(|e| matches!(e, Event::GcFinished { .. })),
+        "building collected"
+    );
+    // A heap test that fails: the collection it triggers is minor, with the list live.
+    let gap = vm.process(pid).expect("pid").gap();
+    let took = timed(&mut vm, &Op::AllocGarbage { pid, words: gap });
+    assert!(
+        vm.drain_events().any(|e| matches!(
+            e,
+            Event::GcFinished {
+                kind: GcKind::Minor,
+                ..
+            }
+        )),
+        "a minor GC ran"
+    );
+    took
+}
+
+fn major(words: u64) -> Duration {
+    let mut vm = Vm::new();
+    let pid = spawn(&mut vm, SpawnOpts::default());
+    vm.apply(&Op::BuildList {
+        pid,
+        var: "L".into(),
+        n: words / 2,
+    })
+    .expect("build");
+    vm.drain_events().for_each(drop);
+    let took = timed(&mut vm, &Op::GarbageCollect { pid });
+    assert_eq!(vm.process(pid).expect("pid").htop, words);
+    took
+}
+
+fn send(n: i64) -> Duration {
+    let mut vm = Vm::new();
+    let from = spawn(&mut vm, SpawnOpts::default());
+    let to = spawn(&mut vm, SpawnOpts::default());
+    vm.apply(&Op::Bind {
+        pid: from,
+        var: "L".into(),
+        value: Value::Seq(1, n),
+    })
+    .expect("bind");
+    timed(
+        &mut vm,
+        &Op::Send {
+            from,
+            to,
+            var: "L".into(),
+        },
+    )
 }
 
 fn d2() -> Duration {
-    let (mut vm, pid) = fresh();
+    let mut vm = Vm::new();
+    let pid = spawn(&mut vm, SpawnOpts::default());
+    timed(
+        &mut vm,
+        &Op::BuildList {
+            pid,
+            var: "L".into(),
+            n: 1_000_000,
+        },
+    )
+}
+
+fn replay_builtins() -> Duration {
+    let ops: Vec<Vec<Op>> = beamviz::scenario::BUILTIN
+        .iter()
+        .map(|id| beamviz::scenario::builtin(id).expect("built-in").ops())
+        .collect();
     let t = Instant::now();
-    vm.apply(&Op::BuildList {
-        pid,
-        var: "L".into(),
-        n: 1_000_000,
-    })
-    .expect("build");
-    let elapsed = t.elapsed();
-    vm.drain_events().for_each(drop);
-    elapsed
+    for o in ops {
+        let h = History::new(o);
+        assert!(h.error().is_none());
+    }
+    t.elapsed()
 }
 
-fn major() -> Duration {
-    let (mut vm, pid) = fresh();
-    vm.apply(&Op::BuildList {
-        pid,
-        var: "L".into(),
-        n: 500_000,
-    })
-    .expect("build");
-    vm.drain_events().for_each(drop);
-    let t = Instant::now();
-    vm.apply(&Op::GarbageCollect { pid }).expect("gc");
-    let elapsed = t.elapsed();
-    assert_eq!(vm.process(pid).expect("pid").htop, 1_000_000);
-    elapsed
+/// A 100,000-step history: two processes binding, sending, receiving and collecting.
+fn long_history() -> History {
+    let mut ops = vec![
+        Op::Spawn {
+            name: "a".into(),
+            opts: SpawnOpts::default(),
+        },
+        Op::Spawn {
+            name: "b".into(),
+            opts: SpawnOpts::default(),
+        },
+    ];
+    let (a, b) = (Pid(0), Pid(1));
+    while ops.len() < 100_000 {
+        let i = ops.len() as i64;
+        ops.push(Op::Bind {
+            pid: a,
+            var: "X".into(),
+            value: Value::Seq(0, i % 50),
+        });
+        ops.push(Op::Send {
+            from: a,
+            to: b,
+            var: "X".into(),
+        });
+        ops.push(Op::Receive {
+            pid: b,
+            var: "Y".into(),
+        });
+        if i % 7 == 0 {
+            ops.push(Op::GarbageCollect { pid: b });
+        }
+    }
+    ops.truncate(100_000);
+    let h = History::new(ops);
+    assert_eq!(h.len(), 100_000, "{:?}", h.error());
+    h
 }
 
-fn best(f: fn() -> Duration) -> Duration {
-    (0..5).map(|_| f()).min().expect("runs")
+fn median(mut f: impl FnMut() -> Duration) -> Duration {
+    let _ = f();
+    let mut runs: Vec<Duration> = (0..7).map(|_| f()).collect();
+    runs.sort();
+    runs[3]
 }
 
-fn beam() -> Option<(u64, u64)> {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/oracle/bench.escript"
-    );
-    let out = std::process::Command::new("escript")
-        .arg(script)
-        .output()
-        .ok()?;
-    let text = String::from_utf8(out.stdout).ok()?;
-    let field = |k: &str| -> Option<u64> {
-        text.split_whitespace()
-            .find_map(|kv| kv.strip_prefix(k)?.strip_prefix('=')?.parse().ok())
+/// The BEAM's figures by benchmark name, in microseconds; empty when `escript` is missing.
+fn beam() -> BTreeMap<String, f64> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/beam.escript");
+    let Ok(out) = std::process::Command::new("escript").arg(script).output() else {
+        return BTreeMap::new();
     };
-    Some((field("d2_us")?, field("major_us")?))
+    if !out.status.success() {
+        eprintln!(
+            "beam.escript failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (name, us) = l.split_once(" us=")?;
+            Some((name.to_string(), us.trim().parse().ok()?))
+        })
+        .collect()
 }
 
 fn main() {
-    let d2 = best(d2);
-    let major = best(major);
+    let mut rows: Vec<(String, Duration)> = Vec::new();
+    let mut row = |name: String, f: &mut dyn FnMut() -> Duration| rows.push((name, median(f)));
+    for n in [10_000, 100_000] {
+        row(format!("alloc_list_{n}"), &mut || alloc(n));
+    }
+    for w in [10_000, 100_000, 1_000_000] {
+        row(format!("minor_gc_{w}"), &mut || minor(w));
+    }
+    for w in [10_000, 100_000, 1_000_000] {
+        row(format!("major_gc_{w}"), &mut || major(w));
+    }
+    for n in [10_000, 100_000] {
+        row(format!("send_list_{n}"), &mut || send(n));
+    }
+    row("d2_growth_1000000".into(), &mut d2);
+    row("replay_builtins".into(), &mut replay_builtins);
+    // Building the history runs all 100,000 ops once (one run: it takes a while).
+    let t = Instant::now();
+    let mut h = long_history();
+    rows.push(("history_build_100000".into(), t.elapsed()));
+    let mut flip = false;
+    row("seek_to_99999_from_0".into(), &mut || {
+        h.seek(0);
+        let t = Instant::now();
+        h.seek(99_999);
+        t.elapsed()
+    });
+    row("seek_random_back_and_forth".into(), &mut || {
+        // Alternating far targets: each seek restores a checkpoint and replays up to 31 ops.
+        flip = !flip;
+        let target = if flip { 12_345 } else { 87_654 };
+        let t = Instant::now();
+        h.seek(target);
+        t.elapsed()
+    });
+
+    let beam = beam();
     println!(
-        "model  d2 growth to 1,000,000 cons: {:>9.3} ms",
-        d2.as_secs_f64() * 1e3
+        "{:<28} {:>12} {:>12} {:>12}",
+        "benchmark", "model", "BEAM", "model/BEAM"
     );
-    println!(
-        "model  major GC of 1,000,000 words: {:>9.3} ms",
-        major.as_secs_f64() * 1e3
-    );
-    match beam() {
-        Some((beam_d2, beam_major)) => {
-            println!(
-                "BEAM   d2 growth to 1,000,000 cons: {:>9.3} ms",
-                beam_d2 as f64 / 1e3
-            );
-            println!(
-                "BEAM   major GC of 1,000,000 words: {:>9.3} ms",
-                beam_major as f64 / 1e3
-            );
-            println!(
-                "ratio model/BEAM: d2 {:.1}x, major {:.1}x",
-                d2.as_micros() as f64 / beam_d2.max(1) as f64,
-                major.as_micros() as f64 / beam_major.max(1) as f64
-            );
-        }
-        None => println!("note: escript not found; no BEAM comparison"),
+    for (name, d) in &rows {
+        let us = d.as_secs_f64() * 1e6;
+        let (b, ratio) = match beam.get(name) {
+            Some(b) => (format!("{:.1} µs", b), format!("{:.1}x", us / b.max(1.0))),
+            None => ("-".into(), "-".into()),
+        };
+        println!("{name:<28} {:>9.1} µs {b:>12} {ratio:>12}", us);
+    }
+    if beam.is_empty() {
+        println!("note: escript not found or failed; no BEAM comparison");
     }
 }
