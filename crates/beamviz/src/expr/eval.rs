@@ -492,6 +492,9 @@ impl<'a> Ev<'a> {
         if bytes.len() > MAX_BINARY_BYTES {
             return Err(self.err(EvalErrorKind::TooLarge));
         }
+        // A payload costs a step per word, as building it on a heap would: without this, a thousand 1 MB
+        // binaries (`[binary:copy(<<1>>, 1 bsl 20) || _ <- lists:seq(1, 1000)]`) took a gigabyte (found by fuzzing).
+        self.step(bytes.len() as u64 / 8)?;
         let r = bits::make_binary(&mut self.s, bytes);
         self.b(r)
     }
@@ -500,6 +503,7 @@ impl<'a> Ev<'a> {
         if bytes.len() > MAX_BINARY_BYTES {
             return Err(self.err(EvalErrorKind::TooLarge));
         }
+        self.step(bytes.len() as u64 / 8)?;
         let r = bits::make_bitstring(&mut self.s, bytes, nbits);
         self.b(r)
     }
