@@ -3,6 +3,7 @@
 //! Std only, so that `cargo xtask …` works on a fresh machine before anything else is installed.
 
 mod bench;
+mod dist;
 mod fuzz;
 mod report;
 mod serve;
@@ -28,6 +29,8 @@ commands:
                      build the wasm package, then serve www/ at http://127.0.0.1:N/ (default 8000);
                      --csp adds the strict Content-Security-Policy header the CSP browser test uses
   test               run every check and test (fmt, clippy, native, wasm, node, browser)
+  dist               write dist/: the page, embed.html, beam-viz.js, the wasm package, scenarios and an
+                     npm package.json, a folder a tutorial site copies as it is
   bench              benchmarks of the model beside the same work on the real BEAM, with ratios
   fuzz [--inputs N] [--seed S] [--threads T]
                      fuzz the expression evaluator and scenario reader (default 10,000,000 inputs)
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         ["test"] => return test_cmd(&root),
         ["fuzz", rest @ ..] => fuzz::fuzz(&root, rest),
         ["bench"] => bench::bench(&root),
+        ["dist"] => dist_cmd(&root),
         [] | ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -110,6 +114,17 @@ fn serve_cmd(root: &Path, port: u16, headers: Vec<(String, String)>) -> Result {
     Ok(())
 }
 
+/// `cargo xtask dist`: the wasm pipeline, then `dist/`.
+fn dist_cmd(root: &Path) -> Result {
+    let toolchain = toolchain::wasm_toolchain(root)?;
+    let tools_bin = toolchain::wasm_bindgen_cli(root)?;
+    toolchain::npm_packages(root)?;
+    let _module = wasm::package(root, &toolchain, &tools_bin)?;
+    let n = dist::write(root)?;
+    println!("wrote dist/: {n} files");
+    Ok(())
+}
+
 /// `cargo xtask test`: every step runs even after a failure, so the summary is complete.
 fn test_cmd(root: &Path) -> ExitCode {
     let mut report = Report::default();
@@ -155,6 +170,7 @@ fn test_cmd(root: &Path) -> ExitCode {
         let module = wasm::package(root, toolchain, tools_bin)?;
         wasm::node_package(root, &module, tools_bin)
     });
+    report.check("dist/", || dist::write(root).map(|_| ()));
     report.tests("wasm-bindgen tests (node)", || {
         Ok(wasm::bindgen_tests(
             toolchain.as_ref()?,
@@ -180,6 +196,10 @@ fn test_cmd(root: &Path) -> ExitCode {
             let mut cmd = node_test(&browser_tests);
             cmd.env("BEAMVIZ_URL", format!("http://{addr}/"));
             cmd.env("BEAMVIZ_CSP_URL", format!("http://{csp_addr}/"));
+            // dist/ is served under the same policy: a tutorial site may well have one.
+            let dist_addr = serve::spawn(root.join("dist"), csp_header())
+                .map_err(|e| format!("cannot start the static server: {e}"))?;
+            cmd.env("BEAMVIZ_DIST_URL", format!("http://{dist_addr}/"));
             Ok(cmd)
         });
     }
