@@ -2,6 +2,7 @@
 
 mod fuzz;
 mod gc;
+mod limits;
 mod machine;
 mod props;
 mod scenarios;

@@ -298,10 +298,10 @@ const ERL_BINOPS: [&str; 20] = [
     ">=", "andalso", "orelse", "/", "=/=",
 ];
 
-/// A count: one of `small`, or one in 32 times one of `large`, so that most inputs stay cheap and the fuzzer
+/// A count: one of `small`, or one in 128 times one of `large`, so that most inputs stay cheap and the fuzzer
 /// explores breadth, while the limits are still reached often.
 fn big(rng: &mut Rng, small: &[u64], large: &[u64]) -> u64 {
-    if rng.one_in(32) {
+    if rng.one_in(128) {
         *rng.pick(large)
     } else {
         *rng.pick(small)
@@ -520,7 +520,7 @@ pub fn gen_scenario(rng: &mut Rng) -> String {
             ),
             5 => format!(
                 "{v} = :binary.copy(<<1>>, {})",
-                [10, 100, 1 << 20][rng.below(3)]
+                big(rng, &[10, 100], &[1 << 20])
             ),
             6 => ":erlang.hibernate(M, :f, [])".into(),
             7 => format!("_ = {v}"),
@@ -535,7 +535,7 @@ pub fn gen_scenario(rng: &mut Rng) -> String {
             ][rng.below(7)]
             .clone(),
             9 => format!("Process.exit({}, :kill)", actors[rng.below(n_actors)]),
-            10 => format!("{v} = Enum.to_list(1..{})", [5, 500, 50_000][rng.below(3)]),
+            10 => format!("{v} = Enum.to_list(1..{})", big(rng, &[5, 500], &[50_000])),
             _ => format!("{v} = {{{v}, {v}}}"),
         };
         s.push_str(&format!(
@@ -642,7 +642,7 @@ pub fn mutate(rng: &mut Rng, s: &str, other: &str) -> String {
             }
             6 => {
                 // Deep nesting.
-                let n = [10, 100, 1000, 10_000][rng.below(4)];
+                let n = big(rng, &[10, 100, 1000], &[10_000]) as usize;
                 let (open, close) = *rng.pick(&[("[", "]"), ("{", "}"), ("(", ")"), ("<<", ">>")]);
                 let mut mid = open.repeat(n).into_bytes();
                 mid.extend(close.repeat(n).bytes());
