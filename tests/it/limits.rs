@@ -37,7 +37,10 @@ fn within<T>(limit: Duration, what: &str, f: impl FnOnce() -> T) -> T {
 fn parse_error(what: &str, src: &str) -> scenario::ParseError {
     let e = quick(what, || scenario::parse_bytes("hostile", src.as_bytes())).expect_err(what);
     assert!(e.span.line >= 1 && e.span.col >= 1, "{what}: {e:?}");
-    assert!(e.span.line as usize <= src.lines().count().max(1), "{what}: {e:?}");
+    assert!(
+        e.span.line as usize <= src.lines().count().max(1),
+        "{what}: {e:?}"
+    );
     e
 }
 
@@ -56,7 +59,10 @@ fn ten_megabytes_of_text_is_refused_at_once() {
 
 #[test]
 fn a_billion_loop_iterations_are_refused_while_reading() {
-    let e = parse_error("10^9 iterations", &format!("{HEAD}a: for i <- 1..1000000000, do: x = i\n"));
+    let e = parse_error(
+        "10^9 iterations",
+        &format!("{HEAD}a: for i <- 1..1000000000, do: x = i\n"),
+    );
     assert_eq!(e.kind, ErrorKind::TooManySteps);
     assert_eq!(e.span.line, 6);
     let e = parse_error(
@@ -73,8 +79,13 @@ fn deep_nesting_is_refused() {
     assert_eq!(e.kind, ErrorKind::TooDeep);
     assert_eq!(e.span.line, 6);
     for lang in [Lang::Erlang, Lang::Elixir] {
-        let e = quick("100,000 nested lists (expression)", || expr::inspect(&deep, lang, 100));
-        assert!(matches!(e, Err(ExprError::Parse(p)) if p.kind == expr::ParseErrorKind::TooDeep), "{e:?}");
+        let e = quick("100,000 nested lists (expression)", || {
+            expr::inspect(&deep, lang, 100)
+        });
+        assert!(
+            matches!(e, Err(ExprError::Parse(p)) if p.kind == expr::ParseErrorKind::TooDeep),
+            "{e:?}"
+        );
     }
     // Nested binaries once took exponential time in the Erlang parser (found by fuzzing).
     let bins = format!("{}{}", "<<".repeat(200), ">>".repeat(200));
@@ -90,7 +101,10 @@ fn binary_garbage_is_not_text() {
         x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
         bytes.push((x >> 16) as u8);
     }
-    let e = quick("100 KB of random bytes", || scenario::parse_bytes("garbage", &bytes)).expect_err("garbage");
+    let e = quick("100 KB of random bytes", || {
+        scenario::parse_bytes("garbage", &bytes)
+    })
+    .expect_err("garbage");
     assert_eq!(e.kind, ErrorKind::NotUtf8);
     assert!(e.span.line >= 5, "{e:?}");
     let e = quick("NUL bytes", || scenario::parse_bytes("nul", b"\0\0\0\0")).expect_err("nul");
@@ -100,7 +114,10 @@ fn binary_garbage_is_not_text() {
 #[test]
 fn every_truncation_of_every_builtin_ends_in_a_scenario_or_a_located_error() {
     for (id, src) in scenario::BUILTIN_SOURCES {
-        let cuts: Vec<usize> = (0..=src.len()).step_by(7).filter(|i| src.is_char_boundary(*i)).collect();
+        let cuts: Vec<usize> = (0..=src.len())
+            .step_by(7)
+            .filter(|i| src.is_char_boundary(*i))
+            .collect();
         let start = Instant::now();
         for cut in cuts {
             let text = &src[..cut];
@@ -108,17 +125,30 @@ fn every_truncation_of_every_builtin_ends_in_a_scenario_or_a_located_error() {
                 Ok(sc) => {
                     let check = scenario::check(&sc);
                     if let Some((_, span, _)) = check.op_error {
-                        assert!(span.line >= 1 && span.line as usize <= text.lines().count(), "{id} cut at {cut}");
+                        assert!(
+                            span.line >= 1 && span.line as usize <= text.lines().count(),
+                            "{id} cut at {cut}"
+                        );
                     }
                 }
                 Err(e) => {
-                    assert!(e.span.line >= 1 && e.span.col >= 1, "{id} cut at {cut}: {e:?}");
-                    assert!(e.span.line as usize <= text.lines().count().max(1), "{id} cut at {cut}: {e:?}");
+                    assert!(
+                        e.span.line >= 1 && e.span.col >= 1,
+                        "{id} cut at {cut}: {e:?}"
+                    );
+                    assert!(
+                        e.span.line as usize <= text.lines().count().max(1),
+                        "{id} cut at {cut}: {e:?}"
+                    );
                 }
             }
         }
         // Hundreds of truncations, each parsed and run: together well under the limit.
-        assert!(start.elapsed() < limit() * 10, "{id}: {:?}", start.elapsed());
+        assert!(
+            start.elapsed() < limit() * 10,
+            "{id}: {:?}",
+            start.elapsed()
+        );
     }
 }
 
@@ -131,26 +161,36 @@ fn too_many_processes_or_words_is_too_much_work() {
     src.push_str("a0: x = 1\n");
     let e = parse_error("60,000 processes", &src);
     assert_eq!(e.kind, ErrorKind::TooMuchWork);
-    let e = parse_error("a 200,000,000-word list", &format!("{HEAD}a: x = Enum.to_list(1..100000000)\n"));
-    assert!(matches!(e.kind, ErrorKind::TermTooLarge | ErrorKind::TooMuchWork), "{e:?}");
+    let e = parse_error(
+        "a 200,000,000-word list",
+        &format!("{HEAD}a: x = Enum.to_list(1..100000000)\n"),
+    );
+    assert!(
+        matches!(e.kind, ErrorKind::TermTooLarge | ErrorKind::TooMuchWork),
+        "{e:?}"
+    );
     let e = parse_error(
         "copying a big list 1,000 times",
-        &format!("{HEAD}actor b\na: x = Enum.to_list(1..100000)\na: for i <- 1..1000, do: send(b, x)\n"),
+        &format!(
+            "{HEAD}actor b\na: x = Enum.to_list(1..100000)\na: for i <- 1..1000, do: send(b, x)\n"
+        ),
     );
     assert_eq!(e.kind, ErrorKind::TooMuchWork);
 }
 
 #[test]
 fn an_expression_that_would_run_for_ever_stops_at_its_step() {
-    let src = format!(
-        "{HEAD}a: x = length(for y <- 1..8000000, z <- [1, 2, 3, 4, 5, 6, 7, 8], do: z)\n"
-    );
+    let src =
+        format!("{HEAD}a: x = length(for y <- 1..8000000, z <- [1, 2, 3, 4, 5, 6, 7, 8], do: z)\n");
     let sc = quick("parse", || scenario::parse("forever", &src)).expect("reads");
     let check = quick("a step of 64,000,000 iterations", || scenario::check(&sc));
     let (step, span, e) = check.op_error.expect("stopped");
     assert_eq!(step, 2, "{e:?}");
     assert_eq!(span.line, 6);
-    assert!(matches!(e, beamviz::OpError::Eval(ee) if ee.kind == expr::EvalErrorKind::TooManySteps), "{e:?}");
+    assert!(
+        matches!(e, beamviz::OpError::Eval(ee) if ee.kind == expr::EvalErrorKind::TooManySteps),
+        "{e:?}"
+    );
     // The same in the inspector, and a thousand megabyte binaries (found by fuzzing: a gigabyte of memory).
     for src in [
         "[X || X <- lists:seq(1, 8000000), _ <- [1, 2, 3, 4, 5, 6, 7, 8]]",
@@ -172,6 +212,8 @@ fn too_many_atoms_halt_the_emulator_as_the_beam_does() {
     // FIXME: interning a million atoms (two `String`s and a `BTreeMap` insert each, in `Vm::intern`) takes about
     // 1.5 s in a release build, over the one-second goal; a range of generated names stored as (prefix, count)
     // would make it instant. Asserted at today's cost until then.
-    let h = within(limit() * 4, "1,100,000 atoms", || beamviz::History::new(sc.ops()));
+    let h = within(limit() * 4, "1,100,000 atoms", || {
+        beamviz::History::new(sc.ops())
+    });
     assert!(h.vm().halted() || h.error().is_some());
 }

@@ -57,7 +57,7 @@ impl Rng {
     }
 
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -67,7 +67,7 @@ impl Rng {
 
     /// A number in `0..n` (`n > 0`).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.next_u64() % n as u64) as usize
     }
 
     /// One of `items`.
@@ -314,8 +314,8 @@ pub fn gen_erlang(rng: &mut Rng, depth: u32) -> String {
     if leaf {
         return match rng.below(9) {
             0 => format!("{}", rng.below(100) as i64 - 20),
-            1 => format!("{}", rng.next()),
-            2 => format!("16#{:X}", rng.next() >> rng.below(64)),
+            1 => format!("{}", rng.next_u64()),
+            2 => format!("16#{:X}", rng.next_u64() >> rng.below(64)),
             3 => rng.pick(&ERL_ATOMS).to_string(),
             4 => rng.pick(&ERL_VARS).to_string(),
             5 => format!("\"{}\"", "ab".repeat(rng.below(40))),
@@ -422,8 +422,8 @@ pub fn gen_elixir(rng: &mut Rng, depth: u32) -> String {
     if leaf {
         return match rng.below(9) {
             0 => format!("{}", rng.below(100) as i64 - 20),
-            1 => format!("{}", rng.next()),
-            2 => format!("0x{:X}", rng.next() >> rng.below(64)),
+            1 => format!("{}", rng.next_u64()),
+            2 => format!("0x{:X}", rng.next_u64() >> rng.below(64)),
             3 => [":ok", ":error", "nil", "true", ":\"quoted\"", "x"][rng.below(6)].to_string(),
             4 => ["x", "y", "_z", "@attr"][rng.below(4)].to_string(),
             5 => format!("\"{}\"", "ab".repeat(rng.below(40))),
@@ -649,7 +649,7 @@ pub fn mutate(rng: &mut Rng, s: &str, other: &str) -> String {
                 b.splice(at..at, mid);
             }
             7 => {
-                let n = rng.next().to_string();
+                let n = rng.next_u64().to_string();
                 b.splice(at..at, n.bytes());
             }
             _ => b.push(rng.below(256) as u8),
@@ -710,7 +710,7 @@ impl Stats {
 /// The input number `i` of a run seeded with `seed`: generated or mutated, for a target chosen in turn.
 pub fn input(corpus: &Corpus, seed: u64, i: u64) -> (Target, String) {
     let mut rng = Rng::new(seed ^ i.wrapping_mul(0xD1B5_4A32_D192_ED03));
-    rng.next();
+    rng.next_u64();
     // Scenarios cost more to run; they get one input in eight.
     let t = match rng.below(8) {
         0 => Target::Scenario,

@@ -213,40 +213,40 @@ fn beam() -> BTreeMap<String, f64> {
 
 fn main() {
     let mut rows: Vec<(String, Duration)> = Vec::new();
-    let mut row = |name: String, f: &mut dyn FnMut() -> Duration| rows.push((name, median(f)));
+    let row = |name: String, f: &mut dyn FnMut() -> Duration| (name, median(f));
     for n in [10_000, 100_000] {
-        row(format!("alloc_list_{n}"), &mut || alloc(n));
+        rows.push(row(format!("alloc_list_{n}"), &mut || alloc(n)));
     }
     for w in [10_000, 100_000, 1_000_000] {
-        row(format!("minor_gc_{w}"), &mut || minor(w));
+        rows.push(row(format!("minor_gc_{w}"), &mut || minor(w)));
     }
     for w in [10_000, 100_000, 1_000_000] {
-        row(format!("major_gc_{w}"), &mut || major(w));
+        rows.push(row(format!("major_gc_{w}"), &mut || major(w)));
     }
     for n in [10_000, 100_000] {
-        row(format!("send_list_{n}"), &mut || send(n));
+        rows.push(row(format!("send_list_{n}"), &mut || send(n)));
     }
-    row("d2_growth_1000000".into(), &mut d2);
-    row("replay_builtins".into(), &mut replay_builtins);
+    rows.push(row("d2_growth_1000000".into(), &mut d2));
+    rows.push(row("replay_builtins".into(), &mut replay_builtins));
     // Building the history runs all 100,000 ops once (one run: it takes a while).
     let t = Instant::now();
     let mut h = long_history();
     rows.push(("history_build_100000".into(), t.elapsed()));
-    let mut flip = false;
-    row("seek_to_99999_from_0".into(), &mut || {
+    rows.push(row("seek_to_99999_from_0".into(), &mut || {
         h.seek(0);
         let t = Instant::now();
         h.seek(99_999);
         t.elapsed()
-    });
-    row("seek_random_back_and_forth".into(), &mut || {
+    }));
+    let mut flip = false;
+    rows.push(row("seek_random_back_and_forth".into(), &mut || {
         // Alternating far targets: each seek restores a checkpoint and replays up to 31 ops.
         flip = !flip;
         let target = if flip { 12_345 } else { 87_654 };
         let t = Instant::now();
         h.seek(target);
         t.elapsed()
-    });
+    }));
 
     let beam = beam();
     println!(
