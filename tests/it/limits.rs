@@ -217,3 +217,28 @@ fn too_many_atoms_halt_the_emulator_as_the_beam_does() {
     });
     assert!(h.vm().halted() || h.error().is_some());
 }
+
+/// Found by fuzzing: `[A | A]` folded n times is 2n words on the heap but 2^(n+1) - 2 words flat. Measuring it
+/// walked the tree for ever; sending it would have copied for ever.
+#[test]
+fn exponential_sharing_is_measured_quickly_and_never_copied() {
+    for n in [10u32, 60] {
+        let src = format!("lists:foldl(fun(_, A) -> [A | A] end, [], lists:seq(1, {n}))");
+        let ins = quick(&src, || expr::inspect(&src, Lang::Erlang, 100)).expect("a value");
+        assert_eq!(ins.sizes.size, 2 * u64::from(n));
+        assert_eq!(ins.sizes.flat_size, (1u64 << (n + 1)) - 2, "n = {n}");
+    }
+    let src = "lists:foldl(fun(_, A) -> [A | A] end, [], lists:seq(1, 155555))";
+    let ins = quick("155,555 levels of sharing", || {
+        expr::inspect(src, Lang::Erlang, 100)
+    })
+    .expect("a value");
+    assert_eq!(ins.sizes.flat_size, u64::MAX, "saturates");
+    let scn = format!(
+        "{HEAD}actor b\na: x = Enum.reduce(1..100, [], fn _, acc -> [acc | acc] end)\na: send(b, x)\n"
+    );
+    let sc = quick("parse", || scenario::parse("dag", &scn)).expect("reads");
+    let check = quick("sending 2^101 words", || scenario::check(&sc));
+    let (step, span, e) = check.op_error.expect("refused");
+    assert_eq!((step, span.line, e), (4, 8, beamviz::OpError::TooLarge));
+}

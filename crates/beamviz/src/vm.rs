@@ -387,8 +387,10 @@ impl Vm {
                 }
             }
             Op::EtsInsert { pid, table, var } => {
-                alive(*pid)?.var(var).ok_or(OpError::UnboundVariable)?;
-                self.table_id(table).map(|_| ()).ok_or(OpError::NoSuchTable)
+                let p = alive(*pid)?;
+                let t = p.var(var).ok_or(OpError::UnboundVariable)?;
+                self.table_id(table).ok_or(OpError::NoSuchTable)?;
+                self.check_copy_size(p, t)
             }
             Op::EtsLookup {
                 pid, table, index, ..
@@ -416,7 +418,9 @@ impl Vm {
                 .map(|_| ())
                 .ok_or(OpError::UnboundVariable),
             Op::Send { from, to, var } => {
-                alive(*from)?.var(var).ok_or(OpError::UnboundVariable)?;
+                let p = alive(*from)?;
+                let msg = p.var(var).ok_or(OpError::UnboundVariable)?;
+                self.check_copy_size(p, msg)?;
                 // Sending to an exited process is allowed and does nothing, as in Erlang.
                 self.process(*to).ok_or(OpError::UnknownPid).map(|_| ())
             }
@@ -429,6 +433,15 @@ impl Vm {
             }
             Op::GarbageCollect { pid } | Op::Exit { pid } => alive(*pid).map(|_| ()),
         }
+    }
+
+    /// A flat copy of `t` (a send, an ETS insert) must fit the model's term limit: a term with much sharing can
+    /// have an exponential flat size (`[A | A]` folded a hundred times), whose copy would never end.
+    fn check_copy_size(&self, p: &Process, t: Term) -> Result<(), OpError> {
+        if copy::flat_size(&self.areas_of(p), t, false) > MAX_TERM_WORDS {
+            return Err(OpError::TooLarge);
+        }
+        Ok(())
     }
 
     fn spawn(&mut self, name: &str, opts: SpawnOpts) -> Pid {
