@@ -49,139 +49,55 @@ impl<'a> Areas<'a> {
 
 /// The words a copy of `t` would take (`size_object`), sharing ignored.
 /// With `count_literals` false, literals count 0, as a send's copy leaves them in place;
-/// `erts_debug:flat_size/1` counts them. Saturates at `u64::MAX`.
+/// `erts_debug:flat_size/1` counts them.
 ///
-/// A tree is walked once. A term with much sharing can have a flat size exponential in its real size
-/// (`lists:foldl(fun(_, A) -> [A | A] end, [], lists:seq(1, 100))`: 2^101 words in 200): once the walk has visited
-/// twice as many objects as its blocks have words, which only sharing allows, the size is computed instead with
-/// each object measured once (found by fuzzing: the walk never ended).
+/// Exact up to [`MAX_FLAT_VISITS`] objects walked; past that it is `u64::MAX`. A term with much sharing can have a
+/// flat size exponential in its real size (`lists:foldl(fun(_, A) -> [A | A] end, [], lists:seq(1, 100))`: 2^101
+/// words in 200), and walking it would never end (found by fuzzing). No such copy could be made anyway: the
+/// model's terms stop at 16,777,216 words.
 pub fn flat_size(areas: &Areas<'_>, t: Term, count_literals: bool) -> u64 {
-    // A tree visits each object once, so a walk visiting twice as many objects as there are words has met heavy
-    // sharing; moderate sharing (`lists:duplicate(N, [1, 2])`) stays on this cheaper walk.
-    let budget: u64 = 2 * areas.blocks().iter().map(|b| b.size()).sum::<u64>() + 1;
     let mut visits = 0u64;
     let mut total: u64 = 0;
     let mut todo = alloc::vec![t];
-    while let Some(term) = todo.pop() {
-        let Some(own) = flat_parts(areas, term, count_literals, &mut todo) else {
+    while let Some(t) = todo.pop() {
+        let Some(addr) = t.pointee() else { continue };
+        if !count_literals && addr.area() == LITERAL_AREA {
             continue;
-        };
-        visits += 1;
-        if visits > budget {
-            return flat_size_shared(areas, t, count_literals);
         }
-        total = total.saturating_add(own);
+        visits += 1;
+        if visits > MAX_FLAT_VISITS {
+            return u64::MAX;
+        }
+        if t.primary_tag() == TAG_PRIMARY_LIST {
+            total += 2;
+            todo.push(areas.word(addr));
+            todo.push(areas.word(addr.add(1)));
+        } else {
+            let header = areas.word(addr);
+            match header.header_tag() {
+                // `{}` is a global literal: a copy points to it (`size_object_x`, arity-0 case).
+                Some(HeaderTag::Arityval) if object::arity(header) == 0 => {}
+                Some(HeaderTag::SubBinary) => {
+                    let sb = crate::bits::sub_bin_words(&|i| areas.word(addr.add(i as u32)));
+                    let orig =
+                        areas.word(sb.orig.pointee().expect("sub-binary points to a binary"));
+                    total += crate::bits::sub_bin_flat_size(&sb, orig);
+                }
+                _ => {
+                    total += object::object_size(header);
+                    for field in object::term_fields(header) {
+                        todo.push(areas.word(addr.add(field as u32)));
+                    }
+                }
+            }
+        }
     }
     total
 }
 
-/// An object's own words in a flat copy, its term fields pushed onto `fields`; `None` for an immediate (or a
-/// literal when `count_literals` is false), which takes no words.
-fn flat_parts(
-    areas: &Areas<'_>,
-    t: Term,
-    count_literals: bool,
-    fields: &mut Vec<Term>,
-) -> Option<u64> {
-    let addr = t.pointee()?;
-    if !count_literals && addr.area() == LITERAL_AREA {
-        return None;
-    }
-    if t.primary_tag() == TAG_PRIMARY_LIST {
-        fields.push(areas.word(addr));
-        fields.push(areas.word(addr.add(1)));
-        return Some(2);
-    }
-    let header = areas.word(addr);
-    Some(match header.header_tag() {
-        // `{}` is a global literal: a copy points to it (`size_object_x`, arity-0 case).
-        Some(HeaderTag::Arityval) if object::arity(header) == 0 => 0,
-        Some(HeaderTag::SubBinary) => {
-            let sb = crate::bits::sub_bin_words(&|i| areas.word(addr.add(i as u32)));
-            let orig = areas.word(sb.orig.pointee().expect("sub-binary points to a binary"));
-            crate::bits::sub_bin_flat_size(&sb, orig)
-        }
-        _ => {
-            fields.extend(
-                object::term_fields(header).map(|field| areas.word(addr.add(field as u32))),
-            );
-            object::object_size(header)
-        }
-    })
-}
-
-/// [`flat_size`] with each object measured once: a post-order walk that remembers every object's flat size
-/// (per block, by offset), so a shared object is added again, not walked again.
-fn flat_size_shared(areas: &Areas<'_>, t: Term, count_literals: bool) -> u64 {
-    let blocks = areas.blocks();
-    // `memo[block index][offset]`: the flat size of the object there, once known.
-    let mut memo: Vec<Vec<Option<u64>>> = blocks
-        .iter()
-        .map(|b| alloc::vec![None; b.size() as usize])
-        .collect();
-    let slot = |addr: Addr| -> (usize, usize) {
-        let block = blocks
-            .iter()
-            .position(|b| b.id == addr.area())
-            .expect("a live pointer");
-        (block, addr.offset() as usize)
-    };
-    let known = |memo: &[Vec<Option<u64>>], term: Term| -> Option<u64> {
-        match term.pointee() {
-            None => Some(0),
-            Some(a) if !count_literals && a.area() == LITERAL_AREA => Some(0),
-            Some(a) => {
-                let (b, o) = slot(a);
-                memo[b][o]
-            }
-        }
-    };
-    if let Some(size) = known(&memo, t) {
-        return size;
-    }
-    // A frame: the object, where its fields start in `fields`, the next field to add, and the sum so far.
-    struct Frame {
-        addr: Addr,
-        start: usize,
-        next: usize,
-        sum: u64,
-    }
-    let mut fields: Vec<Term> = Vec::new();
-    let open = |term: Term, fields: &mut Vec<Term>| -> Frame {
-        let start = fields.len();
-        let own = flat_parts(areas, term, count_literals, fields).unwrap_or(0);
-        Frame {
-            addr: term.pointee().expect("a pointer"),
-            start,
-            next: start,
-            sum: own,
-        }
-    };
-    let mut stack = alloc::vec![open(t, &mut fields)];
-    loop {
-        let top = stack.last_mut().expect("a frame");
-        if top.next < fields.len() {
-            let child = fields[top.next];
-            top.next += 1;
-            match known(&memo, child) {
-                Some(size) => top.sum = top.sum.saturating_add(size),
-                None => {
-                    let f = open(child, &mut fields);
-                    stack.push(f);
-                }
-            }
-            continue;
-        }
-        let done = stack.pop().expect("a frame");
-        fields.truncate(done.start);
-        let (b, o) = slot(done.addr);
-        memo[b][o] = Some(done.sum);
-        match stack.last_mut() {
-            Some(parent) => parent.sum = parent.sum.saturating_add(done.sum),
-            None => return done.sum,
-        }
-    }
-}
+/// The most objects [`flat_size`] walks: as many as the largest term has words, so every term the model can
+/// copy is measured exactly, in well under a second.
+pub const MAX_FLAT_VISITS: u64 = 1 << 24;
 
 /// A term copied into a fresh block, with the ProcBins the copy contains.
 pub struct Copied {
