@@ -2,7 +2,10 @@
 
 mod elixir;
 mod export;
+mod fuzz;
 mod gc;
+mod limits;
+mod machine;
 mod props;
 mod scenarios;
 mod terms;

@@ -1,6 +1,8 @@
 //! Test harness shared by the integration tests in `it/`: term decoding for deep comparison, op generators,
 //! a VM driver that verifies after every op, and the real-BEAM measurements under `tests/oracle/`.
 
+pub mod fuzz;
+
 use beamviz::copy::Areas;
 use beamviz::object;
 use beamviz::process::{Pid, SpawnOpts};

@@ -61,7 +61,9 @@ export function createSvg(cls, label) {
 
 /** The shared `<defs>`: the hatch pattern that marks garbage words. @returns {SVGSVGElement} */
 export function createDefs() {
-  const svg = el('svg', { width: 0, height: 0, 'aria-hidden': 'true', style: 'position:absolute' });
+  const svg = el('svg', { width: 0, height: 0, 'aria-hidden': 'true' });
+  // Through the CSSOM, not a style attribute: a strict `style-src 'self'` blocks style attributes.
+  svg.style.position = 'absolute';
   const defs = el('defs', {});
   const pattern = el('pattern', { id: 'bv-hatch', width: 4, height: 4, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' });
   pattern.appendChild(el('rect', { width: 1.6, height: 4, class: 'hatch-line' }));

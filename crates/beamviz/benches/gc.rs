@@ -1,231 +1,285 @@
-//! Benchmarks (not timed tests): the model's GC work natively, and the same work on the real BEAM.
+//! Benchmarks (not timed tests): the model's work natively, beside the same work on the real BEAM.
 //!
-//! * `major`: one major GC of 1,000,000 live words (500,000 cons cells).
-//! * `d2`: the whole d2 growth: a list built cons by cons to 1,000,000 cells, with every GC it causes.
-//! * `minor` (model only): one minor GC that promotes a 500,000-cell list and copies a young 50,000-cell one.
-//! * `tuples` (model only): one major GC of a heap of 20,000 `{N, #{n => N, s => [N]}}` in a list: boxed objects
-//!   of several kinds, about 240,000 words.
-//! * `mailbox` (model only): one major GC of a process with 20,000 queued messages, most in heap fragments of their
-//!   own (every fragment is a from-space block to look pointers up in).
+//! Run by `cargo xtask bench` (or `cargo bench -p beamviz --bench gc`). Each figure is the median of 7 runs after
+//! one warm-up run, each on a fresh VM. When `escript` is on the PATH, `benches/beam.escript` does the same work on
+//! the installed BEAM in the same run, and the table shows the ratio model/BEAM.
 //!
-//! Each figure is the best of 5 runs. When `escript` is on the PATH, `tests/oracle/bench.escript` times the same work
-//! on the installed BEAM in the same run, and the ratio model/BEAM is printed.
+//! * `alloc_list_N`: a list of N small integers built on a process heap (`lists:seq(1, N)`), GCs included.
+//! * `minor_gc_W`, `major_gc_W`: one collection with W live words (a list of W/2 cells); for the minor GC the heap
+//!   was made big enough (`min_heap_size`) that building the list did not collect.
+//! * `send_list_N`: sending a list of N integers (2N words copied) to another process.
+//! * `d2_growth_1000000`: a list built cons by cons to 1,000,000 cells, with every GC it causes.
+//! * `replay_builtins`: `History::new` over every built-in scenario (parse excluded); model only.
+//! * `seek_*`: `History::seek` in a 100,000-step history (checkpoint every 32 steps); model only.
 
-use beamviz::event::{Event, GcKind};
-use beamviz::expr::Lang;
+use beamviz::event::GcKind;
 use beamviz::process::{Pid, SpawnOpts};
-use beamviz::{Op, Vm};
+use beamviz::{Event, History, Op, Value, Vm};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-fn fresh() -> (Vm, Pid) {
-    let mut vm = Vm::new();
+fn spawn(vm: &mut Vm, opts: SpawnOpts) -> Pid {
     vm.apply(&Op::Spawn {
         name: "w".into(),
-        opts: SpawnOpts::default(),
+        opts,
     })
     .expect("spawn");
-    (vm, Pid(0))
+    vm.drain_events().for_each(drop);
+    Pid(vm.processes().len() as u32 - 1)
+}
+
+fn timed(vm: &mut Vm, op: &Op) -> Duration {
+    let t = Instant::now();
+    vm.apply(op).expect("op runs");
+    t.elapsed()
+}
+
+fn alloc(n: i64) -> Duration {
+    let mut vm = Vm::new();
+    let pid = spawn(&mut vm, SpawnOpts::default());
+    timed(
+        &mut vm,
+        &Op::Bind {
+            pid,
+            var: "L".into(),
+            value: Value::Seq(1, n),
+        },
+    )
+}
+
+fn minor(words: u64) -> Duration {
+    let mut vm = Vm::new();
+    let pid = spawn(
+        &mut vm,
+        SpawnOpts {
+            min_heap_size: 2 * words + 1000,
+            ..SpawnOpts::default()
+        },
+    );
+    // A first collection with a little live data: a process's first GC is always major (no old heap, no mature
+    // data), in erl_gc.c as in the model; after it, the next one can be minor.
+    for op in [
+        Op::Bind {
+            pid,
+            var: "K".into(),
+            value: Value::Tuple(vec![Value::Int(1)]),
+        },
+        Op::GarbageCollect { pid },
+    ] {
+        vm.apply(&op).expect("setup");
+    }
+    vm.drain_events().for_each(drop);
+    vm.apply(&Op::BuildList {
+        pid,
+        var: "L".into(),
+        n: words / 2,
+    })
+    .expect("build");
+    let built: Vec<Event> = vm.drain_events().collect();
+    assert!(
+        !built.iter().any(|e| matches!(e, Event::GcFinished { .. })),
+        "building collected"
+    );
+    // Garbage fills the heap up to the reserve without a GC; then a one-word heap test fails, and the minor
+    // collection it triggers copies the list (a large need would abort the minor GC for a major one).
+    let gap = vm.process(pid).expect("pid").gap();
+    let words = gap - beamviz::process::S_RESERVED;
+    vm.apply(&Op::AllocGarbage { pid, words }).expect("fill");
+    vm.drain_events().for_each(drop);
+    let took = timed(&mut vm, &Op::AllocGarbage { pid, words: 1 });
+    let events: Vec<Event> = vm.drain_events().collect();
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            Event::GcFinished {
+                kind: GcKind::Minor,
+                ..
+            }
+        )),
+        "a minor GC ran: {events:?}"
+    );
+    took
+}
+
+fn major(words: u64) -> Duration {
+    let mut vm = Vm::new();
+    let pid = spawn(&mut vm, SpawnOpts::default());
+    vm.apply(&Op::BuildList {
+        pid,
+        var: "L".into(),
+        n: words / 2,
+    })
+    .expect("build");
+    vm.drain_events().for_each(drop);
+    let took = timed(&mut vm, &Op::GarbageCollect { pid });
+    assert_eq!(vm.process(pid).expect("pid").htop, words);
+    took
+}
+
+fn send(n: i64) -> Duration {
+    let mut vm = Vm::new();
+    let from = spawn(&mut vm, SpawnOpts::default());
+    let to = spawn(&mut vm, SpawnOpts::default());
+    vm.apply(&Op::Bind {
+        pid: from,
+        var: "L".into(),
+        value: Value::Seq(1, n),
+    })
+    .expect("bind");
+    timed(
+        &mut vm,
+        &Op::Send {
+            from,
+            to,
+            var: "L".into(),
+        },
+    )
 }
 
 fn d2() -> Duration {
-    let (mut vm, pid) = fresh();
-    let t = Instant::now();
-    vm.apply(&Op::BuildList {
-        pid,
-        var: "L".into(),
-        n: 1_000_000,
-    })
-    .expect("build");
-    let elapsed = t.elapsed();
-    vm.drain_events().for_each(drop);
-    elapsed
+    let mut vm = Vm::new();
+    let pid = spawn(&mut vm, SpawnOpts::default());
+    timed(
+        &mut vm,
+        &Op::BuildList {
+            pid,
+            var: "L".into(),
+            n: 1_000_000,
+        },
+    )
 }
 
-fn major() -> Duration {
-    let (mut vm, pid) = fresh();
-    vm.apply(&Op::BuildList {
-        pid,
-        var: "L".into(),
-        n: 500_000,
-    })
-    .expect("build");
-    vm.drain_events().for_each(drop);
+fn replay_builtins() -> Duration {
+    let ops: Vec<Vec<Op>> = beamviz::scenario::BUILTIN
+        .iter()
+        .map(|id| beamviz::scenario::builtin(id).expect("built-in").ops())
+        .collect();
     let t = Instant::now();
-    vm.apply(&Op::GarbageCollect { pid }).expect("gc");
-    let elapsed = t.elapsed();
-    assert_eq!(vm.process(pid).expect("pid").htop, 1_000_000);
-    elapsed
-}
-
-fn minor() -> Duration {
-    let (mut vm, pid) = fresh();
-    let build = |var: &str, n| Op::BuildList {
-        pid,
-        var: var.into(),
-        n,
-    };
-    vm.apply(&build("Old", 500_000)).expect("build");
-    // A major GC puts the whole list under the high-water mark: the next minor GC promotes it.
-    vm.apply(&Op::GarbageCollect { pid }).expect("gc");
-    // Small enough to fit in the gap the major GC left: no GC until the timed one.
-    vm.apply(&build("Young", 50_000)).expect("build");
-    vm.drain_events().for_each(drop);
-    // `AllocGarbage` of the whole gap: its heap test triggers the GC.
-    let gap = {
-        let p = vm.process(pid).expect("pid");
-        p.stop - p.htop
-    };
-    let t = Instant::now();
-    vm.apply(&Op::AllocGarbage { pid, words: gap })
-        .expect("alloc");
-    let elapsed = t.elapsed();
-    let promoted = vm.drain_events().find_map(|e| match e {
-        Event::GcFinished {
-            kind: GcKind::Minor,
-            promoted,
-            ..
-        } => Some(promoted),
-        _ => None,
-    });
-    assert!(
-        promoted.is_some_and(|w| w >= 1_000_000),
-        "expected a minor GC promoting the old list, got {promoted:?}"
-    );
-    elapsed
-}
-
-fn tuples() -> Duration {
-    let (mut vm, pid) = fresh();
-    vm.apply(&Op::Eval {
-        pid,
-        var: Some("T".into()),
-        src: "lists:map(fun(N) -> {N, #{n => N, s => [N]}} end, lists:seq(1, 20000))".into(),
-        lang: Lang::Erlang,
-    })
-    .expect("eval");
-    vm.drain_events().for_each(drop);
-    let t = Instant::now();
-    vm.apply(&Op::GarbageCollect { pid }).expect("gc");
-    let elapsed = t.elapsed();
-    let live = vm.process(pid).expect("pid").htop;
-    assert!(live >= 200_000, "only {live} live words");
-    elapsed
-}
-
-fn mailbox() -> Duration {
-    let (mut vm, receiver) = fresh();
-    vm.apply(&Op::Spawn {
-        name: "sender".into(),
-        opts: SpawnOpts::default(),
-    })
-    .expect("spawn");
-    let sender = Pid(1);
-    vm.apply(&Op::Eval {
-        pid: sender,
-        var: Some("M".into()),
-        src: "{hello, [1, 2], <<\"x\">>}".into(),
-        lang: Lang::Erlang,
-    })
-    .expect("eval");
-    for _ in 0..20_000 {
-        vm.apply(&Op::Send {
-            from: sender,
-            to: receiver,
-            var: "M".into(),
-        })
-        .expect("send");
+    for o in ops {
+        let h = History::new(o);
+        assert!(h.error().is_none());
     }
-    vm.drain_events().for_each(drop);
-    let mailbox = &vm.process(receiver).expect("pid").mailbox;
-    let fragments = mailbox.iter().filter(|m| m.fragment.is_some()).count();
-    let t = Instant::now();
-    vm.apply(&Op::GarbageCollect { pid: receiver }).expect("gc");
-    let elapsed = t.elapsed();
-    assert!(fragments > 19_000, "only {fragments} messages in fragments");
-    elapsed
+    t.elapsed()
 }
 
-/// One timed piece of work.
-type Case = fn() -> Duration;
-
-fn best(f: Case) -> Duration {
-    (0..5).map(|_| f()).min().expect("runs")
+/// A 100,000-step history: two processes binding, sending, receiving and collecting.
+fn long_history() -> History {
+    let mut ops = vec![
+        Op::Spawn {
+            name: "a".into(),
+            opts: SpawnOpts::default(),
+        },
+        Op::Spawn {
+            name: "b".into(),
+            opts: SpawnOpts::default(),
+        },
+    ];
+    let (a, b) = (Pid(0), Pid(1));
+    while ops.len() < 100_000 {
+        let i = ops.len() as i64;
+        ops.push(Op::Bind {
+            pid: a,
+            var: "X".into(),
+            value: Value::Seq(0, i % 50),
+        });
+        ops.push(Op::Send {
+            from: a,
+            to: b,
+            var: "X".into(),
+        });
+        ops.push(Op::Receive {
+            pid: b,
+            var: "Y".into(),
+        });
+        if i % 7 == 0 {
+            ops.push(Op::GarbageCollect { pid: b });
+        }
+    }
+    ops.truncate(100_000);
+    let h = History::new(ops);
+    assert_eq!(h.len(), 100_000, "{:?}", h.error());
+    h
 }
 
-fn beam() -> Option<(u64, u64)> {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/oracle/bench.escript"
-    );
-    let out = std::process::Command::new("escript")
-        .arg(script)
-        .output()
-        .ok()?;
-    let text = String::from_utf8(out.stdout).ok()?;
-    let field = |k: &str| -> Option<u64> {
-        text.split_whitespace()
-            .find_map(|kv| kv.strip_prefix(k)?.strip_prefix('=')?.parse().ok())
+fn median(mut f: impl FnMut() -> Duration) -> Duration {
+    let _ = f();
+    let mut runs: Vec<Duration> = (0..7).map(|_| f()).collect();
+    runs.sort();
+    runs[3]
+}
+
+/// The BEAM's figures by benchmark name, in microseconds; empty when `escript` is missing.
+fn beam() -> BTreeMap<String, f64> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/beam.escript");
+    let Ok(out) = std::process::Command::new("escript").arg(script).output() else {
+        return BTreeMap::new();
     };
-    Some((field("d2_us")?, field("major_us")?))
+    if !out.status.success() {
+        eprintln!(
+            "beam.escript failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (name, us) = l.split_once(" us=")?;
+            Some((name.to_string(), us.trim().parse().ok()?))
+        })
+        .collect()
 }
 
 fn main() {
-    // `cargo bench -p beamviz --bench gc -- major` runs one case alone (for `perf record`); no BEAM run then.
-    if let Some(only) = std::env::args().skip(1).find(|a| !a.starts_with('-')) {
-        let cases: [(&str, Case); 5] = [
-            ("d2", d2),
-            ("major", major),
-            ("minor", minor),
-            ("tuples", tuples),
-            ("mailbox", mailbox),
-        ];
-        for (name, f) in cases
-            .iter()
-            .filter(|(name, _)| name.contains(only.as_str()))
-        {
-            println!("model  {name}: {:>9.3} ms", best(*f).as_secs_f64() * 1e3);
-        }
-        return;
+    let mut rows: Vec<(String, Duration)> = Vec::new();
+    let row = |name: String, f: &mut dyn FnMut() -> Duration| (name, median(f));
+    for n in [10_000, 100_000] {
+        rows.push(row(format!("alloc_list_{n}"), &mut || alloc(n)));
     }
-    let d2 = best(d2);
-    let major = best(major);
-    let (minor, tuples, mailbox) = (best(minor), best(tuples), best(mailbox));
+    for w in [10_000, 100_000, 1_000_000] {
+        rows.push(row(format!("minor_gc_{w}"), &mut || minor(w)));
+    }
+    for w in [10_000, 100_000, 1_000_000] {
+        rows.push(row(format!("major_gc_{w}"), &mut || major(w)));
+    }
+    for n in [10_000, 100_000] {
+        rows.push(row(format!("send_list_{n}"), &mut || send(n)));
+    }
+    rows.push(row("d2_growth_1000000".into(), &mut d2));
+    rows.push(row("replay_builtins".into(), &mut replay_builtins));
+    // Building the history runs all 100,000 ops once (one run: it takes a while).
+    let t = Instant::now();
+    let mut h = long_history();
+    rows.push(("history_build_100000".into(), t.elapsed()));
+    rows.push(row("seek_to_99999_from_0".into(), &mut || {
+        h.seek(0);
+        let t = Instant::now();
+        h.seek(99_999);
+        t.elapsed()
+    }));
+    let mut flip = false;
+    rows.push(row("seek_random_back_and_forth".into(), &mut || {
+        // Alternating far targets: each seek restores a checkpoint and replays up to 31 ops.
+        flip = !flip;
+        let target = if flip { 12_345 } else { 87_654 };
+        let t = Instant::now();
+        h.seek(target);
+        t.elapsed()
+    }));
+
+    let beam = beam();
     println!(
-        "model  d2 growth to 1,000,000 cons: {:>9.3} ms",
-        d2.as_secs_f64() * 1e3
+        "{:<28} {:>12} {:>12} {:>12}",
+        "benchmark", "model", "BEAM", "model/BEAM"
     );
-    println!(
-        "model  major GC of 1,000,000 words: {:>9.3} ms",
-        major.as_secs_f64() * 1e3
-    );
-    println!(
-        "model  minor GC promoting 1,000,000 words: {:>9.3} ms (no BEAM figure)",
-        minor.as_secs_f64() * 1e3
-    );
-    println!(
-        "model  major GC of 20,000 tuples+maps: {:>9.3} ms (no BEAM figure)",
-        tuples.as_secs_f64() * 1e3
-    );
-    println!(
-        "model  major GC with 20,000 queued messages: {:>9.3} ms (no BEAM figure)",
-        mailbox.as_secs_f64() * 1e3
-    );
-    match beam() {
-        Some((beam_d2, beam_major)) => {
-            println!(
-                "BEAM   d2 growth to 1,000,000 cons: {:>9.3} ms",
-                beam_d2 as f64 / 1e3
-            );
-            println!(
-                "BEAM   major GC of 1,000,000 words: {:>9.3} ms",
-                beam_major as f64 / 1e3
-            );
-            println!(
-                "ratio model/BEAM: d2 {:.1}x, major {:.1}x",
-                d2.as_micros() as f64 / beam_d2.max(1) as f64,
-                major.as_micros() as f64 / beam_major.max(1) as f64
-            );
-        }
-        None => println!("note: escript not found; no BEAM comparison"),
+    for (name, d) in &rows {
+        let us = d.as_secs_f64() * 1e6;
+        let (b, ratio) = match beam.get(name) {
+            Some(b) => (format!("{:.1} µs", b), format!("{:.1}x", us / b.max(1.0))),
+            None => ("-".into(), "-".into()),
+        };
+        println!("{name:<28} {:>9.1} µs {b:>12} {ratio:>12}", us);
+    }
+    if beam.is_empty() {
+        println!("note: escript not found or failed; no BEAM comparison");
     }
 }

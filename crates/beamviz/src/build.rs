@@ -21,8 +21,9 @@ pub enum BuildError {
     TooLarge,
 }
 
-/// The most words one evaluation may allocate (a guard against runaway expressions).
-pub const MAX_FRAGMENT_WORDS: usize = 1 << 25;
+/// The most words one evaluation may allocate (a guard against runaway expressions): the VM's own limit on a
+/// term (`vm::MAX_TERM_WORDS`), since a larger result could never be installed, and building it costs seconds.
+pub const MAX_FRAGMENT_WORDS: usize = 1 << 24;
 
 /// A fragment under construction, with read access to the terms it may point to.
 pub struct Store<'a> {
@@ -154,14 +155,9 @@ impl<'a> Store<'a> {
         self.boxed(&words)
     }
 
-    /// `{}`: a global literal in OTP 25 (`erl_global_literals.h`), the first object of the literal area.
+    /// `{}`: a global literal in OTP 25 (`erl_global_literals.h`), one object of the literal area.
     pub fn empty_tuple(&mut self) -> Term {
-        if self.literals.words.is_empty() {
-            self.literals
-                .words
-                .push(Term::header(HeaderTag::Arityval, 0));
-        }
-        Term::boxed(self.literals.addr(0))
+        crate::heap::empty_tuple(&mut self.literals)
     }
 
     /// Copies the term `t` (built in the fragment) into the literal area, flat, and returns the literal.

@@ -4,6 +4,9 @@
 //! and on the start of an object; heap top, stack top and high-water mark are in order;
 //! each binary's reference count equals the number of handles to it (ProcBins on heaps, in fragments, in queued
 //! messages and in ETS objects); ETS objects point only into themselves; no table outlives its owner.
+//! Every object lies wholly inside the used part of its block, no header word is used as a term, every ProcBin is
+//! on its process's off-heap list exactly once, the stack holds one word per named or dead slot plus the bottom CP,
+//! and no two live blocks share an area id (areas never overlap).
 
 use crate::binary::BinId;
 use crate::copy::Areas;
@@ -62,6 +65,28 @@ pub enum CheckError {
         /// The table.
         table: u32,
     },
+    /// An object runs past the used part of its block, or a header word is used as a term.
+    BadHeader {
+        /// The process (`u32::MAX` for an ETS object or the literal area).
+        pid: u32,
+        /// The offending word.
+        word: u64,
+    },
+    /// A ProcBin on a heap or fragment is missing from the off-heap list, or listed twice.
+    OffHeapListMismatch {
+        /// The process.
+        pid: u32,
+    },
+    /// The stack's depth differs from the bottom CP plus one word per slot.
+    StackMismatch {
+        /// The process.
+        pid: u32,
+    },
+    /// Two live blocks carry the same area id.
+    AreaIdShared {
+        /// The area id.
+        area: u32,
+    },
 }
 
 impl fmt::Display for CheckError {
@@ -89,18 +114,59 @@ impl fmt::Display for CheckError {
             CheckError::OrphanTable { table } => {
                 write!(f, "ETS table #{table}: its owner has exited")
             }
+            CheckError::BadHeader { pid, word } => {
+                write!(
+                    f,
+                    "process {pid}: object {word:#x} runs past its block or is used as a term"
+                )
+            }
+            CheckError::OffHeapListMismatch { pid } => {
+                write!(
+                    f,
+                    "process {pid}: a ProcBin is missing from the off-heap list or listed twice"
+                )
+            }
+            CheckError::StackMismatch { pid } => {
+                write!(
+                    f,
+                    "process {pid}: stack depth differs from its slots plus the CP"
+                )
+            }
+            CheckError::AreaIdShared { area } => {
+                write!(f, "area {area} is used by two live blocks")
+            }
         }
     }
 }
 
 impl core::error::Error for CheckError {}
 
-/// The object starts of the used part of a block.
-fn starts(block: &Block, used: u64, out: &mut BTreeSet<Addr>) {
+/// The object starts of the used part of a block; an object that runs past `used` is an error of `pid`.
+fn starts(block: &Block, used: u64, out: &mut BTreeSet<Addr>, pid: u32) -> Result<(), CheckError> {
     let mut pos = 0u64;
     while pos < used {
         out.insert(block.addr(pos));
         let w = block.words[pos as usize];
+        pos += if w.header_tag().is_some() {
+            object::object_size(w)
+        } else {
+            2
+        };
+        if pos > used {
+            return Err(CheckError::BadHeader { pid, word: w.0 });
+        }
+    }
+    Ok(())
+}
+
+/// The ProcBins of the used part of a block.
+fn proc_bins(block: &Block, used: u64, out: &mut Vec<Addr>) {
+    let mut pos = 0u64;
+    while pos < used {
+        let w = block.words[pos as usize];
+        if w.header_tag() == Some(crate::term::HeaderTag::RefcBinary) {
+            out.push(block.addr(pos));
+        }
         pos += if w.header_tag().is_some() {
             object::object_size(w)
         } else {
@@ -120,10 +186,14 @@ fn check_process(vm: &Vm, p: &Process, handles: &mut BTreeMap<u32, u32>) -> Resu
     if p.old_htop > p.old_heap_size() {
         return Err(CheckError::AreasOverlap { pid });
     }
+    // The bottom CP, then one word per slot (a named variable or a dead word of a frame).
+    if heap.size() - p.stop != 1 + p.slots.len() as u64 {
+        return Err(CheckError::StackMismatch { pid });
+    }
     let mut obj_starts = BTreeSet::new();
-    starts(heap, p.htop, &mut obj_starts);
+    starts(heap, p.htop, &mut obj_starts, pid)?;
     if let Some(old) = &p.old_heap {
-        starts(old, p.old_htop, &mut obj_starts);
+        starts(old, p.old_htop, &mut obj_starts, pid)?;
     }
     let mut used: Vec<(&Block, u64)> = alloc::vec![(heap, p.htop)];
     used.extend(p.old_heap.as_ref().map(|o| (o, p.old_htop)));
@@ -132,13 +202,16 @@ fn check_process(vm: &Vm, p: &Process, handles: &mut BTreeMap<u32, u32>) -> Resu
         .iter()
         .chain(p.mailbox.iter().filter_map(|m| m.fragment.as_ref()))
     {
-        starts(f, f.size(), &mut obj_starts);
+        starts(f, f.size(), &mut obj_starts, pid)?;
         used.push((f, f.size()));
     }
     let lits = vm.literals();
-    starts(lits, lits.size(), &mut obj_starts);
+    starts(lits, lits.size(), &mut obj_starts, u32::MAX)?;
     let areas: Areas<'_> = vm.areas_of(p);
     let check_word = |t: Term| -> Result<(), CheckError> {
+        if t.header_tag().is_some() {
+            return Err(CheckError::BadHeader { pid, word: t.0 });
+        }
         let Some(addr) = t.pointee() else {
             return Ok(());
         };
@@ -159,7 +232,8 @@ fn check_process(vm: &Vm, p: &Process, handles: &mut BTreeMap<u32, u32>) -> Resu
         }
         Ok(())
     };
-    for w in &heap.words[p.stop as usize..] {
+    // The bottom CP is not a term; every other stack word is.
+    for w in &heap.words[p.stop as usize..heap.words.len() - 1] {
         check_word(*w)?;
     }
     for m in &p.mailbox {
@@ -176,6 +250,22 @@ fn check_process(vm: &Vm, p: &Process, handles: &mut BTreeMap<u32, u32>) -> Resu
             }
         });
         res?;
+    }
+    // Every ProcBin of the process's blocks is on its off-heap list (or its message's) exactly once.
+    let mut found = Vec::new();
+    for (block, n) in &used {
+        proc_bins(block, *n, &mut found);
+    }
+    let mut listed: Vec<Addr> = p
+        .off_heap
+        .iter()
+        .chain(p.mailbox.iter().flat_map(|m| m.off_heap.iter()))
+        .copied()
+        .collect();
+    found.sort_unstable();
+    listed.sort_unstable();
+    if found != listed {
+        return Err(CheckError::OffHeapListMismatch { pid });
     }
     for addr in p
         .off_heap
@@ -206,7 +296,7 @@ fn check_ets(
     }
     for o in &t.objects {
         let mut obj_starts = BTreeSet::new();
-        starts(&o.block, o.block.size(), &mut obj_starts);
+        starts(&o.block, o.block.size(), &mut obj_starts, u32::MAX)?;
         let ok = |w: Term| match w.pointee() {
             None => true,
             Some(a) => a.area() == LITERAL_AREA || obj_starts.contains(&a),
@@ -236,6 +326,29 @@ fn check_ets(
 /// The first inconsistency found.
 pub fn check(vm: &Vm) -> Result<(), CheckError> {
     let mut handles = BTreeMap::new();
+    // Areas never overlap: each live block has an area id of its own.
+    let mut areas = BTreeSet::new();
+    let mut claim = |b: &Block| {
+        if areas.insert(b.id) {
+            Ok(())
+        } else {
+            Err(CheckError::AreaIdShared { area: b.id.0 })
+        }
+    };
+    claim(vm.literals())?;
+    for p in vm.processes() {
+        for b in p.heap.iter().chain(&p.old_heap).chain(&p.fragments) {
+            claim(b)?;
+        }
+        for m in &p.mailbox {
+            m.fragment.as_ref().map_or(Ok(()), &mut claim)?;
+        }
+    }
+    for t in vm.ets_tables().iter().flatten() {
+        for o in &t.objects {
+            claim(&o.block)?;
+        }
+    }
     for p in vm.processes() {
         check_process(vm, p, &mut handles)?;
     }

@@ -55,13 +55,23 @@ impl<'a> Areas<'a> {
 /// The words a copy of `t` would take (`size_object`), sharing ignored.
 /// With `count_literals` false, literals count 0, as a send's copy leaves them in place;
 /// `erts_debug:flat_size/1` counts them.
+///
+/// Exact up to [`MAX_FLAT_VISITS`] objects walked; past that it is `u64::MAX`. A term with much sharing can have a
+/// flat size exponential in its real size (`lists:foldl(fun(_, A) -> [A | A] end, [], lists:seq(1, 100))`: 2^101
+/// words in 200), and walking it would never end (found by fuzzing). No such copy could be made anyway: the
+/// model's terms stop at 16,777,216 words.
 pub fn flat_size(areas: &Areas<'_>, t: Term, count_literals: bool) -> u64 {
-    let mut total = 0;
+    let mut visits = 0u64;
+    let mut total: u64 = 0;
     let mut todo = alloc::vec![t];
     while let Some(t) = todo.pop() {
         let Some(addr) = t.pointee() else { continue };
         if !count_literals && addr.area() == LITERAL_AREA {
             continue;
+        }
+        visits += 1;
+        if visits > MAX_FLAT_VISITS {
+            return u64::MAX;
         }
         if t.primary_tag() == TAG_PRIMARY_LIST {
             total += 2;
@@ -89,6 +99,10 @@ pub fn flat_size(areas: &Areas<'_>, t: Term, count_literals: bool) -> u64 {
     }
     total
 }
+
+/// The most objects [`flat_size`] walks: as many as the largest term has words, so every term the model can
+/// copy is measured exactly, in well under a second.
+pub const MAX_FLAT_VISITS: u64 = 1 << 24;
 
 /// A term copied into a fresh block, with the ProcBins the copy contains.
 pub struct Copied {

@@ -101,3 +101,26 @@ pub fn for_each_term_field(words: &[Term], start: usize, end: usize, mut visit: 
         }
     }
 }
+
+/// `{}` in the literal area `literals`: OTP 25 has one global empty tuple, so the model keeps one too.
+/// It is the literal area's first object when `{}` was the first literal made; otherwise it is found among the
+/// literal area's objects, or appended. (Assuming word 0 is `{}` made a later `{}` point at whatever literal
+/// came first, such as the `<<7>>` of `binary:copy(<<7>>, 100)`.)
+pub fn empty_tuple(literals: &mut Block) -> Term {
+    let empty = Term::header(crate::term::HeaderTag::Arityval, 0);
+    let mut pos = 0;
+    while pos < literals.words.len() {
+        let word = literals.words[pos];
+        if word == empty {
+            return Term::boxed(literals.addr(pos as u64));
+        }
+        pos += if word.header_tag().is_some() {
+            object::object_size(word) as usize
+        } else {
+            2
+        };
+    }
+    let at = literals.words.len() as u64;
+    literals.words.push(empty);
+    Term::boxed(literals.addr(at))
+}

@@ -458,6 +458,7 @@ impl Vm {
                 let p = alive(*pid)?;
                 let t = p.var(var).ok_or(OpError::UnboundVariable)?;
                 self.table_id(table).ok_or(OpError::NoSuchTable)?;
+                self.check_copy_size(p, t)?;
                 let areas = process_areas(p, &self.literals);
                 if self.ets_objects(&areas, t).is_some() {
                     Ok(())
@@ -487,7 +488,9 @@ impl Vm {
                 .map(|_| ())
                 .ok_or(OpError::UnboundVariable),
             Op::Send { from, to, var } => {
-                alive(*from)?.var(var).ok_or(OpError::UnboundVariable)?;
+                let p = alive(*from)?;
+                let msg = p.var(var).ok_or(OpError::UnboundVariable)?;
+                self.check_copy_size(p, msg)?;
                 // Sending to an exited process is allowed and does nothing, as in Erlang.
                 self.process(*to).ok_or(OpError::UnknownPid).map(|_| ())
             }
@@ -500,6 +503,15 @@ impl Vm {
             }
             Op::GarbageCollect { pid } | Op::Exit { pid } => alive(*pid).map(|_| ()),
         }
+    }
+
+    /// A flat copy of `t` (a send, an ETS insert) must fit the model's term limit: a term with much sharing can
+    /// have an exponential flat size (`[A | A]` folded a hundred times), whose copy would never end.
+    fn check_copy_size(&self, p: &Process, t: Term) -> Result<(), OpError> {
+        if copy::flat_size(&self.areas_of(p), t, false) > MAX_TERM_WORDS {
+            return Err(OpError::TooLarge);
+        }
+        Ok(())
     }
 
     fn spawn(&mut self, name: &str, opts: SpawnOpts) -> Pid {
@@ -749,12 +761,7 @@ impl Vm {
 
     /// `{}`: a global literal.
     fn empty_tuple(&mut self) -> Term {
-        if self.literals.words.is_empty() {
-            self.literals
-                .words
-                .push(Term::header(HeaderTag::Arityval, 0));
-        }
-        Term::boxed(self.literals.addr(0))
+        crate::heap::empty_tuple(&mut self.literals)
     }
 
     /// Moves a built fragment onto the process heap, collecting first if heap and stack would meet

@@ -2,6 +2,9 @@
 //!
 //! Std only, so that `cargo xtask …` works on a fresh machine before anything else is installed.
 
+mod bench;
+mod dist;
+mod fuzz;
 mod report;
 mod serve;
 mod toolchain;
@@ -22,8 +25,17 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  serve [--port N]   build the wasm package, then serve www/ at http://127.0.0.1:N/ (default 8000)
+  serve [--port N] [--csp]
+                     build the wasm package, then serve www/ at http://127.0.0.1:N/ (default 8000);
+                     --csp adds the strict Content-Security-Policy header the CSP browser test uses
   test               run every check and test (fmt, clippy, native, wasm, node, browser)
+  dist               write dist/: the page, embed.html, beam-viz.js, the wasm package, scenarios and an
+                     npm package.json, a folder a tutorial site copies as it is
+  bench              benchmarks of the model beside the same work on the real BEAM, with ratios
+  fuzz [--inputs N] [--seed S] [--threads T]
+                     fuzz the expression evaluator and scenario reader (default 10,000,000 inputs)
+  fuzz replay erlang|elixir|scenario FILE
+                     run one input and print its outcome
 ";
 
 fn main() -> ExitCode {
@@ -35,12 +47,13 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let res = match args.as_slice() {
-        ["serve"] => serve_cmd(&root, 8000),
-        ["serve", "--port", port] => match port.parse() {
-            Ok(port) => serve_cmd(&root, port),
-            Err(_) => Err(format!("--port wants a number, got `{port}`")),
-        },
+        ["serve", rest @ ..] => {
+            serve_args(rest).and_then(|(port, headers)| serve_cmd(&root, port, headers))
+        }
         ["test"] => return test_cmd(&root),
+        ["fuzz", rest @ ..] => fuzz::fuzz(&root, rest),
+        ["bench"] => bench::bench(&root),
+        ["dist"] => dist_cmd(&root),
         [] | ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -56,8 +69,36 @@ fn main() -> ExitCode {
     }
 }
 
+/// The policy the page and the element must work under (tested by `tests/browser/csp.test.mjs`).
+pub const CSP: &str =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; object-src 'none'";
+
+/// The `Content-Security-Policy` header with [`CSP`].
+fn csp_header() -> Vec<(String, String)> {
+    vec![("Content-Security-Policy".into(), CSP.into())]
+}
+
+/// `serve`'s options: the port and the extra headers.
+fn serve_args(args: &[&str]) -> Result<(u16, Vec<(String, String)>)> {
+    let (mut port, mut headers) = (8000, Vec::new());
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match *arg {
+            "--port" => {
+                let value = rest.next().copied().unwrap_or("");
+                port = value
+                    .parse()
+                    .map_err(|_| format!("--port wants a number, got `{value}`"))?;
+            }
+            "--csp" => headers = csp_header(),
+            other => return Err(format!("unknown serve option `{other}`\n\n{USAGE}")),
+        }
+    }
+    Ok((port, headers))
+}
+
 /// `cargo xtask serve`: the wasm pipeline, then a static server for `www/`.
-fn serve_cmd(root: &Path, port: u16) -> Result {
+fn serve_cmd(root: &Path, port: u16, headers: Vec<(String, String)>) -> Result {
     let start = Instant::now();
     let toolchain = toolchain::wasm_toolchain(root)?;
     let tools_bin = toolchain::wasm_bindgen_cli(root)?;
@@ -69,7 +110,18 @@ fn serve_cmd(root: &Path, port: u16) -> Result {
         "serving www/ at http://127.0.0.1:{port}/ (ready after {}; Ctrl-C stops)",
         secs(start.elapsed())
     );
-    serve::serve(root.join("www"), listener, Vec::new());
+    serve::serve(root.join("www"), listener, headers);
+    Ok(())
+}
+
+/// `cargo xtask dist`: the wasm pipeline, then `dist/`.
+fn dist_cmd(root: &Path) -> Result {
+    let toolchain = toolchain::wasm_toolchain(root)?;
+    let tools_bin = toolchain::wasm_bindgen_cli(root)?;
+    toolchain::npm_packages(root)?;
+    let _module = wasm::package(root, &toolchain, &tools_bin)?;
+    let n = dist::write(root)?;
+    println!("wrote dist/: {n} files");
     Ok(())
 }
 
@@ -118,6 +170,7 @@ fn test_cmd(root: &Path) -> ExitCode {
         let module = wasm::package(root, toolchain, tools_bin)?;
         wasm::node_package(root, &module, tools_bin)
     });
+    report.check("dist/", || dist::write(root).map(|_| ()));
     report.tests("wasm-bindgen tests (node)", || {
         Ok(wasm::bindgen_tests(
             toolchain.as_ref()?,
@@ -138,8 +191,15 @@ fn test_cmd(root: &Path) -> ExitCode {
         report.tests("browser tests", || {
             let addr = serve::spawn(root.join("www"), Vec::new())
                 .map_err(|e| format!("cannot start the static server: {e}"))?;
+            let csp_addr = serve::spawn(root.join("www"), csp_header())
+                .map_err(|e| format!("cannot start the static server: {e}"))?;
             let mut cmd = node_test(&browser_tests);
             cmd.env("BEAMVIZ_URL", format!("http://{addr}/"));
+            cmd.env("BEAMVIZ_CSP_URL", format!("http://{csp_addr}/"));
+            // dist/ is served under the same policy: a tutorial site may well have one.
+            let dist_addr = serve::spawn(root.join("dist"), csp_header())
+                .map_err(|e| format!("cannot start the static server: {e}"))?;
+            cmd.env("BEAMVIZ_DIST_URL", format!("http://{dist_addr}/"));
             Ok(cmd)
         });
     }

@@ -25,8 +25,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 
-/// The largest list or repeat count a BIF builds.
-const MAX_COUNT: i64 = 1 << 24;
+/// The largest list or repeat count a BIF builds: a list this long fills the fragment limit.
+const MAX_COUNT: i64 = 1 << 23;
 
 pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term> {
     let m = match m {

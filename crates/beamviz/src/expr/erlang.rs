@@ -357,19 +357,21 @@ impl Parser {
         if self.eat(&Tok::P(">>")) {
             return Ok(mk(ExprKind::Bin(Vec::new()), span));
         }
-        // Binary comprehension: << Expr || Quals >>.
-        let save = self.pos;
-        if let Ok(first) = self.bin_elem_value() {
-            if self.eat(&Tok::P("||")) {
-                let quals = self.quals()?;
-                self.expect(&Tok::P(">>"))?;
-                return Ok(mk(ExprKind::Comp(true, Box::new(first), quals), span));
-            }
+        // Binary comprehension: << Expr || Quals >>. The first value is parsed once and reused as the first
+        // segment's: parsing it again after a look for `||` made nested `<<` take exponential time.
+        let first = self.bin_elem_value()?;
+        if self.eat(&Tok::P("||")) {
+            let quals = self.quals()?;
+            self.expect(&Tok::P(">>"))?;
+            return Ok(mk(ExprKind::Comp(true, Box::new(first), quals), span));
         }
-        self.pos = save;
+        let mut first = Some(first);
         let mut segs = Vec::new();
         loop {
-            let value = self.bin_elem_value()?;
+            let value = match first.take() {
+                Some(v) => v,
+                None => self.bin_elem_value()?,
+            };
             let size = if self.eat(&Tok::P(":")) {
                 Some(self.primary()?)
             } else {

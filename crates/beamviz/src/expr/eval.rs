@@ -191,11 +191,11 @@ impl EvalErrorKind {
             EvalErrorKind::BadKey => "bad key (badkey)",
             EvalErrorKind::BadMap => "bad map (badmap)",
             EvalErrorKind::NotModelled { .. } => "not modelled yet",
-            EvalErrorKind::TooManySteps => "too many evaluation steps (limit 50,000,000)",
+            EvalErrorKind::TooManySteps => "too many evaluation steps (limit 16,777,216)",
             EvalErrorKind::TooDeep => {
                 "calls or terms nested too deep (limit 200 calls, 1,000 levels)"
             }
-            EvalErrorKind::TooLarge => "term too large for the model (limit 33,554,432 words)",
+            EvalErrorKind::TooLarge => "term too large for the model (limit 16,777,216 words)",
             EvalErrorKind::AtomTableFull => "the atom table is full",
         }
     }
@@ -230,8 +230,9 @@ impl EvalError {
     }
 }
 
-/// The most evaluation steps one expression may take.
-pub const MAX_STEPS: u64 = 50_000_000;
+/// The most evaluation steps one expression may take: about half a second of work, so that the worst input
+/// ends in a located error within a second (the fuzzer checks this).
+pub const MAX_STEPS: u64 = 1 << 24;
 /// The deepest nesting of fun calls.
 pub const MAX_CALL_DEPTH: u32 = 200;
 /// The largest binary one expression may build, in bytes.
@@ -651,6 +652,9 @@ impl<'a> Ev<'a> {
         if bytes.len() > MAX_BINARY_BYTES {
             return Err(self.err(EvalErrorKind::TooLarge));
         }
+        // A payload costs a step per word, as building it on a heap would: without this, a thousand 1 MB
+        // binaries (`[binary:copy(<<1>>, 1 bsl 20) || _ <- lists:seq(1, 1000)]`) took a gigabyte (found by fuzzing).
+        self.step(bytes.len() as u64 / 8)?;
         let r = bits::make_binary(&mut self.s, bytes);
         self.b(r)
     }
@@ -659,6 +663,7 @@ impl<'a> Ev<'a> {
         if bytes.len() > MAX_BINARY_BYTES {
             return Err(self.err(EvalErrorKind::TooLarge));
         }
+        self.step(bytes.len() as u64 / 8)?;
         let r = bits::make_bitstring(&mut self.s, bytes, nbits);
         self.b(r)
     }
