@@ -6,7 +6,7 @@
 import { Sim, inspect } from './sim.js';
 import { EXAMPLES, caretLines, renderInspection } from './inspector.js';
 import { markup } from './markup.js';
-import { eventsOf, kindClass, layoutBinaries, layoutLifecycle, layoutProcess } from './layout.js';
+import { eventsOf, gcPhases, kindClass, layoutBinaries, layoutLifecycle, layoutProcess } from './layout.js';
 import { createDefs, createSvg, renderSvg } from './render-svg.js';
 
 const DEFAULT_SCENARIO = 'process-lifecycle';
@@ -209,6 +209,20 @@ rect.needed { fill: color-mix(in srgb, var(--bv-gc) 18%, transparent); stroke: v
 .holder-state { font-size: 11px; fill: var(--bv-muted); }
 .bin-empty { font-size: 13px; font-weight: 600; fill: var(--bv-muted); }
 .bin-empty-sub { font-size: 12px; fill: var(--bv-muted); }
+.proc { display: grid; gap: 6px; align-content: start; }
+.gc-steps { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; font-size: 12px; color: var(--bv-muted); }
+.gc-steps button { min-width: 0; padding: 2px 8px; font-size: 12px; font-weight: 600; }
+.gc-steps button[aria-pressed="true"] { background: var(--bv-gc); border-color: var(--bv-gc); color: #fff; }
+.gc-phase-note { font-size: 12px; font-weight: 700; fill: var(--bv-gc); }
+.fates rect { fill: none; stroke-width: 2; }
+.fate-root rect { stroke: var(--bv-ink); stroke-dasharray: 2 1.5; }
+.fate-copied rect { stroke: var(--bv-ink); stroke-width: 2.4; }
+.fate-promoted rect { stroke: var(--bv-old); stroke-width: 3; }
+.fate-freed rect { fill: var(--bv-panel); fill-opacity: .7; stroke: var(--bv-gc); stroke-dasharray: 3 2; }
+.grid.pending { opacity: .25; }
+.grid.old.receiving rect:not(.hatch) { stroke: var(--bv-old); stroke-width: .8; }
+.block-outline.freed { stroke: var(--bv-gc); stroke-dasharray: 5 3; }
+@media (prefers-reduced-motion: no-preference) { .grid, .fates { transition: opacity .2s; } }
 `;
 
 let sheet = null;
@@ -303,6 +317,12 @@ export class BeamViz extends HTMLElement {
   #frame = 0;
   #ui;
   #procSvgs = new Map();
+  /** The GC sub-step shown per process at the current step (none: the result). */
+  #gcPhase = new Map();
+  #gcTimer = 0;
+  #animateNext = false;
+  /** The last frame read from the simulator, reused while only a GC sub-step changes. */
+  #cached = null;
   #onVisibility = () => { if (document.hidden) this.#pause(); };
 
   constructor() {
@@ -384,6 +404,7 @@ export class BeamViz extends HTMLElement {
   disconnectedCallback() {
     document.removeEventListener('visibilitychange', this.#onVisibility);
     this.#pause();
+    this.#stopGcAnimation();
     cancelAnimationFrame(this.#frame);
     this.#frame = 0;
   }
@@ -556,6 +577,8 @@ export class BeamViz extends HTMLElement {
       if (asked) this.#schedule();
       return;
     }
+    // One step forward (a click, a key, playback) plays the step's collections as sub-steps; jumps show the result.
+    this.#animateNext = step === this.#step + 1;
     this.#step = step;
     this.#schedule();
     this.dispatchEvent(new CustomEvent('beam-step', { bubbles: true, composed: true, detail: { step } }));
@@ -587,6 +610,7 @@ export class BeamViz extends HTMLElement {
       const step = this.#asking;
       this.#answers.set(step, choice);
       this.#asking = 0;
+      this.#animateNext = true;
       this.#step = step;
       this.#schedule();
       this.dispatchEvent(new CustomEvent('beam-step', { bubbles: true, composed: true, detail: { step } }));
@@ -657,12 +681,81 @@ export class BeamViz extends HTMLElement {
     });
   }
 
+  /** One process's memory picture, and on a GC step its sub-step buttons (roots → copy → promote → resize → free → after). */
+  #renderProcess(box, p, frame) {
+    const events = eventsOf(frame.view.events, p.pid);
+    const before = frame.before.get(p.pid) ?? null;
+    const phases = before ? gcPhases(events) : [];
+    const phase = this.#gcPhase.get(p.pid) ?? null;
+    const layout = layoutProcess(p, frame.cells.get(p.pid), events, this.#sim.legend, before, phase);
+    renderSvg(box.svg, layout);
+    for (const k of ['gc', 'gcPhase']) delete box.svg.dataset[k];
+    for (const [k, v] of Object.entries(layout.data)) box.svg.dataset[k] = v;
+    box.bar.hidden = phases.length === 0;
+    if (!phases.length) return box.bar.replaceChildren();
+    const shown = phase ?? 'after';
+    const buttons = phases.map((name) => {
+      const b = h('button', { type: 'button', class: 'gc-phase', 'data-phase': name, 'aria-pressed': String(name === shown), text: name });
+      b.addEventListener('click', () => { this.#stopGcAnimation(); this.#showGcPhase(name); });
+      return b;
+    });
+    const play = h('button', { type: 'button', class: 'gc-play', 'aria-label': `Play the GC of ${p.name} as sub-steps`, text: '▶ GC' });
+    play.addEventListener('click', () => this.#animateGc(true));
+    box.bar.replaceChildren('GC sub-steps:', ...buttons, play);
+  }
+
+  /** Shows sub-step `name` of every collection at this step ('after': the result). */
+  #showGcPhase(name) {
+    const frame = this.#cached?.frame;
+    if (!frame) return;
+    for (const [pid] of frame.before) {
+      const phases = gcPhases(eventsOf(frame.view.events, pid));
+      if (phases.includes(name) && name !== 'after') this.#gcPhase.set(pid, name);
+      else this.#gcPhase.delete(pid);
+      const box = this.#procSvgs.get(pid);
+      const p = frame.view.processes.find((q) => q.pid === pid);
+      if (box && p) this.#renderProcess(box, p, frame);
+    }
+  }
+
+  #stopGcAnimation() {
+    clearTimeout(this.#gcTimer);
+    this.#gcTimer = 0;
+  }
+
+  /** Plays the collections of this step as their sub-steps, then leaves the result on screen. Without `always`, only
+   * when motion is welcome and there is time before the next step of a playback. @param {boolean} always */
+  #animateGc(always = false) {
+    this.#stopGcAnimation();
+    const frame = this.#cached?.frame;
+    if (!frame || !frame.before.size) return;
+    const reduced = matchMedia('(prefers-reduced-motion: reduce)').matches;
+    const order = ['roots', 'copy', 'promote', 'resize', 'free', 'after'];
+    const phases = order.filter((name) => [...frame.before.keys()].some((pid) => gcPhases(eventsOf(frame.view.events, pid)).includes(name)));
+    const budget = this.#timer ? 1000 / this.speed : 3000;
+    const each = Math.min(500, budget / (phases.length + 1));
+    if (!always && (reduced || each < 120)) return;
+    let i = 0;
+    const tick = () => {
+      this.#showGcPhase(phases[i]);
+      i += 1;
+      this.#gcTimer = i < phases.length ? setTimeout(tick, reduced ? 0 : each) : 0;
+    };
+    tick();
+  }
+
   #render() {
     const start = performance.now();
     const sim = this.#sim;
     const ui = this.#ui;
     const step = this.#step;
-    const { view, cells, before, prev } = sim.frame(step);
+    if (this.#cached?.step !== step || this.#cached.sim !== sim) {
+      this.#stopGcAnimation();
+      this.#cached = { step, sim, frame: sim.frame(step) };
+      this.#gcPhase.clear();
+    }
+    const frame = this.#cached.frame;
+    const { view, cells, prev } = frame;
     const legend = sim.legend;
 
     ui.stepNo.textContent = step === 0 ? 'start' : `${step}.`;
@@ -689,19 +782,17 @@ export class BeamViz extends HTMLElement {
     const seen = new Set();
     for (const p of view.processes) {
       seen.add(p.pid);
-      let svg = this.#procSvgs.get(p.pid);
-      if (!svg) {
-        svg = createSvg('process', `Memory of process ${p.name}`);
-        this.#procSvgs.set(p.pid, svg);
+      let box = this.#procSvgs.get(p.pid);
+      if (!box) {
+        box = { el: h('div', { class: 'proc' }), bar: h('div', { class: 'gc-steps', role: 'group', 'aria-label': `GC sub-steps of ${p.name}` }), svg: createSvg('process', `Memory of process ${p.name}`) };
+        box.el.append(box.bar, box.svg);
+        this.#procSvgs.set(p.pid, box);
       }
-      const layout = layoutProcess(p, cells.get(p.pid), eventsOf(view.events, p.pid), legend, before.get(p.pid) ?? null);
-      renderSvg(svg, layout);
-      for (const [k, v] of Object.entries(layout.data)) svg.dataset[k] = v;
-      if (!layout.data.gc) delete svg.dataset.gc;
+      this.#renderProcess(box, p, frame);
     }
-    for (const [pid, svg] of this.#procSvgs) if (!seen.has(pid)) { svg.remove(); this.#procSvgs.delete(pid); }
-    const order = view.processes.map((p) => this.#procSvgs.get(p.pid));
-    if (order.some((svg, i) => ui.procs.children[i] !== svg) || ui.procs.children.length !== order.length) ui.procs.replaceChildren(...order);
+    for (const [pid, box] of this.#procSvgs) if (!seen.has(pid)) { box.el.remove(); this.#procSvgs.delete(pid); }
+    const order = view.processes.map((p) => this.#procSvgs.get(p.pid).el);
+    if (order.some((el, i) => ui.procs.children[i] !== el) || ui.procs.children.length !== order.length) ui.procs.replaceChildren(...order);
     if (!view.processes.length) ui.procs.replaceChildren(h('p', { class: 'memory', text: 'No processes yet. Step forward to spawn one.' }));
 
     const used = new Set();
@@ -734,6 +825,10 @@ export class BeamViz extends HTMLElement {
       ui.forward.removeAttribute('aria-describedby');
     }
     this.dataset.step = String(step);
+    if (this.#animateNext) {
+      this.#animateNext = false;
+      this.#animateGc();
+    }
     performance.measure('beam-viz:render', { start });
   }
 }

@@ -2,7 +2,7 @@
 // Unit tests of the pure layout (node --test www/js/): hand-made frames in, shapes out.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { COLS, PITCH, cellPos, geometry, squares, eventsOf, gridShapes, kindClass, layoutBinaries, layoutLifecycle, layoutProcess, prefixEdge, tally } from './layout.js';
+import { COLS, FATES, PITCH, cellPos, fateShapes, gcPhases, geometry, squares, eventsOf, gridShapes, kindClass, layoutBinaries, layoutLifecycle, layoutProcess, prefixEdge, tally } from './layout.js';
 
 const legend = {
   stages: ['Process Start', 'Heap Allocation', 'Message Passing', 'Garbage Collection', 'Process Termination', 'Memory Reclamation'],
@@ -106,6 +106,39 @@ test('a GC step shows the banner, the before picture and the needed words', () =
   assert.ok(find(out.shapes, (s) => s.data?.role === 'before'));
   assert.equal(find(out.shapes, (s) => s.cls === 'needed-group').children.length, 3);
   assert.equal(find(out.shapes, (s) => s.data?.stat === 'garbage').text, '2');
+});
+
+test('a GC plays as its sub-steps: roots, copy, promote, resize, free, after', () => {
+  const events = [
+    { kind: 'GcStarted', pids: [0], text: '' },
+    { kind: 'GcPhaseDone', pids: [0], phase: 'roots', words: 2 },
+    { kind: 'GcPhaseDone', pids: [0], phase: 'copy', words: 4 },
+    { kind: 'GcPhaseDone', pids: [0], phase: 'promote', words: 2 },
+    { kind: 'GcPhaseDone', pids: [0], phase: 'free', words: 9 },
+    { kind: 'HeapResized', pids: [0], from: 16, to: 24 },
+    { kind: 'GcFinished', pids: [0], text: 'gc', gc: 'minor', reclaimed: 2 },
+  ];
+  assert.deepEqual(gcPhases(events), ['roots', 'copy', 'promote', 'resize', 'free', 'after']);
+  assert.deepEqual(gcPhases(events.filter((e) => e.kind !== 'HeapResized' && e.phase !== 'promote')), ['roots', 'copy', 'free', 'after']);
+  assert.deepEqual(gcPhases([]), []);
+  // Words 0-1 promoted, 2-3 garbage, 4-5 copied (fates from the core), the rest free gap and stack.
+  const fates = new Uint8Array(16);
+  fates.set([FATES.promoted, FATES.promoted, FATES.freed, FATES.freed, FATES.copied, FATES.copied]);
+  const before = { young: young(), heap_used: 4, high_water: 2, fates: { young: fates, old: new Uint8Array(0) } };
+  const cells = { young: young(), old: new Uint8Array(0) };
+  const at = (phase) => layoutProcess(proc(), cells, events, legend, before, phase);
+  const marked = (out, fate) => find(out.shapes, (s) => s.data?.fate === fate)?.data.words;
+  assert.equal(marked(at('copy'), 'fate-copied'), '2');
+  assert.equal(marked(at('promote'), 'fate-promoted'), '2');
+  assert.equal(marked(at('free'), 'fate-freed'), '2');
+  assert.match(find(at('copy').shapes, (s) => s.data?.role === 'phase-note').text, /4 live words copied/);
+  assert.match(find(at('resize').shapes, (s) => s.data?.role === 'phase-note').text, /from 16 to 24 words/);
+  assert.equal(at('free').data.gcPhase, 'free');
+  // No phase (or an unknown one): the result, without sub-step marks.
+  assert.equal(at(null).data.gcPhase, undefined);
+  assert.equal(at('bogus').data.gcPhase, undefined);
+  assert.ok(!find(at(null).shapes, (s) => s.data?.fate));
+  assert.equal(fateShapes(fates, FATES.copied, 0, 0, 'x').children.length, 1);
 });
 
 test('an exited process is drawn as reclaimed', () => {

@@ -19,7 +19,7 @@ viz.addEventListener('beam-step', (e) => remember('step', e.detail.step));
 
 // The element reports wasm failures itself; the picker just stays hidden then.
 loadWasm().then((mod) => {
-  const list = mod.Simulator.scenarios();
+  const list = JSON.parse(mod.Simulator.scenarios());
   if (list.length < 2) return;
   const select = document.getElementById('scenario');
   select.replaceChildren(...list.map((s) => new Option(s.title, s.id, false, s.id === viz.scenario)));

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 // The wasm Simulator, wrapped: loading, and one frame (view + cells) per step. No model logic here.
+// Structured data crosses from wasm as JSON text (smaller bindings than serde objects), parsed here.
 
 let wasm = null;
 
@@ -24,9 +25,9 @@ export class Sim {
   /** Opens built-in scenario `id`, falling back to `fallback` when there is no such scenario. @param {string} id @param {string} fallback @returns {Promise<Sim>} */
   static async open(id, fallback) {
     const mod = await loadWasm();
-    const known = mod.Simulator.scenarios().map((s) => s.id);
+    const known = JSON.parse(mod.Simulator.scenarios()).map((s) => s.id);
     const inner = new mod.Simulator(known.includes(id) ? id : fallback);
-    return new Sim(inner, mod.Simulator.legend());
+    return new Sim(inner, JSON.parse(mod.Simulator.legend()));
   }
 
   get id() { return this.#inner.id(); }
@@ -37,11 +38,13 @@ export class Sim {
   /** Why the scenario stopped early, or undefined. */
   get error() { return this.#inner.error(); }
 
-  /** The frame at step `step`: the view mirror plus each process's cells, and for processes that collected at that step, their cells one step earlier. @param {number} step */
+  /** The frame at step `step`: the view mirror plus each process's cells, and for processes that collected at that
+   * step, their cells one step earlier with where each word goes in the collection (`gc_fates_*`, from the core).
+   * @param {number} step */
   frame(step) {
     const inner = this.#inner;
     inner.seek(step);
-    const view = inner.view();
+    const view = JSON.parse(inner.view());
     const cells = new Map();
     for (const p of view.processes) cells.set(p.pid, { young: inner.cells_young(p.pid), old: inner.cells_old(p.pid) });
     // One step earlier: the processes (for the table's changed cells) and, for processes that collected now, their cells.
@@ -49,18 +52,38 @@ export class Sim {
     const before = new Map();
     if (step > 0) {
       inner.seek(step - 1);
-      prev = inner.view().processes;
-      const collected = new Set(view.events.filter((e) => e.kind === 'HeapMetStack').flatMap((e) => e.pids));
+      prev = JSON.parse(inner.view()).processes;
+      // The first collection of each process at this step decides what its "before" picture shows.
+      const kinds = new Map();
+      for (const e of view.events) if (e.kind === 'GcFinished' && !kinds.has(e.pids[0])) kinds.set(e.pids[0], e.gc);
       for (const p of prev) {
-        if (collected.has(p.pid)) before.set(p.pid, { young: inner.cells_young(p.pid), heap_used: p.heap_used, high_water: p.high_water });
+        const kind = kinds.get(p.pid);
+        if (!kind || !p.alive) continue;
+        before.set(p.pid, {
+          young: inner.cells_young(p.pid), old: inner.cells_old(p.pid), heap_used: p.heap_used, high_water: p.high_water,
+          kind, fates: { young: inner.gc_fates_young(p.pid, kind), old: inner.gc_fates_old(p.pid, kind) },
+        });
       }
       inner.seek(step);
     }
     return { view, cells, before, prev };
   }
 
+  /** The steps that have an event of kind `kind` (such as 'GcFinished'), ascending. @param {string} kind @returns {Uint32Array} */
+  stepsWith(kind) { return this.#inner.steps_with(kind); }
+
+  /** `erlang:memory()` at every step: {names, values (names.length numbers per step), steps}. */
+  memorySeries() {
+    const names = this.#inner.constructor.memory_series_names?.() ?? [];
+    const values = this.#inner.memory_series();
+    return { names, values, steps: names.length ? values.length / names.length : 0 };
+  }
+
   /** The question to ask before revealing step `step`, or undefined. @param {number} step @returns {{question:string, choices:string[], answer:number, explanation:string}|undefined} */
-  predict(step) { return this.#inner.predict(step); }
+  predict(step) {
+    const json = this.#inner.predict(step);
+    return json === undefined ? undefined : JSON.parse(json);
+  }
 
   /** Frees the wasm object. */
   free() { this.#inner.free(); }
@@ -73,7 +96,7 @@ let nextId = 0;
 /** Evaluates `src` standalone in language `lang` ('erlang' | 'elixir') in a worker: `{ok}` with the laid-out term,
  * `{error: {line, col, message}}`, or null when a newer call superseded this one. @param {string} src @param {string} lang @returns {Promise<object|null>} */
 export function inspect(src, lang) {
-  if (typeof Worker === 'undefined') return loadWasm().then((mod) => mod.Simulator.inspect(src, lang));
+  if (typeof Worker === 'undefined') return loadWasm().then((mod) => JSON.parse(mod.Simulator.inspect(src, lang)));
   // A call still running is abandoned, and its worker with it: the newest expression is the one on screen.
   if (pending) {
     worker.terminate();

@@ -300,6 +300,69 @@ pub fn cells(vm: &Vm, p: &Process) -> Cells {
     Cells { young, old }
 }
 
+/// Fate of a word in a collection ([`gc_fates`]): not heap data (free gap, stack, an old heap a minor GC leaves alone).
+pub const FATE_NONE: u8 = 0;
+/// Fate: live, copied into the new young heap.
+pub const FATE_COPIED: u8 = 1;
+/// Fate: live and below the high-water mark, so a minor GC moves it to the old heap.
+pub const FATE_PROMOTED: u8 = 2;
+/// Fate: no root reaches it; it is not copied and goes with its block when the from-space is freed.
+pub const FATE_FREED: u8 = 3;
+
+/// Where each word of `p`'s blocks goes if a collection of `kind` runs on the state `vm` holds now, one
+/// `FATE_*` byte per word, laid out like [`cells`]: the rule of `erl_gc.c` that [`crate::gc`] follows (a minor GC
+/// promotes live young objects below the high-water mark and copies the rest; a major GC copies everything live,
+/// old heap included, into one new block). A view shows a GC as sub-steps with it (roots → copy → promote → free).
+///
+/// Model: the page asks this of the state before the step whose op collected, so work the op did before its GC
+/// (binding, allocating) is not in it; the GC's own events carry the exact totals.
+pub fn gc_fates(vm: &Vm, p: &Process, kind: crate::event::GcKind) -> Cells {
+    let Some(block) = p.heap.as_ref() else {
+        return Cells::default();
+    };
+    let live = reachable(vm, p);
+    let major = kind == crate::event::GcKind::Major;
+    let promote_below = if major { 0 } else { p.high_water };
+    let mut young = vec![FATE_NONE; block.words.len()];
+    heap_fates(block, p.htop, &live, promote_below, &mut young);
+    let mut old = Vec::new();
+    if let Some(ob) = p.old_heap.as_ref() {
+        old = vec![FATE_NONE; ob.words.len()];
+        if major {
+            heap_fates(ob, p.old_htop, &live, 0, &mut old);
+        }
+    }
+    Cells { young, old }
+}
+
+fn heap_fates(
+    block: &Block,
+    used: u64,
+    live: &BTreeSet<(u32, u32)>,
+    promote_below: u64,
+    out: &mut [u8],
+) {
+    let mut pos = 0usize;
+    while (pos as u64) < used {
+        let w = block.words[pos];
+        let size = if w.header_tag().is_some() {
+            object::object_size(w) as usize
+        } else {
+            2
+        };
+        let fate = if !live.contains(&(block.id.0, pos as u32)) {
+            FATE_FREED
+        } else if (pos as u64) < promote_below {
+            FATE_PROMOTED
+        } else {
+            FATE_COPIED
+        };
+        let end = (pos + size).min(out.len());
+        out[pos..end].fill(fate);
+        pos += size;
+    }
+}
+
 /// A set of visited object addresses: one bit per word of each area.
 struct Seen {
     areas: Vec<(crate::term::AreaId, Vec<u64>)>,
@@ -880,18 +943,6 @@ impl View {
                 holders: holders.remove(&id.0).unwrap_or_default(),
             })
             .collect();
-        let processes_bytes: u64 = processes.iter().map(|p| p.memory).sum();
-        let processes_used: u64 = vm
-            .processes()
-            .iter()
-            .filter(|p| p.is_alive())
-            .map(|p| {
-                crate::process::PROCESS_STRUCT_BYTES
-                    + 8 * (p.htop + p.stack_size() + p.old_htop + p.mbuf_size())
-            })
-            .sum();
-        let binary = vm.binaries().total_bytes();
-        let atom: u64 = vm.atoms().iter().map(|a| a.len() as u64 + 1).sum();
         let ets: Vec<EtsView> = vm
             .ets_tables()
             .iter()
@@ -904,15 +955,7 @@ impl View {
                 memory_words: t.words(),
             })
             .collect();
-        let ets_words: u64 = ets.iter().map(|t| t.memory_words).sum();
-        let memory = MemoryView {
-            processes: processes_bytes,
-            processes_used,
-            binary,
-            atom,
-            total: processes_bytes + binary + atom + 8 * ets_words,
-            ets: 8 * ets_words,
-        };
+        let memory = memory(vm);
         View {
             processes,
             binaries,
@@ -921,6 +964,32 @@ impl View {
             atom_count: vm.atoms().len() as u64,
             halted: vm.halted(),
         }
+    }
+}
+
+/// `erlang:memory/0` of `vm` alone: what [`View::of`] reports as `memory`, without walking any term, so a
+/// renderer can chart it over every step of a long run.
+pub fn memory(vm: &Vm) -> MemoryView {
+    let processes_bytes: u64 = vm.processes().iter().map(Process::memory_bytes).sum();
+    let processes_used: u64 = vm
+        .processes()
+        .iter()
+        .filter(|p| p.is_alive())
+        .map(|p| {
+            crate::process::PROCESS_STRUCT_BYTES
+                + 8 * (p.htop + p.stack_size() + p.old_htop + p.mbuf_size())
+        })
+        .sum();
+    let binary = vm.binaries().total_bytes();
+    let atom: u64 = vm.atoms().iter().map(|a| a.len() as u64 + 1).sum();
+    let ets_words: u64 = vm.ets_tables().iter().flatten().map(|t| t.words()).sum();
+    MemoryView {
+        processes: processes_bytes,
+        processes_used,
+        binary,
+        atom,
+        total: processes_bytes + binary + atom + 8 * ets_words,
+        ets: 8 * ets_words,
     }
 }
 
