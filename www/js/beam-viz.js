@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 // <beam-viz>: an embeddable, steppable picture of BEAM process memory.
-// Contract: views carry data-view="lifecycle" | "process-memory" | "binaries" | "processes" | "inspector"; the host reflects the step in data-step;
+// Contract: views carry data-view="lifecycle" | "process-memory" | "binaries" | "processes" | "events" | "inspector"; the host reflects the step in data-step;
 // attributes scenario, step, speed, autoplay, inspector ("off" hides it); a `beam-step` event (bubbles, composed) on user scrubs and plays only.
 
 import { Sim, inspect } from './sim.js';
@@ -11,6 +11,14 @@ import { createDefs, createSvg, renderSvg } from './render-svg.js';
 
 const DEFAULT_SCENARIO = 'process-lifecycle';
 const DEFAULT_SPEED = 1;
+/** Event kinds the timeline can jump between: [event kind, label]. */
+const JUMP_KINDS = [
+  ['GcFinished', 'GC'], ['MessageSent', 'send'], ['BinaryCreated', 'binary made'], ['BinaryFreed', 'binary freed'],
+  ['HeapResized', 'heap resized'], ['Spawned', 'spawn'], ['Exited', 'exit'], ['Hibernated', 'hibernate'],
+  ['EtsInserted', 'ETS insert'], ['FragmentAllocated', 'heap fragment'],
+];
+/** Speeds offered while playing, in steps per second. */
+const SPEEDS = [0.5, 1, 2, 4, 10];
 /** Event log lines shown before the rest folds into a <details>. */
 const LOG_LINES = 12;
 /** Milliseconds of quiet typing before the inspector evaluates. */
@@ -43,6 +51,10 @@ button:hover:not([aria-disabled="true"]) { background: #eef3fa; border-color: va
 button:focus-visible, input:focus-visible { outline: 3px solid color-mix(in srgb, var(--bv-young) 50%, transparent); outline-offset: 1px; }
 button[aria-disabled="true"] { opacity: .45; cursor: default; }
 button.play[aria-pressed="true"] { background: var(--bv-young); color: #fff; border-color: var(--bv-young); }
+.controls.jumps { font-size: 13px; color: var(--bv-muted); }
+.controls button.restart, .controls.jumps button { min-width: 0; }
+select { font: inherit; padding: 5px 6px; border-radius: 8px; border: 1px solid #b9c0cc; background: #fff; color: var(--bv-ink); }
+.speed-label { margin-left: auto; }
 .slider { display: flex; align-items: center; gap: 8px; flex: 1 1 220px; color: var(--bv-muted); font-weight: 600; }
 .slider input { flex: 1; accent-color: var(--bv-young); }
 .counter { font-variant-numeric: tabular-nums; color: var(--bv-muted); min-width: 7ch; text-align: right; }
@@ -320,6 +332,7 @@ export class BeamViz extends HTMLElement {
   /** The GC sub-step shown per process at the current step (none: the result). */
   #gcPhase = new Map();
   #gcTimer = 0;
+  #jumpCache = null;
   #animateNext = false;
   /** The last frame read from the simulator, reused while only a GC sub-step changes. */
   #cached = null;
@@ -337,6 +350,12 @@ export class BeamViz extends HTMLElement {
       back: h('button', { type: 'button', class: 'back', 'aria-label': 'Step back', text: '◀ Back' }),
       play: h('button', { type: 'button', class: 'play', 'aria-pressed': 'false', text: '▶ Play' }),
       forward: h('button', { type: 'button', class: 'forward', 'aria-label': 'Step forward', text: 'Forward ▶' }),
+      restart: h('button', { type: 'button', class: 'restart', 'aria-label': 'Restart from step 0', text: '↺ Restart' }),
+      prevEvent: h('button', { type: 'button', class: 'prev-event', text: '⇤ prev' }),
+      nextEvent: h('button', { type: 'button', class: 'next-event', text: 'next ⇥' }),
+      jumpKind: h('select', { class: 'jump-kind', 'aria-label': 'Event to jump to' }),
+      speedSel: h('select', { class: 'speed', 'aria-label': 'Playback speed (steps per second)' }),
+      logTitle: h('h3'),
       range: h('input', { type: 'range', min: '0', max: '0', value: '0', id: 'bv-step' }),
       counter: h('output', { class: 'counter', for: 'bv-step' }),
       code: h('code'),
@@ -358,8 +377,11 @@ export class BeamViz extends HTMLElement {
     const label = h('label', { class: 'slider', for: 'bv-step' }, h('span', { text: 'Step' }), ui.range);
     ui.app = h('div', { class: 'app', hidden: '' },
       h('header', {}, ui.title, ui.desc),
-      h('div', { class: 'controls', role: 'group', 'aria-label': 'Playback' }, ui.back, ui.play, ui.forward, label, ui.counter),
-      h('section', { class: 'story', 'aria-live': 'polite' }, h('pre', { class: 'code' }, ui.stepNo, ui.code), ui.narration, ui.checks, ui.log),
+      h('div', { class: 'controls', role: 'group', 'aria-label': 'Playback' }, ui.restart, ui.back, ui.play, ui.forward, label, ui.counter),
+      h('div', { class: 'controls jumps', role: 'group', 'aria-label': 'Jump to an event' }, h('span', { text: 'Jump to' }), ui.prevEvent, ui.jumpKind, ui.nextEvent,
+        h('label', { class: 'speed-label' }, 'Speed ', ui.speedSel)),
+      h('section', { class: 'story', 'aria-live': 'polite' }, h('pre', { class: 'code' }, ui.stepNo, ui.code), ui.narration, ui.checks),
+      h('section', { 'data-view': 'events' }, ui.logTitle, ui.log),
       ui.predict,
       h('section', { 'data-view': 'lifecycle' }, h('h3', { text: 'Lifecycle' }), h('div', { class: 'scroll' }, ui.lifecycle)),
       h('div', { class: 'panels' },
@@ -370,6 +392,13 @@ export class BeamViz extends HTMLElement {
     root.append(createDefs(), ui.error, ui.fallback, ui.app);
     this.#ui = ui;
 
+    ui.jumpKind.append(...JUMP_KINDS.map(([kind, name]) => new Option(name, kind)));
+    ui.speedSel.append(...SPEEDS.map((v) => new Option(`${v}×`, String(v), false, v === DEFAULT_SPEED)));
+    ui.restart.addEventListener('click', () => this.#userSeek(0));
+    ui.prevEvent.addEventListener('click', () => this.#jump(-1));
+    ui.nextEvent.addEventListener('click', () => this.#jump(1));
+    ui.jumpKind.addEventListener('change', () => this.#schedule());
+    ui.speedSel.addEventListener('change', () => { this.speed = ui.speedSel.value; });
     ui.back.addEventListener('click', () => this.#userSeek(this.#step - 1));
     ui.forward.addEventListener('click', () => this.#userSeek(this.#step + 1));
     ui.play.addEventListener('click', () => (this.#timer ? this.#pause() : this.#play()));
@@ -421,9 +450,12 @@ export class BeamViz extends HTMLElement {
       this.#sim?.free();
       this.#sim = null;
       this.#load();
-    } else if (name === 'speed' && this.#timer) {
-      this.#pause();
-      this.#play();
+    } else if (name === 'speed') {
+      if (this.#timer) {
+        this.#pause();
+        this.#play();
+      }
+      this.#schedule();
     } else if (name === 'inspector') {
       this.#applyInspector();
     } else if (name === 'autoplay' && this.#sim && value !== null) {
@@ -582,6 +614,21 @@ export class BeamViz extends HTMLElement {
     this.#step = step;
     this.#schedule();
     this.dispatchEvent(new CustomEvent('beam-step', { bubbles: true, composed: true, detail: { step } }));
+  }
+
+  /** The steps with an event of the selected kind, read once per kind from the core. */
+  #eventSteps() {
+    const kind = this.#ui.jumpKind.value;
+    if (this.#jumpCache?.sim !== this.#sim || this.#jumpCache.kind !== kind) this.#jumpCache = { sim: this.#sim, kind, steps: this.#sim.stepsWith(kind) };
+    return this.#jumpCache.steps;
+  }
+
+  /** Jumps to the next (`dir` 1) or previous (-1) step with an event of the selected kind. @param {number} dir */
+  #jump(dir) {
+    if (!this.#sim) return;
+    const steps = this.#eventSteps();
+    const target = dir > 0 ? steps.find((s) => s > this.#step) : steps.findLast((s) => s < this.#step);
+    if (target !== undefined) this.#userSeek(target);
   }
 
   #play() {
@@ -776,6 +823,17 @@ export class BeamViz extends HTMLElement {
         h('summary', { text: `${rest.length} more events` }), h('ul', { class: 'log' }, ...rest.map(line)))));
     }
     ui.log.replaceChildren(...shown);
+    ui.logTitle.textContent = step === 0 ? 'Event log' : `Event log · step ${step} · ${view.events.length} event${view.events.length === 1 ? '' : 's'}`;
+    if (!view.events.length) ui.log.replaceChildren(h('li', { class: 'more', text: step === 0 ? 'Nothing has happened yet.' : 'No events at this step.' }));
+    const marks = this.#eventSteps();
+    const kindName = ui.jumpKind.selectedOptions[0]?.text ?? '';
+    const prevAt = marks.findLast((s) => s < step);
+    const nextAt = marks.find((s) => s > step);
+    ui.prevEvent.setAttribute('aria-disabled', String(prevAt === undefined));
+    ui.nextEvent.setAttribute('aria-disabled', String(nextAt === undefined));
+    ui.prevEvent.setAttribute('aria-label', prevAt === undefined ? `No earlier ${kindName}` : `Previous ${kindName}, at step ${prevAt}`);
+    ui.nextEvent.setAttribute('aria-label', nextAt === undefined ? `No later ${kindName}` : `Next ${kindName}, at step ${nextAt}`);
+    ui.speedSel.value = String(SPEEDS.includes(this.speed) ? this.speed : DEFAULT_SPEED);
 
     renderSvg(ui.lifecycle, layoutLifecycle(view, legend.stages));
 
