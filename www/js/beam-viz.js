@@ -332,6 +332,7 @@ export class BeamViz extends HTMLElement {
   /** The GC sub-step shown per process at the current step (none: the result). */
   #gcPhase = new Map();
   #gcTimer = 0;
+  #source = null;
   #jumpCache = null;
   #animateNext = false;
   /** The last frame read from the simulator, reused while only a GC sub-step changes. */
@@ -445,6 +446,7 @@ export class BeamViz extends HTMLElement {
       this.#step = this.#clamp(parseStep(value));
       this.#schedule();
     } else if (name === 'scenario' && this.isConnected) {
+      this.#source = null;
       this.#answers.clear();
       this.#asking = 0;
       this.#sim?.free();
@@ -461,6 +463,20 @@ export class BeamViz extends HTMLElement {
     } else if (name === 'autoplay' && this.#sim && value !== null) {
       this.#play();
     }
+  }
+
+  /** Scenario text to show instead of a built-in scenario (property only: rich data); null for the `scenario` attribute.
+   * Setting it reloads; invalid text shows its located error (`line:col: message`) in the error slot. */
+  get source() { return this.#source; }
+  set source(text) {
+    this.#source = text === null || text === undefined ? null : String(text);
+    if (!this.isConnected) return;
+    this.#answers.clear();
+    this.#asking = 0;
+    this.#sim?.free();
+    this.#sim = null;
+    this.#cached = null;
+    this.#load();
   }
 
   /** The scenario id (attribute `scenario`). */
@@ -503,7 +519,7 @@ export class BeamViz extends HTMLElement {
 
   async #load() {
     const id = this.scenario;
-    const loading = Sim.open(id, DEFAULT_SCENARIO);
+    const loading = this.#source === null ? Sim.open(id, DEFAULT_SCENARIO) : Sim.fromSource(this.#source);
     this.#loading = loading;
     try {
       const sim = await loading;

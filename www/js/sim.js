@@ -30,6 +30,16 @@ export class Sim {
     return new Sim(inner, JSON.parse(mod.Simulator.legend()));
   }
 
+  /** Reads and runs scenario text (the editor, a permalink); rejects with `line:col: message` when it is not valid.
+   * @param {string} text @returns {Promise<Sim>} */
+  static async fromSource(text) {
+    const mod = await loadWasm();
+    const inner = mod.Simulator.from_source('custom', text);
+    return new Sim(inner, JSON.parse(mod.Simulator.legend()));
+  }
+
+  /** The scenario's text. */
+  get source() { return this.#inner.source(); }
   get id() { return this.#inner.id(); }
   get title() { return this.#inner.title(); }
   get description() { return this.#inner.description(); }
