@@ -6,6 +6,7 @@
 import './beam-viz-define.js';
 import { loadWasm } from './sim.js';
 import { makeHash, parseHash, decodeSource } from './permalink.js';
+import { wireEditor } from './editor.js';
 
 const viz = document.querySelector('beam-viz');
 const picker = document.getElementById('scenario');
@@ -79,6 +80,23 @@ document.getElementById('copy-embed').addEventListener('click', async () => {
   share(code, 'Embed code');
 });
 
+// The editor: opened, it shows the text of the scenario on screen (unless the user has edited it since); a valid edit
+// replaces the widget's scenario, keeping the step, and the address follows.
+const editor = document.getElementById('editor');
+const scnText = document.getElementById('scn-text');
+let edited = false;
+scnText.addEventListener('input', () => { edited = true; });
+wireEditor({ text: scnText, error: document.getElementById('scn-error'), note: document.getElementById('scn-note'), run: document.getElementById('scn-run') }, (src) => {
+  shown = { text: src };
+  viz.source = src;
+  remember();
+});
+editor.addEventListener('toggle', async () => {
+  if (!editor.open || edited) return;
+  const mod = await loadWasm();
+  scnText.value = shown.text ?? mod.Simulator.builtin_source(shown.scenario) ?? '';
+});
+
 // The element reports wasm failures itself; the picker just stays hidden then.
 loadWasm().then((mod) => {
   const list = JSON.parse(mod.Simulator.scenarios());
@@ -87,6 +105,8 @@ loadWasm().then((mod) => {
   select.replaceChildren(...list.map((s) => new Option(s.title, s.id, false, s.id === viz.scenario)));
   select.addEventListener('change', () => {
     shown = { scenario: select.value };
+    edited = false;
+    if (editor.open) scnText.value = mod.Simulator.builtin_source(select.value) ?? '';
     viz.source = null;
     viz.step = 0;
     viz.scenario = select.value;
