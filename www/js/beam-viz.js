@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 // <beam-viz>: an embeddable, steppable picture of BEAM process memory.
-// Contract: views carry data-view="lifecycle" | "process-memory" | "binaries" | "processes" | "events" | "inspector"; the host reflects the step in data-step;
+// Contract: views carry data-view="lifecycle" | "process-memory" | "binaries" | "processes" | "events" | "mailboxes" | "ets" | "memory" | "inspector";
+// the host reflects the step in data-step; the property `source` (scenario text) replaces the `scenario` attribute;
 // attributes scenario, step, speed, autoplay, inspector ("off" hides it); a `beam-step` event (bubbles, composed) on user scrubs and plays only.
 
 import { Sim, inspect } from './sim.js';
 import { EXAMPLES, caretLines, renderInspection } from './inspector.js';
 import { markup } from './markup.js';
-import { eventsOf, gcPhases, kindClass, layoutBinaries, layoutLifecycle, layoutProcess } from './layout.js';
+import { eventsOf, gcPhases, kindClass, layoutBinaries, layoutLifecycle, layoutMemoryChart, layoutProcess } from './layout.js';
 import { createDefs, createSvg, renderSvg } from './render-svg.js';
 
 const DEFAULT_SCENARIO = 'process-lifecycle';
@@ -221,6 +222,18 @@ rect.needed { fill: color-mix(in srgb, var(--bv-gc) 18%, transparent); stroke: v
 .holder-state { font-size: 11px; fill: var(--bv-muted); }
 .bin-empty { font-size: 13px; font-weight: 600; fill: var(--bv-muted); }
 .bin-empty-sub { font-size: 12px; fill: var(--bv-muted); }
+.mailboxes, .ets { font-size: 13px; }
+.mailboxes ol { margin: 2px 0 8px; padding-left: 22px; font: 12.5px ui-monospace, Menlo, Consolas, monospace; }
+.mailboxes .who { font-weight: 700; }
+.empty { color: var(--bv-muted); margin: 0; }
+svg.memory-chart { min-width: 520px; }
+.axis { fill: none; stroke: #9aa3b2; } .axis-label { font-size: 11px; fill: var(--bv-muted); }
+.mem-line { fill: none; stroke-width: 2; }
+.mem-line.mem-processes { stroke: var(--bv-young); } .mem-line.mem-binary { stroke: var(--bv-procbin); stroke-dasharray: 6 3; }
+.mem-line.mem-ets { stroke: var(--bv-heap-binary); stroke-dasharray: 2 2; } .mem-line.mem-atom { stroke: var(--bv-old); stroke-dasharray: 8 2 2 2; }
+.mem-key { font-size: 12px; font-weight: 600; } .mem-key.mem-processes { fill: var(--bv-young); } .mem-key.mem-binary { fill: var(--bv-procbin); }
+.mem-key.mem-ets { fill: var(--bv-heap-binary); } .mem-key.mem-atom { fill: var(--bv-old); }
+.mem-now { stroke: var(--bv-gc); stroke-width: 2; }
 .proc { display: grid; gap: 6px; align-content: start; }
 .gc-steps { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; font-size: 12px; color: var(--bv-muted); }
 .gc-steps button { min-width: 0; padding: 2px 8px; font-size: 12px; font-weight: 600; }
@@ -332,6 +345,8 @@ export class BeamViz extends HTMLElement {
   /** The GC sub-step shown per process at the current step (none: the result). */
   #gcPhase = new Map();
   #gcTimer = 0;
+  /** `erlang:memory()` at every step of the current scenario, read once from the core. */
+  #series = null;
   #source = null;
   #jumpCache = null;
   #animateNext = false;
@@ -374,6 +389,9 @@ export class BeamViz extends HTMLElement {
       binaries: createSvg('binaries', 'Off-heap binaries with reference counts'),
       memory: h('p', { class: 'memory' }),
       pinfo: h('table', { class: 'pinfo' }),
+      mailboxes: h('div', { class: 'mailboxes' }),
+      ets: h('div', { class: 'ets' }),
+      memChart: createSvg('memory-chart', 'erlang:memory() at every step, the current step marked'),
     };
     const label = h('label', { class: 'slider', for: 'bv-step' }, h('span', { text: 'Step' }), ui.range);
     ui.app = h('div', { class: 'app', hidden: '' },
@@ -389,6 +407,10 @@ export class BeamViz extends HTMLElement {
         h('section', { 'data-view': 'process-memory' }, h('h3', { text: 'Process memory' }), h('div', { class: 'scroll' }, ui.procs), ui.legend),
         h('section', { 'data-view': 'binaries' }, h('h3', { text: 'Shared binary area' }), ui.binaries, ui.memory)),
       h('section', { 'data-view': 'processes' }, h('h3', { text: 'process_info (words; ▲/▼ changed since the previous step)' }), h('div', { class: 'scroll' }, ui.pinfo)),
+      h('div', { class: 'panels' },
+        h('section', { 'data-view': 'mailboxes' }, h('h3', { text: 'Mailboxes' }), ui.mailboxes),
+        h('section', { 'data-view': 'ets' }, h('h3', { text: 'ETS tables' }), ui.ets)),
+      h('section', { 'data-view': 'memory' }, h('h3', { text: 'erlang:memory() over all steps' }), h('div', { class: 'scroll' }, ui.memChart)),
       inspectorSection(ui));
     root.append(createDefs(), ui.error, ui.fallback, ui.app);
     this.#ui = ui;
@@ -744,6 +766,26 @@ export class BeamViz extends HTMLElement {
     });
   }
 
+  /** Each live process's mailbox: its messages in order, as the core prints them. */
+  #renderMailboxes(view) {
+    const rows = view.processes.filter((p) => p.alive).map((p) => {
+      const head = h('p', { class: 'who', 'data-pid': String(p.pid) }, `${p.name}: ${p.message_queue_len} message${p.message_queue_len === 1 ? '' : 's'}`);
+      const list = h('ol', { 'aria-label': `Mailbox of ${p.name}` }, ...p.mailbox.map((m) => h('li', { 'data-message': '', text: m })));
+      return p.mailbox.length ? h('div', {}, head, list) : head;
+    });
+    this.#ui.mailboxes.replaceChildren(...(rows.length ? rows : [h('p', { class: 'empty', text: 'No live processes.' })]));
+  }
+
+  /** The live ETS tables, as `ets:info/1` would describe them. */
+  #renderEts(view) {
+    const names = new Map(view.processes.map((p) => [p.pid, p.name]));
+    if (!view.ets.length) return this.#ui.ets.replaceChildren(h('p', { class: 'empty', text: 'No ETS tables. They live outside every process heap.' }));
+    const head = h('tr', {}, ...['table', 'owner', 'size', 'memory (words)'].map((k) => h('th', { scope: 'col', text: k })));
+    const rows = view.ets.map((t) => h('tr', { 'data-table': String(t.id) }, h('th', { scope: 'row', text: t.name || `#${t.id}` }),
+      h('td', { text: names.get(t.owner) ?? `<0.${t.owner}.0>` }), h('td', { text: String(t.size) }), h('td', { text: String(t.memory_words) })));
+    this.#ui.ets.replaceChildren(h('table', { class: 'pinfo' }, h('thead', {}, head), h('tbody', {}, ...rows)));
+  }
+
   /** One process's memory picture, and on a GC step its sub-step buttons (roots → copy → promote → resize → free → after). */
   #renderProcess(box, p, frame) {
     const events = eventsOf(frame.view.events, p.pid);
@@ -880,6 +922,10 @@ export class BeamViz extends HTMLElement {
     ui.legend.hidden = view.processes.length === 0;
 
     renderTable(ui.pinfo, view.processes, prev);
+    this.#renderMailboxes(view);
+    this.#renderEts(view);
+    if (this.#series?.sim !== sim) this.#series = { sim, data: sim.memorySeries() };
+    renderSvg(ui.memChart, layoutMemoryChart(this.#series.data, step));
     renderSvg(ui.binaries, layoutBinaries(view));
     const m = view.memory;
     ui.memory.textContent = `erlang:memory(): processes ${m.processes} B, binary ${m.binary} B, total ${m.total} B`;

@@ -453,3 +453,53 @@ export function layoutBinaries(view) {
   }
   return { width: w + 2, height: y, shapes };
 }
+
+/** The series of the memory chart and their CSS classes, in drawing order. */
+export const MEMORY_LINES = ['processes', 'binary', 'ets', 'atom'];
+
+/**
+ * The `erlang:memory()` chart: one line per category over every step, the current step marked.
+ * Long runs are drawn with at most `maxPoints` points per line (each the largest value of its steps, so peaks stay).
+ * @param {{names:string[], values:Float64Array|number[], steps:number}} series @param {number} step @param {number} maxPoints
+ */
+export function layoutMemoryChart(series, step, maxPoints = 600) {
+  const w = 560, h = 150, left = 56, top = 10, bottom = 22;
+  const k = series.names.length;
+  const cols = MEMORY_LINES.map((name) => series.names.indexOf(name));
+  const n = series.steps;
+  let max = 1;
+  for (let s = 0; s < n; s++) for (const c of cols) if (c >= 0) max = Math.max(max, series.values[s * k + c]);
+  const per = Math.max(1, Math.ceil(n / maxPoints));
+  const xOf = (s) => left + (n > 1 ? (s / (n - 1)) * (w - left - 8) : 0);
+  const yOf = (v) => top + (h - top - bottom) * (1 - v / max);
+  const shapes = [
+    { t: 'path', d: `M${left} ${top}V${h - bottom}H${w - 8}`, cls: 'axis' },
+    text(left - 6, top + 8, formatBytes(max), 'axis-label', 'end'),
+    text(left - 6, h - bottom, '0', 'axis-label', 'end'),
+    text(left, h - 6, 'step 0', 'axis-label'),
+    text(w - 8, h - 6, `step ${Math.max(0, n - 1)}`, 'axis-label', 'end'),
+  ];
+  MEMORY_LINES.forEach((name, i) => {
+    const c = cols[i];
+    if (c < 0) return;
+    let d = '';
+    for (let s = 0; s < n; s += per) {
+      let v = 0;
+      for (let j = s; j < Math.min(n, s + per); j++) v = Math.max(v, series.values[j * k + c]);
+      d += `${d ? 'L' : 'M'}${xOf(s).toFixed(1)} ${yOf(v).toFixed(1)}`;
+    }
+    const now = step < n ? series.values[step * k + c] : 0;
+    shapes.push({ t: 'path', d, cls: `mem-line mem-${name}`, data: { series: name, now: String(now) } });
+    shapes.push(text(w + 4, top + 14 + i * 16, `${name} ${formatBytes(now)}`, `mem-key mem-${name}`, null, { series: name }));
+  });
+  const x = xOf(Math.min(step, Math.max(0, n - 1)));
+  shapes.push({ t: 'path', d: `M${x} ${top - 4}V${h - bottom + 4}`, cls: 'mem-now', data: { role: 'now', step: String(step) } });
+  return { width: w + 150, height: h, shapes };
+}
+
+/** Bytes as B, KB or MB (1024-based, as `erlang:memory()` readers usually do). @param {number} n @returns {string} */
+export function formatBytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}

@@ -162,3 +162,24 @@ test('binaries show refc and holders; freed ones appear as ghosts', () => {
 test('eventsOf selects by pid', () => {
   assert.equal(eventsOf([{ pids: [0, 1] }, { pids: [1] }, { pids: [] }], 0).length, 1);
 });
+
+test('the memory chart draws each category over all steps and marks the current one', async () => {
+  const { layoutMemoryChart, formatBytes } = await import('./layout.js');
+  const names = ['processes', 'binary', 'ets', 'atom', 'total'];
+  const values = [];
+  for (let s = 0; s < 5; s++) values.push(1000 + s, s * 100, 0, 10, 1010 + s * 101);
+  const out = layoutMemoryChart({ names, values, steps: 5 }, 3);
+  const lines = out.shapes.filter((s) => s.cls?.startsWith('mem-line'));
+  assert.deepEqual(lines.map((l) => l.data.series), ['processes', 'binary', 'ets', 'atom']);
+  assert.equal(lines[1].data.now, '300');
+  assert.equal(lines[0].d.split('L').length, 5);
+  assert.equal(find(out.shapes, (s) => s.data?.role === 'now').data.step, '3');
+  // A long run keeps at most maxPoints points per line, and its peak.
+  const long = [];
+  for (let s = 0; s < 10000; s++) long.push(s === 5000 ? 9999 : 1, 0, 0, 0, 1);
+  const big = layoutMemoryChart({ names, values: long, steps: 10000 }, 0, 100);
+  const proc = big.shapes.find((s) => s.data?.series === 'processes' && s.t === 'path');
+  assert.equal(proc.d.split('L').length, 100);
+  assert.ok(proc.d.includes(' 10.0'), 'the peak is at the top of the chart');
+  assert.equal(formatBytes(2048), '2.0 KB');
+});
