@@ -9,6 +9,7 @@ import { EXAMPLES, caretLines, renderInspection } from './inspector.js';
 import { markup } from './markup.js';
 import { eventsOf, gcPhases, kindClass, layoutBinaries, layoutLifecycle, layoutMemoryChart, layoutProcess } from './layout.js';
 import { createDefs, createSvg, renderSvg } from './render-svg.js';
+import { composeSvg, download, svgToPng } from './export.js';
 
 const DEFAULT_SCENARIO = 'process-lifecycle';
 const DEFAULT_SPEED = 1;
@@ -56,6 +57,7 @@ button.play[aria-pressed="true"] { background: var(--bv-young); color: #fff; bor
 .controls button.restart, .controls.jumps button { min-width: 0; }
 select { font: inherit; padding: 5px 6px; border-radius: 8px; border: 1px solid #b9c0cc; background: #fff; color: var(--bv-ink); }
 .speed-label { margin-left: auto; }
+.controls button.export-svg, .controls button.export-png { min-width: 0; font-weight: 500; }
 .slider { display: flex; align-items: center; gap: 8px; flex: 1 1 220px; color: var(--bv-muted); font-weight: 600; }
 .slider input { flex: 1; accent-color: var(--bv-young); }
 .counter { font-variant-numeric: tabular-nums; color: var(--bv-muted); min-width: 7ch; text-align: right; }
@@ -372,6 +374,8 @@ export class BeamViz extends HTMLElement {
       jumpKind: h('select', { class: 'jump-kind', 'aria-label': 'Event to jump to' }),
       speedSel: h('select', { class: 'speed', 'aria-label': 'Playback speed (steps per second)' }),
       logTitle: h('h3'),
+      exportSvg: h('button', { type: 'button', class: 'export-svg', text: 'Export SVG' }),
+      exportPng: h('button', { type: 'button', class: 'export-png', text: 'Export PNG' }),
       range: h('input', { type: 'range', min: '0', max: '0', value: '0', id: 'bv-step' }),
       counter: h('output', { class: 'counter', for: 'bv-step' }),
       code: h('code'),
@@ -398,7 +402,7 @@ export class BeamViz extends HTMLElement {
       h('header', {}, ui.title, ui.desc),
       h('div', { class: 'controls', role: 'group', 'aria-label': 'Playback' }, ui.restart, ui.back, ui.play, ui.forward, label, ui.counter),
       h('div', { class: 'controls jumps', role: 'group', 'aria-label': 'Jump to an event' }, h('span', { text: 'Jump to' }), ui.prevEvent, ui.jumpKind, ui.nextEvent,
-        h('label', { class: 'speed-label' }, 'Speed ', ui.speedSel)),
+        h('label', { class: 'speed-label' }, 'Speed ', ui.speedSel), ui.exportSvg, ui.exportPng),
       h('section', { class: 'story', 'aria-live': 'polite' }, h('pre', { class: 'code' }, ui.stepNo, ui.code), ui.narration, ui.checks),
       h('section', { 'data-view': 'events' }, ui.logTitle, ui.log),
       ui.predict,
@@ -418,6 +422,10 @@ export class BeamViz extends HTMLElement {
     ui.jumpKind.append(...JUMP_KINDS.map(([kind, name]) => new Option(name, kind)));
     ui.speedSel.append(...SPEEDS.map((v) => new Option(`${v}×`, String(v), false, v === DEFAULT_SPEED)));
     ui.restart.addEventListener('click', () => this.#userSeek(0));
+    ui.exportSvg.addEventListener('click', () => download(new Blob([this.exportSvg().text], { type: 'image/svg+xml' }), this.#exportName('svg')));
+    ui.exportPng.addEventListener('click', async () => {
+      try { download(await this.exportPng(), this.#exportName('png')); } catch (err) { this.#showError(err); }
+    });
     ui.prevEvent.addEventListener('click', () => this.#jump(-1));
     ui.nextEvent.addEventListener('click', () => this.#jump(1));
     ui.jumpKind.addEventListener('change', () => this.#schedule());
@@ -653,6 +661,18 @@ export class BeamViz extends HTMLElement {
     this.#schedule();
     this.dispatchEvent(new CustomEvent('beam-step', { bubbles: true, composed: true, detail: { step } }));
   }
+
+  /** The process-memory view at this step as a standalone SVG document: {text, width, height}. */
+  exportSvg() {
+    const root = this.shadowRoot;
+    const svgs = [...root.querySelectorAll('[data-view="process-memory"] svg.process, [data-view="binaries"] svg.binaries')];
+    return composeSvg(svgs, CSS, this, root.querySelector('svg:has(> defs)'), `${this.#ui.title.textContent}, step ${this.#step}`);
+  }
+
+  /** The same as a PNG image at twice the size. @returns {Promise<Blob>} */
+  exportPng() { return svgToPng(this.exportSvg(), 2); }
+
+  #exportName(ext) { return `beamviz-${(this.#sim?.id ?? 'scenario').replace(/[^a-z0-9-]/gi, '')}-step-${this.#step}.${ext}`; }
 
   /** The steps with an event of the selected kind, read once per kind from the core. */
   #eventSteps() {
