@@ -35,6 +35,7 @@ const PROC_COLS = [
 
 const CSS = `
 :host { display: block; --bv-ink: #1d2433; --bv-muted: #5d6677; --bv-line: #d9dde5; --bv-panel: #ffffff; --bv-bg: #f6f7f9;
+  --bv-surface: #fff; --bv-soft: #f3f4f7; --bv-active: #eaf2fb; --bv-ok: #1a6b35;
   --bv-young: #2f5d8a; --bv-old: #9a6a00; --bv-gc: #d55e00; --bv-free: #eceef2;
   --bv-cons: #0072b2; --bv-tuple: #e69f00; --bv-procbin: #cc79a7; --bv-heap-binary: #009e73; --bv-sub-binary: #7fcdb5;
   --bv-number: #f0e442; --bv-fun: #6d5a8d; --bv-map: #8a8f99; --bv-other: #b3b7bf;
@@ -48,14 +49,14 @@ const CSS = `
 header h2 { margin: 0; font-size: 1.25rem; }
 header p { margin: 2px 0 0; color: var(--bv-muted); }
 .controls { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; }
-button { font: inherit; font-weight: 600; padding: 6px 14px; border-radius: 8px; border: 1px solid #b9c0cc; background: #fff; color: var(--bv-ink); cursor: pointer; min-width: 92px; }
+button { font: inherit; font-weight: 600; padding: 6px 14px; border-radius: 8px; border: 1px solid #b9c0cc; background: var(--bv-surface); color: var(--bv-ink); cursor: pointer; min-width: 92px; }
 button:hover:not([aria-disabled="true"]) { background: #eef3fa; border-color: var(--bv-young); }
 button:focus-visible, input:focus-visible { outline: 3px solid color-mix(in srgb, var(--bv-young) 50%, transparent); outline-offset: 1px; }
 button[aria-disabled="true"] { opacity: .45; cursor: default; }
 button.play[aria-pressed="true"] { background: var(--bv-young); color: #fff; border-color: var(--bv-young); }
 .controls.jumps { font-size: 13px; color: var(--bv-muted); }
 .controls button.restart, .controls.jumps button { min-width: 0; }
-select { font: inherit; padding: 5px 6px; border-radius: 8px; border: 1px solid #b9c0cc; background: #fff; color: var(--bv-ink); }
+select { font: inherit; padding: 5px 6px; border-radius: 8px; border: 1px solid #b9c0cc; background: var(--bv-surface); color: var(--bv-ink); }
 .speed-label { margin-left: auto; }
 .controls button.export-svg, .controls button.export-png { min-width: 0; font-weight: 500; }
 .slider { display: flex; align-items: center; gap: 8px; flex: 1 1 220px; color: var(--bv-muted); font-weight: 600; }
@@ -87,9 +88,9 @@ svg.lifecycle { width: 100%; height: auto; max-width: 1100px; min-width: 660px; 
 .sw.k-free { outline: 1px solid #c6ccd6; }
 .memory { margin: 10px 0 0; font-size: 12.5px; color: var(--bv-muted); max-width: 300px; }
 .checks { margin: 0; padding: 0; list-style: none; font-size: 13px; }
-.checks li.ok { color: #1a6b35; }
+.checks li.ok { color: var(--bv-ok); }
 .checks li.fail { color: #a1261b; font-weight: 600; }
-.predict { border: 2px solid var(--bv-young); background: #eef4fb; border-radius: 10px; padding: 10px 14px; display: grid; gap: 8px; }
+.predict { border: 2px solid var(--bv-young); background: var(--bv-active); border-radius: 10px; padding: 10px 14px; display: grid; gap: 8px; }
 .predict .q { margin: 0; font-weight: 600; }
 .predict .ask-note { margin: 0; font-size: 12.5px; color: var(--bv-muted); }
 .choices { display: flex; flex-direction: column; gap: 6px; align-items: flex-start; margin: 0; padding: 0; list-style: none; }
@@ -108,7 +109,8 @@ table.pinfo { border-collapse: collapse; font: 12.5px ui-monospace, Menlo, Conso
 .pinfo td.up { background: #fff1ec; color: #8a2c00; font-weight: 700; }
 .pinfo td.down { background: #e6f4ea; color: #1a6b35; font-weight: 700; }
 .narration code, .predict code, .checks code { font: .92em ui-monospace, Menlo, Consolas, monospace; background: #eef0f4; border-radius: 4px; padding: 0 3px; }
-[data-view="inspector"] { display: grid; gap: 8px; }
+[data-view="inspector"] { display: grid; grid-template-columns: minmax(0, 1fr); gap: 8px; }
+.obj { max-width: 100%; overflow-x: auto; }
 .insp-form { display: grid; grid-template-columns: auto minmax(0, 1fr) auto; gap: 8px; align-items: start; }
 .insp-form label { font-weight: 600; color: var(--bv-muted); padding-top: 6px; }
 textarea.expr { font: 13.5px/1.4 ui-monospace, Menlo, Consolas, monospace; padding: 6px 8px; border-radius: 7px; border: 1px solid #b9c0cc; resize: vertical; min-height: 2.4em; width: 100%; box-sizing: border-box; }
@@ -128,11 +130,11 @@ button.example { min-width: 0; font-weight: 500; font-size: 12.5px; padding: 2px
 .sizes div { display: flex; gap: 6px; align-items: baseline; }
 .sizes dt { font-size: 12px; color: var(--bv-muted); }
 .sizes dd { margin: 0; font: 600 14px ui-monospace, Menlo, monospace; }
-.sharing { margin: 0; padding: 6px 10px; background: #f3f4f7; border-radius: 7px; }
+.sharing { margin: 0; padding: 6px 10px; background: var(--bv-soft); border-radius: 7px; }
 .root { margin: 0; font-size: 13px; color: var(--bv-muted); }
 .insp-result h4 { margin: 6px 0 2px; font-size: 12px; color: var(--bv-muted); font-weight: 700; }
 .objs { display: flex; flex-wrap: wrap; gap: 10px; }
-.obj { border: 1px solid var(--bv-line); border-radius: 8px; padding: 6px 8px; background: #fff; }
+.obj { border: 1px solid var(--bv-line); border-radius: 8px; padding: 6px 8px; background: var(--bv-surface); }
 .obj.shared { border: 2px solid var(--bv-gc); background: #fff8f4; }
 .obj:focus { outline: 3px solid color-mix(in srgb, var(--bv-young) 50%, transparent); }
 .obj-head { font-size: 12.5px; font-weight: 600; margin-bottom: 4px; display: flex; gap: 4px; align-items: center; }
@@ -140,7 +142,7 @@ button.example { min-width: 0; font-weight: 500; font-size: 12.5px; padding: 2px
 .badge { font-size: 11px; font-weight: 700; border-radius: 999px; padding: 0 7px; background: #e4e7ec; color: var(--bv-ink); }
 .shared-badge { background: var(--bv-gc); color: #fff; }
 ol.words { display: flex; margin: 0; padding: 0; list-style: none; }
-.w { display: inline-block; min-width: 64px; max-width: 150px; padding: 4px 6px; border: 1px solid #9aa3b2; margin-left: -1px; font: 11.5px/1.3 ui-monospace, Menlo, monospace; text-align: center; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; background: #fff; }
+.w { display: inline-block; min-width: 64px; max-width: 150px; padding: 4px 6px; border: 1px solid #9aa3b2; margin-left: -1px; font: 11.5px/1.3 ui-monospace, Menlo, monospace; text-align: center; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; background: var(--bv-surface); }
 .w.header { background: #27303f; color: #fff; font-family: inherit; font-weight: 600; }
 .w.pointer { color: var(--bv-young); font-weight: 700; cursor: pointer; }
 .w.pointer.to-shared { color: var(--bv-gc); background: #fff1ec; }
@@ -191,11 +193,11 @@ rect.needed { fill: color-mix(in srgb, var(--bv-gc) 18%, transparent); stroke: v
 .stat-val { font: 600 12px ui-monospace, Menlo, monospace; fill: var(--bv-ink); }
 .var-line { font: 11.5px ui-monospace, Menlo, monospace; fill: var(--bv-ink); }
 .var-size { font-size: 11px; fill: var(--bv-muted); }
-.reclaimed { fill: #fafbfc; stroke: #b9c0cc; stroke-dasharray: 5 4; }
+.reclaimed { fill: var(--bv-soft); stroke: #b9c0cc; stroke-dasharray: 5 4; }
 .reclaimed-text { font-size: 12px; fill: var(--bv-muted); }
 
-.stage-box { fill: #fff; stroke: #c3c9d4; stroke-width: 1.2; }
-.stage.active .stage-box { fill: #eaf2fb; stroke: var(--bv-young); stroke-width: 2.5; }
+.stage-box { fill: var(--bv-surface); stroke: #c3c9d4; stroke-width: 1.2; }
+.stage.active .stage-box { fill: var(--bv-active); stroke: var(--bv-young); stroke-width: 2.5; }
 .stage-num { font-size: 11px; font-weight: 700; fill: #9aa3b2; }
 .stage-name { font-size: 13px; font-weight: 600; fill: var(--bv-muted); }
 .stage.active .stage-name { fill: var(--bv-ink); }
@@ -204,22 +206,22 @@ rect.needed { fill: color-mix(in srgb, var(--bv-gc) 18%, transparent); stroke: v
 .chip.p2 .chip-bg { fill: var(--bv-p2); } .chip.p3 .chip-bg { fill: var(--bv-p3); }
 .chip-text { font-size: 13px; font-weight: 700; fill: #fff; }
 
-.bin-card { fill: #fff; stroke: #c3c9d4; }
-.bin-card.freed { fill: #fafbfc; stroke-dasharray: 5 4; }
+.bin-card { fill: var(--bv-surface); stroke: #c3c9d4; }
+.bin-card.freed { fill: var(--bv-soft); stroke-dasharray: 5 4; }
 .bin-title { font-size: 13.5px; font-weight: 700; fill: var(--bv-ink); }
 .bin-sub { font-size: 12px; fill: var(--bv-muted); }
 .refc-badge { fill: #fff; stroke: var(--bv-procbin); stroke-width: 3; }
 .refc-badge.shared { fill: #f7e6ef; }
 .refc-num { font: 700 18px ui-monospace, Menlo, monospace; fill: var(--bv-ink); }
 .refc-label { font-size: 11px; font-weight: 600; fill: var(--bv-muted); text-transform: uppercase; letter-spacing: .06em; }
-.holder-bg { fill: #f3f4f7; }
+.holder-bg { fill: var(--bv-soft); }
 .holder-dot { fill: var(--bv-procbin); stroke: var(--bv-procbin); stroke-width: 1.5; }
 .holder.p0 .holder-dot { fill: var(--bv-p0); stroke: var(--bv-p0); } .holder.p1 .holder-dot { fill: var(--bv-p1); stroke: var(--bv-p1); }
 .holder.p2 .holder-dot { fill: var(--bv-p2); stroke: var(--bv-p2); } .holder.p3 .holder-dot { fill: var(--bv-p3); stroke: var(--bv-p3); }
 .proc-name.p0 { fill: var(--bv-p0); } .proc-name.p1 { fill: var(--bv-p1); } .proc-name.p2 { fill: var(--bv-p2); } .proc-name.p3 { fill: var(--bv-p3); }
 .var-line.mail { fill: var(--bv-muted); }
 .holder.unreachable .holder-dot { fill: #fff !important; }
-.holder.unreachable .holder-bg { fill: #fff; stroke: #c3c9d4; stroke-dasharray: 3 3; }
+.holder.unreachable .holder-bg { fill: var(--bv-surface); stroke: #c3c9d4; stroke-dasharray: 3 3; }
 .holder-name { font-size: 12.5px; font-weight: 600; fill: var(--bv-ink); }
 .holder-state { font-size: 11px; fill: var(--bv-muted); }
 .bin-empty { font-size: 13px; font-weight: 600; fill: var(--bv-muted); }
@@ -236,6 +238,7 @@ svg.memory-chart { min-width: 520px; }
 .mem-key { font-size: 12px; font-weight: 600; } .mem-key.mem-processes { fill: var(--bv-young); } .mem-key.mem-binary { fill: var(--bv-procbin); }
 .mem-key.mem-ets { fill: var(--bv-heap-binary); } .mem-key.mem-atom { fill: var(--bv-old); }
 .mem-now { stroke: var(--bv-gc); stroke-width: 2; }
+.sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 .proc { display: grid; gap: 6px; align-content: start; }
 .gc-steps { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; font-size: 12px; color: var(--bv-muted); }
 .gc-steps button { min-width: 0; padding: 2px 8px; font-size: 12px; font-weight: 600; }
@@ -250,6 +253,27 @@ svg.memory-chart { min-width: 520px; }
 .grid.old.receiving rect:not(.hatch) { stroke: var(--bv-old); stroke-width: .8; }
 .block-outline.freed { stroke: var(--bv-gc); stroke-dasharray: 5 3; }
 @media (prefers-reduced-motion: no-preference) { .grid, .fates { transition: opacity .2s; } }
+
+/* Dark theme: theme="dark", or the reader's preference unless theme="light". The Okabe-Ito hues stay (colour-blind
+   safe on both grounds); surfaces, ink and lines change. */
+:host([theme="dark"]) { --bv-ink: #e6e9ef; --bv-muted: #a3acbb; --bv-line: #3a4150; --bv-panel: #1b2029; --bv-bg: #12161d;
+  --bv-surface: #222834; --bv-soft: #2a3140; --bv-active: #1e3247; --bv-free: #2c3340; --bv-frame: #cfd5df; --bv-hatch: #e6e9ef; --bv-dead: #4a5261; --bv-ok: #5cc98a; color-scheme: dark; }
+@media (prefers-color-scheme: dark) {
+  :host(:not([theme="light"])) { --bv-ink: #e6e9ef; --bv-muted: #a3acbb; --bv-line: #3a4150; --bv-panel: #1b2029; --bv-bg: #12161d;
+    --bv-surface: #222834; --bv-soft: #2a3140; --bv-active: #1e3247; --bv-free: #2c3340; --bv-frame: #cfd5df; --bv-hatch: #e6e9ef; --bv-dead: #4a5261; --bv-ok: #5cc98a; color-scheme: dark; }
+}
+button, select, textarea.expr { color: var(--bv-ink); }
+.w { background: var(--bv-surface); color: var(--bv-ink); }
+.obj { background: var(--bv-surface); }
+/* Narrow screens (down to 375 px): controls wrap, panels stack, wide pictures scroll inside their section. */
+@media (max-width: 520px) {
+  .app { padding: 10px; gap: 10px; }
+  button { min-width: 0; padding: 6px 10px; }
+  .slider { flex-basis: 100%; }
+  .speed-label { margin-left: 0; }
+  section { padding: 10px; }
+  .insp-form { grid-template-columns: minmax(0, 1fr); }
+}
 `;
 
 let sheet = null;
@@ -374,6 +398,8 @@ export class BeamViz extends HTMLElement {
       jumpKind: h('select', { class: 'jump-kind', 'aria-label': 'Event to jump to' }),
       speedSel: h('select', { class: 'speed', 'aria-label': 'Playback speed (steps per second)' }),
       logTitle: h('h3'),
+      // What a screen reader says after each step: the step number, its code and its narration (set after rendering).
+      live: h('p', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'true', 'data-role': 'live' }),
       exportSvg: h('button', { type: 'button', class: 'export-svg', text: 'Export SVG' }),
       exportPng: h('button', { type: 'button', class: 'export-png', text: 'Export PNG' }),
       range: h('input', { type: 'range', min: '0', max: '0', value: '0', id: 'bv-step' }),
@@ -403,7 +429,8 @@ export class BeamViz extends HTMLElement {
       h('div', { class: 'controls', role: 'group', 'aria-label': 'Playback' }, ui.restart, ui.back, ui.play, ui.forward, label, ui.counter),
       h('div', { class: 'controls jumps', role: 'group', 'aria-label': 'Jump to an event' }, h('span', { text: 'Jump to' }), ui.prevEvent, ui.jumpKind, ui.nextEvent,
         h('label', { class: 'speed-label' }, 'Speed ', ui.speedSel), ui.exportSvg, ui.exportPng),
-      h('section', { class: 'story', 'aria-live': 'polite' }, h('pre', { class: 'code' }, ui.stepNo, ui.code), ui.narration, ui.checks),
+      ui.live,
+      h('section', { class: 'story' }, h('pre', { class: 'code' }, ui.stepNo, ui.code), ui.narration, ui.checks),
       h('section', { 'data-view': 'events' }, ui.logTitle, ui.log),
       ui.predict,
       h('section', { 'data-view': 'lifecycle' }, h('h3', { text: 'Lifecycle' }), h('div', { class: 'scroll' }, ui.lifecycle)),
@@ -508,6 +535,10 @@ export class BeamViz extends HTMLElement {
     this.#cached = null;
     this.#load();
   }
+
+  /** `light`, `dark`, or `auto` (the default: the reader's `prefers-color-scheme`) (attribute `theme`; CSS only). */
+  get theme() { const t = this.getAttribute('theme'); return t === 'light' || t === 'dark' ? t : 'auto'; }
+  set theme(value) { this.setAttribute('theme', String(value)); }
 
   /** The scenario id (attribute `scenario`). */
   get scenario() { return this.getAttribute('scenario') ?? DEFAULT_SCENARIO; }
@@ -965,6 +996,8 @@ export class BeamViz extends HTMLElement {
       ui.forward.removeAttribute('aria-describedby');
     }
     this.dataset.step = String(step);
+    const spoken = `Step ${step} of ${view.len}. ${view.code ? `${view.code}. ` : ''}${ui.narration.textContent}`;
+    if (ui.live.textContent !== spoken) ui.live.textContent = spoken;
     if (this.#animateNext) {
       this.#animateNext = false;
       this.#animateGc();

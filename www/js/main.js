@@ -97,6 +97,16 @@ editor.addEventListener('toggle', async () => {
   scnText.value = shown.text ?? mod.Simulator.builtin_source(shown.scenario) ?? '';
 });
 
+// Theme: auto (the reader's preference) → dark → light; the page and the widget follow.
+const themeButton = document.getElementById('theme');
+themeButton.addEventListener('click', () => {
+  const next = { auto: 'dark', dark: 'light', light: 'auto' }[viz.theme];
+  viz.theme = next;
+  document.documentElement.dataset.theme = next;
+  themeButton.textContent = `Theme: ${next}`;
+  themeButton.setAttribute('aria-label', `Colour theme: ${next === 'auto' ? 'automatic' : next}`);
+});
+
 // The element reports wasm failures itself; the picker just stays hidden then.
 loadWasm().then((mod) => {
   const list = JSON.parse(mod.Simulator.scenarios());
