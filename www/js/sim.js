@@ -16,6 +16,8 @@ export function loadWasm() {
 /** A scenario being stepped through. Create with `Sim.open(id)`. */
 export class Sim {
   #inner;
+  /** The frame returned last, reused as "one step earlier" when the next frame is the step after it. */
+  #last = null;
   /** @param {object} inner a wasm Simulator @param {object} legend */
   constructor(inner, legend) {
     this.#inner = inner;
@@ -57,25 +59,30 @@ export class Sim {
     const view = JSON.parse(inner.view());
     const cells = new Map();
     for (const p of view.processes) cells.set(p.pid, { young: inner.cells_young(p.pid), old: inner.cells_old(p.pid) });
-    // One step earlier: the processes (for the table's changed cells) and, for processes that collected now, their cells.
+    // One step earlier: the processes (for the table's changed cells) and, for processes that collected now, their
+    // cells and fates. Stepping forward by one (playback) reuses the frame before instead of reading it again.
     let prev = [];
     const before = new Map();
     if (step > 0) {
-      inner.seek(step - 1);
-      prev = JSON.parse(inner.view()).processes;
+      const last = this.#last?.step === step - 1 ? this.#last : null;
       // The first collection of each process at this step decides what its "before" picture shows.
       const kinds = new Map();
       for (const e of view.events) if (e.kind === 'GcFinished' && !kinds.has(e.pids[0])) kinds.set(e.pids[0], e.gc);
+      const back = !last || kinds.size > 0;
+      if (back) inner.seek(step - 1);
+      prev = (last ? last.view : JSON.parse(inner.view())).processes;
       for (const p of prev) {
         const kind = kinds.get(p.pid);
         if (!kind || !p.alive) continue;
+        const was = last?.cells.get(p.pid);
         before.set(p.pid, {
-          young: inner.cells_young(p.pid), old: inner.cells_old(p.pid), heap_used: p.heap_used, high_water: p.high_water,
+          young: was?.young ?? inner.cells_young(p.pid), old: was?.old ?? inner.cells_old(p.pid), heap_used: p.heap_used, high_water: p.high_water,
           kind, fates: { young: inner.gc_fates_young(p.pid, kind), old: inner.gc_fates_old(p.pid, kind) },
         });
       }
-      inner.seek(step);
+      if (back) inner.seek(step);
     }
+    this.#last = { step, view, cells };
     return { view, cells, before, prev };
   }
 

@@ -10,7 +10,6 @@ use crate::object;
 use crate::process::{Process, Stage};
 use crate::term::{Decoded, HeaderTag, Term, TAG_PRIMARY_LIST};
 use crate::vm::Vm;
-use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec;
@@ -227,15 +226,16 @@ pub struct Cells {
 }
 
 /// The set of object starts reachable from `p`'s roots, by area offset, for young and old.
-fn reachable(vm: &Vm, p: &Process) -> BTreeSet<(u32, u32)> {
+fn reachable(vm: &Vm, p: &Process) -> Seen {
     let areas = vm.areas_of(p);
-    let mut seen = BTreeSet::new();
+    // A bit per word of each area, not a tree of addresses: this runs for every process on every frame.
+    let mut seen = Seen::new();
     let mut todo: Vec<Term> = p.vars().map(|(_, t)| t).collect();
     todo.extend(p.mailbox.iter().map(|m| m.term));
     todo.extend(p.hibernation.as_ref().map(|h| h.args));
     while let Some(t) = todo.pop() {
         let Some(addr) = t.pointee() else { continue };
-        if areas.block(addr).is_none() || !seen.insert((addr.area().0, addr.offset())) {
+        if areas.block(addr).is_none() || !seen.insert(&areas, addr) {
             continue;
         }
         if t.primary_tag() == TAG_PRIMARY_LIST {
@@ -251,7 +251,7 @@ fn reachable(vm: &Vm, p: &Process) -> BTreeSet<(u32, u32)> {
     seen
 }
 
-fn heap_cells(block: &Block, used: u64, live: &BTreeSet<(u32, u32)>, out: &mut [Cell]) {
+fn heap_cells(block: &Block, used: u64, live: &Seen, out: &mut [Cell]) {
     let mut pos = 0usize;
     while (pos as u64) < used {
         let w = block.words[pos];
@@ -260,7 +260,7 @@ fn heap_cells(block: &Block, used: u64, live: &BTreeSet<(u32, u32)>, out: &mut [
         } else {
             (CellKind::Cons, 2)
         };
-        let garbage = if live.contains(&(block.id.0, pos as u32)) {
+        let garbage = if live.contains(block.id, pos as u32) {
             0
         } else {
             CELL_GARBAGE
@@ -338,7 +338,7 @@ pub fn gc_fates(vm: &Vm, p: &Process, kind: crate::event::GcKind) -> Cells {
 fn heap_fates(
     block: &Block,
     used: u64,
-    live: &BTreeSet<(u32, u32)>,
+    live: &Seen,
     promote_below: u64,
     out: &mut [u8],
 ) {
@@ -350,7 +350,7 @@ fn heap_fates(
         } else {
             2
         };
-        let fate = if !live.contains(&(block.id.0, pos as u32)) {
+        let fate = if !live.contains(block.id, pos as u32) {
             FATE_FREED
         } else if (pos as u64) < promote_below {
             FATE_PROMOTED
@@ -372,6 +372,14 @@ impl Seen {
     fn new() -> Seen {
         Seen { areas: Vec::new() }
     }
+    /// Whether word `off` of area `area` is marked.
+    fn contains(&self, area: crate::term::AreaId, off: u32) -> bool {
+        self.areas.iter().find(|(id, _)| *id == area).is_some_and(|(_, bits)| {
+            bits.get(off as usize / 64)
+                .is_some_and(|w| w & (1u64 << (off % 64)) != 0)
+        })
+    }
+
     /// Marks `addr`; returns whether it was unmarked before.
     fn insert(&mut self, areas: &Areas<'_>, addr: crate::term::Addr) -> bool {
         let i = match self.areas.iter().position(|(id, _)| *id == addr.area()) {
@@ -865,7 +873,7 @@ impl View {
                 let live = if p.is_alive() {
                     reachable(vm, p)
                 } else {
-                    BTreeSet::new()
+                    Seen::new()
                 };
                 let mut bins = Vec::new();
                 for addr in &p.off_heap {
@@ -873,7 +881,7 @@ impl View {
                     bins.push(bin);
                     holders.entry(bin).or_default().push(HolderView {
                         pid: p.pid.0,
-                        reachable: live.contains(&(addr.area().0, addr.offset())),
+                        reachable: live.contains(addr.area(), addr.offset()),
                     });
                 }
                 for m in &p.mailbox {
