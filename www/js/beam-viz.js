@@ -295,6 +295,13 @@ function h(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** Whether two byte arrays hold the same bytes. @param {Uint8Array} a @param {Uint8Array} b */
+function sameBytes(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function parseStep(value) {
   const n = Number(value);
   return Number.isInteger(n) && n >= 0 ? n : 0;
@@ -843,7 +850,14 @@ export class BeamViz extends HTMLElement {
     const before = frame.before.get(p.pid) ?? null;
     const phases = before ? gcPhases(events) : [];
     const phase = this.#gcPhase.get(p.pid) ?? null;
-    const layout = layoutProcess(p, frame.cells.get(p.pid), events, this.#sim.legend, before, phase);
+    // A process that did not change since the last picture keeps it: with many processes, most are idle each step.
+    const cells = frame.cells.get(p.pid);
+    const key = { p: JSON.stringify(p), events: JSON.stringify(events), before, phase, young: cells.young, old: cells.old };
+    const prevKey = box.key;
+    box.key = key;
+    if (prevKey && !before && !prevKey.before && prevKey.p === key.p && prevKey.events === key.events && prevKey.phase === phase
+      && sameBytes(prevKey.young, key.young) && sameBytes(prevKey.old, key.old)) return;
+    const layout = layoutProcess(p, cells, events, this.#sim.legend, before, phase);
     renderSvg(box.svg, layout);
     for (const k of ['gc', 'gcPhase']) delete box.svg.dataset[k];
     for (const [k, v] of Object.entries(layout.data)) box.svg.dataset[k] = v;

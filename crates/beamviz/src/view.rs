@@ -335,13 +335,7 @@ pub fn gc_fates(vm: &Vm, p: &Process, kind: crate::event::GcKind) -> Cells {
     Cells { young, old }
 }
 
-fn heap_fates(
-    block: &Block,
-    used: u64,
-    live: &Seen,
-    promote_below: u64,
-    out: &mut [u8],
-) {
+fn heap_fates(block: &Block, used: u64, live: &Seen, promote_below: u64, out: &mut [u8]) {
     let mut pos = 0usize;
     while (pos as u64) < used {
         let w = block.words[pos];
@@ -374,10 +368,13 @@ impl Seen {
     }
     /// Whether word `off` of area `area` is marked.
     fn contains(&self, area: crate::term::AreaId, off: u32) -> bool {
-        self.areas.iter().find(|(id, _)| *id == area).is_some_and(|(_, bits)| {
-            bits.get(off as usize / 64)
-                .is_some_and(|w| w & (1u64 << (off % 64)) != 0)
-        })
+        self.areas
+            .iter()
+            .find(|(id, _)| *id == area)
+            .is_some_and(|(_, bits)| {
+                bits.get(off as usize / 64)
+                    .is_some_and(|w| w & (1u64 << (off % 64)) != 0)
+            })
     }
 
     /// Marks `addr`; returns whether it was unmarked before.
