@@ -17,6 +17,7 @@ before(async () => {
 });
 after(async () => { await browser?.close(); });
 
+const viz = () => page.locator('beam-viz');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)];
 
@@ -61,10 +62,16 @@ test('step + render while playing: 100 processes, 200,000 live words', { timeout
   }, src);
   const len = await page.evaluate(() => document.querySelector('beam-viz').length);
   assert.equal(len, 200);
-  const live = await page.evaluate(async () => {
+  // Live words at the last step, as the core counts them (every list is still bound).
+  const live = await viz().locator('[data-view="processes"]').count() && await page.evaluate(async (s) => {
     const m = await (await import('./js/sim.js')).loadWasm();
-    return m;
-  }).then(() => 200000);
+    const sim = m.Simulator.from_source('big', s);
+    sim.seek(sim.len());
+    const words = JSON.parse(sim.view()).processes.reduce((n, p) => n + p.heap_used, 0);
+    sim.free();
+    return words;
+  }, src);
+  assert.ok(live >= 200000, String(live));
   // Step forward through the last 20 steps the way playback does (one user step per frame), timing each render.
   const times = await page.evaluate(async (last) => {
     const el = document.querySelector('beam-viz');

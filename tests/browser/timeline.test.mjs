@@ -83,6 +83,19 @@ test('speed: the select sets the speed attribute, and playback follows it', asyn
   await viz().screenshot({ path: join(screenshotDir(), 'timeline.png') });
 });
 
+test('what changed since the previous step: outlined words, ▲/▼ in the process table', async () => {
+  await page.goto(`${baseUrl()}?scenario=process-lifecycle&step=3`);
+  await page.waitForSelector('beam-viz[data-step="3"]');
+  await viz().locator('button.forward').click();
+  await page.waitForSelector('beam-viz[data-step="4"]');
+  const changed = await page.evaluate(() => Object.fromEntries([...document.querySelector('beam-viz').shadowRoot.querySelectorAll('svg.process')]
+    .map((svg) => [svg.dataset.name, Number(svg.querySelector('g.fates.changed')?.dataset.words ?? 0)])));
+  // Step 4: a makes a binary (a 6-word ProcBin on its heap); b does nothing.
+  assert.ok(changed.a >= 6, JSON.stringify(changed));
+  assert.equal(changed.b, 0);
+  await viz().locator('[data-view="process-memory"]').screenshot({ path: join(screenshotDir(), 'timeline-changed.png') });
+});
+
 test('no console errors', () => {
   assert.deepEqual(errors, []);
 });

@@ -84,6 +84,7 @@ svg.lifecycle { width: 100%; height: auto; max-width: 1100px; min-width: 660px; 
 .legend li { display: flex; align-items: center; gap: 5px; }
 .sw { display: inline-block; width: 12px; height: 12px; border-radius: 2px; }
 .sw.hatched { background: repeating-linear-gradient(45deg, var(--bv-cons) 0 2px, #fff 2px 4px); opacity: .8; }
+.sw.changed { outline: 2px dashed var(--bv-gc); outline-offset: -2px; }
 .sw.hw { height: 0; border-top: 2px dashed var(--bv-ink); border-radius: 0; width: 16px; }
 .sw.k-free { outline: 1px solid #c6ccd6; }
 .memory { margin: 10px 0 0; font-size: 12.5px; color: var(--bv-muted); max-width: 300px; }
@@ -250,6 +251,7 @@ svg.memory-chart { min-width: 520px; }
 .fate-promoted rect { stroke: var(--bv-old); stroke-width: 3; }
 .fate-freed rect { fill: var(--bv-panel); fill-opacity: .7; stroke: var(--bv-gc); stroke-dasharray: 3 2; }
 .grid.pending { opacity: .25; }
+.changed rect { stroke: var(--bv-gc); stroke-width: 1.6; stroke-dasharray: 2 1.5; }
 .grid.old.receiving rect:not(.hatch) { stroke: var(--bv-old); stroke-width: .8; }
 .block-outline.freed { stroke: var(--bv-gc); stroke-dasharray: 5 3; }
 @media (prefers-reduced-motion: no-preference) { .grid, .fates { transition: opacity .2s; } }
@@ -852,12 +854,13 @@ export class BeamViz extends HTMLElement {
     const phase = this.#gcPhase.get(p.pid) ?? null;
     // A process that did not change since the last picture keeps it: with many processes, most are idle each step.
     const cells = frame.cells.get(p.pid);
-    const key = { p: JSON.stringify(p), events: JSON.stringify(events), before, phase, young: cells.young, old: cells.old };
+    const was = frame.wasYoung.get(p.pid) ?? null;
+    const key = { p: JSON.stringify(p), events: JSON.stringify(events), before, phase, young: cells.young, old: cells.old, changed: Boolean(was && !sameBytes(was, cells.young)) };
     const prevKey = box.key;
     box.key = key;
-    if (prevKey && !before && !prevKey.before && prevKey.p === key.p && prevKey.events === key.events && prevKey.phase === phase
+    if (prevKey && !before && !prevKey.before && !key.changed && !prevKey.changed && prevKey.p === key.p && prevKey.events === key.events && prevKey.phase === phase
       && sameBytes(prevKey.young, key.young) && sameBytes(prevKey.old, key.old)) return;
-    const layout = layoutProcess(p, cells, events, this.#sim.legend, before, phase);
+    const layout = layoutProcess(p, cells, events, this.#sim.legend, before, phase, frame.wasYoung.get(p.pid) ?? null);
     renderSvg(box.svg, layout);
     for (const k of ['gc', 'gcPhase']) delete box.svg.dataset[k];
     for (const [k, v] of Object.entries(layout.data)) box.svg.dataset[k] = v;
@@ -983,6 +986,7 @@ export class BeamViz extends HTMLElement {
       h('li', {}, h('span', { class: `sw ${kindClass(k.name)}` }), k.name)));
     items.push(h('li', {}, h('span', { class: 'sw hatched' }), 'garbage (no root reaches it)'));
     items.push(h('li', {}, h('span', { class: 'sw hw' }), 'high-water mark'));
+    items.push(h('li', {}, h('span', { class: 'sw changed' }), 'changed since the previous step'));
     ui.legend.replaceChildren(...items);
     ui.legend.hidden = view.processes.length === 0;
 

@@ -228,8 +228,9 @@ export function layoutLifecycle(view, stages) {
  * @param {object} p ProcessMirror @param {{young:Uint8Array, old:Uint8Array}} cells @param {object[]} events this step's events of p
  * @param {object} legend @param {{young:Uint8Array, fates:{young:Uint8Array}, heap_used:number, high_water:number}|null} before the previous
  * step's young cells and their fates, on GC steps @param {string|null} phase the GC sub-step to show (`gcPhases`), or null for the result
+ * @param {Uint8Array|null} was the young cells one step earlier, to outline the words that changed (same block size only)
  */
-export function layoutProcess(p, cells, events, legend, before = null, phase = null) {
+export function layoutProcess(p, cells, events, legend, before = null, phase = null, was = null) {
   const shapes = [];
   const left = 58;
   const headH = 34;
@@ -336,6 +337,14 @@ export function layoutProcess(p, cells, events, legend, before = null, phase = n
   shapes.push(text(x + yg.w / 2, yy - 6, before ? 'after GC' : 'young heap + stack', 'grid-title', 'middle'));
   const pending = phase === 'roots' || phase === 'copy' || phase === 'promote';
   shapes.push(withRole(gridShapes(young, legend, x, yy, `grid young${met ? ' met' : ''}${pending ? ' pending' : ''}`, geo), 'young'));
+  // What changed since the previous step: words whose kind, object start or garbage mark differ (a GC step shows
+  // its before and after instead).
+  if (was && !before && was.length === cells.young.length) {
+    const changed = new Uint8Array(young.length);
+    const old = squares(was, per);
+    for (let i = 0; i < young.length; i++) if (young[i] !== old[i]) changed[i] = 1;
+    shapes.push(fateShapes(changed, 1, x, yy, 'changed', geo));
+  }
   shapes.push({ t: 'rect', x: x - 2.5, y: yy - 2.5, w: yg.w + 4, h: yg.h + 4, rx: 3, cls: met ? 'block-outline met' : 'block-outline' });
   if (!before) {
     shapes.push(text(x - 8, yy + 10, 'stack ↓', 'side-label', 'end'));

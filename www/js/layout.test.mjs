@@ -183,3 +183,15 @@ test('the memory chart draws each category over all steps and marks the current 
   assert.ok(proc.d.includes(' 10.0'), 'the peak is at the top of the chart');
   assert.equal(formatBytes(2048), '2.0 KB');
 });
+
+test('words that changed since the previous step are outlined, except on a GC step', () => {
+  const was = young();
+  const now = young();
+  now[5] = legend.cell_kinds.findIndex((k) => k.name === 'tuple') | legend.cell_header;
+  const cells = { young: now, old: new Uint8Array(0) };
+  const out = layoutProcess(proc(), cells, [], legend, null, null, was);
+  assert.equal(find(out.shapes, (s) => s.data?.fate === 'changed').data.words, '1');
+  assert.ok(!find(layoutProcess(proc(), cells, [], legend, null, null, null).shapes, (s) => s.data?.fate === 'changed'));
+  // A block of another size (a GC resized it) is not compared word by word.
+  assert.ok(!find(layoutProcess(proc(), cells, [], legend, null, null, was.subarray(1)).shapes, (s) => s.data?.fate === 'changed'));
+});

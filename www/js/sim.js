@@ -18,10 +18,12 @@ export class Sim {
   #inner;
   /** The frame returned last, reused as "one step earlier" when the next frame is the step after it. */
   #last = null;
-  /** @param {object} inner a wasm Simulator @param {object} legend */
-  constructor(inner, legend) {
+  #seriesNames;
+  /** @param {object} inner a wasm Simulator @param {object} legend @param {string[]} seriesNames the names of `memory_series` values */
+  constructor(inner, legend, seriesNames) {
     this.#inner = inner;
     this.legend = legend;
+    this.#seriesNames = seriesNames;
   }
 
   /** Opens built-in scenario `id`, falling back to `fallback` when there is no such scenario. @param {string} id @param {string} fallback @returns {Promise<Sim>} */
@@ -29,7 +31,7 @@ export class Sim {
     const mod = await loadWasm();
     const known = JSON.parse(mod.Simulator.scenarios()).map((s) => s.id);
     const inner = new mod.Simulator(known.includes(id) ? id : fallback);
-    return new Sim(inner, JSON.parse(mod.Simulator.legend()));
+    return new Sim(inner, JSON.parse(mod.Simulator.legend()), mod.Simulator.memory_series_names());
   }
 
   /** Reads and runs scenario text (the editor, a permalink); rejects with `line:col: message` when it is not valid.
@@ -37,7 +39,7 @@ export class Sim {
   static async fromSource(text) {
     const mod = await loadWasm();
     const inner = mod.Simulator.from_source('custom', text);
-    return new Sim(inner, JSON.parse(mod.Simulator.legend()));
+    return new Sim(inner, JSON.parse(mod.Simulator.legend()), mod.Simulator.memory_series_names());
   }
 
   /** The scenario's text. */
@@ -63,6 +65,7 @@ export class Sim {
     // cells and fates. Stepping forward by one (playback) reuses the frame before instead of reading it again.
     let prev = [];
     const before = new Map();
+    const wasYoung = new Map();
     if (step > 0) {
       const last = this.#last?.step === step - 1 ? this.#last : null;
       // The first collection of each process at this step decides what its "before" picture shows.
@@ -71,6 +74,12 @@ export class Sim {
       const back = !last || kinds.size > 0;
       if (back) inner.seek(step - 1);
       prev = (last ? last.view : JSON.parse(inner.view())).processes;
+      // The young cells one step earlier, to outline what changed.
+      for (const p of prev) {
+        if (!p.alive) continue;
+        const young = last ? last.cells.get(p.pid)?.young : inner.cells_young(p.pid);
+        if (young) wasYoung.set(p.pid, young);
+      }
       for (const p of prev) {
         const kind = kinds.get(p.pid);
         if (!kind || !p.alive) continue;
@@ -83,7 +92,7 @@ export class Sim {
       if (back) inner.seek(step);
     }
     this.#last = { step, view, cells };
-    return { view, cells, before, prev };
+    return { view, cells, before, prev, wasYoung };
   }
 
   /** The steps that have an event of kind `kind` (such as 'GcFinished'), ascending. @param {string} kind @returns {Uint32Array} */
@@ -91,7 +100,7 @@ export class Sim {
 
   /** `erlang:memory()` at every step: {names, values (names.length numbers per step), steps}. */
   memorySeries() {
-    const names = this.#inner.constructor.memory_series_names?.() ?? [];
+    const names = this.#seriesNames;
     const values = this.#inner.memory_series();
     return { names, values, steps: names.length ? values.length / names.length : 0 };
   }
