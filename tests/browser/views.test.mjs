@@ -76,6 +76,21 @@ test('the memory chart has a line per category and marks the current step, numbe
   await chart.screenshot({ path: join(screenshotDir(), 'views-memory.png') });
 });
 
+test('the Erlang / Elixir toggle prints every displayed term in that syntax', async () => {
+  const last = Number(await page.evaluate(() => document.querySelector('beam-viz').length));
+  await seek(last);
+  const messages = () => viz().locator('[data-view="mailboxes"] li[data-message]').allTextContents();
+  assert.match((await messages())[1], /^\{hello,1\}$/);
+  await viz().locator('.syntax label', { hasText: 'Elixir' }).click();
+  await page.waitForFunction(() => document.querySelector('beam-viz').getAttribute('syntax') === 'elixir');
+  await page.waitForFunction(() => document.querySelector('beam-viz').shadowRoot.querySelector('[data-view="mailboxes"] li[data-message]:last-child').textContent === '{:hello, 1}');
+  assert.match((await messages())[0], /^\[1, 2, 3, /);
+  const varLine = await viz().locator('svg.process[data-name="a"] text.var-line').first().textContent();
+  assert.match(varLine, /^l = \[1, 2, 3, /);
+  await viz().locator('.syntax label', { hasText: 'Erlang' }).click();
+  await page.waitForFunction(() => document.querySelector('beam-viz').shadowRoot.querySelector('[data-view="mailboxes"] li[data-message]:last-child').textContent === '{hello,1}');
+});
+
 test('no console errors', () => {
   assert.deepEqual(errors, []);
 });

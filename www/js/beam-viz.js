@@ -58,6 +58,7 @@ button.play[aria-pressed="true"] { background: var(--bv-young); color: #fff; bor
 .controls button.restart, .controls.jumps button { min-width: 0; }
 select { font: inherit; padding: 5px 6px; border-radius: 8px; border: 1px solid #b9c0cc; background: var(--bv-surface); color: var(--bv-ink); }
 .speed-label { margin-left: auto; }
+.langs.syntax { font-size: 13px; }
 .controls button.export-svg, .controls button.export-png { min-width: 0; font-weight: 500; }
 .slider { display: flex; align-items: center; gap: 8px; flex: 1 1 220px; color: var(--bv-muted); font-weight: 600; }
 .slider input { flex: 1; accent-color: var(--bv-young); }
@@ -356,7 +357,7 @@ function inspectorSection(ui) {
 
 /** The `<beam-viz>` element. */
 export class BeamViz extends HTMLElement {
-  static observedAttributes = ['scenario', 'step', 'speed', 'autoplay', 'inspector'];
+  static observedAttributes = ['scenario', 'step', 'speed', 'autoplay', 'inspector', 'syntax'];
 
   /** Registers the element as `tag` in `registry`, once. @param {string} tag @param {CustomElementRegistry} registry */
   static define(tag = 'beam-viz', registry = customElements) {
@@ -407,6 +408,7 @@ export class BeamViz extends HTMLElement {
       jumpKind: h('select', { class: 'jump-kind', 'aria-label': 'Event to jump to' }),
       speedSel: h('select', { class: 'speed', 'aria-label': 'Playback speed (steps per second)' }),
       logTitle: h('h3'),
+      syntaxes: ['erlang', 'elixir'].map((v, i) => h('input', { type: 'radio', name: 'bv-syntax', value: v, ...(i === 0 ? { checked: '' } : {}) })),
       // What a screen reader says after each step: the step number, its code and its narration (set after rendering).
       live: h('p', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'true', 'data-role': 'live' }),
       exportSvg: h('button', { type: 'button', class: 'export-svg', text: 'Export SVG' }),
@@ -437,7 +439,9 @@ export class BeamViz extends HTMLElement {
       h('header', {}, ui.title, ui.desc),
       h('div', { class: 'controls', role: 'group', 'aria-label': 'Playback' }, ui.restart, ui.back, ui.play, ui.forward, label, ui.counter),
       h('div', { class: 'controls jumps', role: 'group', 'aria-label': 'Jump to an event' }, h('span', { text: 'Jump to' }), ui.prevEvent, ui.jumpKind, ui.nextEvent,
-        h('label', { class: 'speed-label' }, 'Speed ', ui.speedSel), ui.exportSvg, ui.exportPng),
+        h('label', { class: 'speed-label' }, 'Speed ', ui.speedSel),
+        h('div', { class: 'langs syntax', role: 'radiogroup', 'aria-label': 'Print terms as' }, h('label', {}, ui.syntaxes[0], 'Erlang'), h('label', {}, ui.syntaxes[1], 'Elixir')),
+        ui.exportSvg, ui.exportPng),
       ui.live,
       h('section', { class: 'story' }, h('pre', { class: 'code' }, ui.stepNo, ui.code), ui.narration, ui.checks),
       h('section', { 'data-view': 'events' }, ui.logTitle, ui.log),
@@ -458,6 +462,7 @@ export class BeamViz extends HTMLElement {
     ui.jumpKind.append(...JUMP_KINDS.map(([kind, name]) => new Option(name, kind)));
     ui.speedSel.append(...SPEEDS.map((v) => new Option(`${v}×`, String(v), false, v === DEFAULT_SPEED)));
     ui.restart.addEventListener('click', () => this.#userSeek(0));
+    for (const r of ui.syntaxes) r.addEventListener('change', () => { this.syntax = r.value; });
     ui.exportSvg.addEventListener('click', () => download(new Blob([this.exportSvg().text], { type: 'image/svg+xml' }), this.#exportName('svg')));
     ui.exportPng.addEventListener('click', async () => {
       try { download(await this.exportPng(), this.#exportName('png')); } catch (err) { this.#showError(err); }
@@ -524,6 +529,9 @@ export class BeamViz extends HTMLElement {
         this.#play();
       }
       this.#schedule();
+    } else if (name === 'syntax') {
+      this.#cached = null;
+      this.#schedule();
     } else if (name === 'inspector') {
       this.#applyInspector();
     } else if (name === 'autoplay' && this.#sim && value !== null) {
@@ -548,6 +556,10 @@ export class BeamViz extends HTMLElement {
   /** `light`, `dark`, or `auto` (the default: the reader's `prefers-color-scheme`) (attribute `theme`; CSS only). */
   get theme() { const t = this.getAttribute('theme'); return t === 'light' || t === 'dark' ? t : 'auto'; }
   set theme(value) { this.setAttribute('theme', String(value)); }
+
+  /** How displayed terms are printed: `erlang` (the default) or `elixir` (attribute `syntax`). */
+  get syntax() { return this.getAttribute('syntax') === 'elixir' ? 'elixir' : 'erlang'; }
+  set syntax(value) { this.setAttribute('syntax', String(value)); }
 
   /** The scenario id (attribute `scenario`). */
   get scenario() { return this.getAttribute('scenario') ?? DEFAULT_SCENARIO; }
@@ -922,6 +934,8 @@ export class BeamViz extends HTMLElement {
     const sim = this.#sim;
     const ui = this.#ui;
     const step = this.#step;
+    sim.syntax = this.syntax;
+    for (const r of ui.syntaxes) r.checked = r.value === this.syntax;
     if (this.#cached?.step !== step || this.#cached.sim !== sim) {
       this.#stopGcAnimation();
       this.#cached = { step, sim, frame: sim.frame(step) };

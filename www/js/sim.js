@@ -19,6 +19,8 @@ export class Sim {
   /** The frame returned last, reused as "one step earlier" when the next frame is the step after it. */
   #last = null;
   #seriesNames;
+  /** How terms are printed: 'erlang' or 'elixir'. */
+  syntax = 'erlang';
   /** @param {object} inner a wasm Simulator @param {object} legend @param {string[]} seriesNames the names of `memory_series` values */
   constructor(inner, legend, seriesNames) {
     this.#inner = inner;
@@ -59,6 +61,14 @@ export class Sim {
     const inner = this.#inner;
     inner.seek(step);
     const view = JSON.parse(inner.view());
+    if (this.syntax === 'elixir') {
+      // The same terms printed by the core in Elixir syntax, in the same order.
+      const terms = JSON.parse(inner.elixir_terms());
+      view.processes.forEach((p, i) => {
+        p.vars.forEach((v, k) => { v.preview = terms[i].vars[k]; });
+        p.mailbox = terms[i].mailbox;
+      });
+    }
     const cells = new Map();
     for (const p of view.processes) cells.set(p.pid, { young: inner.cells_young(p.pid), old: inner.cells_old(p.pid) });
     // One step earlier: the processes (for the table's changed cells) and, for processes that collected now, their

@@ -316,6 +316,47 @@ impl Simulator {
         j.0
     }
 
+    /// The terms `view()` prints (each process's variables and queued messages), printed the way Elixir prints
+    /// them (`view::preview_in`), as JSON `[{pid, vars: [...], mailbox: [...]}]` in the order of `view()`.
+    pub fn elixir_terms(&self) -> String {
+        let vm = self.history.vm();
+        let mut j = Json::default();
+        j.open('[');
+        for p in vm.processes() {
+            let areas = vm.areas_of(p);
+            j.open('{');
+            j.key("pid");
+            j.num(p.pid.0.into());
+            j.key("vars");
+            j.open('[');
+            for (_, t) in p.vars() {
+                j.str(&view::preview_in(
+                    vm,
+                    &areas,
+                    t,
+                    PREVIEW_CHARS,
+                    Lang::Elixir,
+                ));
+            }
+            j.close(']');
+            j.key("mailbox");
+            j.open('[');
+            for m in &p.mailbox {
+                j.str(&view::preview_in(
+                    vm,
+                    &areas,
+                    m.term,
+                    PREVIEW_CHARS,
+                    Lang::Elixir,
+                ));
+            }
+            j.close(']');
+            j.close('}');
+        }
+        j.close(']');
+        j.0
+    }
+
     /// Cell kinds of process `pid`'s young block (heap, free gap, stack), one byte per word.
     ///
     /// # Errors
@@ -462,6 +503,9 @@ impl Simulator {
 
 /// The `erlang:memory/0` categories `memory_series` returns per step, in order.
 const MEMORY_SERIES: [&str; 5] = ["processes", "binary", "ets", "atom", "total"];
+
+/// How long a printed term may get, as in `View::of`.
+const PREVIEW_CHARS: usize = 60;
 
 /// The most objects the inspector lays out; the sizes still count them all.
 const MAX_INSPECT_OBJECTS: usize = 200;

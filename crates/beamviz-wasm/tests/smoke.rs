@@ -242,3 +242,17 @@ fn memory_series_has_five_numbers_per_step_and_keeps_the_step() {
         assert_eq!(step[0] + step[1] + step[2] + step[3], step[4]);
     }
 }
+
+#[wasm_bindgen_test]
+fn terms_print_in_elixir_syntax_in_the_order_of_the_view() {
+    let src = "# T\nactor a\na: m = %{a: 1, b: [1, 2]}\na: t = {:ok, self(), \"x\"}\n";
+    let mut sim = Simulator::from_source("t", src).expect("valid scenario");
+    sim.seek(sim.len());
+    let terms = sim.elixir_terms();
+    assert_eq!(
+        terms,
+        r#"[{"pid":0,"vars":["%{a: 1, b: [1, 2]}","{:ok, #PID<0.0.0>, <<120>>}"],"mailbox":[]}]"#
+    );
+    // The view prints the same terms in Erlang.
+    assert!(sim.view().contains(r#""preview":"{ok,<0.0.0>,<<120>>}""#));
+}

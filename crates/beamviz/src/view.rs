@@ -5,6 +5,7 @@
 //! may want them for one process only.
 
 use crate::copy::{flat_size, Areas};
+use crate::expr::Lang;
 use crate::heap::Block;
 use crate::object;
 use crate::process::{Process, Stage};
@@ -696,8 +697,14 @@ pub fn word_views(vm: &Vm, areas: &Areas<'_>, objects: &[ObjectView]) -> Vec<Vec
 
 /// Prints a term in Erlang syntax, cut after about `max` characters.
 pub fn preview(vm: &Vm, areas: &Areas<'_>, t: Term, max: usize) -> String {
+    preview_in(vm, areas, t, max, Lang::Erlang)
+}
+
+/// Prints a term the way `lang` prints it (`io_lib:format("~p")`-like for Erlang, `inspect/1`-like for Elixir:
+/// `:ok`, `%{a: 1}`, `#PID<0.1.0>`), cut after about `max` characters.
+pub fn preview_in(vm: &Vm, areas: &Areas<'_>, t: Term, max: usize, lang: Lang) -> String {
     let mut out = String::new();
-    print_term(vm, areas, t, &mut out, max, 0);
+    print_term(vm, areas, t, &mut out, max, 0, lang);
     if out.len() > max {
         let mut cut = max;
         while !out.is_char_boundary(cut) {
@@ -709,18 +716,58 @@ pub fn preview(vm: &Vm, areas: &Areas<'_>, t: Term, max: usize) -> String {
     out
 }
 
-fn print_term(vm: &Vm, areas: &Areas<'_>, t: Term, out: &mut String, max: usize, depth: usize) {
+/// An atom as Elixir writes it: `true`/`false`/`nil` bare, `Elixir.Foo` as `Foo`, `:name`, or `:"odd name"`.
+fn elixir_atom(name: &str, out: &mut String) {
+    if matches!(name, "true" | "false" | "nil") {
+        out.push_str(name);
+    } else if let Some(module) = name.strip_prefix("Elixir.") {
+        out.push_str(module);
+    } else {
+        let plain = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '@' | '?' | '!'));
+        out.push(':');
+        if plain {
+            out.push_str(name);
+        } else {
+            let _ = write!(out, "{name:?}");
+        }
+    }
+}
+
+fn print_term(
+    vm: &Vm,
+    areas: &Areas<'_>,
+    t: Term,
+    out: &mut String,
+    max: usize,
+    depth: usize,
+    lang: Lang,
+) {
     if out.len() > max || depth > 20 {
         return;
     }
+    let ex = lang == Lang::Elixir;
+    let sep = if ex { ", " } else { "," };
     match t.decode() {
         Decoded::Small(n) => {
             let _ = write!(out, "{n}");
         }
-        Decoded::Atom(i) => out.push_str(vm.atoms().get(i as usize).map_or("?", String::as_str)),
+        Decoded::Atom(i) => {
+            let name = vm.atoms().get(i as usize).map_or("?", String::as_str);
+            if ex {
+                elixir_atom(name, out);
+            } else {
+                out.push_str(name);
+            }
+        }
         Decoded::Nil => out.push_str("[]"),
         Decoded::Pid(n) => {
-            let _ = write!(out, "<0.{n}.0>");
+            let _ = write!(out, "{}<0.{n}.0>", if ex { "#PID" } else { "" });
         }
         Decoded::Port(n) => {
             let _ = write!(out, "#Port<0.{n}>");
@@ -737,15 +784,15 @@ fn print_term(vm: &Vm, areas: &Areas<'_>, t: Term, out: &mut String, max: usize,
                     return;
                 }
                 if !first {
-                    out.push(',');
+                    out.push_str(sep);
                 }
                 first = false;
-                print_term(vm, areas, areas.word(addr), out, max, depth + 1);
+                print_term(vm, areas, areas.word(addr), out, max, depth + 1, lang);
                 cur = areas.word(addr.add(1));
             }
             if cur != Term::NIL {
-                out.push('|');
-                print_term(vm, areas, cur, out, max, depth + 1);
+                out.push_str(if ex { " | " } else { "|" });
+                print_term(vm, areas, cur, out, max, depth + 1, lang);
             }
             out.push(']');
         }
@@ -756,7 +803,7 @@ fn print_term(vm: &Vm, areas: &Areas<'_>, t: Term, out: &mut String, max: usize,
                     out.push('{');
                     for i in 0..object::arity(header) {
                         if i > 0 {
-                            out.push(',');
+                            out.push_str(sep);
                         }
                         print_term(
                             vm,
@@ -765,6 +812,7 @@ fn print_term(vm: &Vm, areas: &Areas<'_>, t: Term, out: &mut String, max: usize,
                             out,
                             max,
                             depth + 1,
+                            lang,
                         );
                         if out.len() > max {
                             return;
@@ -779,7 +827,7 @@ fn print_term(vm: &Vm, areas: &Areas<'_>, t: Term, out: &mut String, max: usize,
                         for i in 0..n {
                             let w = areas.word(addr.add(2 + (i / 8) as u32)).0;
                             let b = (w >> (8 * (i % 8))) & 0xFF;
-                            let _ = write!(out, "{}{b}", if i > 0 { "," } else { "" });
+                            let _ = write!(out, "{}{b}", if i > 0 { sep } else { "" });
                         }
                     } else {
                         let _ = write!(out, "{n} bytes");
@@ -800,7 +848,7 @@ fn print_term(vm: &Vm, areas: &Areas<'_>, t: Term, out: &mut String, max: usize,
                     }
                 }
                 Some(HeaderTag::Map) => {
-                    out.push_str("#{");
+                    out.push_str(if ex { "%{" } else { "#{" });
                     let mut first = true;
                     let mut pairs = Vec::new();
                     collect_map_pairs(areas, t, &mut pairs, 0);
@@ -809,28 +857,74 @@ fn print_term(vm: &Vm, areas: &Areas<'_>, t: Term, out: &mut String, max: usize,
                             return;
                         }
                         if !first {
-                            out.push(',');
+                            out.push_str(sep);
                         }
                         first = false;
-                        print_term(vm, areas, k, out, max, depth + 1);
-                        out.push_str(" => ");
-                        print_term(vm, areas, v, out, max, depth + 1);
+                        // Elixir writes a plain atom key as `key: value`.
+                        let short_key = ex
+                            && matches!(k.decode(), Decoded::Atom(i) if vm.atoms().get(i as usize).is_some_and(|a| {
+                                a.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                                    && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                            }));
+                        if short_key {
+                            let mut key = String::new();
+                            print_term(vm, areas, k, &mut key, max, depth + 1, lang);
+                            out.push_str(key.trim_start_matches(':'));
+                            out.push_str(": ");
+                        } else {
+                            print_term(vm, areas, k, out, max, depth + 1, lang);
+                            out.push_str(" => ");
+                        }
+                        print_term(vm, areas, v, out, max, depth + 1, lang);
                     }
                     out.push('}');
                 }
                 Some(HeaderTag::Fun) => {
                     let n_free = areas.word(addr.add(3)).0 >> 32;
-                    let _ = write!(out, "#Fun<{n_free} free>");
+                    let _ = write!(
+                        out,
+                        "#{}<{n_free} free>",
+                        if ex { "Function" } else { "Fun" }
+                    );
                 }
                 Some(HeaderTag::Export) => {
-                    out.push_str("fun ");
-                    print_term(vm, areas, areas.word(addr.add(1)), out, max, depth + 1);
-                    out.push(':');
-                    print_term(vm, areas, areas.word(addr.add(2)), out, max, depth + 1);
+                    out.push_str(if ex { "&" } else { "fun " });
+                    let mut module = String::new();
+                    print_term(
+                        vm,
+                        areas,
+                        areas.word(addr.add(1)),
+                        &mut module,
+                        max,
+                        depth + 1,
+                        lang,
+                    );
+                    out.push_str(&module);
+                    out.push(if ex { '.' } else { ':' });
+                    let mut function = String::new();
+                    print_term(
+                        vm,
+                        areas,
+                        areas.word(addr.add(2)),
+                        &mut function,
+                        max,
+                        depth + 1,
+                        lang,
+                    );
+                    out.push_str(if ex {
+                        function.trim_start_matches(':')
+                    } else {
+                        &function
+                    });
                     let _ = write!(out, "/{}", areas.word(addr.add(3)).0);
                 }
                 Some(HeaderTag::Ref) => {
-                    let _ = write!(out, "#Ref<0.0.0.{}>", areas.word(addr.add(1)).0);
+                    let _ = write!(
+                        out,
+                        "#{}<0.0.0.{}>",
+                        if ex { "Reference" } else { "Ref" },
+                        areas.word(addr.add(1)).0
+                    );
                 }
                 Some(HeaderTag::PosBig | HeaderTag::NegBig) => {
                     let sign = if header.header_tag() == Some(HeaderTag::NegBig) {
