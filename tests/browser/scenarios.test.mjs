@@ -29,7 +29,7 @@ async function shot(name) { await page.locator('beam-viz').screenshot({ path: jo
 
 test('the picker lists every built-in scenario and switching updates the address', async () => {
   const options = await page.locator('#scenario option').evaluateAll((os) => os.map((o) => o.value));
-  const builtin = await page.evaluate(async () => (await import('./js/sim.js')).loadWasm().then((m) => m.Simulator.scenarios().map((s) => s.id)));
+  const builtin = await page.evaluate(async () => (await import('./js/sim.js')).loadWasm().then((m) => JSON.parse(m.Simulator.scenarios()).map((s) => s.id)));
   assert.deepEqual(options, builtin);
   assert.ok(options.length >= 4, options.join());
   await page.selectOption('#scenario', 'binary-leak');

@@ -1,16 +1,26 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 // <beam-viz>: an embeddable, steppable picture of BEAM process memory.
-// Contract: views carry data-view="lifecycle" | "process-memory" | "binaries" | "processes" | "inspector"; the host reflects the step in data-step;
+// Contract: views carry data-view="lifecycle" | "process-memory" | "binaries" | "processes" | "events" | "mailboxes" | "ets" | "memory" | "inspector";
+// the host reflects the step in data-step; the property `source` (scenario text) replaces the `scenario` attribute;
 // attributes scenario, step, speed, autoplay, inspector ("off" hides it); a `beam-step` event (bubbles, composed) on user scrubs and plays only.
 
 import { Sim, inspect } from './sim.js';
 import { EXAMPLES, caretLines, renderInspection } from './inspector.js';
 import { markup } from './markup.js';
-import { eventsOf, kindClass, layoutBinaries, layoutLifecycle, layoutProcess } from './layout.js';
+import { eventsOf, gcPhases, kindClass, layoutBinaries, layoutLifecycle, layoutMemoryChart, layoutProcess } from './layout.js';
 import { createDefs, createSvg, renderSvg } from './render-svg.js';
+import { composeSvg, download, svgToPng } from './export.js';
 
 const DEFAULT_SCENARIO = 'process-lifecycle';
 const DEFAULT_SPEED = 1;
+/** Event kinds the timeline can jump between: [event kind, label]. */
+const JUMP_KINDS = [
+  ['GcFinished', 'GC'], ['MessageSent', 'send'], ['BinaryCreated', 'binary made'], ['BinaryFreed', 'binary freed'],
+  ['HeapResized', 'heap resized'], ['Spawned', 'spawn'], ['Exited', 'exit'], ['Hibernated', 'hibernate'],
+  ['EtsInserted', 'ETS insert'], ['FragmentAllocated', 'heap fragment'],
+];
+/** Speeds offered while playing, in steps per second. */
+const SPEEDS = [0.5, 1, 2, 4, 10];
 /** Event log lines shown before the rest folds into a <details>. */
 const LOG_LINES = 12;
 /** Milliseconds of quiet typing before the inspector evaluates. */
@@ -25,6 +35,7 @@ const PROC_COLS = [
 
 const CSS = `
 :host { display: block; --bv-ink: #1d2433; --bv-muted: #5d6677; --bv-line: #d9dde5; --bv-panel: #ffffff; --bv-bg: #f6f7f9;
+  --bv-surface: #fff; --bv-soft: #f3f4f7; --bv-active: #eaf2fb; --bv-ok: #1a6b35;
   --bv-young: #2f5d8a; --bv-old: #9a6a00; --bv-gc: #d55e00; --bv-free: #eceef2;
   --bv-cons: #0072b2; --bv-tuple: #e69f00; --bv-procbin: #cc79a7; --bv-heap-binary: #009e73; --bv-sub-binary: #7fcdb5;
   --bv-number: #f0e442; --bv-fun: #6d5a8d; --bv-map: #8a8f99; --bv-other: #b3b7bf;
@@ -38,11 +49,17 @@ const CSS = `
 header h2 { margin: 0; font-size: 1.25rem; }
 header p { margin: 2px 0 0; color: var(--bv-muted); }
 .controls { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; }
-button { font: inherit; font-weight: 600; padding: 6px 14px; border-radius: 8px; border: 1px solid #b9c0cc; background: #fff; color: var(--bv-ink); cursor: pointer; min-width: 92px; }
+button { font: inherit; font-weight: 600; padding: 6px 14px; border-radius: 8px; border: 1px solid #b9c0cc; background: var(--bv-surface); color: var(--bv-ink); cursor: pointer; min-width: 92px; }
 button:hover:not([aria-disabled="true"]) { background: #eef3fa; border-color: var(--bv-young); }
 button:focus-visible, input:focus-visible { outline: 3px solid color-mix(in srgb, var(--bv-young) 50%, transparent); outline-offset: 1px; }
 button[aria-disabled="true"] { opacity: .45; cursor: default; }
 button.play[aria-pressed="true"] { background: var(--bv-young); color: #fff; border-color: var(--bv-young); }
+.controls.jumps { font-size: 13px; color: var(--bv-muted); }
+.controls button.restart, .controls.jumps button { min-width: 0; }
+select { font: inherit; padding: 5px 6px; border-radius: 8px; border: 1px solid #b9c0cc; background: var(--bv-surface); color: var(--bv-ink); }
+.speed-label { margin-left: auto; }
+.langs.syntax { font-size: 13px; }
+.controls button.export-svg, .controls button.export-png { min-width: 0; font-weight: 500; }
 .slider { display: flex; align-items: center; gap: 8px; flex: 1 1 220px; color: var(--bv-muted); font-weight: 600; }
 .slider input { flex: 1; accent-color: var(--bv-young); }
 .counter { font-variant-numeric: tabular-nums; color: var(--bv-muted); min-width: 7ch; text-align: right; }
@@ -68,13 +85,14 @@ svg.lifecycle { width: 100%; height: auto; max-width: 1100px; min-width: 660px; 
 .legend li { display: flex; align-items: center; gap: 5px; }
 .sw { display: inline-block; width: 12px; height: 12px; border-radius: 2px; }
 .sw.hatched { background: repeating-linear-gradient(45deg, var(--bv-cons) 0 2px, #fff 2px 4px); opacity: .8; }
+.sw.changed { outline: 2px dashed var(--bv-gc); outline-offset: -2px; }
 .sw.hw { height: 0; border-top: 2px dashed var(--bv-ink); border-radius: 0; width: 16px; }
 .sw.k-free { outline: 1px solid #c6ccd6; }
 .memory { margin: 10px 0 0; font-size: 12.5px; color: var(--bv-muted); max-width: 300px; }
 .checks { margin: 0; padding: 0; list-style: none; font-size: 13px; }
-.checks li.ok { color: #1a6b35; }
+.checks li.ok { color: var(--bv-ok); }
 .checks li.fail { color: #a1261b; font-weight: 600; }
-.predict { border: 2px solid var(--bv-young); background: #eef4fb; border-radius: 10px; padding: 10px 14px; display: grid; gap: 8px; }
+.predict { border: 2px solid var(--bv-young); background: var(--bv-active); border-radius: 10px; padding: 10px 14px; display: grid; gap: 8px; }
 .predict .q { margin: 0; font-weight: 600; }
 .predict .ask-note { margin: 0; font-size: 12.5px; color: var(--bv-muted); }
 .choices { display: flex; flex-direction: column; gap: 6px; align-items: flex-start; margin: 0; padding: 0; list-style: none; }
@@ -93,7 +111,8 @@ table.pinfo { border-collapse: collapse; font: 12.5px ui-monospace, Menlo, Conso
 .pinfo td.up { background: #fff1ec; color: #8a2c00; font-weight: 700; }
 .pinfo td.down { background: #e6f4ea; color: #1a6b35; font-weight: 700; }
 .narration code, .predict code, .checks code { font: .92em ui-monospace, Menlo, Consolas, monospace; background: #eef0f4; border-radius: 4px; padding: 0 3px; }
-[data-view="inspector"] { display: grid; gap: 8px; }
+[data-view="inspector"] { display: grid; grid-template-columns: minmax(0, 1fr); gap: 8px; }
+.obj { max-width: 100%; overflow-x: auto; }
 .insp-form { display: grid; grid-template-columns: auto minmax(0, 1fr) auto; gap: 8px; align-items: start; }
 .insp-form label { font-weight: 600; color: var(--bv-muted); padding-top: 6px; }
 textarea.expr { font: 13.5px/1.4 ui-monospace, Menlo, Consolas, monospace; padding: 6px 8px; border-radius: 7px; border: 1px solid #b9c0cc; resize: vertical; min-height: 2.4em; width: 100%; box-sizing: border-box; }
@@ -113,11 +132,11 @@ button.example { min-width: 0; font-weight: 500; font-size: 12.5px; padding: 2px
 .sizes div { display: flex; gap: 6px; align-items: baseline; }
 .sizes dt { font-size: 12px; color: var(--bv-muted); }
 .sizes dd { margin: 0; font: 600 14px ui-monospace, Menlo, monospace; }
-.sharing { margin: 0; padding: 6px 10px; background: #f3f4f7; border-radius: 7px; }
+.sharing { margin: 0; padding: 6px 10px; background: var(--bv-soft); border-radius: 7px; }
 .root { margin: 0; font-size: 13px; color: var(--bv-muted); }
 .insp-result h4 { margin: 6px 0 2px; font-size: 12px; color: var(--bv-muted); font-weight: 700; }
 .objs { display: flex; flex-wrap: wrap; gap: 10px; }
-.obj { border: 1px solid var(--bv-line); border-radius: 8px; padding: 6px 8px; background: #fff; }
+.obj { border: 1px solid var(--bv-line); border-radius: 8px; padding: 6px 8px; background: var(--bv-surface); }
 .obj.shared { border: 2px solid var(--bv-gc); background: #fff8f4; }
 .obj:focus { outline: 3px solid color-mix(in srgb, var(--bv-young) 50%, transparent); }
 .obj-head { font-size: 12.5px; font-weight: 600; margin-bottom: 4px; display: flex; gap: 4px; align-items: center; }
@@ -125,7 +144,7 @@ button.example { min-width: 0; font-weight: 500; font-size: 12.5px; padding: 2px
 .badge { font-size: 11px; font-weight: 700; border-radius: 999px; padding: 0 7px; background: #e4e7ec; color: var(--bv-ink); }
 .shared-badge { background: var(--bv-gc); color: #fff; }
 ol.words { display: flex; margin: 0; padding: 0; list-style: none; }
-.w { display: inline-block; min-width: 64px; max-width: 150px; padding: 4px 6px; border: 1px solid #9aa3b2; margin-left: -1px; font: 11.5px/1.3 ui-monospace, Menlo, monospace; text-align: center; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; background: #fff; }
+.w { display: inline-block; min-width: 64px; max-width: 150px; padding: 4px 6px; border: 1px solid #9aa3b2; margin-left: -1px; font: 11.5px/1.3 ui-monospace, Menlo, monospace; text-align: center; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; background: var(--bv-surface); }
 .w.header { background: #27303f; color: #fff; font-family: inherit; font-weight: 600; }
 .w.pointer { color: var(--bv-young); font-weight: 700; cursor: pointer; }
 .w.pointer.to-shared { color: var(--bv-gc); background: #fff1ec; }
@@ -176,11 +195,11 @@ rect.needed { fill: color-mix(in srgb, var(--bv-gc) 18%, transparent); stroke: v
 .stat-val { font: 600 12px ui-monospace, Menlo, monospace; fill: var(--bv-ink); }
 .var-line { font: 11.5px ui-monospace, Menlo, monospace; fill: var(--bv-ink); }
 .var-size { font-size: 11px; fill: var(--bv-muted); }
-.reclaimed { fill: #fafbfc; stroke: #b9c0cc; stroke-dasharray: 5 4; }
+.reclaimed { fill: var(--bv-soft); stroke: #b9c0cc; stroke-dasharray: 5 4; }
 .reclaimed-text { font-size: 12px; fill: var(--bv-muted); }
 
-.stage-box { fill: #fff; stroke: #c3c9d4; stroke-width: 1.2; }
-.stage.active .stage-box { fill: #eaf2fb; stroke: var(--bv-young); stroke-width: 2.5; }
+.stage-box { fill: var(--bv-surface); stroke: #c3c9d4; stroke-width: 1.2; }
+.stage.active .stage-box { fill: var(--bv-active); stroke: var(--bv-young); stroke-width: 2.5; }
 .stage-num { font-size: 11px; font-weight: 700; fill: #9aa3b2; }
 .stage-name { font-size: 13px; font-weight: 600; fill: var(--bv-muted); }
 .stage.active .stage-name { fill: var(--bv-ink); }
@@ -189,26 +208,75 @@ rect.needed { fill: color-mix(in srgb, var(--bv-gc) 18%, transparent); stroke: v
 .chip.p2 .chip-bg { fill: var(--bv-p2); } .chip.p3 .chip-bg { fill: var(--bv-p3); }
 .chip-text { font-size: 13px; font-weight: 700; fill: #fff; }
 
-.bin-card { fill: #fff; stroke: #c3c9d4; }
-.bin-card.freed { fill: #fafbfc; stroke-dasharray: 5 4; }
+.bin-card { fill: var(--bv-surface); stroke: #c3c9d4; }
+.bin-card.freed { fill: var(--bv-soft); stroke-dasharray: 5 4; }
 .bin-title { font-size: 13.5px; font-weight: 700; fill: var(--bv-ink); }
 .bin-sub { font-size: 12px; fill: var(--bv-muted); }
 .refc-badge { fill: #fff; stroke: var(--bv-procbin); stroke-width: 3; }
 .refc-badge.shared { fill: #f7e6ef; }
 .refc-num { font: 700 18px ui-monospace, Menlo, monospace; fill: var(--bv-ink); }
 .refc-label { font-size: 11px; font-weight: 600; fill: var(--bv-muted); text-transform: uppercase; letter-spacing: .06em; }
-.holder-bg { fill: #f3f4f7; }
+.holder-bg { fill: var(--bv-soft); }
 .holder-dot { fill: var(--bv-procbin); stroke: var(--bv-procbin); stroke-width: 1.5; }
 .holder.p0 .holder-dot { fill: var(--bv-p0); stroke: var(--bv-p0); } .holder.p1 .holder-dot { fill: var(--bv-p1); stroke: var(--bv-p1); }
 .holder.p2 .holder-dot { fill: var(--bv-p2); stroke: var(--bv-p2); } .holder.p3 .holder-dot { fill: var(--bv-p3); stroke: var(--bv-p3); }
 .proc-name.p0 { fill: var(--bv-p0); } .proc-name.p1 { fill: var(--bv-p1); } .proc-name.p2 { fill: var(--bv-p2); } .proc-name.p3 { fill: var(--bv-p3); }
 .var-line.mail { fill: var(--bv-muted); }
 .holder.unreachable .holder-dot { fill: #fff !important; }
-.holder.unreachable .holder-bg { fill: #fff; stroke: #c3c9d4; stroke-dasharray: 3 3; }
+.holder.unreachable .holder-bg { fill: var(--bv-surface); stroke: #c3c9d4; stroke-dasharray: 3 3; }
 .holder-name { font-size: 12.5px; font-weight: 600; fill: var(--bv-ink); }
 .holder-state { font-size: 11px; fill: var(--bv-muted); }
 .bin-empty { font-size: 13px; font-weight: 600; fill: var(--bv-muted); }
 .bin-empty-sub { font-size: 12px; fill: var(--bv-muted); }
+.mailboxes, .ets { font-size: 13px; }
+.mailboxes ol { margin: 2px 0 8px; padding-left: 22px; font: 12.5px ui-monospace, Menlo, Consolas, monospace; }
+.mailboxes .who { font-weight: 700; }
+.empty { color: var(--bv-muted); margin: 0; }
+svg.memory-chart { min-width: 520px; }
+.axis { fill: none; stroke: #9aa3b2; } .axis-label { font-size: 11px; fill: var(--bv-muted); }
+.mem-line { fill: none; stroke-width: 2; }
+.mem-line.mem-processes { stroke: var(--bv-young); } .mem-line.mem-binary { stroke: var(--bv-procbin); stroke-dasharray: 6 3; }
+.mem-line.mem-ets { stroke: var(--bv-heap-binary); stroke-dasharray: 2 2; } .mem-line.mem-atom { stroke: var(--bv-old); stroke-dasharray: 8 2 2 2; }
+.mem-key { font-size: 12px; font-weight: 600; } .mem-key.mem-processes { fill: var(--bv-young); } .mem-key.mem-binary { fill: var(--bv-procbin); }
+.mem-key.mem-ets { fill: var(--bv-heap-binary); } .mem-key.mem-atom { fill: var(--bv-old); }
+.mem-now { stroke: var(--bv-gc); stroke-width: 2; }
+.sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+.proc { display: grid; gap: 6px; align-content: start; }
+.gc-steps { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; font-size: 12px; color: var(--bv-muted); }
+.gc-steps button { min-width: 0; padding: 2px 8px; font-size: 12px; font-weight: 600; }
+.gc-steps button[aria-pressed="true"] { background: var(--bv-gc); border-color: var(--bv-gc); color: #fff; }
+.gc-phase-note { font-size: 12px; font-weight: 700; fill: var(--bv-gc); }
+.fates rect { fill: none; stroke-width: 2; }
+.fate-root rect { stroke: var(--bv-ink); stroke-dasharray: 2 1.5; }
+.fate-copied rect { stroke: var(--bv-ink); stroke-width: 2.4; }
+.fate-promoted rect { stroke: var(--bv-old); stroke-width: 3; }
+.fate-freed rect { fill: var(--bv-panel); fill-opacity: .7; stroke: var(--bv-gc); stroke-dasharray: 3 2; }
+.grid.pending { opacity: .25; }
+.changed rect { stroke: var(--bv-gc); stroke-width: 1.6; stroke-dasharray: 2 1.5; }
+.grid.old.receiving rect:not(.hatch) { stroke: var(--bv-old); stroke-width: .8; }
+.block-outline.freed { stroke: var(--bv-gc); stroke-dasharray: 5 3; }
+@media (prefers-reduced-motion: no-preference) { .grid, .fates { transition: opacity .2s; } }
+
+/* Dark theme: theme="dark", or the reader's preference unless theme="light". The Okabe-Ito hues stay (colour-blind
+   safe on both grounds); surfaces, ink and lines change. */
+:host([theme="dark"]) { --bv-ink: #e6e9ef; --bv-muted: #a3acbb; --bv-line: #3a4150; --bv-panel: #1b2029; --bv-bg: #12161d;
+  --bv-surface: #222834; --bv-soft: #2a3140; --bv-active: #1e3247; --bv-free: #2c3340; --bv-frame: #cfd5df; --bv-hatch: #e6e9ef; --bv-dead: #4a5261; --bv-ok: #5cc98a; color-scheme: dark; }
+@media (prefers-color-scheme: dark) {
+  :host(:not([theme="light"])) { --bv-ink: #e6e9ef; --bv-muted: #a3acbb; --bv-line: #3a4150; --bv-panel: #1b2029; --bv-bg: #12161d;
+    --bv-surface: #222834; --bv-soft: #2a3140; --bv-active: #1e3247; --bv-free: #2c3340; --bv-frame: #cfd5df; --bv-hatch: #e6e9ef; --bv-dead: #4a5261; --bv-ok: #5cc98a; color-scheme: dark; }
+}
+button, select, textarea.expr { color: var(--bv-ink); }
+.w { background: var(--bv-surface); color: var(--bv-ink); }
+.obj { background: var(--bv-surface); }
+/* Narrow screens (down to 375 px): controls wrap, panels stack, wide pictures scroll inside their section. */
+@media (max-width: 520px) {
+  .app { padding: 10px; gap: 10px; }
+  button { min-width: 0; padding: 6px 10px; }
+  .slider { flex-basis: 100%; }
+  .speed-label { margin-left: 0; }
+  section { padding: 10px; }
+  .insp-form { grid-template-columns: minmax(0, 1fr); }
+}
 `;
 
 let sheet = null;
@@ -228,6 +296,13 @@ function h(tag, attrs = {}, ...children) {
   }
   node.append(...children);
   return node;
+}
+
+/** Whether two byte arrays hold the same bytes. @param {Uint8Array} a @param {Uint8Array} b */
+function sameBytes(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function parseStep(value) {
@@ -282,7 +357,7 @@ function inspectorSection(ui) {
 
 /** The `<beam-viz>` element. */
 export class BeamViz extends HTMLElement {
-  static observedAttributes = ['scenario', 'step', 'speed', 'autoplay', 'inspector'];
+  static observedAttributes = ['scenario', 'step', 'speed', 'autoplay', 'inspector', 'syntax'];
 
   /** Registers the element as `tag` in `registry`, once. @param {string} tag @param {CustomElementRegistry} registry */
   static define(tag = 'beam-viz', registry = customElements) {
@@ -303,6 +378,16 @@ export class BeamViz extends HTMLElement {
   #frame = 0;
   #ui;
   #procSvgs = new Map();
+  /** The GC sub-step shown per process at the current step (none: the result). */
+  #gcPhase = new Map();
+  #gcTimer = 0;
+  /** `erlang:memory()` at every step of the current scenario, read once from the core. */
+  #series = null;
+  #source = null;
+  #jumpCache = null;
+  #animateNext = false;
+  /** The last frame read from the simulator, reused while only a GC sub-step changes. */
+  #cached = null;
   #onVisibility = () => { if (document.hidden) this.#pause(); };
 
   constructor() {
@@ -317,6 +402,17 @@ export class BeamViz extends HTMLElement {
       back: h('button', { type: 'button', class: 'back', 'aria-label': 'Step back', text: '◀ Back' }),
       play: h('button', { type: 'button', class: 'play', 'aria-pressed': 'false', text: '▶ Play' }),
       forward: h('button', { type: 'button', class: 'forward', 'aria-label': 'Step forward', text: 'Forward ▶' }),
+      restart: h('button', { type: 'button', class: 'restart', 'aria-label': 'Restart from step 0', text: '↺ Restart' }),
+      prevEvent: h('button', { type: 'button', class: 'prev-event', text: '⇤ prev' }),
+      nextEvent: h('button', { type: 'button', class: 'next-event', text: 'next ⇥' }),
+      jumpKind: h('select', { class: 'jump-kind', 'aria-label': 'Event to jump to' }),
+      speedSel: h('select', { class: 'speed', 'aria-label': 'Playback speed (steps per second)' }),
+      logTitle: h('h3'),
+      syntaxes: ['erlang', 'elixir'].map((v, i) => h('input', { type: 'radio', name: 'bv-syntax', value: v, ...(i === 0 ? { checked: '' } : {}) })),
+      // What a screen reader says after each step: the step number, its code and its narration (set after rendering).
+      live: h('p', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'true', 'data-role': 'live' }),
+      exportSvg: h('button', { type: 'button', class: 'export-svg', text: 'Export SVG' }),
+      exportPng: h('button', { type: 'button', class: 'export-png', text: 'Export PNG' }),
       range: h('input', { type: 'range', min: '0', max: '0', value: '0', id: 'bv-step' }),
       counter: h('output', { class: 'counter', for: 'bv-step' }),
       code: h('code'),
@@ -334,22 +430,47 @@ export class BeamViz extends HTMLElement {
       binaries: createSvg('binaries', 'Off-heap binaries with reference counts'),
       memory: h('p', { class: 'memory' }),
       pinfo: h('table', { class: 'pinfo' }),
+      mailboxes: h('div', { class: 'mailboxes' }),
+      ets: h('div', { class: 'ets' }),
+      memChart: createSvg('memory-chart', 'erlang:memory() at every step, the current step marked'),
     };
     const label = h('label', { class: 'slider', for: 'bv-step' }, h('span', { text: 'Step' }), ui.range);
     ui.app = h('div', { class: 'app', hidden: '' },
       h('header', {}, ui.title, ui.desc),
-      h('div', { class: 'controls', role: 'group', 'aria-label': 'Playback' }, ui.back, ui.play, ui.forward, label, ui.counter),
-      h('section', { class: 'story', 'aria-live': 'polite' }, h('pre', { class: 'code' }, ui.stepNo, ui.code), ui.narration, ui.checks, ui.log),
+      h('div', { class: 'controls', role: 'group', 'aria-label': 'Playback' }, ui.restart, ui.back, ui.play, ui.forward, label, ui.counter),
+      h('div', { class: 'controls jumps', role: 'group', 'aria-label': 'Jump to an event' }, h('span', { text: 'Jump to' }), ui.prevEvent, ui.jumpKind, ui.nextEvent,
+        h('label', { class: 'speed-label' }, 'Speed ', ui.speedSel),
+        h('div', { class: 'langs syntax', role: 'radiogroup', 'aria-label': 'Print terms as' }, h('label', {}, ui.syntaxes[0], 'Erlang'), h('label', {}, ui.syntaxes[1], 'Elixir')),
+        ui.exportSvg, ui.exportPng),
+      ui.live,
+      h('section', { class: 'story' }, h('pre', { class: 'code' }, ui.stepNo, ui.code), ui.narration, ui.checks),
+      h('section', { 'data-view': 'events' }, ui.logTitle, ui.log),
       ui.predict,
       h('section', { 'data-view': 'lifecycle' }, h('h3', { text: 'Lifecycle' }), h('div', { class: 'scroll' }, ui.lifecycle)),
       h('div', { class: 'panels' },
         h('section', { 'data-view': 'process-memory' }, h('h3', { text: 'Process memory' }), h('div', { class: 'scroll' }, ui.procs), ui.legend),
         h('section', { 'data-view': 'binaries' }, h('h3', { text: 'Shared binary area' }), ui.binaries, ui.memory)),
       h('section', { 'data-view': 'processes' }, h('h3', { text: 'process_info (words; ▲/▼ changed since the previous step)' }), h('div', { class: 'scroll' }, ui.pinfo)),
+      h('div', { class: 'panels' },
+        h('section', { 'data-view': 'mailboxes' }, h('h3', { text: 'Mailboxes' }), ui.mailboxes),
+        h('section', { 'data-view': 'ets' }, h('h3', { text: 'ETS tables' }), ui.ets)),
+      h('section', { 'data-view': 'memory' }, h('h3', { text: 'erlang:memory() over all steps' }), h('div', { class: 'scroll' }, ui.memChart)),
       inspectorSection(ui));
     root.append(createDefs(), ui.error, ui.fallback, ui.app);
     this.#ui = ui;
 
+    ui.jumpKind.append(...JUMP_KINDS.map(([kind, name]) => new Option(name, kind)));
+    ui.speedSel.append(...SPEEDS.map((v) => new Option(`${v}×`, String(v), false, v === DEFAULT_SPEED)));
+    ui.restart.addEventListener('click', () => this.#userSeek(0));
+    for (const r of ui.syntaxes) r.addEventListener('change', () => { this.syntax = r.value; });
+    ui.exportSvg.addEventListener('click', () => download(new Blob([this.exportSvg().text], { type: 'image/svg+xml' }), this.#exportName('svg')));
+    ui.exportPng.addEventListener('click', async () => {
+      try { download(await this.exportPng(), this.#exportName('png')); } catch (err) { this.#showError(err); }
+    });
+    ui.prevEvent.addEventListener('click', () => this.#jump(-1));
+    ui.nextEvent.addEventListener('click', () => this.#jump(1));
+    ui.jumpKind.addEventListener('change', () => this.#schedule());
+    ui.speedSel.addEventListener('change', () => { this.speed = ui.speedSel.value; });
     ui.back.addEventListener('click', () => this.#userSeek(this.#step - 1));
     ui.forward.addEventListener('click', () => this.#userSeek(this.#step + 1));
     ui.play.addEventListener('click', () => (this.#timer ? this.#pause() : this.#play()));
@@ -384,6 +505,7 @@ export class BeamViz extends HTMLElement {
   disconnectedCallback() {
     document.removeEventListener('visibilitychange', this.#onVisibility);
     this.#pause();
+    this.#stopGcAnimation();
     cancelAnimationFrame(this.#frame);
     this.#frame = 0;
   }
@@ -395,20 +517,49 @@ export class BeamViz extends HTMLElement {
       this.#step = this.#clamp(parseStep(value));
       this.#schedule();
     } else if (name === 'scenario' && this.isConnected) {
+      this.#source = null;
       this.#answers.clear();
       this.#asking = 0;
       this.#sim?.free();
       this.#sim = null;
       this.#load();
-    } else if (name === 'speed' && this.#timer) {
-      this.#pause();
-      this.#play();
+    } else if (name === 'speed') {
+      if (this.#timer) {
+        this.#pause();
+        this.#play();
+      }
+      this.#schedule();
+    } else if (name === 'syntax') {
+      this.#cached = null;
+      this.#schedule();
     } else if (name === 'inspector') {
       this.#applyInspector();
     } else if (name === 'autoplay' && this.#sim && value !== null) {
       this.#play();
     }
   }
+
+  /** Scenario text to show instead of a built-in scenario (property only: rich data); null for the `scenario` attribute.
+   * Setting it reloads; invalid text shows its located error (`line:col: message`) in the error slot. */
+  get source() { return this.#source; }
+  set source(text) {
+    this.#source = text === null || text === undefined ? null : String(text);
+    if (!this.isConnected) return;
+    this.#answers.clear();
+    this.#asking = 0;
+    this.#sim?.free();
+    this.#sim = null;
+    this.#cached = null;
+    this.#load();
+  }
+
+  /** `light`, `dark`, or `auto` (the default: the reader's `prefers-color-scheme`) (attribute `theme`; CSS only). */
+  get theme() { const t = this.getAttribute('theme'); return t === 'light' || t === 'dark' ? t : 'auto'; }
+  set theme(value) { this.setAttribute('theme', String(value)); }
+
+  /** How displayed terms are printed: `erlang` (the default) or `elixir` (attribute `syntax`). */
+  get syntax() { return this.getAttribute('syntax') === 'elixir' ? 'elixir' : 'erlang'; }
+  set syntax(value) { this.setAttribute('syntax', String(value)); }
 
   /** The scenario id (attribute `scenario`). */
   get scenario() { return this.getAttribute('scenario') ?? DEFAULT_SCENARIO; }
@@ -450,7 +601,7 @@ export class BeamViz extends HTMLElement {
 
   async #load() {
     const id = this.scenario;
-    const loading = Sim.open(id, DEFAULT_SCENARIO);
+    const loading = this.#source === null ? Sim.open(id, DEFAULT_SCENARIO) : Sim.fromSource(this.#source);
     this.#loading = loading;
     try {
       const sim = await loading;
@@ -556,9 +707,38 @@ export class BeamViz extends HTMLElement {
       if (asked) this.#schedule();
       return;
     }
+    // One step forward (a click, a key, playback) plays the step's collections as sub-steps; jumps show the result.
+    this.#animateNext = step === this.#step + 1;
     this.#step = step;
     this.#schedule();
     this.dispatchEvent(new CustomEvent('beam-step', { bubbles: true, composed: true, detail: { step } }));
+  }
+
+  /** The process-memory view at this step as a standalone SVG document: {text, width, height}. */
+  exportSvg() {
+    const root = this.shadowRoot;
+    const svgs = [...root.querySelectorAll('[data-view="process-memory"] svg.process, [data-view="binaries"] svg.binaries')];
+    return composeSvg(svgs, CSS, this, root.querySelector('svg:has(> defs)'), `${this.#ui.title.textContent}, step ${this.#step}`);
+  }
+
+  /** The same as a PNG image at twice the size. @returns {Promise<Blob>} */
+  exportPng() { return svgToPng(this.exportSvg(), 2); }
+
+  #exportName(ext) { return `beamviz-${(this.#sim?.id ?? 'scenario').replace(/[^a-z0-9-]/gi, '')}-step-${this.#step}.${ext}`; }
+
+  /** The steps with an event of the selected kind, read once per kind from the core. */
+  #eventSteps() {
+    const kind = this.#ui.jumpKind.value;
+    if (this.#jumpCache?.sim !== this.#sim || this.#jumpCache.kind !== kind) this.#jumpCache = { sim: this.#sim, kind, steps: this.#sim.stepsWith(kind) };
+    return this.#jumpCache.steps;
+  }
+
+  /** Jumps to the next (`dir` 1) or previous (-1) step with an event of the selected kind. @param {number} dir */
+  #jump(dir) {
+    if (!this.#sim) return;
+    const steps = this.#eventSteps();
+    const target = dir > 0 ? steps.find((s) => s > this.#step) : steps.findLast((s) => s < this.#step);
+    if (target !== undefined) this.#userSeek(target);
   }
 
   #play() {
@@ -587,6 +767,7 @@ export class BeamViz extends HTMLElement {
       const step = this.#asking;
       this.#answers.set(step, choice);
       this.#asking = 0;
+      this.#animateNext = true;
       this.#step = step;
       this.#schedule();
       this.dispatchEvent(new CustomEvent('beam-step', { bubbles: true, composed: true, detail: { step } }));
@@ -657,12 +838,111 @@ export class BeamViz extends HTMLElement {
     });
   }
 
+  /** Each live process's mailbox: its messages in order, as the core prints them. */
+  #renderMailboxes(view) {
+    const rows = view.processes.filter((p) => p.alive).map((p) => {
+      const head = h('p', { class: 'who', 'data-pid': String(p.pid) }, `${p.name}: ${p.message_queue_len} message${p.message_queue_len === 1 ? '' : 's'}`);
+      const list = h('ol', { 'aria-label': `Mailbox of ${p.name}` }, ...p.mailbox.map((m) => h('li', { 'data-message': '', text: m })));
+      return p.mailbox.length ? h('div', {}, head, list) : head;
+    });
+    this.#ui.mailboxes.replaceChildren(...(rows.length ? rows : [h('p', { class: 'empty', text: 'No live processes.' })]));
+  }
+
+  /** The live ETS tables, as `ets:info/1` would describe them. */
+  #renderEts(view) {
+    const names = new Map(view.processes.map((p) => [p.pid, p.name]));
+    if (!view.ets.length) return this.#ui.ets.replaceChildren(h('p', { class: 'empty', text: 'No ETS tables. They live outside every process heap.' }));
+    const head = h('tr', {}, ...['table', 'owner', 'size', 'memory (words)'].map((k) => h('th', { scope: 'col', text: k })));
+    const rows = view.ets.map((t) => h('tr', { 'data-table': String(t.id) }, h('th', { scope: 'row', text: t.name || `#${t.id}` }),
+      h('td', { text: names.get(t.owner) ?? `<0.${t.owner}.0>` }), h('td', { text: String(t.size) }), h('td', { text: String(t.memory_words) })));
+    this.#ui.ets.replaceChildren(h('table', { class: 'pinfo' }, h('thead', {}, head), h('tbody', {}, ...rows)));
+  }
+
+  /** One process's memory picture, and on a GC step its sub-step buttons (roots → copy → promote → resize → free → after). */
+  #renderProcess(box, p, frame) {
+    const events = eventsOf(frame.view.events, p.pid);
+    const before = frame.before.get(p.pid) ?? null;
+    const phases = before ? gcPhases(events) : [];
+    const phase = this.#gcPhase.get(p.pid) ?? null;
+    // A process that did not change since the last picture keeps it: with many processes, most are idle each step.
+    const cells = frame.cells.get(p.pid);
+    const was = frame.wasYoung.get(p.pid) ?? null;
+    const key = { p: JSON.stringify(p), events: JSON.stringify(events), before, phase, young: cells.young, old: cells.old, changed: Boolean(was && !sameBytes(was, cells.young)) };
+    const prevKey = box.key;
+    box.key = key;
+    if (prevKey && !before && !prevKey.before && !key.changed && !prevKey.changed && prevKey.p === key.p && prevKey.events === key.events && prevKey.phase === phase
+      && sameBytes(prevKey.young, key.young) && sameBytes(prevKey.old, key.old)) return;
+    const layout = layoutProcess(p, cells, events, this.#sim.legend, before, phase, frame.wasYoung.get(p.pid) ?? null);
+    renderSvg(box.svg, layout);
+    for (const k of ['gc', 'gcPhase']) delete box.svg.dataset[k];
+    for (const [k, v] of Object.entries(layout.data)) box.svg.dataset[k] = v;
+    box.bar.hidden = phases.length === 0;
+    if (!phases.length) return box.bar.replaceChildren();
+    const shown = phase ?? 'after';
+    const buttons = phases.map((name) => {
+      const b = h('button', { type: 'button', class: 'gc-phase', 'data-phase': name, 'aria-pressed': String(name === shown), text: name });
+      b.addEventListener('click', () => { this.#stopGcAnimation(); this.#showGcPhase(name); });
+      return b;
+    });
+    const play = h('button', { type: 'button', class: 'gc-play', 'aria-label': `Play the GC of ${p.name} as sub-steps`, text: '▶ GC' });
+    play.addEventListener('click', () => this.#animateGc(true));
+    box.bar.replaceChildren('GC sub-steps:', ...buttons, play);
+  }
+
+  /** Shows sub-step `name` of every collection at this step ('after': the result). */
+  #showGcPhase(name) {
+    const frame = this.#cached?.frame;
+    if (!frame) return;
+    for (const [pid] of frame.before) {
+      const phases = gcPhases(eventsOf(frame.view.events, pid));
+      if (phases.includes(name) && name !== 'after') this.#gcPhase.set(pid, name);
+      else this.#gcPhase.delete(pid);
+      const box = this.#procSvgs.get(pid);
+      const p = frame.view.processes.find((q) => q.pid === pid);
+      if (box && p) this.#renderProcess(box, p, frame);
+    }
+  }
+
+  #stopGcAnimation() {
+    clearTimeout(this.#gcTimer);
+    this.#gcTimer = 0;
+  }
+
+  /** Plays the collections of this step as their sub-steps, then leaves the result on screen. Without `always`, only
+   * when motion is welcome and there is time before the next step of a playback. @param {boolean} always */
+  #animateGc(always = false) {
+    this.#stopGcAnimation();
+    const frame = this.#cached?.frame;
+    if (!frame || !frame.before.size) return;
+    const reduced = matchMedia('(prefers-reduced-motion: reduce)').matches;
+    const order = ['roots', 'copy', 'promote', 'resize', 'free', 'after'];
+    const phases = order.filter((name) => [...frame.before.keys()].some((pid) => gcPhases(eventsOf(frame.view.events, pid)).includes(name)));
+    const budget = this.#timer ? 1000 / this.speed : 3000;
+    const each = Math.min(500, budget / (phases.length + 1));
+    if (!always && (reduced || each < 120)) return;
+    let i = 0;
+    const tick = () => {
+      this.#showGcPhase(phases[i]);
+      i += 1;
+      this.#gcTimer = i < phases.length ? setTimeout(tick, reduced ? 0 : each) : 0;
+    };
+    tick();
+  }
+
   #render() {
     const start = performance.now();
     const sim = this.#sim;
     const ui = this.#ui;
     const step = this.#step;
-    const { view, cells, before, prev } = sim.frame(step);
+    sim.syntax = this.syntax;
+    for (const r of ui.syntaxes) r.checked = r.value === this.syntax;
+    if (this.#cached?.step !== step || this.#cached.sim !== sim) {
+      this.#stopGcAnimation();
+      this.#cached = { step, sim, frame: sim.frame(step) };
+      this.#gcPhase.clear();
+    }
+    const frame = this.#cached.frame;
+    const { view, cells, prev } = frame;
     const legend = sim.legend;
 
     ui.stepNo.textContent = step === 0 ? 'start' : `${step}.`;
@@ -683,25 +963,34 @@ export class BeamViz extends HTMLElement {
         h('summary', { text: `${rest.length} more events` }), h('ul', { class: 'log' }, ...rest.map(line)))));
     }
     ui.log.replaceChildren(...shown);
+    ui.logTitle.textContent = step === 0 ? 'Event log' : `Event log · step ${step} · ${view.events.length} event${view.events.length === 1 ? '' : 's'}`;
+    if (!view.events.length) ui.log.replaceChildren(h('li', { class: 'more', text: step === 0 ? 'Nothing has happened yet.' : 'No events at this step.' }));
+    const marks = this.#eventSteps();
+    const kindName = ui.jumpKind.selectedOptions[0]?.text ?? '';
+    const prevAt = marks.findLast((s) => s < step);
+    const nextAt = marks.find((s) => s > step);
+    ui.prevEvent.setAttribute('aria-disabled', String(prevAt === undefined));
+    ui.nextEvent.setAttribute('aria-disabled', String(nextAt === undefined));
+    ui.prevEvent.setAttribute('aria-label', prevAt === undefined ? `No earlier ${kindName}` : `Previous ${kindName}, at step ${prevAt}`);
+    ui.nextEvent.setAttribute('aria-label', nextAt === undefined ? `No later ${kindName}` : `Next ${kindName}, at step ${nextAt}`);
+    ui.speedSel.value = String(SPEEDS.includes(this.speed) ? this.speed : DEFAULT_SPEED);
 
     renderSvg(ui.lifecycle, layoutLifecycle(view, legend.stages));
 
     const seen = new Set();
     for (const p of view.processes) {
       seen.add(p.pid);
-      let svg = this.#procSvgs.get(p.pid);
-      if (!svg) {
-        svg = createSvg('process', `Memory of process ${p.name}`);
-        this.#procSvgs.set(p.pid, svg);
+      let box = this.#procSvgs.get(p.pid);
+      if (!box) {
+        box = { el: h('div', { class: 'proc' }), bar: h('div', { class: 'gc-steps', role: 'group', 'aria-label': `GC sub-steps of ${p.name}` }), svg: createSvg('process', `Memory of process ${p.name}`) };
+        box.el.append(box.bar, box.svg);
+        this.#procSvgs.set(p.pid, box);
       }
-      const layout = layoutProcess(p, cells.get(p.pid), eventsOf(view.events, p.pid), legend, before.get(p.pid) ?? null);
-      renderSvg(svg, layout);
-      for (const [k, v] of Object.entries(layout.data)) svg.dataset[k] = v;
-      if (!layout.data.gc) delete svg.dataset.gc;
+      this.#renderProcess(box, p, frame);
     }
-    for (const [pid, svg] of this.#procSvgs) if (!seen.has(pid)) { svg.remove(); this.#procSvgs.delete(pid); }
-    const order = view.processes.map((p) => this.#procSvgs.get(p.pid));
-    if (order.some((svg, i) => ui.procs.children[i] !== svg) || ui.procs.children.length !== order.length) ui.procs.replaceChildren(...order);
+    for (const [pid, box] of this.#procSvgs) if (!seen.has(pid)) { box.el.remove(); this.#procSvgs.delete(pid); }
+    const order = view.processes.map((p) => this.#procSvgs.get(p.pid).el);
+    if (order.some((el, i) => ui.procs.children[i] !== el) || ui.procs.children.length !== order.length) ui.procs.replaceChildren(...order);
     if (!view.processes.length) ui.procs.replaceChildren(h('p', { class: 'memory', text: 'No processes yet. Step forward to spawn one.' }));
 
     const used = new Set();
@@ -711,10 +1000,15 @@ export class BeamViz extends HTMLElement {
       h('li', {}, h('span', { class: `sw ${kindClass(k.name)}` }), k.name)));
     items.push(h('li', {}, h('span', { class: 'sw hatched' }), 'garbage (no root reaches it)'));
     items.push(h('li', {}, h('span', { class: 'sw hw' }), 'high-water mark'));
+    items.push(h('li', {}, h('span', { class: 'sw changed' }), 'changed since the previous step'));
     ui.legend.replaceChildren(...items);
     ui.legend.hidden = view.processes.length === 0;
 
     renderTable(ui.pinfo, view.processes, prev);
+    this.#renderMailboxes(view);
+    this.#renderEts(view);
+    if (this.#series?.sim !== sim) this.#series = { sim, data: sim.memorySeries() };
+    renderSvg(ui.memChart, layoutMemoryChart(this.#series.data, step));
     renderSvg(ui.binaries, layoutBinaries(view));
     const m = view.memory;
     ui.memory.textContent = `erlang:memory(): processes ${m.processes} B, binary ${m.binary} B, total ${m.total} B`;
@@ -734,6 +1028,12 @@ export class BeamViz extends HTMLElement {
       ui.forward.removeAttribute('aria-describedby');
     }
     this.dataset.step = String(step);
+    const spoken = `Step ${step} of ${view.len}. ${view.code ? `${view.code}. ` : ''}${ui.narration.textContent}`;
+    if (ui.live.textContent !== spoken) ui.live.textContent = spoken;
+    if (this.#animateNext) {
+      this.#animateNext = false;
+      this.#animateGc();
+    }
     performance.measure('beam-viz:render', { start });
   }
 }

@@ -10,7 +10,7 @@ self.addEventListener('message', async (e) => {
   let res;
   try {
     await ready;
-    res = Simulator.inspect(src, lang);
+    res = JSON.parse(Simulator.inspect(src, lang));
   } catch (err) {
     res = { error: { line: 1, col: 1, message: `the inspector failed: ${err instanceof Error ? err.message : String(err)}` } };
   }

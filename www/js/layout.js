@@ -135,6 +135,41 @@ export function prefixEdge(k, n, x, y, geo = DEFAULT_GEO) {
   return `M${x - 4} ${yOf(full + 1)}H${xr}V${yOf(full)}H${right + 4}`;
 }
 
+/** Fate codes of `gc_fates_*` (the core's `view::FATE_*`): where a word goes in a collection. */
+export const FATES = { copied: 1, promoted: 2, freed: 3 };
+
+/** The sub-steps of a collection, in order, from a process's events of one step: roots, copy, promote (minor GCs that
+ * promoted), resize (when the heap changed size), free, then `after`. @param {{kind:string, phase?:string}[]} events */
+export function gcPhases(events) {
+  const out = [];
+  for (const e of events) {
+    if (e.kind === 'GcPhaseDone' && !out.includes(e.phase)) out.push(e.phase);
+    if (e.kind === 'HeapResized' && !out.includes('resize')) out.push('resize');
+    if (e.kind === 'GcFinished') break;
+  }
+  if (!out.length) return [];
+  // The core reports resize after free; the picture shows the new block before the old one goes.
+  const order = ['roots', 'copy', 'promote', 'resize', 'free'];
+  return [...order.filter((p) => out.includes(p)), 'after'];
+}
+
+/** Outlines over the squares whose fate is `fate`, one rect per run within a row. @param {Uint8Array} fates @param {number} fate */
+export function fateShapes(fates, fate, x, y, cls, geo = DEFAULT_GEO) {
+  const { cols, pitch, cell } = geo;
+  const n = fates.length;
+  const shapes = [];
+  let i = 0;
+  while (i < n) {
+    if (fates[i] !== fate) { i++; continue; }
+    const { col, row } = cellPos(i, n, cols);
+    let len = 1;
+    while (i + len < n && fates[i + len] === fate && col + len < cols) len++;
+    shapes.push({ t: 'rect', x: x + col * pitch, y: y + row * pitch, w: len * pitch - (pitch - cell), h: cell, cls });
+    i += len;
+  }
+  return { t: 'g', cls: `fates ${cls}`, data: { fate: cls, words: String(fates.reduce((k, f) => k + (f === fate ? 1 : 0), 0)) }, children: shapes };
+}
+
 function withRole(shape, role) {
   shape.data = { ...shape.data, role };
   return shape;
@@ -191,9 +226,11 @@ export function layoutLifecycle(view, stages) {
  * One process's memory: its young block (heap from the bottom, stack from the top), its old heap, the high-water mark,
  * numbers as text, and on a GC step the block as it was before next to it.
  * @param {object} p ProcessMirror @param {{young:Uint8Array, old:Uint8Array}} cells @param {object[]} events this step's events of p
- * @param {object} legend @param {{young:Uint8Array, heap_used:number, high_water:number}|null} before the previous step's young cells, on GC steps
+ * @param {object} legend @param {{young:Uint8Array, fates:{young:Uint8Array}, heap_used:number, high_water:number}|null} before the previous
+ * step's young cells and their fates, on GC steps @param {string|null} phase the GC sub-step to show (`gcPhases`), or null for the result
+ * @param {Uint8Array|null} was the young cells one step earlier, to outline the words that changed (same block size only)
  */
-export function layoutProcess(p, cells, events, legend, before = null) {
+export function layoutProcess(p, cells, events, legend, before = null, phase = null, was = null) {
   const shapes = [];
   const left = 58;
   const headH = 34;
@@ -204,6 +241,10 @@ export function layoutProcess(p, cells, events, legend, before = null) {
   const oldCreated = events.some((e) => e.kind === 'OldHeapCreated');
   const data = { pid: String(p.pid), name: p.name, stage: p.stage, alive: String(p.alive) };
   if (gc) data.gc = gc.gc;
+  const phases = before ? gcPhases(events) : [];
+  if (!phases.includes(phase)) phase = null;
+  if (phase) data.gcPhase = phase;
+  const phaseEvent = (name) => events.find((e) => e.kind === 'GcPhaseDone' && e.phase === name);
 
   shapes.push(text(0, 18, p.name, `proc-name p${p.pid % 4}`));
   shapes.push(text(16 + 9 * p.name.length, 18, p.alive ? `<0.${p.pid}.0> · ${p.memory} bytes` : `<0.${p.pid}.0>`, 'proc-pid'));
@@ -218,8 +259,8 @@ export function layoutProcess(p, cells, events, legend, before = null) {
   }
 
   let y = headH + 10;
-  if (met) {
-    const label = `heap meets stack → ${gc ? gc.gc : ''} GC`.replace('  ', ' ');
+  if (met || (before && gc)) {
+    const label = met ? `heap meets stack → ${gc ? gc.gc : ''} GC`.replace('  ', ' ') : `${gc.gc} GC`;
     shapes.push({
       t: 'g', cls: 'gc-banner', data: { role: 'gc-banner' },
       children: [
@@ -229,6 +270,10 @@ export function layoutProcess(p, cells, events, legend, before = null) {
     });
     y += 34;
   }
+
+  // A line for the GC sub-step's sentence, above the blocks.
+  const noteY = y + 4;
+  if (phase) y += 18;
 
   // One geometry for all blocks of the panel, so their sizes compare; tallies below use the full cell arrays.
   const geo = geometry(Math.max(cells.young.length, cells.old.length, before ? before.young.length : 0));
@@ -248,9 +293,30 @@ export function layoutProcess(p, cells, events, legend, before = null) {
     const n = sq(before.young.length);
     shapes.push(text(x + bg.w / 2, by - 6, 'before GC', 'grid-title', 'middle'));
     shapes.push(withRole(gridShapes(squares(before.young, per), legend, x, by, 'grid before', geo), 'before'));
-    shapes.push({ t: 'rect', x: x - 2.5, y: by - 2.5, w: bg.w + 4, h: bg.h + 4, rx: 3, cls: 'block-outline' });
+    shapes.push({ t: 'rect', x: x - 2.5, y: by - 2.5, w: bg.w + 4, h: bg.h + 4, rx: 3, cls: phase === 'free' ? 'block-outline freed' : 'block-outline' });
+    // The sub-step on screen: which words of the old block it concerns, from the core's fates, and its numbers.
+    const fates = before.fates ? squares(before.fates.young, per) : new Uint8Array(0);
+    const note = (s) => shapes.push(text(0, noteY, s, 'gc-phase-note', null, { role: 'phase-note' }));
+    if (phase === 'roots') {
+      const roots = squares(before.young, per).map((c) => (legend.cell_kinds[c & 0x1f]?.name === 'stack slot' ? 1 : 0));
+      shapes.push(fateShapes(roots, 1, x, by, 'fate-root', geo));
+      const ev = phaseEvent('roots');
+      note(`1 roots: the stack's variables are the roots${ev ? `; their direct targets copied (${ev.words} words)` : ''}`);
+    } else if (phase === 'copy') {
+      shapes.push(fateShapes(fates, FATES.copied, x, by, 'fate-copied', geo));
+      note(`2 copy: ${phaseEvent('copy')?.words ?? 0} live words copied into a new young heap`);
+    } else if (phase === 'promote') {
+      shapes.push(fateShapes(fates, FATES.promoted, x, by, 'fate-promoted', geo));
+      note(`3 promote: ${phaseEvent('promote')?.words ?? 0} words below the high-water mark moved to the old heap`);
+    } else if (phase === 'resize') {
+      const r = events.find((e) => e.kind === 'HeapResized');
+      note(`4 resize: the young heap goes from ${r.from} to ${r.to} words`);
+    } else if (phase === 'free') {
+      shapes.push(fateShapes(fates, FATES.freed, x, by, 'fate-freed', geo));
+      note(`5 free: the old block is freed; ${gc?.reclaimed ?? 0} words of garbage reclaimed`);
+    }
     if (before.high_water > 0) shapes.push({ t: 'path', d: prefixEdge(sq(before.high_water), n, x, by, geo), cls: 'high-water' });
-    if (met) {
+    if (met && !phase) {
       // The allocation that did not fit, drawn from the heap top upward into the stack's side.
       const cellsNeeded = [];
       for (let i = Math.floor(before.heap_used / per); i < Math.min(n, sq(before.heap_used + met.need)); i++) {
@@ -269,7 +335,16 @@ export function layoutProcess(p, cells, events, legend, before = null) {
   const yy = bottom - yg.h;
   if (per > 1) shapes.push(text(x + yg.w / 2, bottom + 14, `1 square = ${per} words`, 'grid-note', 'middle', { role: 'scale' }));
   shapes.push(text(x + yg.w / 2, yy - 6, before ? 'after GC' : 'young heap + stack', 'grid-title', 'middle'));
-  shapes.push(withRole(gridShapes(young, legend, x, yy, met ? 'grid young met' : 'grid young', geo), 'young'));
+  const pending = phase === 'roots' || phase === 'copy' || phase === 'promote';
+  shapes.push(withRole(gridShapes(young, legend, x, yy, `grid young${met ? ' met' : ''}${pending ? ' pending' : ''}`, geo), 'young'));
+  // What changed since the previous step: words whose kind, object start or garbage mark differ (a GC step shows
+  // its before and after instead).
+  if (was && !before && was.length === cells.young.length) {
+    const changed = new Uint8Array(young.length);
+    const old = squares(was, per);
+    for (let i = 0; i < young.length; i++) if (young[i] !== old[i]) changed[i] = 1;
+    shapes.push(fateShapes(changed, 1, x, yy, 'changed', geo));
+  }
   shapes.push({ t: 'rect', x: x - 2.5, y: yy - 2.5, w: yg.w + 4, h: yg.h + 4, rx: 3, cls: met ? 'block-outline met' : 'block-outline' });
   if (!before) {
     shapes.push(text(x - 8, yy + 10, 'stack ↓', 'side-label', 'end'));
@@ -287,7 +362,7 @@ export function layoutProcess(p, cells, events, legend, before = null) {
     x += p.high_water > 0 ? 56 : 24;
     const oy = bottom - og.h;
     shapes.push(text(x + og.w / 2, oy - 6, `old heap · ${p.old_heap_used}/${p.old_heap_size}`, 'grid-title', 'middle'));
-    shapes.push(withRole(gridShapes(old, legend, x, oy, 'grid old', geo), 'old'));
+    shapes.push(withRole(gridShapes(old, legend, x, oy, phase === 'promote' ? 'grid old receiving' : 'grid old', geo), 'old'));
     shapes.push({ t: 'rect', x: x - 2.5, y: oy - 2.5, w: og.w + 4, h: og.h + 4, rx: 3, cls: oldCreated ? 'block-outline old new' : 'block-outline old' });
     if (promoted) {
       shapes.push(text(x + og.w / 2, bottom + 14, `+${promoted.words} words promoted`, 'grid-note', 'middle'));
@@ -386,4 +461,54 @@ export function layoutBinaries(view) {
     y += 60;
   }
   return { width: w + 2, height: y, shapes };
+}
+
+/** The series of the memory chart and their CSS classes, in drawing order. */
+export const MEMORY_LINES = ['processes', 'binary', 'ets', 'atom'];
+
+/**
+ * The `erlang:memory()` chart: one line per category over every step, the current step marked.
+ * Long runs are drawn with at most `maxPoints` points per line (each the largest value of its steps, so peaks stay).
+ * @param {{names:string[], values:Float64Array|number[], steps:number}} series @param {number} step @param {number} maxPoints
+ */
+export function layoutMemoryChart(series, step, maxPoints = 600) {
+  const w = 560, h = 150, left = 56, top = 10, bottom = 22;
+  const k = series.names.length;
+  const cols = MEMORY_LINES.map((name) => series.names.indexOf(name));
+  const n = series.steps;
+  let max = 1;
+  for (let s = 0; s < n; s++) for (const c of cols) if (c >= 0) max = Math.max(max, series.values[s * k + c]);
+  const per = Math.max(1, Math.ceil(n / maxPoints));
+  const xOf = (s) => left + (n > 1 ? (s / (n - 1)) * (w - left - 8) : 0);
+  const yOf = (v) => top + (h - top - bottom) * (1 - v / max);
+  const shapes = [
+    { t: 'path', d: `M${left} ${top}V${h - bottom}H${w - 8}`, cls: 'axis' },
+    text(left - 6, top + 8, formatBytes(max), 'axis-label', 'end'),
+    text(left - 6, h - bottom, '0', 'axis-label', 'end'),
+    text(left, h - 6, 'step 0', 'axis-label'),
+    text(w - 8, h - 6, `step ${Math.max(0, n - 1)}`, 'axis-label', 'end'),
+  ];
+  MEMORY_LINES.forEach((name, i) => {
+    const c = cols[i];
+    if (c < 0) return;
+    let d = '';
+    for (let s = 0; s < n; s += per) {
+      let v = 0;
+      for (let j = s; j < Math.min(n, s + per); j++) v = Math.max(v, series.values[j * k + c]);
+      d += `${d ? 'L' : 'M'}${xOf(s).toFixed(1)} ${yOf(v).toFixed(1)}`;
+    }
+    const now = step < n ? series.values[step * k + c] : 0;
+    shapes.push({ t: 'path', d, cls: `mem-line mem-${name}`, data: { series: name, now: String(now) } });
+    shapes.push(text(w + 4, top + 14 + i * 16, `${name} ${formatBytes(now)}`, `mem-key mem-${name}`, null, { series: name }));
+  });
+  const x = xOf(Math.min(step, Math.max(0, n - 1)));
+  shapes.push({ t: 'path', d: `M${x} ${top - 4}V${h - bottom + 4}`, cls: 'mem-now', data: { role: 'now', step: String(step) } });
+  return { width: w + 150, height: h, shapes };
+}
+
+/** Bytes as B, KB or MB (1024-based, as `erlang:memory()` readers usually do). @param {number} n @returns {string} */
+export function formatBytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }

@@ -2,7 +2,7 @@
 // Unit tests of the pure layout (node --test www/js/): hand-made frames in, shapes out.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { COLS, PITCH, cellPos, geometry, squares, eventsOf, gridShapes, kindClass, layoutBinaries, layoutLifecycle, layoutProcess, prefixEdge, tally } from './layout.js';
+import { COLS, FATES, PITCH, cellPos, fateShapes, gcPhases, geometry, squares, eventsOf, gridShapes, kindClass, layoutBinaries, layoutLifecycle, layoutProcess, prefixEdge, tally } from './layout.js';
 
 const legend = {
   stages: ['Process Start', 'Heap Allocation', 'Message Passing', 'Garbage Collection', 'Process Termination', 'Memory Reclamation'],
@@ -108,6 +108,39 @@ test('a GC step shows the banner, the before picture and the needed words', () =
   assert.equal(find(out.shapes, (s) => s.data?.stat === 'garbage').text, '2');
 });
 
+test('a GC plays as its sub-steps: roots, copy, promote, resize, free, after', () => {
+  const events = [
+    { kind: 'GcStarted', pids: [0], text: '' },
+    { kind: 'GcPhaseDone', pids: [0], phase: 'roots', words: 2 },
+    { kind: 'GcPhaseDone', pids: [0], phase: 'copy', words: 4 },
+    { kind: 'GcPhaseDone', pids: [0], phase: 'promote', words: 2 },
+    { kind: 'GcPhaseDone', pids: [0], phase: 'free', words: 9 },
+    { kind: 'HeapResized', pids: [0], from: 16, to: 24 },
+    { kind: 'GcFinished', pids: [0], text: 'gc', gc: 'minor', reclaimed: 2 },
+  ];
+  assert.deepEqual(gcPhases(events), ['roots', 'copy', 'promote', 'resize', 'free', 'after']);
+  assert.deepEqual(gcPhases(events.filter((e) => e.kind !== 'HeapResized' && e.phase !== 'promote')), ['roots', 'copy', 'free', 'after']);
+  assert.deepEqual(gcPhases([]), []);
+  // Words 0-1 promoted, 2-3 garbage, 4-5 copied (fates from the core), the rest free gap and stack.
+  const fates = new Uint8Array(16);
+  fates.set([FATES.promoted, FATES.promoted, FATES.freed, FATES.freed, FATES.copied, FATES.copied]);
+  const before = { young: young(), heap_used: 4, high_water: 2, fates: { young: fates, old: new Uint8Array(0) } };
+  const cells = { young: young(), old: new Uint8Array(0) };
+  const at = (phase) => layoutProcess(proc(), cells, events, legend, before, phase);
+  const marked = (out, fate) => find(out.shapes, (s) => s.data?.fate === fate)?.data.words;
+  assert.equal(marked(at('copy'), 'fate-copied'), '2');
+  assert.equal(marked(at('promote'), 'fate-promoted'), '2');
+  assert.equal(marked(at('free'), 'fate-freed'), '2');
+  assert.match(find(at('copy').shapes, (s) => s.data?.role === 'phase-note').text, /4 live words copied/);
+  assert.match(find(at('resize').shapes, (s) => s.data?.role === 'phase-note').text, /from 16 to 24 words/);
+  assert.equal(at('free').data.gcPhase, 'free');
+  // No phase (or an unknown one): the result, without sub-step marks.
+  assert.equal(at(null).data.gcPhase, undefined);
+  assert.equal(at('bogus').data.gcPhase, undefined);
+  assert.ok(!find(at(null).shapes, (s) => s.data?.fate));
+  assert.equal(fateShapes(fates, FATES.copied, 0, 0, 'x').children.length, 1);
+});
+
 test('an exited process is drawn as reclaimed', () => {
   const out = layoutProcess(proc({ alive: false }), { young: new Uint8Array(0), old: new Uint8Array(0) }, [], legend);
   assert.ok(find(out.shapes, (s) => s.text === 'memory reclaimed'));
@@ -128,4 +161,37 @@ test('binaries show refc and holders; freed ones appear as ghosts', () => {
 
 test('eventsOf selects by pid', () => {
   assert.equal(eventsOf([{ pids: [0, 1] }, { pids: [1] }, { pids: [] }], 0).length, 1);
+});
+
+test('the memory chart draws each category over all steps and marks the current one', async () => {
+  const { layoutMemoryChart, formatBytes } = await import('./layout.js');
+  const names = ['processes', 'binary', 'ets', 'atom', 'total'];
+  const values = [];
+  for (let s = 0; s < 5; s++) values.push(1000 + s, s * 100, 0, 10, 1010 + s * 101);
+  const out = layoutMemoryChart({ names, values, steps: 5 }, 3);
+  const lines = out.shapes.filter((s) => s.cls?.startsWith('mem-line'));
+  assert.deepEqual(lines.map((l) => l.data.series), ['processes', 'binary', 'ets', 'atom']);
+  assert.equal(lines[1].data.now, '300');
+  assert.equal(lines[0].d.split('L').length, 5);
+  assert.equal(find(out.shapes, (s) => s.data?.role === 'now').data.step, '3');
+  // A long run keeps at most maxPoints points per line, and its peak.
+  const long = [];
+  for (let s = 0; s < 10000; s++) long.push(s === 5000 ? 9999 : 1, 0, 0, 0, 1);
+  const big = layoutMemoryChart({ names, values: long, steps: 10000 }, 0, 100);
+  const proc = big.shapes.find((s) => s.data?.series === 'processes' && s.t === 'path');
+  assert.equal(proc.d.split('L').length, 100);
+  assert.ok(proc.d.includes(' 10.0'), 'the peak is at the top of the chart');
+  assert.equal(formatBytes(2048), '2.0 KB');
+});
+
+test('words that changed since the previous step are outlined, except on a GC step', () => {
+  const was = young();
+  const now = young();
+  now[5] = legend.cell_kinds.findIndex((k) => k.name === 'tuple') | legend.cell_header;
+  const cells = { young: now, old: new Uint8Array(0) };
+  const out = layoutProcess(proc(), cells, [], legend, null, null, was);
+  assert.equal(find(out.shapes, (s) => s.data?.fate === 'changed').data.words, '1');
+  assert.ok(!find(layoutProcess(proc(), cells, [], legend, null, null, null).shapes, (s) => s.data?.fate === 'changed'));
+  // A block of another size (a GC resized it) is not compared word by word.
+  assert.ok(!find(layoutProcess(proc(), cells, [], legend, null, null, was.subarray(1)).shapes, (s) => s.data?.fate === 'changed'));
 });

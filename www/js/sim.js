@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 // The wasm Simulator, wrapped: loading, and one frame (view + cells) per step. No model logic here.
+// Structured data crosses from wasm as JSON text (smaller bindings than serde objects), parsed here.
 
 let wasm = null;
 
@@ -15,20 +16,36 @@ export function loadWasm() {
 /** A scenario being stepped through. Create with `Sim.open(id)`. */
 export class Sim {
   #inner;
-  /** @param {object} inner a wasm Simulator @param {object} legend */
-  constructor(inner, legend) {
+  /** The frame returned last, reused as "one step earlier" when the next frame is the step after it. */
+  #last = null;
+  #seriesNames;
+  /** How terms are printed: 'erlang' or 'elixir'. */
+  syntax = 'erlang';
+  /** @param {object} inner a wasm Simulator @param {object} legend @param {string[]} seriesNames the names of `memory_series` values */
+  constructor(inner, legend, seriesNames) {
     this.#inner = inner;
     this.legend = legend;
+    this.#seriesNames = seriesNames;
   }
 
   /** Opens built-in scenario `id`, falling back to `fallback` when there is no such scenario. @param {string} id @param {string} fallback @returns {Promise<Sim>} */
   static async open(id, fallback) {
     const mod = await loadWasm();
-    const known = mod.Simulator.scenarios().map((s) => s.id);
+    const known = JSON.parse(mod.Simulator.scenarios()).map((s) => s.id);
     const inner = new mod.Simulator(known.includes(id) ? id : fallback);
-    return new Sim(inner, mod.Simulator.legend());
+    return new Sim(inner, JSON.parse(mod.Simulator.legend()), mod.Simulator.memory_series_names());
   }
 
+  /** Reads and runs scenario text (the editor, a permalink); rejects with `line:col: message` when it is not valid.
+   * @param {string} text @returns {Promise<Sim>} */
+  static async fromSource(text) {
+    const mod = await loadWasm();
+    const inner = mod.Simulator.from_source('custom', text);
+    return new Sim(inner, JSON.parse(mod.Simulator.legend()), mod.Simulator.memory_series_names());
+  }
+
+  /** The scenario's text. */
+  get source() { return this.#inner.source(); }
   get id() { return this.#inner.id(); }
   get title() { return this.#inner.title(); }
   get description() { return this.#inner.description(); }
@@ -37,30 +54,72 @@ export class Sim {
   /** Why the scenario stopped early, or undefined. */
   get error() { return this.#inner.error(); }
 
-  /** The frame at step `step`: the view mirror plus each process's cells, and for processes that collected at that step, their cells one step earlier. @param {number} step */
+  /** The frame at step `step`: the view mirror plus each process's cells, and for processes that collected at that
+   * step, their cells one step earlier with where each word goes in the collection (`gc_fates_*`, from the core).
+   * @param {number} step */
   frame(step) {
     const inner = this.#inner;
     inner.seek(step);
-    const view = inner.view();
+    const view = JSON.parse(inner.view());
+    if (this.syntax === 'elixir') {
+      // The same terms printed by the core in Elixir syntax, in the same order.
+      const terms = JSON.parse(inner.elixir_terms());
+      view.processes.forEach((p, i) => {
+        p.vars.forEach((v, k) => { v.preview = terms[i].vars[k]; });
+        p.mailbox = terms[i].mailbox;
+      });
+    }
     const cells = new Map();
     for (const p of view.processes) cells.set(p.pid, { young: inner.cells_young(p.pid), old: inner.cells_old(p.pid) });
-    // One step earlier: the processes (for the table's changed cells) and, for processes that collected now, their cells.
+    // One step earlier: the processes (for the table's changed cells) and, for processes that collected now, their
+    // cells and fates. Stepping forward by one (playback) reuses the frame before instead of reading it again.
     let prev = [];
     const before = new Map();
+    const wasYoung = new Map();
     if (step > 0) {
-      inner.seek(step - 1);
-      prev = inner.view().processes;
-      const collected = new Set(view.events.filter((e) => e.kind === 'HeapMetStack').flatMap((e) => e.pids));
+      const last = this.#last?.step === step - 1 ? this.#last : null;
+      // The first collection of each process at this step decides what its "before" picture shows.
+      const kinds = new Map();
+      for (const e of view.events) if (e.kind === 'GcFinished' && !kinds.has(e.pids[0])) kinds.set(e.pids[0], e.gc);
+      const back = !last || kinds.size > 0;
+      if (back) inner.seek(step - 1);
+      prev = (last ? last.view : JSON.parse(inner.view())).processes;
+      // The young cells one step earlier, to outline what changed.
       for (const p of prev) {
-        if (collected.has(p.pid)) before.set(p.pid, { young: inner.cells_young(p.pid), heap_used: p.heap_used, high_water: p.high_water });
+        if (!p.alive) continue;
+        const young = last ? last.cells.get(p.pid)?.young : inner.cells_young(p.pid);
+        if (young) wasYoung.set(p.pid, young);
       }
-      inner.seek(step);
+      for (const p of prev) {
+        const kind = kinds.get(p.pid);
+        if (!kind || !p.alive) continue;
+        const was = last?.cells.get(p.pid);
+        before.set(p.pid, {
+          young: was?.young ?? inner.cells_young(p.pid), old: was?.old ?? inner.cells_old(p.pid), heap_used: p.heap_used, high_water: p.high_water,
+          kind, fates: { young: inner.gc_fates_young(p.pid, kind), old: inner.gc_fates_old(p.pid, kind) },
+        });
+      }
+      if (back) inner.seek(step);
     }
-    return { view, cells, before, prev };
+    this.#last = { step, view, cells };
+    return { view, cells, before, prev, wasYoung };
+  }
+
+  /** The steps that have an event of kind `kind` (such as 'GcFinished'), ascending. @param {string} kind @returns {Uint32Array} */
+  stepsWith(kind) { return this.#inner.steps_with(kind); }
+
+  /** `erlang:memory()` at every step: {names, values (names.length numbers per step), steps}. */
+  memorySeries() {
+    const names = this.#seriesNames;
+    const values = this.#inner.memory_series();
+    return { names, values, steps: names.length ? values.length / names.length : 0 };
   }
 
   /** The question to ask before revealing step `step`, or undefined. @param {number} step @returns {{question:string, choices:string[], answer:number, explanation:string}|undefined} */
-  predict(step) { return this.#inner.predict(step); }
+  predict(step) {
+    const json = this.#inner.predict(step);
+    return json === undefined ? undefined : JSON.parse(json);
+  }
 
   /** Frees the wasm object. */
   free() { this.#inner.free(); }
@@ -73,7 +132,7 @@ let nextId = 0;
 /** Evaluates `src` standalone in language `lang` ('erlang' | 'elixir') in a worker: `{ok}` with the laid-out term,
  * `{error: {line, col, message}}`, or null when a newer call superseded this one. @param {string} src @param {string} lang @returns {Promise<object|null>} */
 export function inspect(src, lang) {
-  if (typeof Worker === 'undefined') return loadWasm().then((mod) => mod.Simulator.inspect(src, lang));
+  if (typeof Worker === 'undefined') return loadWasm().then((mod) => JSON.parse(mod.Simulator.inspect(src, lang)));
   // A call still running is abandoned, and its worker with it: the newest expression is the one on screen.
   if (pending) {
     worker.terminate();

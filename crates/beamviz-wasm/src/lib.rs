@@ -1,17 +1,18 @@
 //! wasm-bindgen bindings for the beamviz model: a translation layer and nothing else.
 //!
 //! One opaque [`Simulator`] owns a [`History`] and the [`Scenario`] it replays.
-//! Each method converts types: structured, small data crosses as one plain object per frame
-//! (the mirror structs below, the only serde types in the project), and the per-word cell kinds,
-//! which are large and uniform, cross as `Uint8Array`s copied out of wasm memory on every call.
+//! Each method converts types: structured, small data crosses as one JSON text per call, written by hand
+//! below ([`Json`]) and read by `JSON.parse` in `www/js/sim.js`; the per-word cell kinds, which are large and
+//! uniform, cross as `Uint8Array`s copied out of wasm memory on every call.
+//! JSON text instead of serde + serde-wasm-bindgen is a size decision: it took 40 % of the shipped bytes
+//! off the module together with the other cuts listed in ARCHITECTURE.md, and `JSON.parse` is fast.
 //! There is no GC logic here; if a method needs an `if` about memory semantics, the core is missing a getter.
 
-use beamviz::event::Event;
+use beamviz::event::{Event, GcKind};
 use beamviz::expr::{self, Lang};
 use beamviz::scenario::{self, Scenario};
 use beamviz::view::{self, CellKind, View};
 use beamviz::{History, Pid, Stage};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 /// Installs the panic hook once, so a model panic shows its message in the console instead of `unreachable`.
@@ -24,6 +25,8 @@ fn init_panic_hook() {
 #[wasm_bindgen]
 pub struct Simulator {
     scenario: Scenario,
+    /// The scenario's text, for quoting checkpoints as written.
+    source: String,
     history: History,
 }
 
@@ -36,45 +39,125 @@ impl Simulator {
     #[wasm_bindgen(constructor)]
     pub fn new(scenario_id: &str) -> Result<Simulator, JsError> {
         init_panic_hook();
-        let scenario = scenario::builtin(scenario_id)
+        let (id, src) = scenario::BUILTIN_SOURCES
+            .iter()
+            .find(|(id, _)| *id == scenario_id)
+            .ok_or_else(|| JsError::new(&format!("unknown scenario `{scenario_id}`")))?;
+        let scenario = scenario::builtin(id)
             .ok_or_else(|| JsError::new(&format!("unknown scenario `{scenario_id}`")))?;
         let history = scenario.history();
-        Ok(Simulator { scenario, history })
+        Ok(Simulator {
+            scenario,
+            source: (*src).into(),
+            history,
+        })
     }
 
-    /// The built-in scenarios, as `[{id, title}]`.
+    /// Reads and runs a scenario written by the user (the editor, a permalink, a `src` file).
+    /// The reading is bounded by the core's limits (size, steps, nesting, estimated work), so every input returns.
     ///
     /// # Errors
-    /// If serialization fails (it does not for these types).
-    pub fn scenarios() -> Result<JsValue, JsError> {
-        let list: Vec<ScenarioInfo> = scenario::BUILTIN
+    /// A located message, `line:col: message`, when the text is not a valid scenario
+    /// (`Simulator.check` gives the same error as a value).
+    pub fn from_source(id: &str, src: &str) -> Result<Simulator, JsError> {
+        init_panic_hook();
+        let scenario = scenario::parse(id, src)
+            .map_err(|e| JsError::new(&format!("{}:{}: {}", e.span.line, e.span.col, e.kind)))?;
+        let history = scenario.history();
+        Ok(Simulator {
+            scenario,
+            source: src.into(),
+            history,
+        })
+    }
+
+    /// Reads scenario text without running it: `{"ok":{"title","steps"}}`, or
+    /// `{"error":{"line","col","len","message"}}` with where the first problem is.
+    pub fn check(src: &str) -> String {
+        let mut j = Json::default();
+        j.open('{');
+        match scenario::parse("check", src) {
+            Ok(s) => {
+                j.key("ok");
+                j.open('{');
+                j.key("title");
+                j.str(&s.title);
+                j.key("steps");
+                j.num(s.steps.len() as u64);
+                j.close('}');
+            }
+            Err(e) => {
+                j.key("error");
+                j.open('{');
+                j.key("line");
+                j.num(e.span.line.into());
+                j.key("col");
+                j.num(e.span.col.into());
+                j.key("len");
+                j.num(e.span.len.into());
+                j.key("message");
+                j.str(&e.kind.to_string());
+                j.close('}');
+            }
+        }
+        j.close('}');
+        j.0
+    }
+
+    /// The built-in scenarios, as JSON `[{id, title}]`.
+    pub fn scenarios() -> String {
+        let mut j = Json::default();
+        j.open('[');
+        for s in scenario::BUILTIN
             .iter()
             .filter_map(|id| scenario::builtin(id))
-            .map(|s| ScenarioInfo {
-                id: s.id,
-                title: s.title,
-            })
-            .collect();
-        to_js(&list)
+        {
+            j.open('{');
+            j.key("id");
+            j.str(&s.id);
+            j.key("title");
+            j.str(&s.title);
+            j.close('}');
+        }
+        j.close(']');
+        j.0
     }
 
-    /// Names for drawing: lifecycle stages in order, cell kinds by code, and the cell flag bits.
-    ///
-    /// # Errors
-    /// If serialization fails (it does not for these types).
-    pub fn legend() -> Result<JsValue, JsError> {
-        to_js(&Legend {
-            stages: Stage::ALL.iter().map(ToString::to_string).collect(),
-            cell_kinds: CELL_KINDS
-                .iter()
-                .map(|&(kind, name)| CellKindInfo {
-                    code: kind as u8,
-                    name,
-                })
-                .collect(),
-            cell_header: view::CELL_HEADER,
-            cell_garbage: view::CELL_GARBAGE,
-        })
+    /// The text of built-in scenario `id` (the editor starts from it), or `undefined`.
+    pub fn builtin_source(id: &str) -> Option<String> {
+        scenario::BUILTIN_SOURCES
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, src)| (*src).into())
+    }
+
+    /// Names for drawing, as JSON: lifecycle stages in order, cell kinds by code, and the cell flag bits.
+    pub fn legend() -> String {
+        let mut j = Json::default();
+        j.open('{');
+        j.key("stages");
+        j.open('[');
+        for s in Stage::ALL {
+            j.str(&s.to_string());
+        }
+        j.close(']');
+        j.key("cell_kinds");
+        j.open('[');
+        for (kind, name) in CELL_KINDS {
+            j.open('{');
+            j.key("code");
+            j.num(kind as u64);
+            j.key("name");
+            j.str(name);
+            j.close('}');
+        }
+        j.close(']');
+        j.key("cell_header");
+        j.num(view::CELL_HEADER.into());
+        j.key("cell_garbage");
+        j.num(view::CELL_GARBAGE.into());
+        j.close('}');
+        j.0
     }
 
     /// The scenario id.
@@ -90,6 +173,11 @@ impl Simulator {
     /// What the scenario shows.
     pub fn description(&self) -> String {
         self.scenario.description.clone()
+    }
+
+    /// The scenario's text (the editor shows it).
+    pub fn source(&self) -> String {
+        self.source.clone()
     }
 
     /// The number of steps after step 0.
@@ -119,11 +207,8 @@ impl Simulator {
             .map(|(idx, e)| format!("step {}: {e}", idx + 1))
     }
 
-    /// The machine at the current step, plus that step's events, code and narration.
-    ///
-    /// # Errors
-    /// If serialization fails (it does not for these types).
-    pub fn view(&self) -> Result<JsValue, JsError> {
+    /// The machine at the current step, plus that step's events, code and narration, as JSON.
+    pub fn view(&self) -> String {
         let step = self.history.step();
         let vm = self.history.vm();
         let v = View::of(vm);
@@ -132,52 +217,144 @@ impl Simulator {
             .iter()
             .map(|p| (p.pid, p.name.as_str()))
             .collect();
-        let scenario_step = step.checked_sub(1).and_then(|i| self.scenario.steps.get(i));
-        let source = scenario::BUILTIN_SOURCES
-            .iter()
-            .find(|(id, _)| *id == self.scenario.id)
-            .map(|(_, src)| *src);
-        let checks = scenario_step.map_or_else(Vec::new, |s| {
-            s.expects
-                .iter()
-                .map(|e| {
-                    let got = scenario::evaluate(vm, &v, e);
-                    CheckMirror {
-                        text: source.map_or_else(
-                            || format!("{} {}", e.cmp, e.want),
-                            |src| span_text(src, e.span),
-                        ),
-                        got,
-                        want: e.want,
-                        ok: got.is_some_and(|g| e.cmp.holds(g, e.want)),
-                    }
-                })
-                .collect()
-        });
-        let predict = self.predict_at(step);
-        to_js(&FrameMirror {
-            step,
-            len: self.history.len(),
-            code: self.code(step),
-            narration: self.narration(step),
-            checks,
-            predict,
-            events: self
-                .history
-                .events_at(step)
-                .iter()
-                .map(|e| EventMirror::of(e, &names))
-                .collect(),
-            processes: v.processes.into_iter().map(ProcessMirror::from).collect(),
-            binaries: v.binaries.into_iter().map(BinaryMirror::from).collect(),
-            memory: MemoryMirror {
-                processes: v.memory.processes,
-                processes_used: v.memory.processes_used,
-                binary: v.memory.binary,
-                atom: v.memory.atom,
-                total: v.memory.total,
-            },
-        })
+        let mut j = Json::default();
+        j.open('{');
+        j.key("step");
+        j.num(step as u64);
+        j.key("len");
+        j.num(self.history.len() as u64);
+        j.key("code");
+        j.str(&self.code(step));
+        j.key("narration");
+        j.str(&self.narration(step));
+        j.key("checks");
+        j.open('[');
+        if let Some(s) = step.checked_sub(1).and_then(|i| self.scenario.steps.get(i)) {
+            for e in &s.expects {
+                let got = scenario::evaluate(vm, &v, e);
+                j.open('{');
+                // The checkpoint as written (`binary(body).refc == 1`).
+                j.key("text");
+                j.str(&span_text(&self.source, e.span));
+                j.key("got");
+                match got {
+                    Some(g) => j.num(g),
+                    None => j.raw("null"),
+                }
+                j.key("want");
+                j.num(e.want);
+                j.key("ok");
+                j.bool(got.is_some_and(|g| e.cmp.holds(g, e.want)));
+                j.close('}');
+            }
+        }
+        j.close(']');
+        if let Some(p) = self.predict_at(step) {
+            j.key("predict");
+            p.write(&mut j);
+        }
+        j.key("events");
+        j.open('[');
+        for e in self.history.events_at(step) {
+            write_event(&mut j, e, &names);
+        }
+        j.close(']');
+        j.key("processes");
+        j.open('[');
+        for p in &v.processes {
+            write_process(&mut j, p);
+        }
+        j.close(']');
+        j.key("binaries");
+        j.open('[');
+        for b in &v.binaries {
+            j.open('{');
+            j.key("id");
+            j.num(b.id.into());
+            j.key("bytes");
+            j.num(b.bytes);
+            j.key("refc");
+            j.num(b.refc.into());
+            j.key("holders");
+            j.open('[');
+            for h in &b.holders {
+                j.open('{');
+                j.key("pid");
+                j.num(h.pid.into());
+                j.key("reachable");
+                j.bool(h.reachable);
+                j.close('}');
+            }
+            j.close(']');
+            j.close('}');
+        }
+        j.close(']');
+        j.key("ets");
+        j.open('[');
+        for t in &v.ets {
+            j.open('{');
+            j.key("id");
+            j.num(t.id.into());
+            j.key("name");
+            j.str(&t.name);
+            j.key("owner");
+            j.num(t.owner.into());
+            j.key("size");
+            j.num(t.size);
+            j.key("memory_words");
+            j.num(t.memory_words);
+            j.close('}');
+        }
+        j.close(']');
+        j.key("memory");
+        write_memory(&mut j, &v.memory);
+        j.key("atom_count");
+        j.num(v.atom_count);
+        j.key("halted");
+        j.bool(v.halted);
+        j.close('}');
+        j.0
+    }
+
+    /// The terms `view()` prints (each process's variables and queued messages), printed the way Elixir prints
+    /// them (`view::preview_in`), as JSON `[{pid, vars: [...], mailbox: [...]}]` in the order of `view()`.
+    pub fn elixir_terms(&self) -> String {
+        let vm = self.history.vm();
+        let mut j = Json::default();
+        j.open('[');
+        for p in vm.processes() {
+            let areas = vm.areas_of(p);
+            j.open('{');
+            j.key("pid");
+            j.num(p.pid.0.into());
+            j.key("vars");
+            j.open('[');
+            for (_, t) in p.vars() {
+                j.str(&view::preview_in(
+                    vm,
+                    &areas,
+                    t,
+                    PREVIEW_CHARS,
+                    Lang::Elixir,
+                ));
+            }
+            j.close(']');
+            j.key("mailbox");
+            j.open('[');
+            for m in &p.mailbox {
+                j.str(&view::preview_in(
+                    vm,
+                    &areas,
+                    m.term,
+                    PREVIEW_CHARS,
+                    Lang::Elixir,
+                ));
+            }
+            j.close(']');
+            j.close('}');
+        }
+        j.close(']');
+        j.0
     }
 
     /// Cell kinds of process `pid`'s young block (heap, free gap, stack), one byte per word.
@@ -194,6 +371,59 @@ impl Simulator {
     /// If there is no process `pid` at the current step.
     pub fn cells_old(&self, pid: u32) -> Result<Vec<u8>, JsError> {
         Ok(self.cells(pid)?.old)
+    }
+
+    /// `erlang:memory/0` at every step, for the memory chart: five numbers per step, in bytes, in the order of
+    /// [`MEMORY_SERIES`] (`processes`, `binary`, `ets`, `atom`, `total`), step 0 first. Replays the run once
+    /// (forward seeks replay op by op) and returns to the current step.
+    pub fn memory_series(&mut self) -> Vec<f64> {
+        let here = self.history.step();
+        let mut out = Vec::with_capacity((self.history.len() + 1) * MEMORY_SERIES.len());
+        for step in 0..=self.history.len() {
+            self.history.seek(step);
+            let m = view::memory(self.history.vm());
+            // Every byte count stays far below 2^53, so f64 holds it exactly.
+            out.extend([m.processes, m.binary, m.ets, m.atom, m.total].map(|v| v as f64));
+        }
+        self.history.seek(here);
+        out
+    }
+
+    /// The names of the numbers per step of `memory_series`, in order.
+    pub fn memory_series_names() -> Vec<String> {
+        MEMORY_SERIES.iter().map(|&s| s.into()).collect()
+    }
+
+    /// Where each word of process `pid`'s young block would go in a `kind` (`"minor"` or `"major"`) collection
+    /// run on the current step's state, one byte per word: 0 not heap data, 1 copied, 2 promoted, 3 freed
+    /// (`view::gc_fates`). The page asks it of the step before a GC to draw the GC's sub-steps.
+    ///
+    /// # Errors
+    /// If there is no process `pid` at the current step.
+    pub fn gc_fates_young(&self, pid: u32, kind: &str) -> Result<Vec<u8>, JsError> {
+        Ok(self.fates(pid, kind)?.young)
+    }
+
+    /// The same for process `pid`'s old heap block: only a major collection moves (copies or frees) its words.
+    ///
+    /// # Errors
+    /// If there is no process `pid` at the current step.
+    pub fn gc_fates_old(&self, pid: u32, kind: &str) -> Result<Vec<u8>, JsError> {
+        Ok(self.fates(pid, kind)?.old)
+    }
+
+    /// The steps (ascending) with at least one event of kind `kind` (an event's `kind` in `view()`, such as
+    /// `GcFinished`), for the timeline's jumps and marks. Reads the history's event cache; no replay.
+    pub fn steps_with(&self, kind: &str) -> Vec<u32> {
+        (1..=self.history.len())
+            .filter(|&step| {
+                self.history
+                    .events_at(step)
+                    .iter()
+                    .any(|e| event_kind(e).0 == kind)
+            })
+            .map(|step| step as u32)
+            .collect()
     }
 
     /// The event log lines of step `step` (none for step 0 or past the end).
@@ -217,16 +447,14 @@ impl Simulator {
         }
     }
 
-    /// The question to ask before revealing step `step`, as `{question, choices, answer, explanation}`,
+    /// The question to ask before revealing step `step`, as JSON `{question, choices, answer, explanation}`,
     /// or `undefined` when the step has none.
-    ///
-    /// # Errors
-    /// If serialization fails (it does not for these types).
-    pub fn predict(&self, step: usize) -> Result<JsValue, JsError> {
-        match self.predict_at(step) {
-            Some(p) => to_js(&p),
-            None => Ok(JsValue::UNDEFINED),
-        }
+    pub fn predict(&self, step: usize) -> Option<String> {
+        self.predict_at(step).map(|p| {
+            let mut j = Json::default();
+            p.write(&mut j);
+            j.0
+        })
     }
 
     /// The code line of step `step` (empty for step 0 or past the end).
@@ -240,34 +468,44 @@ impl Simulator {
 #[wasm_bindgen]
 impl Simulator {
     /// Evaluates `src` (`lang` is `"erlang"` or `"elixir"`) standalone and lays out its value for the term
-    /// inspector: `{ok: {...}}`, or `{error: {line, col, message}}` for input that does not parse or evaluate.
-    /// The evaluator bounds its own work, so every input returns.
-    ///
-    /// # Errors
-    /// If serialization fails (it does not for these types).
-    pub fn inspect(src: &str, lang: &str) -> Result<JsValue, JsError> {
+    /// inspector, as JSON: `{ok: {...}}`, or `{error: {line, col, message}}` for input that does not parse or
+    /// evaluate. The evaluator bounds its own work, so every input returns.
+    pub fn inspect(src: &str, lang: &str) -> String {
         init_panic_hook();
         let lang = if lang == "elixir" {
             Lang::Elixir
         } else {
             Lang::Erlang
         };
+        let mut j = Json::default();
+        j.open('{');
         match expr::inspect(src, lang, MAX_INSPECT_OBJECTS) {
-            Ok(i) => to_js(&InspectResult {
-                ok: Some(InspectionMirror::from(i)),
-                error: None,
-            }),
-            Err(e) => to_js(&InspectResult {
-                ok: None,
-                error: Some(ExprErrorMirror {
-                    line: e.span().line,
-                    col: e.span().col,
-                    message: e.message(src),
-                }),
-            }),
+            Ok(i) => {
+                j.key("ok");
+                write_inspection(&mut j, i);
+            }
+            Err(e) => {
+                j.key("error");
+                j.open('{');
+                j.key("line");
+                j.num(e.span().line.into());
+                j.key("col");
+                j.num(e.span().col.into());
+                j.key("message");
+                j.str(&e.message(src));
+                j.close('}');
+            }
         }
+        j.close('}');
+        j.0
     }
 }
+
+/// The `erlang:memory/0` categories `memory_series` returns per step, in order.
+const MEMORY_SERIES: [&str; 5] = ["processes", "binary", "ets", "atom", "total"];
+
+/// How long a printed term may get, as in `View::of`.
+const PREVIEW_CHARS: usize = 60;
 
 /// The most objects the inspector lays out; the sizes still count them all.
 const MAX_INSPECT_OBJECTS: usize = 200;
@@ -284,15 +522,47 @@ fn span_text(src: &str, span: scenario::Span) -> String {
         .collect()
 }
 
+/// A predict question, as the scenario states it.
+struct PredictMirror<'a> {
+    p: &'a scenario::Predict,
+}
+
+impl PredictMirror<'_> {
+    fn write(&self, j: &mut Json) {
+        j.open('{');
+        j.key("question");
+        j.str(&self.p.question);
+        j.key("choices");
+        j.open('[');
+        for c in &self.p.choices {
+            j.str(c);
+        }
+        j.close(']');
+        j.key("answer");
+        j.num(self.p.answer as u64);
+        j.key("explanation");
+        j.str(&self.p.explanation);
+        j.close('}');
+    }
+}
+
 impl Simulator {
-    fn predict_at(&self, step: usize) -> Option<PredictMirror> {
+    fn predict_at(&self, step: usize) -> Option<PredictMirror<'_>> {
         let s = self.scenario.steps.get(step.checked_sub(1)?)?;
-        s.predict.as_ref().map(|p| PredictMirror {
-            question: p.question.clone(),
-            choices: p.choices.clone(),
-            answer: p.answer,
-            explanation: p.explanation.clone(),
-        })
+        s.predict.as_ref().map(|p| PredictMirror { p })
+    }
+
+    fn fates(&self, pid: u32, kind: &str) -> Result<view::Cells, JsError> {
+        let vm = self.history.vm();
+        let p = vm
+            .process(Pid(pid))
+            .ok_or_else(|| JsError::new(&format!("no process with pid {pid}")))?;
+        let kind = if kind == "major" {
+            GcKind::Major
+        } else {
+            GcKind::Minor
+        };
+        Ok(view::gc_fates(vm, p, kind))
     }
 
     fn cells(&self, pid: u32) -> Result<view::Cells, JsError> {
@@ -304,8 +574,71 @@ impl Simulator {
     }
 }
 
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    serde_wasm_bindgen::to_value(value).map_err(|e| JsError::new(&e.to_string()))
+/// A JSON text being written. Keys and values go in document order; commas are placed automatically.
+#[derive(Default)]
+struct Json(String);
+
+impl Json {
+    /// A comma, unless this is the first member or element, or a value right after its key.
+    fn sep(&mut self) {
+        if !matches!(self.0.as_bytes().last(), None | Some(b'{' | b'[' | b':')) {
+            self.0.push(',');
+        }
+    }
+    fn open(&mut self, bracket: char) {
+        self.sep();
+        self.0.push(bracket);
+    }
+    fn close(&mut self, bracket: char) {
+        self.0.push(bracket);
+    }
+    fn key(&mut self, key: &str) {
+        self.str(key);
+        self.0.push(':');
+    }
+    fn raw(&mut self, text: &str) {
+        self.sep();
+        self.0.push_str(text);
+    }
+    fn bool(&mut self, v: bool) {
+        self.raw(if v { "true" } else { "false" });
+    }
+    /// An integer. Every count the model shows stays below 2^53, so JS reads it exactly.
+    fn num(&mut self, mut v: u64) {
+        self.sep();
+        let mut digits = [0u8; 20];
+        let mut n = 0;
+        loop {
+            digits[n] = b'0' + (v % 10) as u8;
+            n += 1;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        for &d in digits[..n].iter().rev() {
+            self.0.push(char::from(d));
+        }
+    }
+    fn str(&mut self, v: &str) {
+        self.sep();
+        self.0.push('"');
+        for c in v.chars() {
+            match c {
+                '"' => self.0.push_str("\\\""),
+                '\\' => self.0.push_str("\\\\"),
+                '\n' => self.0.push_str("\\n"),
+                c if (c as u32) < 0x20 => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    self.0.push_str("\\u00");
+                    self.0.push(char::from(HEX[(c as usize) >> 4]));
+                    self.0.push(char::from(HEX[(c as usize) & 15]));
+                }
+                c => self.0.push(c),
+            }
+        }
+        self.0.push('"');
+    }
 }
 
 /// Every cell kind with its display name, in code order.
@@ -325,334 +658,278 @@ const CELL_KINDS: [(CellKind, &str); 13] = [
     (CellKind::StackDead, "dead slot"),
 ];
 
-#[derive(Serialize)]
-struct ScenarioInfo {
-    id: String,
-    title: String,
+fn write_memory(j: &mut Json, m: &view::MemoryView) {
+    j.open('{');
+    for (key, v) in [
+        ("processes", m.processes),
+        ("processes_used", m.processes_used),
+        ("binary", m.binary),
+        ("ets", m.ets),
+        ("atom", m.atom),
+        ("total", m.total),
+    ] {
+        j.key(key);
+        j.num(v);
+    }
+    j.close('}');
 }
 
-#[derive(Serialize)]
-struct CellKindInfo {
-    code: u8,
-    name: &'static str,
-}
-
-#[derive(Serialize)]
-struct Legend {
-    stages: Vec<String>,
-    cell_kinds: Vec<CellKindInfo>,
-    cell_header: u8,
-    cell_garbage: u8,
-}
-
-#[derive(Serialize)]
-struct InspectResult {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ok: Option<InspectionMirror>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<ExprErrorMirror>,
-}
-
-#[derive(Serialize)]
-struct ExprErrorMirror {
-    line: u32,
-    col: u32,
-    message: String,
-}
-
-#[derive(Serialize)]
-struct InspectionMirror {
-    size: u64,
-    flat_size: u64,
-    heap_words: u64,
-    copy_words: u64,
-    kind: &'static str,
-    preview: String,
-    root: WordMirror,
-    objects: Vec<ObjectMirror>,
-    truncated: bool,
-}
-
-impl From<expr::Inspection> for InspectionMirror {
-    fn from(i: expr::Inspection) -> InspectionMirror {
-        let objects = i
-            .objects
-            .iter()
-            .zip(i.words)
-            .enumerate()
-            .map(|(idx, (o, words))| ObjectMirror {
-                kind: CELL_KINDS
-                    .iter()
-                    .find(|(k, _)| *k == o.kind)
-                    .map_or("other", |(_, name)| name),
-                refs: o.refs,
-                literal: o.literal,
-                off_heap_bytes: i.off_heap.iter().find(|(j, _)| *j == idx).map(|(_, b)| *b),
-                words: words.into_iter().map(WordMirror::from).collect(),
-            })
-            .collect();
-        InspectionMirror {
-            size: i.sizes.size,
-            flat_size: i.sizes.flat_size,
-            heap_words: i.sizes.heap_words,
-            copy_words: i.copy_words,
-            kind: i.kind,
-            preview: i.preview,
-            root: WordMirror::from(i.root),
-            objects,
-            truncated: i.truncated,
+fn write_inspection(j: &mut Json, i: expr::Inspection) {
+    j.open('{');
+    for (key, v) in [
+        ("size", i.sizes.size),
+        ("flat_size", i.sizes.flat_size),
+        ("heap_words", i.sizes.heap_words),
+        ("copy_words", i.copy_words),
+    ] {
+        j.key(key);
+        j.num(v);
+    }
+    j.key("kind");
+    j.str(i.kind);
+    j.key("preview");
+    j.str(&i.preview);
+    j.key("root");
+    write_word(j, &i.root);
+    j.key("objects");
+    j.open('[');
+    for (idx, (o, words)) in i.objects.iter().zip(&i.words).enumerate() {
+        j.open('{');
+        j.key("kind");
+        j.str(cell_kind_name(o.kind));
+        j.key("refs");
+        j.num(o.refs.into());
+        j.key("literal");
+        j.bool(o.literal);
+        if let Some((_, bytes)) = i.off_heap.iter().find(|(k, _)| *k == idx) {
+            j.key("off_heap_bytes");
+            j.num(*bytes);
         }
+        j.key("words");
+        j.open('[');
+        for w in words {
+            write_word(j, w);
+        }
+        j.close(']');
+        j.close('}');
+    }
+    j.close(']');
+    j.key("truncated");
+    j.bool(i.truncated);
+    j.close('}');
+}
+
+fn cell_kind_name(kind: CellKind) -> &'static str {
+    CELL_KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or("other", |(_, name)| name)
+}
+
+/// One word of the inspector: `role` is `header`, `pointer`, `immediate` or `data`.
+fn write_word(j: &mut Json, w: &view::WordView) {
+    j.open('{');
+    j.key("role");
+    j.str(match w.role {
+        view::WordRole::Header => "header",
+        view::WordRole::Pointer => "pointer",
+        view::WordRole::Immediate => "immediate",
+        view::WordRole::Data => "data",
+    });
+    if let Some(t) = w.target {
+        j.key("target");
+        j.num(t as u64);
+    }
+    j.key("text");
+    j.str(&w.text);
+    j.close('}');
+}
+
+/// The variant name of an event and the processes it concerns, in field order.
+/// The match is exhaustive, so an event the core adds fails to compile here until it is named.
+fn event_kind(e: &Event) -> (&'static str, [Option<Pid>; 2]) {
+    match *e {
+        Event::Spawned { pid, .. } => ("Spawned", [Some(pid), None]),
+        Event::Allocated { pid, .. } => ("Allocated", [Some(pid), None]),
+        Event::HeapMetStack { pid, .. } => ("HeapMetStack", [Some(pid), None]),
+        Event::GcStarted { pid, .. } => ("GcStarted", [Some(pid), None]),
+        Event::GcPhaseDone { pid, .. } => ("GcPhaseDone", [Some(pid), None]),
+        Event::HeapResized { pid, .. } => ("HeapResized", [Some(pid), None]),
+        Event::MaxHeapSizeReached { pid, .. } => ("MaxHeapSizeReached", [Some(pid), None]),
+        Event::FragmentAllocated { pid, .. } => ("FragmentAllocated", [Some(pid), None]),
+        Event::Hibernated { pid, .. } => ("Hibernated", [Some(pid), None]),
+        Event::Woke { pid } => ("Woke", [Some(pid), None]),
+        Event::EtsTableCreated { owner, .. } => ("EtsTableCreated", [Some(owner), None]),
+        Event::EtsInserted { .. } => ("EtsInserted", [None, None]),
+        Event::EtsCopiedOut { pid, .. } => ("EtsCopiedOut", [Some(pid), None]),
+        Event::EtsTableDeleted { .. } => ("EtsTableDeleted", [None, None]),
+        Event::BinariesReleased { pid, .. } => ("BinariesReleased", [Some(pid), None]),
+        Event::AtomTableFull { pid } => ("AtomTableFull", [Some(pid), None]),
+        Event::MinorGcAborted { pid } => ("MinorGcAborted", [Some(pid), None]),
+        Event::OldHeapCreated { pid, .. } => ("OldHeapCreated", [Some(pid), None]),
+        Event::OldHeapFreed { pid, .. } => ("OldHeapFreed", [Some(pid), None]),
+        Event::Promoted { pid, .. } => ("Promoted", [Some(pid), None]),
+        Event::GcFinished { pid, .. } => ("GcFinished", [Some(pid), None]),
+        Event::BinaryCreated { by, .. } => ("BinaryCreated", [Some(by), None]),
+        Event::RefcChanged { by, .. } => ("RefcChanged", [Some(by), None]),
+        Event::BinaryFreed { .. } => ("BinaryFreed", [None, None]),
+        Event::MessageSent { from, to, .. } => ("MessageSent", [Some(from), Some(to)]),
+        Event::MessageReceived { pid } => ("MessageReceived", [Some(pid), None]),
+        Event::Exited { pid } => ("Exited", [Some(pid), None]),
+        Event::MemoryReclaimed { pid, .. } => ("MemoryReclaimed", [Some(pid), None]),
     }
 }
 
-#[derive(Serialize)]
-struct ObjectMirror {
-    kind: &'static str,
-    refs: u32,
-    literal: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    off_heap_bytes: Option<u64>,
-    words: Vec<WordMirror>,
-}
-
-#[derive(Serialize)]
-struct WordMirror {
-    /// `header`, `pointer`, `immediate` or `data`.
-    role: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    target: Option<usize>,
-    text: String,
-}
-
-impl From<view::WordView> for WordMirror {
-    fn from(w: view::WordView) -> WordMirror {
-        WordMirror {
-            role: match w.role {
-                view::WordRole::Header => "header",
-                view::WordRole::Pointer => "pointer",
-                view::WordRole::Immediate => "immediate",
-                view::WordRole::Data => "data",
-            },
-            target: w.target,
-            text: w.text,
+/// One event: its variant name, the processes it concerns, its log line (with `<0.N.0>` replaced by the
+/// process's name from `names`), and the numbers a drawing uses.
+fn write_event(j: &mut Json, e: &Event, names: &[(u32, &str)]) {
+    let (kind, pids) = event_kind(e);
+    j.open('{');
+    j.key("kind");
+    j.str(kind);
+    j.key("pids");
+    j.open('[');
+    let mut seen = None;
+    for pid in pids.into_iter().flatten() {
+        if seen != Some(pid) {
+            j.num(pid.0.into());
         }
+        seen = Some(pid);
     }
-}
-
-#[derive(Serialize)]
-struct CheckMirror {
-    /// The checkpoint as written (`binary(body).refc == 1`).
-    text: String,
-    got: Option<u64>,
-    want: u64,
-    ok: bool,
-}
-
-#[derive(Serialize)]
-struct PredictMirror {
-    question: String,
-    choices: Vec<String>,
-    answer: usize,
-    explanation: String,
-}
-
-#[derive(Serialize)]
-struct FrameMirror {
-    step: usize,
-    len: usize,
-    code: String,
-    narration: String,
-    checks: Vec<CheckMirror>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    predict: Option<PredictMirror>,
-    events: Vec<EventMirror>,
-    processes: Vec<ProcessMirror>,
-    binaries: Vec<BinaryMirror>,
-    memory: MemoryMirror,
-}
-
-/// One event: its variant name, the processes it concerns, its log line, and the numbers a drawing uses.
-#[derive(Serialize)]
-struct EventMirror {
-    kind: String,
-    pids: Vec<u32>,
-    text: String,
-    /// `HeapMetStack`: the words the allocation needed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    need: Option<u64>,
-    /// `HeapMetStack`: the free words there were.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    free: Option<u64>,
-    /// `Promoted`, `OldHeapCreated`, `Allocated`: the words.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    words: Option<u64>,
-    /// `GcFinished`: `minor` or `major`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    gc: Option<String>,
-}
-
-impl EventMirror {
-    /// `names` maps pids to process names, which replace `<0.N.0>` in the log line.
-    fn of(e: &Event, names: &[(u32, &str)]) -> EventMirror {
-        // The variant name and the pids it mentions come from the derived `Debug` form
-        // (`HeapMetStack { pid: Pid(0), need: 100, free: 100 }`), so events the core adds later cross unchanged.
-        let debug = format!("{e:?}");
-        let kind = debug
-            .split([' ', '{', '('])
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        let mut pids = Vec::new();
-        for rest in debug.split("Pid(").skip(1) {
-            let n = rest.split(')').next().and_then(|n| n.parse::<u32>().ok());
-            if let Some(n) = n.filter(|n| !pids.contains(n)) {
-                pids.push(n);
-            }
+    j.close(']');
+    let mut text = e.to_string();
+    for &(pid, name) in names {
+        text = text.replace(&format!("<0.{pid}.0>"), name);
+    }
+    j.key("text");
+    j.str(&text);
+    // The numbers a drawing needs, named as the core names them.
+    let nums = |j: &mut Json, fields: &[(&str, u64)]| {
+        for &(key, v) in fields {
+            j.key(key);
+            j.num(v);
         }
-        let (need, free) = match e {
-            Event::HeapMetStack { need, free, .. } => (Some(*need), Some(*free)),
-            _ => (None, None),
-        };
-        let words = match e {
-            Event::Promoted { words, .. }
-            | Event::OldHeapCreated { words, .. }
-            | Event::Allocated { words, .. } => Some(*words),
-            _ => None,
-        };
-        let gc = match e {
-            Event::GcFinished { kind, .. } => Some(kind.to_string()),
-            _ => None,
-        };
-        let mut text = e.to_string();
-        for &(pid, name) in names {
-            text = text.replace(&format!("<0.{pid}.0>"), name);
+    };
+    match *e {
+        Event::HeapMetStack { need, free, .. } => nums(j, &[("need", need), ("free", free)]),
+        Event::Promoted { words, .. }
+        | Event::OldHeapCreated { words, .. }
+        | Event::OldHeapFreed { words, .. }
+        | Event::Allocated { words, .. }
+        | Event::MessageSent { words, .. }
+        | Event::MemoryReclaimed { words, .. } => nums(j, &[("words", words)]),
+        Event::GcPhaseDone { phase, words, .. } => {
+            j.key("phase");
+            j.str(&phase.to_string());
+            nums(j, &[("words", words)]);
         }
-        EventMirror {
+        Event::HeapResized { from, to, .. } => nums(j, &[("from", from), ("to", to)]),
+        Event::GcFinished {
             kind,
-            pids,
-            text,
-            need,
-            free,
-            words,
-            gc,
+            heap_before,
+            heap_after,
+            old_before,
+            old_after,
+            live,
+            promoted,
+            reclaimed,
+            ..
+        } => {
+            j.key("gc");
+            j.str(match kind {
+                GcKind::Minor => "minor",
+                GcKind::Major => "major",
+            });
+            nums(
+                j,
+                &[
+                    ("heap_before", heap_before),
+                    ("heap_after", heap_after),
+                    ("old_before", old_before),
+                    ("old_after", old_after),
+                    ("live", live),
+                    ("promoted", promoted),
+                    ("reclaimed", reclaimed),
+                ],
+            );
         }
+        _ => {}
     }
+    j.close('}');
 }
 
-#[derive(Serialize)]
-struct ProcessMirror {
-    pid: u32,
-    name: String,
-    alive: bool,
-    stage: String,
-    stage_index: usize,
-    heap_size: u64,
-    heap_used: u64,
-    stack_size: u64,
-    high_water: u64,
-    old_heap_size: u64,
-    old_heap_used: u64,
-    mbuf_size: u64,
-    bin_vheap_size: u64,
-    total_heap_size: u64,
-    memory: u64,
-    message_queue_len: u64,
-    minor_gcs: u32,
-    minor_gcs_total: u64,
-    major_gcs_total: u64,
-    fullsweep_after: u32,
-    vars: Vec<VarMirror>,
-    mailbox: Vec<String>,
-    binaries: Vec<u32>,
-}
-
-impl From<view::ProcessView> for ProcessMirror {
-    fn from(p: view::ProcessView) -> ProcessMirror {
-        ProcessMirror {
-            pid: p.pid,
-            stage: p.stage.to_string(),
-            stage_index: Stage::ALL
-                .iter()
-                .position(|&s| s == p.stage)
-                .unwrap_or_default(),
-            name: p.name,
-            alive: p.alive,
-            heap_size: p.heap_size,
-            heap_used: p.heap_used,
-            stack_size: p.stack_size,
-            high_water: p.high_water,
-            old_heap_size: p.old_heap_size,
-            old_heap_used: p.old_heap_used,
-            mbuf_size: p.mbuf_size,
-            bin_vheap_size: p.bin_vheap_size,
-            total_heap_size: p.total_heap_size,
-            memory: p.memory,
-            message_queue_len: p.message_queue_len,
-            minor_gcs: p.minor_gcs,
-            minor_gcs_total: p.minor_gcs_total,
-            major_gcs_total: p.major_gcs_total,
-            fullsweep_after: p.fullsweep_after,
-            vars: p
-                .vars
-                .into_iter()
-                .map(|v| VarMirror {
-                    name: v.name,
-                    size: v.size,
-                    flat_size: v.flat_size,
-                    preview: v.preview,
-                })
-                .collect(),
-            mailbox: p.mailbox,
-            binaries: p.binaries,
-        }
+fn write_process(j: &mut Json, p: &view::ProcessView) {
+    j.open('{');
+    j.key("pid");
+    j.num(p.pid.into());
+    j.key("name");
+    j.str(&p.name);
+    j.key("alive");
+    j.bool(p.alive);
+    j.key("stage");
+    j.str(&p.stage.to_string());
+    j.key("stage_index");
+    j.num(
+        Stage::ALL
+            .iter()
+            .position(|&s| s == p.stage)
+            .unwrap_or_default() as u64,
+    );
+    for (key, v) in [
+        ("heap_size", p.heap_size),
+        ("heap_used", p.heap_used),
+        ("stack_size", p.stack_size),
+        ("high_water", p.high_water),
+        ("old_heap_size", p.old_heap_size),
+        ("old_heap_used", p.old_heap_used),
+        ("mbuf_size", p.mbuf_size),
+        ("bin_vheap_size", p.bin_vheap_size),
+        ("total_heap_size", p.total_heap_size),
+        ("memory", p.memory),
+        ("message_queue_len", p.message_queue_len),
+        ("minor_gcs", p.minor_gcs.into()),
+        ("minor_gcs_total", p.minor_gcs_total),
+        ("major_gcs_total", p.major_gcs_total),
+        ("fullsweep_after", p.fullsweep_after.into()),
+        ("min_heap_size", p.min_heap_size),
+    ] {
+        j.key(key);
+        j.num(v);
     }
-}
-
-#[derive(Serialize)]
-struct VarMirror {
-    name: String,
-    size: u64,
-    flat_size: u64,
-    preview: String,
-}
-
-#[derive(Serialize)]
-struct BinaryMirror {
-    id: u32,
-    bytes: u64,
-    refc: u32,
-    holders: Vec<HolderMirror>,
-}
-
-impl From<view::BinaryView> for BinaryMirror {
-    fn from(b: view::BinaryView) -> BinaryMirror {
-        BinaryMirror {
-            id: b.id,
-            bytes: b.bytes,
-            refc: b.refc,
-            holders: b
-                .holders
-                .into_iter()
-                .map(|h| HolderMirror {
-                    pid: h.pid,
-                    reachable: h.reachable,
-                })
-                .collect(),
-        }
+    j.key("hibernated");
+    j.bool(p.hibernated);
+    j.key("fragments");
+    j.open('[');
+    for &f in &p.fragments {
+        j.num(f);
     }
-}
-
-#[derive(Serialize)]
-struct HolderMirror {
-    pid: u32,
-    reachable: bool,
-}
-
-#[derive(Serialize)]
-struct MemoryMirror {
-    processes: u64,
-    processes_used: u64,
-    binary: u64,
-    atom: u64,
-    total: u64,
+    j.close(']');
+    j.key("vars");
+    j.open('[');
+    for v in &p.vars {
+        j.open('{');
+        j.key("name");
+        j.str(&v.name);
+        j.key("size");
+        j.num(v.size);
+        j.key("flat_size");
+        j.num(v.flat_size);
+        j.key("preview");
+        j.str(&v.preview);
+        j.close('}');
+    }
+    j.close(']');
+    j.key("mailbox");
+    j.open('[');
+    for m in &p.mailbox {
+        j.str(m);
+    }
+    j.close(']');
+    j.key("binaries");
+    j.open('[');
+    for &b in &p.binaries {
+        j.num(b.into());
+    }
+    j.close(']');
+    j.close('}');
 }

@@ -2,7 +2,13 @@
 #![cfg(target_arch = "wasm32")]
 
 use beamviz_wasm::Simulator;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
+
+/// The bindings return JSON text; the page reads it with `JSON.parse`, and so do these tests.
+fn parse(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).expect("the bindings write valid JSON")
+}
 
 #[wasm_bindgen_test]
 fn runs_in_wasm() {
@@ -51,9 +57,9 @@ fn gc_step_reports_heap_meets_stack() {
 #[wasm_bindgen_test]
 fn view_serializes() {
     let sim = Simulator::new("process-lifecycle").expect("built-in scenario");
-    assert!(sim.view().is_ok_and(|v| v.is_object()));
-    assert!(Simulator::legend().is_ok());
-    assert!(Simulator::scenarios().is_ok());
+    assert!(parse(&sim.view()).is_object());
+    assert!(parse(&Simulator::legend()).is_object());
+    assert!(js_sys::Array::is_array(&parse(&Simulator::scenarios())));
 }
 
 #[derive(serde::Deserialize)]
@@ -72,7 +78,7 @@ struct EventSeen {
 fn event_kinds_and_pids_cross() {
     let mut sim = Simulator::new("process-lifecycle").expect("built-in scenario");
     sim.seek(6);
-    let frame: Frame = serde_wasm_bindgen::from_value(sim.view().expect("view serializes"))
+    let frame: Frame = serde_wasm_bindgen::from_value(parse(&sim.view()))
         .expect("the frame has the mirror's shape");
     assert_eq!(frame.step, 6);
     let seen: Vec<(&str, &[u32])> = frame
@@ -106,7 +112,7 @@ struct InspectedError {
 }
 
 fn inspect(src: &str, lang: &str) -> Inspected {
-    serde_wasm_bindgen::from_value(Simulator::inspect(src, lang).expect("serializes"))
+    serde_wasm_bindgen::from_value(parse(&Simulator::inspect(src, lang)))
         .expect("the inspection has the mirror's shape")
 }
 
@@ -145,7 +151,7 @@ struct TextSeen {
 fn checkpoints_are_evaluated_and_events_name_processes() {
     let mut sim = Simulator::new("binary-leak").expect("built-in scenario");
     sim.seek(3);
-    let frame: CheckedFrame = serde_wasm_bindgen::from_value(sim.view().expect("view serializes"))
+    let frame: CheckedFrame = serde_wasm_bindgen::from_value(parse(&sim.view()))
         .expect("the frame has the mirror's shape");
     let checks: Vec<(&str, bool)> = frame
         .checks
@@ -160,9 +166,93 @@ fn checkpoints_are_evaluated_and_events_name_processes() {
         ]
     );
     sim.seek(7);
-    let frame: CheckedFrame = serde_wasm_bindgen::from_value(sim.view().expect("view serializes"))
+    let frame: CheckedFrame = serde_wasm_bindgen::from_value(parse(&sim.view()))
         .expect("the frame has the mirror's shape");
     assert!(frame.events.iter().all(|e| !e.text.contains("<0.")));
-    assert!(sim.predict(7).is_ok_and(|p| p.is_object()));
-    assert!(sim.predict(6).is_ok_and(|p| p.is_undefined()));
+    assert!(sim.predict(7).is_some_and(|p| parse(&p).is_object()));
+    assert!(sim.predict(6).is_none());
+}
+
+#[wasm_bindgen_test]
+fn user_scenarios_run_or_report_where_they_are_wrong() {
+    let src = Simulator::builtin_source("process-lifecycle").expect("built-in source");
+    let sim =
+        Simulator::from_source("mine", &src).expect("a built-in text reads as a user scenario");
+    assert_eq!(
+        sim.len(),
+        Simulator::new("process-lifecycle").expect("built-in").len()
+    );
+    assert!(Simulator::check(&src).starts_with("{\"ok\":{\"title\":"));
+    let bad = src.replacen("Enum.to_list(1..20)", "Enum.to_list(1..20", 1);
+    let err = Simulator::check(&bad);
+    assert!(
+        err.starts_with("{\"error\":{\"line\":12,\"col\":29,"),
+        "{err}"
+    );
+    assert!(Simulator::from_source("mine", &bad).is_err());
+}
+
+#[wasm_bindgen_test]
+fn gc_steps_are_listed_and_their_fates_add_up() {
+    let mut sim = Simulator::new("process-lifecycle").expect("built-in scenario");
+    let gcs = sim.steps_with("GcFinished");
+    assert_eq!(gcs, [10, 11]);
+    assert_eq!(sim.steps_with("NoSuchEvent"), Vec::<u32>::new());
+    // The state before the first GC: each heap word is copied, promoted or freed; free gap and stack are not moved.
+    sim.seek(9);
+    let cells = sim.cells_young(0).expect("pid 0 exists");
+    let fates = sim.gc_fates_young(0, "minor").expect("pid 0 exists");
+    assert_eq!(fates.len(), cells.len());
+    let garbage = view_garbage(&cells);
+    for (i, (&c, &f)) in cells.iter().zip(&fates).enumerate() {
+        let heap_word = (1..=9).contains(&(c & 0x1f));
+        assert_eq!(heap_word, f != 0, "word {i}: cell {c:#x}, fate {f}");
+        if heap_word {
+            assert_eq!(garbage.contains(&i), f == 3, "word {i}: garbage is freed");
+        }
+    }
+    assert!(fates.contains(&1) && fates.contains(&3));
+}
+
+/// The word indices the cells mark as garbage.
+fn view_garbage(cells: &[u8]) -> Vec<usize> {
+    let legend = Simulator::legend();
+    let flag = if legend.contains("\"cell_garbage\":128") {
+        0x80
+    } else {
+        panic!("the legend names the garbage flag: {legend}")
+    };
+    (0..cells.len()).filter(|&i| cells[i] & flag != 0).collect()
+}
+
+#[wasm_bindgen_test]
+fn memory_series_has_five_numbers_per_step_and_keeps_the_step() {
+    let mut sim = Simulator::new("binary-leak").expect("built-in scenario");
+    sim.seek(3);
+    let series = sim.memory_series();
+    assert_eq!(
+        Simulator::memory_series_names(),
+        ["processes", "binary", "ets", "atom", "total"]
+    );
+    assert_eq!(series.len(), (sim.len() + 1) * 5);
+    assert_eq!(sim.step(), 3);
+    // Step 3 made a 1000-byte binary: the binary column says so, and total is the sum of the others.
+    assert_eq!(series[3 * 5 + 1], 1000.0);
+    for step in series.chunks(5) {
+        assert_eq!(step[0] + step[1] + step[2] + step[3], step[4]);
+    }
+}
+
+#[wasm_bindgen_test]
+fn terms_print_in_elixir_syntax_in_the_order_of_the_view() {
+    let src = "# T\nactor a\na: m = %{a: 1, b: [1, 2]}\na: t = {:ok, self(), \"x\"}\n";
+    let mut sim = Simulator::from_source("t", src).expect("valid scenario");
+    sim.seek(sim.len());
+    let terms = sim.elixir_terms();
+    assert_eq!(
+        terms,
+        r#"[{"pid":0,"vars":["%{a: 1, b: [1, 2]}","{:ok, #PID<0.0.0>, <<120>>}"],"mailbox":[]}]"#
+    );
+    // The view prints the same terms in Erlang.
+    assert!(sim.view().contains(r#""preview":"{ok,<0.0.0>,<<120>>}""#));
 }

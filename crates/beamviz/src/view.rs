@@ -5,12 +5,12 @@
 //! may want them for one process only.
 
 use crate::copy::{flat_size, Areas};
+use crate::expr::Lang;
 use crate::heap::Block;
 use crate::object;
 use crate::process::{Process, Stage};
 use crate::term::{Decoded, HeaderTag, Term, TAG_PRIMARY_LIST};
 use crate::vm::Vm;
-use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec;
@@ -229,15 +229,16 @@ pub struct Cells {
 }
 
 /// The set of object starts reachable from `p`'s roots, by area offset, for young and old.
-fn reachable(vm: &Vm, p: &Process) -> BTreeSet<(u32, u32)> {
+fn reachable(vm: &Vm, p: &Process) -> Seen {
     let areas = vm.areas_of(p);
-    let mut seen = BTreeSet::new();
+    // A bit per word of each area, not a tree of addresses: this runs for every process on every frame.
+    let mut seen = Seen::new();
     let mut todo: Vec<Term> = p.vars().map(|(_, t)| t).collect();
     todo.extend(p.mailbox.iter().map(|m| m.term));
     todo.extend(p.hibernation.as_ref().map(|h| h.args));
     while let Some(t) = todo.pop() {
         let Some(addr) = t.pointee() else { continue };
-        if areas.block(addr).is_none() || !seen.insert((addr.area().0, addr.offset())) {
+        if areas.block(addr).is_none() || !seen.insert(&areas, addr) {
             continue;
         }
         if t.primary_tag() == TAG_PRIMARY_LIST {
@@ -253,7 +254,7 @@ fn reachable(vm: &Vm, p: &Process) -> BTreeSet<(u32, u32)> {
     seen
 }
 
-fn heap_cells(block: &Block, used: u64, live: &BTreeSet<(u32, u32)>, out: &mut [Cell]) {
+fn heap_cells(block: &Block, used: u64, live: &Seen, out: &mut [Cell]) {
     let mut pos = 0usize;
     while (pos as u64) < used {
         let w = block.words[pos];
@@ -262,7 +263,7 @@ fn heap_cells(block: &Block, used: u64, live: &BTreeSet<(u32, u32)>, out: &mut [
         } else {
             (CellKind::Cons, 2)
         };
-        let garbage = if live.contains(&(block.id.0, pos as u32)) {
+        let garbage = if live.contains(block.id, pos as u32) {
             0
         } else {
             CELL_GARBAGE
@@ -302,6 +303,63 @@ pub fn cells(vm: &Vm, p: &Process) -> Cells {
     Cells { young, old }
 }
 
+/// Fate of a word in a collection ([`gc_fates`]): not heap data (free gap, stack, an old heap a minor GC leaves alone).
+pub const FATE_NONE: u8 = 0;
+/// Fate: live, copied into the new young heap.
+pub const FATE_COPIED: u8 = 1;
+/// Fate: live and below the high-water mark, so a minor GC moves it to the old heap.
+pub const FATE_PROMOTED: u8 = 2;
+/// Fate: no root reaches it; it is not copied and goes with its block when the from-space is freed.
+pub const FATE_FREED: u8 = 3;
+
+/// Where each word of `p`'s blocks goes if a collection of `kind` runs on the state `vm` holds now, one
+/// `FATE_*` byte per word, laid out like [`cells`]: the rule of `erl_gc.c` that [`crate::gc`] follows (a minor GC
+/// promotes live young objects below the high-water mark and copies the rest; a major GC copies everything live,
+/// old heap included, into one new block). A view shows a GC as sub-steps with it (roots → copy → promote → free).
+///
+/// Model: the page asks this of the state before the step whose op collected, so work the op did before its GC
+/// (binding, allocating) is not in it; the GC's own events carry the exact totals.
+pub fn gc_fates(vm: &Vm, p: &Process, kind: crate::event::GcKind) -> Cells {
+    let Some(block) = p.heap.as_ref() else {
+        return Cells::default();
+    };
+    let live = reachable(vm, p);
+    let major = kind == crate::event::GcKind::Major;
+    let promote_below = if major { 0 } else { p.high_water };
+    let mut young = vec![FATE_NONE; block.words.len()];
+    heap_fates(block, p.htop, &live, promote_below, &mut young);
+    let mut old = Vec::new();
+    if let Some(ob) = p.old_heap.as_ref() {
+        old = vec![FATE_NONE; ob.words.len()];
+        if major {
+            heap_fates(ob, p.old_htop, &live, 0, &mut old);
+        }
+    }
+    Cells { young, old }
+}
+
+fn heap_fates(block: &Block, used: u64, live: &Seen, promote_below: u64, out: &mut [u8]) {
+    let mut pos = 0usize;
+    while (pos as u64) < used {
+        let w = block.words[pos];
+        let size = if w.header_tag().is_some() {
+            object::object_size(w) as usize
+        } else {
+            2
+        };
+        let fate = if !live.contains(block.id, pos as u32) {
+            FATE_FREED
+        } else if (pos as u64) < promote_below {
+            FATE_PROMOTED
+        } else {
+            FATE_COPIED
+        };
+        let end = (pos + size).min(out.len());
+        out[pos..end].fill(fate);
+        pos += size;
+    }
+}
+
 /// A set of visited object addresses: one bit per word of each area.
 struct Seen {
     areas: Vec<(crate::term::AreaId, Vec<u64>)>,
@@ -311,6 +369,17 @@ impl Seen {
     fn new() -> Seen {
         Seen { areas: Vec::new() }
     }
+    /// Whether word `off` of area `area` is marked.
+    fn contains(&self, area: crate::term::AreaId, off: u32) -> bool {
+        self.areas
+            .iter()
+            .find(|(id, _)| *id == area)
+            .is_some_and(|(_, bits)| {
+                bits.get(off as usize / 64)
+                    .is_some_and(|w| w & (1u64 << (off % 64)) != 0)
+            })
+    }
+
     /// Marks `addr`; returns whether it was unmarked before.
     fn insert(&mut self, areas: &Areas<'_>, addr: crate::term::Addr) -> bool {
         let i = match self.areas.iter().position(|(id, _)| *id == addr.area()) {
@@ -699,8 +768,14 @@ pub fn top(view: &View, by: TopBy, n: usize) -> Vec<(u32, u64)> {
 
 /// Prints a term in Erlang syntax, cut after about `max` characters.
 pub fn preview(vm: &Vm, areas: &Areas<'_>, t: Term, max: usize) -> String {
+    preview_in(vm, areas, t, max, Lang::Erlang)
+}
+
+/// Prints a term the way `lang` prints it (`io_lib:format("~p")`-like for Erlang, `inspect/1`-like for Elixir:
+/// `:ok`, `%{a: 1}`, `#PID<0.1.0>`), cut after about `max` characters.
+pub fn preview_in(vm: &Vm, areas: &Areas<'_>, t: Term, max: usize, lang: Lang) -> String {
     let mut out = String::new();
-    print_term(vm, areas, t, &mut out, max, 0);
+    print_term(vm, areas, t, &mut out, max, 0, lang);
     if out.len() > max {
         let mut cut = max;
         while !out.is_char_boundary(cut) {
@@ -712,18 +787,58 @@ pub fn preview(vm: &Vm, areas: &Areas<'_>, t: Term, max: usize) -> String {
     out
 }
 
-fn print_term(vm: &Vm, areas: &Areas<'_>, t: Term, out: &mut String, max: usize, depth: usize) {
+/// An atom as Elixir writes it: `true`/`false`/`nil` bare, `Elixir.Foo` as `Foo`, `:name`, or `:"odd name"`.
+fn elixir_atom(name: &str, out: &mut String) {
+    if matches!(name, "true" | "false" | "nil") {
+        out.push_str(name);
+    } else if let Some(module) = name.strip_prefix("Elixir.") {
+        out.push_str(module);
+    } else {
+        let plain = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '@' | '?' | '!'));
+        out.push(':');
+        if plain {
+            out.push_str(name);
+        } else {
+            let _ = write!(out, "{name:?}");
+        }
+    }
+}
+
+fn print_term(
+    vm: &Vm,
+    areas: &Areas<'_>,
+    t: Term,
+    out: &mut String,
+    max: usize,
+    depth: usize,
+    lang: Lang,
+) {
     if out.len() > max || depth > 20 {
         return;
     }
+    let ex = lang == Lang::Elixir;
+    let sep = if ex { ", " } else { "," };
     match t.decode() {
         Decoded::Small(n) => {
             let _ = write!(out, "{n}");
         }
-        Decoded::Atom(i) => out.push_str(vm.atoms().get(i as usize).map_or("?", String::as_str)),
+        Decoded::Atom(i) => {
+            let name = vm.atoms().get(i as usize).map_or("?", String::as_str);
+            if ex {
+                elixir_atom(name, out);
+            } else {
+                out.push_str(name);
+            }
+        }
         Decoded::Nil => out.push_str("[]"),
         Decoded::Pid(n) => {
-            let _ = write!(out, "<0.{n}.0>");
+            let _ = write!(out, "{}<0.{n}.0>", if ex { "#PID" } else { "" });
         }
         Decoded::Port(n) => {
             let _ = write!(out, "#Port<0.{n}>");
@@ -740,15 +855,15 @@ fn print_term(vm: &Vm, areas: &Areas<'_>, t: Term, out: &mut String, max: usize,
                     return;
                 }
                 if !first {
-                    out.push(',');
+                    out.push_str(sep);
                 }
                 first = false;
-                print_term(vm, areas, areas.word(addr), out, max, depth + 1);
+                print_term(vm, areas, areas.word(addr), out, max, depth + 1, lang);
                 cur = areas.word(addr.add(1));
             }
             if cur != Term::NIL {
-                out.push('|');
-                print_term(vm, areas, cur, out, max, depth + 1);
+                out.push_str(if ex { " | " } else { "|" });
+                print_term(vm, areas, cur, out, max, depth + 1, lang);
             }
             out.push(']');
         }
@@ -759,7 +874,7 @@ fn print_term(vm: &Vm, areas: &Areas<'_>, t: Term, out: &mut String, max: usize,
                     out.push('{');
                     for i in 0..object::arity(header) {
                         if i > 0 {
-                            out.push(',');
+                            out.push_str(sep);
                         }
                         print_term(
                             vm,
@@ -768,6 +883,7 @@ fn print_term(vm: &Vm, areas: &Areas<'_>, t: Term, out: &mut String, max: usize,
                             out,
                             max,
                             depth + 1,
+                            lang,
                         );
                         if out.len() > max {
                             return;
@@ -782,7 +898,7 @@ fn print_term(vm: &Vm, areas: &Areas<'_>, t: Term, out: &mut String, max: usize,
                         for i in 0..n {
                             let w = areas.word(addr.add(2 + (i / 8) as u32)).0;
                             let b = (w >> (8 * (i % 8))) & 0xFF;
-                            let _ = write!(out, "{}{b}", if i > 0 { "," } else { "" });
+                            let _ = write!(out, "{}{b}", if i > 0 { sep } else { "" });
                         }
                     } else {
                         let _ = write!(out, "{n} bytes");
@@ -803,7 +919,7 @@ fn print_term(vm: &Vm, areas: &Areas<'_>, t: Term, out: &mut String, max: usize,
                     }
                 }
                 Some(HeaderTag::Map) => {
-                    out.push_str("#{");
+                    out.push_str(if ex { "%{" } else { "#{" });
                     let mut first = true;
                     let mut pairs = Vec::new();
                     collect_map_pairs(areas, t, &mut pairs, 0);
@@ -812,28 +928,74 @@ fn print_term(vm: &Vm, areas: &Areas<'_>, t: Term, out: &mut String, max: usize,
                             return;
                         }
                         if !first {
-                            out.push(',');
+                            out.push_str(sep);
                         }
                         first = false;
-                        print_term(vm, areas, k, out, max, depth + 1);
-                        out.push_str(" => ");
-                        print_term(vm, areas, v, out, max, depth + 1);
+                        // Elixir writes a plain atom key as `key: value`.
+                        let short_key = ex
+                            && matches!(k.decode(), Decoded::Atom(i) if vm.atoms().get(i as usize).is_some_and(|a| {
+                                a.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                                    && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                            }));
+                        if short_key {
+                            let mut key = String::new();
+                            print_term(vm, areas, k, &mut key, max, depth + 1, lang);
+                            out.push_str(key.trim_start_matches(':'));
+                            out.push_str(": ");
+                        } else {
+                            print_term(vm, areas, k, out, max, depth + 1, lang);
+                            out.push_str(" => ");
+                        }
+                        print_term(vm, areas, v, out, max, depth + 1, lang);
                     }
                     out.push('}');
                 }
                 Some(HeaderTag::Fun) => {
                     let n_free = areas.word(addr.add(3)).0 >> 32;
-                    let _ = write!(out, "#Fun<{n_free} free>");
+                    let _ = write!(
+                        out,
+                        "#{}<{n_free} free>",
+                        if ex { "Function" } else { "Fun" }
+                    );
                 }
                 Some(HeaderTag::Export) => {
-                    out.push_str("fun ");
-                    print_term(vm, areas, areas.word(addr.add(1)), out, max, depth + 1);
-                    out.push(':');
-                    print_term(vm, areas, areas.word(addr.add(2)), out, max, depth + 1);
+                    out.push_str(if ex { "&" } else { "fun " });
+                    let mut module = String::new();
+                    print_term(
+                        vm,
+                        areas,
+                        areas.word(addr.add(1)),
+                        &mut module,
+                        max,
+                        depth + 1,
+                        lang,
+                    );
+                    out.push_str(&module);
+                    out.push(if ex { '.' } else { ':' });
+                    let mut function = String::new();
+                    print_term(
+                        vm,
+                        areas,
+                        areas.word(addr.add(2)),
+                        &mut function,
+                        max,
+                        depth + 1,
+                        lang,
+                    );
+                    out.push_str(if ex {
+                        function.trim_start_matches(':')
+                    } else {
+                        &function
+                    });
                     let _ = write!(out, "/{}", areas.word(addr.add(3)).0);
                 }
                 Some(HeaderTag::Ref) => {
-                    let _ = write!(out, "#Ref<0.0.0.{}>", areas.word(addr.add(1)).0);
+                    let _ = write!(
+                        out,
+                        "#{}<0.0.0.{}>",
+                        if ex { "Reference" } else { "Ref" },
+                        areas.word(addr.add(1)).0
+                    );
                 }
                 Some(HeaderTag::PosBig | HeaderTag::NegBig) => {
                     let sign = if header.header_tag() == Some(HeaderTag::NegBig) {
@@ -873,7 +1035,7 @@ impl View {
                 let live = if p.is_alive() {
                     reachable(vm, p)
                 } else {
-                    BTreeSet::new()
+                    Seen::new()
                 };
                 let mut bins = Vec::new();
                 for addr in &p.off_heap {
@@ -881,7 +1043,7 @@ impl View {
                     bins.push(bin);
                     holders.entry(bin).or_default().push(HolderView {
                         pid: p.pid.0,
-                        reachable: live.contains(&(addr.area().0, addr.offset())),
+                        reachable: live.contains(addr.area(), addr.offset()),
                     });
                 }
                 for m in &p.mailbox {
@@ -951,18 +1113,6 @@ impl View {
                 holders: holders.remove(&id.0).unwrap_or_default(),
             })
             .collect();
-        let processes_bytes: u64 = processes.iter().map(|p| p.memory).sum();
-        let processes_used: u64 = vm
-            .processes()
-            .iter()
-            .filter(|p| p.is_alive())
-            .map(|p| {
-                crate::process::PROCESS_STRUCT_BYTES
-                    + 8 * (p.htop + p.stack_size() + p.old_htop + p.mbuf_size())
-            })
-            .sum();
-        let binary = vm.binaries().total_bytes();
-        let atom: u64 = vm.atoms().iter().map(|a| a.len() as u64 + 1).sum();
         let ets: Vec<EtsView> = vm
             .ets_tables()
             .iter()
@@ -976,15 +1126,7 @@ impl View {
                 memory_words: t.words(),
             })
             .collect();
-        let ets_words: u64 = ets.iter().map(|t| t.memory_words).sum();
-        let memory = MemoryView {
-            processes: processes_bytes,
-            processes_used,
-            binary,
-            atom,
-            total: processes_bytes + binary + atom + 8 * ets_words,
-            ets: 8 * ets_words,
-        };
+        let memory = memory(vm);
         View {
             processes,
             binaries,
@@ -993,6 +1135,32 @@ impl View {
             atom_count: vm.atoms().len() as u64,
             halted: vm.halted(),
         }
+    }
+}
+
+/// `erlang:memory/0` of `vm` alone: what [`View::of`] reports as `memory`, without walking any term, so a
+/// renderer can chart it over every step of a long run.
+pub fn memory(vm: &Vm) -> MemoryView {
+    let processes_bytes: u64 = vm.processes().iter().map(Process::memory_bytes).sum();
+    let processes_used: u64 = vm
+        .processes()
+        .iter()
+        .filter(|p| p.is_alive())
+        .map(|p| {
+            crate::process::PROCESS_STRUCT_BYTES
+                + 8 * (p.htop + p.stack_size() + p.old_htop + p.mbuf_size())
+        })
+        .sum();
+    let binary = vm.binaries().total_bytes();
+    let atom: u64 = vm.atoms().iter().map(|a| a.len() as u64 + 1).sum();
+    let ets_words: u64 = vm.ets_tables().iter().flatten().map(|t| t.words()).sum();
+    MemoryView {
+        processes: processes_bytes,
+        processes_used,
+        binary,
+        atom,
+        total: processes_bytes + binary + atom + 8 * ets_words,
+        ets: 8 * ets_words,
     }
 }
 
