@@ -36,8 +36,8 @@ test('the editor opens on the scenario shown; an edit re-runs it and keeps the s
 test('an error shows under the text at its line and column, and the widget keeps the last good run', async () => {
   const src = await page.inputValue('#scn-text');
   const lines = src.split('\n');
-  const at = lines.findIndex((l) => l.includes('Enum.to_list(1..20)'));
-  lines[at] = lines[at].replace('Enum.to_list(1..20)', 'Enum.to_list(1..20');
+  const at = lines.findIndex((l) => l.includes(':lists.seq(1, 20)'));
+  lines[at] = lines[at].replace(':lists.seq(1, 20)', ':lists.seq(1, 20');
   await page.fill('#scn-text', lines.join('\n'));
   const box = page.locator('#scn-error');
   await box.waitFor({ state: 'visible' });

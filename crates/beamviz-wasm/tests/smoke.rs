@@ -183,10 +183,10 @@ fn user_scenarios_run_or_report_where_they_are_wrong() {
         Simulator::new("process-lifecycle").expect("built-in").len()
     );
     assert!(Simulator::check(&src).starts_with("{\"ok\":{\"title\":"));
-    let bad = src.replacen("Enum.to_list(1..20)", "Enum.to_list(1..20", 1);
+    let bad = src.replacen(":lists.seq(1, 20)", ":lists.seq(1, 20", 1);
     let err = Simulator::check(&bad);
     assert!(
-        err.starts_with("{\"error\":{\"line\":12,\"col\":29,"),
+        err.starts_with("{\"error\":{\"line\":12,\"col\":27,"),
         "{err}"
     );
     assert!(Simulator::from_source("mine", &bad).is_err());
