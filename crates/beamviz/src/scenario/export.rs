@@ -1422,9 +1422,19 @@ stat(Name, Field) ->
         Stats -> proplists:get_value(Field, Stats)
     end.
 
+%% A process that is handling a message signal (another actor's send arriving while it waits for `go`) is
+%% read only once it waits again, so its stack is the one it waits with.
+settle(_Pid, 0) -> ok;
+settle(Pid, N) ->
+    case process_info(Pid, status) of
+        {status, S} when S =:= running; S =:= runnable -> erlang:yield(), settle(Pid, N - 1);
+        _ -> ok
+    end.
+
 %% The model's numbers, from process_info/2 (garbage_collection_info's heap_size is the used young heap).
 stats(Name) ->
     Pid = pid({actor, Name}),
+    settle(Pid, 10000),
     Items = [heap_size, stack_size, total_heap_size, memory, message_queue_len,
              garbage_collection, garbage_collection_info],
     case get({dead, Name}) =:= true orelse process_info(Pid, Items) of
@@ -1620,12 +1630,33 @@ const ELIXIR_HELPERS: &str = r#"  # ---- The coordinator's helpers: the same in 
     end
   end
 
+  # A process handling a message signal (another actor's send arriving while it waits for `go`) is read only
+  # once it waits again, so its stack is the one it waits with.
+  def settle(_pid, 0), do: :ok
+
+  def settle(pid, n) do
+    case Process.info(pid, :status) do
+      {:status, s} when s in [:running, :runnable] ->
+        :erlang.yield()
+        settle(pid, n - 1)
+
+      _ ->
+        :ok
+    end
+  end
+
   # The model's numbers, from process_info/2 (garbage_collection_info's heap_size is the used young heap).
   def stats(name) do
     items = [:heap_size, :stack_size, :total_heap_size, :memory, :message_queue_len,
              :garbage_collection, :garbage_collection_info]
 
-    info = if Process.get({:dead, name}), do: nil, else: Process.info(pid({:actor, name}), items)
+    info =
+      if Process.get({:dead, name}) do
+        nil
+      else
+        settle(pid({:actor, name}), 10000)
+        Process.info(pid({:actor, name}), items)
+      end
 
     case info do
       nil ->
