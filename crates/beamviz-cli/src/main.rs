@@ -302,6 +302,30 @@ fn json_trace(s: &Scenario, out: &mut impl Write) {
                 });
             }
             process_json(j, &view);
+            // ETS tables as `ets:info/1` describes them, and the VM-wide `erlang:memory()` categories (bytes).
+            j.key("ets");
+            j.arr(|j| {
+                for t in &view.ets {
+                    j.obj(|j| {
+                        j.field_num("id", u64::from(t.id));
+                        j.field_str("name", &t.name);
+                        j.field_str("type", t.kind);
+                        j.field_num("owner", u64::from(t.owner));
+                        j.field_num("size", t.size);
+                        j.field_num("memory_words", t.memory_words);
+                    });
+                }
+            });
+            j.key("memory");
+            j.obj(|j| {
+                let m = &view.memory;
+                j.field_num("total", m.total);
+                j.field_num("processes", m.processes);
+                j.field_num("processes_used", m.processes_used);
+                j.field_num("binary", m.binary);
+                j.field_num("ets", m.ets);
+                j.field_num("atom", m.atom);
+            });
             j.key("events");
             j.arr(|j| h.events_at(step).iter().for_each(|e| j.str(&e.to_string())));
         });
