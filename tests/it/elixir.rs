@@ -63,3 +63,16 @@ fn elixir_library_calls_allocate_as_measured() {
     assert!(unexpected.is_empty(), "{}", unexpected.join("\n"));
     assert!(compared >= 15, "only {compared} calls compared");
 }
+
+/// Found by fuzzing: a constant evaluated again inside a fun (here a bignum `case` subject in a `for` inside
+/// `Enum.map`) returned a pointer into fragment words the literal path had dropped, and the next match read past
+/// the fragment. Constants cached during a literal's own evaluation are now dropped with it.
+#[test]
+fn a_constant_evaluated_again_in_a_loop_stays_a_valid_literal() {
+    let src = "# T\n\nactor b\n\
+               b: y = Enum.map(1..10, fn i -> for x <- %{a: 0x5C5FA5555FCAA63, b: []}, do: case 5814645940460788077 do {x, _} -> 207.67; _ -> 0x5FD8999899AB6F end end)\n\
+               expect size(y) > 0\n";
+    let s = scenario::parse("t", src).unwrap_or_else(|e| panic!("{e}"));
+    let res = scenario::check(&s);
+    assert!(res.passed(), "{res:?}");
+}

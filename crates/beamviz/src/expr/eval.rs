@@ -913,11 +913,14 @@ impl<'a> Ev<'a> {
                 return Ok(t);
             }
             let mark = self.s.frag.words.len();
+            // The inner evaluation may cache constants that point into the fragment words dropped below.
+            let consts_mark = self.consts.len();
             let compiled = core::mem::replace(&mut self.compiled, false);
             let t = self.eval(e);
             self.compiled = compiled;
             let lit = self.s.to_literal(t?);
             self.s.frag.words.truncate(mark);
+            self.consts.truncate(consts_mark);
             self.consts.push((key, lit));
             return Ok(lit);
         }
@@ -1464,6 +1467,8 @@ impl<'a> Ev<'a> {
         let idx = self.fun_index(FunCode::Library(name.into()), Closure::Helper);
         self.fun_object(idx, 2, env)?;
         if let Some(xs) = reversed {
+            // Consing the accumulator is work too: it counts against the evaluation's step budget.
+            self.step(xs.len() as u64)?;
             let rev: Vec<Term> = xs.iter().rev().copied().collect();
             self.make_list(&rev, Term::NIL)?;
         }
