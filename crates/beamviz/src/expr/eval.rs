@@ -690,15 +690,18 @@ impl<'a> Ev<'a> {
 
     /// A map from pairs in any order; later duplicates win. An empty result is a fresh 3-word flatmap,
     /// as `maps:from_list([])` makes; only `#{}` in source is the literal.
-    pub fn make_map(&mut self, pairs: Vec<(Term, Term)>) -> R<Term> {
+    pub fn make_map(&mut self, mut pairs: Vec<(Term, Term)>) -> R<Term> {
+        self.step(pairs.len() as u64)?;
+        // A stable sort keeps equal keys in their order, so the last value of a key wins, as in `maps:from_list`.
+        // (Inserting one pair at a time into a sorted vector was quadratic: a million keys never finished.)
+        pairs.sort_by(|a, b| self.compare(a.0, b.0, true));
         let mut sorted: Vec<(Term, Term)> = Vec::with_capacity(pairs.len());
         for (k, v) in pairs {
-            match sorted.binary_search_by(|p| self.compare(p.0, k, true)) {
-                Ok(i) => sorted[i].1 = v,
-                Err(i) => sorted.insert(i, (k, v)),
+            match sorted.last_mut() {
+                Some(last) if self.compare(last.0, k, true) == Ordering::Equal => last.1 = v,
+                _ => sorted.push((k, v)),
             }
         }
-        self.step(sorted.len() as u64)?;
         let r = map::make_map(&mut self.s, &sorted, None);
         self.b(r)
     }
