@@ -10,7 +10,7 @@
 use beamviz::scenario::{self, export};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 fn root() -> PathBuf {
@@ -178,7 +178,7 @@ fn known() -> Vec<Known> {
 /// Runs `program script`, killing it after `limit`. Returns stdout, or why it failed; `None` when the program is
 /// not installed.
 fn run(program: &str, script: &Path, limit: Duration) -> Option<Result<String, String>> {
-    let mut child = match Command::new(program)
+    let mut child = match beamviz_tests::beam(program)
         .arg(script)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -187,10 +187,23 @@ fn run(program: &str, script: &Path, limit: Duration) -> Option<Result<String, S
         Ok(c) => c,
         Err(_) => return None,
     };
+    // Drain both pipes while the script runs: a script that prints more than a pipe holds (64 KiB) would
+    // otherwise block on its write and look like a hang.
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut bytes);
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
     let start = Instant::now();
-    loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(_)) => break,
+            Ok(Some(status)) => break status,
             Ok(None) if start.elapsed() > limit => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -202,22 +215,23 @@ fn run(program: &str, script: &Path, limit: Duration) -> Option<Result<String, S
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
             Err(e) => return Some(Err(e.to_string())),
         }
-    }
-    let out = child.wait_with_output().expect("output");
-    if !out.status.success() {
+    };
+    let (stdout, stderr) = (
+        stdout.join().expect("stdout"),
+        stderr.join().expect("stderr"),
+    );
+    if !status.success() {
         return Some(Err(format!(
-            "{program} {} failed ({}):\n{}",
+            "{program} {} failed ({status}):\n{stderr}",
             script.display(),
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
         )));
     }
-    Some(Ok(String::from_utf8_lossy(&out.stdout).into_owned()))
+    Some(Ok(stdout))
 }
 
 /// Whether the installed Erlang is OTP 25 (the model's target).
 fn otp_25() -> Option<bool> {
-    let out = Command::new("erl")
+    let out = beamviz_tests::beam("erl")
         .args([
             "-noshell",
             "-eval",

@@ -863,7 +863,7 @@ fn ets_table_types_match_the_beam() {
 fn ets_measurements_are_current() {
     let dir = beamviz_tests::oracle_dir();
     let out = std::env::temp_dir().join(format!("beamviz-ets-{}.tsv", std::process::id()));
-    match std::process::Command::new("escript")
+    match beamviz_tests::beam("escript")
         .arg(dir.join("ets_memory.escript"))
         .arg(&out)
         .status()
@@ -1107,7 +1107,7 @@ fn differential_against_committed_measurements() {
 fn differential_against_the_installed_beam() {
     let out = std::env::temp_dir().join(format!("beamviz-gc-diff-{}.tsv", std::process::id()));
     let script = beamviz_tests::oracle_dir().join("gc_diff.escript");
-    let status = std::process::Command::new("escript")
+    let status = beamviz_tests::beam("escript")
         .arg(&script)
         .arg(&out)
         .stderr(std::process::Stdio::null())

@@ -9,7 +9,6 @@
 
 use beamviz::expr::{size_of, Lang};
 use std::path::PathBuf;
-use std::process::Command;
 
 /// Expressions whose measured sizes the model does not reproduce, with the reason (see docs/known-differences.md).
 /// Empty since module names in calls stopped taking atom-table slots: the 40-atom-key HAMT of the public corpus
@@ -128,8 +127,8 @@ fn elixir_corpus_matches_otp25() {
 /// Re-measures every corpus on the installed VM and checks the committed measurements are still what it says.
 #[test]
 fn committed_measurements_are_current() {
-    let ok = Command::new("escript").arg("-h").output().is_ok()
-        && Command::new("erl")
+    let ok = beamviz_tests::beam("escript").arg("-h").output().is_ok()
+        && beamviz_tests::beam("erl")
             .args(["-noshell", "-eval", "halt()."])
             .output()
             .is_ok_and(|o| o.status.success());
@@ -161,7 +160,7 @@ fn committed_measurements_are_current() {
             dir.join(txt)
         };
         let out = tmp.join(jsonl);
-        let status = Command::new("escript")
+        let status = beamviz_tests::beam("escript")
             .arg(dir.join("term_sizes.escript"))
             .arg(&input)
             .arg(&out)
@@ -401,7 +400,7 @@ fn limits_end_in_located_errors() {
 fn random_expressions_match_the_vm() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
-    if Command::new("escript").arg("-h").output().is_err() {
+    if beamviz_tests::beam("escript").arg("-h").output().is_err() {
         println!("note: escript is not installed; skipping the random differential test");
         return;
     }
@@ -419,7 +418,7 @@ fn random_expressions_match_the_vm() {
     let input = tmp.join("random.txt");
     std::fs::write(&input, exprs.join("\n") + "\n").expect("write");
     let out = tmp.join("random.jsonl");
-    let status = Command::new("escript")
+    let status = beamviz_tests::beam("escript")
         .arg(oracle_dir().join("term_sizes.escript"))
         .arg(&input)
         .arg(&out)

@@ -149,6 +149,17 @@ impl Driver {
     }
 }
 
+/// A command running the installed Erlang/Elixir (`erl`, `escript`, `elixir`) the way the tests need it.
+///
+/// The schedulers do not busy-wait: on a loaded machine (CI runs the tests two at a time on two cores)
+/// spinning schedulers made a trivial Elixir script take 4-9 s instead of 0.4 s, and a whole export run time
+/// out. Busy-waiting only decides what an idle scheduler does; no memory number depends on it.
+pub fn beam(program: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(program);
+    cmd.env("ERL_FLAGS", "+sbwt none +sbwtdcpu none +sbwtdio none");
+    cmd
+}
+
 /// The directory `tests/oracle`.
 pub fn oracle_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("oracle")
