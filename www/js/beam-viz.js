@@ -3,6 +3,10 @@
 // Contract: views carry data-view="lifecycle" | "process-memory" | "binaries" | "processes" | "events" | "mailboxes" | "ets" | "memory" | "inspector";
 // the host reflects the step in data-step; the property `source` (scenario text) replaces the `scenario` attribute;
 // attributes scenario, step, speed, autoplay, inspector ("off" hides it); a `beam-step` event (bubbles, composed) on user scrubs and plays only.
+// The scenario comes from, in order: the `source` property, `src` (a .scn file's URL, relative to the page), the
+// `scenario` attribute (a built-in id), or scenario text inline in the element (a <script type="text/x-beam-scenario">
+// child, or text starting with `#`, its title line). `views="process-memory,binaries"` shows only those views (plus
+// "narration" for the step's code and story) and hides the playback controls unless `controls` is present too.
 
 import { Sim, inspect } from './sim.js';
 import { EXAMPLES, caretLines, renderInspection } from './inspector.js';
@@ -13,6 +17,8 @@ import { composeSvg, download, svgToPng } from './export.js';
 
 const DEFAULT_SCENARIO = 'process-lifecycle';
 const DEFAULT_SPEED = 1;
+/** A scenario file fetched through `src` larger than this is refused (the parser's own limit is far below it). */
+const MAX_SRC_BYTES = 1 << 20;
 /** Event kinds the timeline can jump between: [event kind, label]. */
 const JUMP_KINDS = [
   ['GcFinished', 'GC'], ['MessageSent', 'send'], ['BinaryCreated', 'binary made'], ['BinaryFreed', 'binary freed'],
@@ -357,7 +363,7 @@ function inspectorSection(ui) {
 
 /** The `<beam-viz>` element. */
 export class BeamViz extends HTMLElement {
-  static observedAttributes = ['scenario', 'step', 'speed', 'autoplay', 'inspector', 'syntax'];
+  static observedAttributes = ['scenario', 'src', 'step', 'speed', 'autoplay', 'inspector', 'syntax', 'views', 'controls'];
 
   /** Registers the element as `tag` in `registry`, once. @param {string} tag @param {CustomElementRegistry} registry */
   static define(tag = 'beam-viz', registry = customElements) {
@@ -443,7 +449,7 @@ export class BeamViz extends HTMLElement {
         h('div', { class: 'langs syntax', role: 'radiogroup', 'aria-label': 'Print terms as' }, h('label', {}, ui.syntaxes[0], 'Erlang'), h('label', {}, ui.syntaxes[1], 'Elixir')),
         ui.exportSvg, ui.exportPng),
       ui.live,
-      h('section', { class: 'story' }, h('pre', { class: 'code' }, ui.stepNo, ui.code), ui.narration, ui.checks),
+      h('section', { class: 'story', 'data-view': 'narration' }, h('pre', { class: 'code' }, ui.stepNo, ui.code), ui.narration, ui.checks),
       h('section', { 'data-view': 'events' }, ui.logTitle, ui.log),
       ui.predict,
       h('section', { 'data-view': 'lifecycle' }, h('h3', { text: 'Lifecycle' }), h('div', { class: 'scroll' }, ui.lifecycle)),
@@ -516,7 +522,7 @@ export class BeamViz extends HTMLElement {
       this.#asking = 0;
       this.#step = this.#clamp(parseStep(value));
       this.#schedule();
-    } else if (name === 'scenario' && this.isConnected) {
+    } else if ((name === 'scenario' || name === 'src') && this.isConnected) {
       this.#source = null;
       this.#answers.clear();
       this.#asking = 0;
@@ -534,6 +540,8 @@ export class BeamViz extends HTMLElement {
       this.#schedule();
     } else if (name === 'inspector') {
       this.#applyInspector();
+    } else if (name === 'views' || name === 'controls') {
+      this.#applyViews();
     } else if (name === 'autoplay' && this.#sim && value !== null) {
       this.#play();
     }
@@ -585,8 +593,34 @@ export class BeamViz extends HTMLElement {
   get inspector() { return this.getAttribute('inspector') === 'off' ? 'off' : 'on'; }
   set inspector(value) { this.setAttribute('inspector', String(value)); }
 
+  /** The views shown (attribute `views`, comma-separated `data-view` names), or null for all of them. */
+  get views() {
+    const list = this.getAttribute('views');
+    return list === null ? null : list.split(',').map((v) => v.trim()).filter(Boolean);
+  }
+  set views(list) {
+    if (list === null || list === undefined) this.removeAttribute('views');
+    else this.setAttribute('views', Array.isArray(list) ? list.join(',') : String(list));
+  }
+
+  /** Shows only the requested views; a `views` figure has playback controls only with the `controls` attribute. */
+  #applyViews() {
+    const views = this.views;
+    const root = this.shadowRoot;
+    for (const section of root.querySelectorAll('.app [data-view]')) {
+      section.hidden = views !== null && !views.includes(section.dataset.view);
+    }
+    // A row of panels with every panel hidden would still take its gap.
+    for (const row of root.querySelectorAll('.app .panels')) {
+      row.hidden = [...row.children].every((c) => c.hidden);
+    }
+    for (const bar of root.querySelectorAll('.app .controls')) bar.hidden = views !== null && !this.hasAttribute('controls');
+    this.#applyInspector();
+  }
+
   #applyInspector() {
-    const off = this.inspector === 'off';
+    const views = this.views;
+    const off = this.inspector === 'off' || (views !== null && !views.includes('inspector'));
     this.#ui.inspection.closest('[data-view]').hidden = off;
     if (off) clearTimeout(this.#inspectTimer);
     else if (this.#sim && !this.#inspectSeq) this.#runInspect();
@@ -599,9 +633,44 @@ export class BeamViz extends HTMLElement {
     return this.#sim ? Math.min(Math.max(0, n), this.#sim.length) : Math.max(0, n);
   }
 
+  /** Scenario text written inside the element, or null. */
+  #inlineSource() {
+    if (this.hasAttribute('scenario')) return null;
+    const script = this.querySelector('script[type="text/x-beam-scenario"]');
+    if (script) return script.textContent;
+    const text = this.textContent.trim();
+    return text.startsWith('#') ? text : null;
+  }
+
+  /** Fetches the `src` scenario file: refused when it is not found, not text, or too large. @param {string} src */
+  async #fetchSource(src) {
+    const url = new URL(src, document.baseURI);
+    let res;
+    try {
+      res = await fetch(url, { credentials: 'same-origin' });
+    } catch (err) {
+      throw new Error(`cannot read the scenario ${src}: ${err instanceof Error ? err.message : err}`);
+    }
+    if (!res.ok) throw new Error(`cannot read the scenario ${src}: HTTP ${res.status}`);
+    const length = Number(res.headers.get('content-length') ?? 0);
+    if (length > MAX_SRC_BYTES) throw new Error(`the scenario ${src} is ${length} bytes; the limit is ${MAX_SRC_BYTES}`);
+    const text = await res.text();
+    if (text.length > MAX_SRC_BYTES) throw new Error(`the scenario ${src} is over ${MAX_SRC_BYTES} bytes`);
+    return text;
+  }
+
+  /** Where the scenario comes from, as a promise of a Sim. */
+  async #open() {
+    if (this.#source !== null) return Sim.fromSource(this.#source);
+    const src = this.getAttribute('src');
+    if (src !== null) return Sim.fromSource(await this.#fetchSource(src));
+    const inline = this.#inlineSource();
+    if (inline !== null) return Sim.fromSource(inline);
+    return Sim.open(this.scenario, DEFAULT_SCENARIO);
+  }
+
   async #load() {
-    const id = this.scenario;
-    const loading = this.#source === null ? Sim.open(id, DEFAULT_SCENARIO) : Sim.fromSource(this.#source);
+    const loading = this.#open();
     this.#loading = loading;
     try {
       const sim = await loading;
@@ -615,7 +684,7 @@ export class BeamViz extends HTMLElement {
       this.#ui.app.hidden = false;
       this.#showError(sim.error ? `The scenario stopped early at ${sim.error}` : null);
       this.#schedule();
-      this.#applyInspector();
+      this.#applyViews();
       if (this.autoplay) this.#play();
     } catch (err) {
       this.#showError(err);

@@ -631,7 +631,15 @@ impl Vm {
         let stack_need = slots.iter().filter(|s| s.is_none()).count() as u64 + res.peak_stack;
         // The value itself is a live register during the heap test, named or not.
         roots.push(res.term);
-        if !self.install_roots(pid, res.fragment, res.new_bins, &[], &mut roots, stack_need) {
+        let bifs = res.bif_bins;
+        if !self.install_roots(
+            pid,
+            res.fragment,
+            (res.new_bins, &bifs),
+            &[],
+            &mut roots,
+            stack_need,
+        ) {
             return;
         }
         roots.pop();
@@ -776,17 +784,25 @@ impl Vm {
         stack_need: u64,
     ) -> Option<Term> {
         let mut roots = [root];
-        self.install_roots(pid, frag, new_bins, held_bins, &mut roots, stack_need)
-            .then_some(roots[0])
+        self.install_roots(
+            pid,
+            frag,
+            (new_bins, &[]),
+            held_bins,
+            &mut roots,
+            stack_need,
+        )
+        .then_some(roots[0])
     }
 
     /// [`Vm::install`] with several roots (registers live across the heap test), updated in place.
-    /// `false` when `max_heap_size` killed the process.
+    /// `bins` are the new ProcBins' offsets and those of them a BIF made. `false` when `max_heap_size` killed the
+    /// process.
     fn install_roots(
         &mut self,
         pid: Pid,
         frag: Block,
-        new_bins: Vec<u64>,
+        (new_bins, bif_bins): (Vec<u64>, &[u64]),
         held_bins: &[Addr],
         roots: &mut [Term],
         stack_need: u64,
@@ -796,6 +812,7 @@ impl Vm {
         // Bit-syntax construction collects first when the new binaries would overflow the virtual binary heap.
         let new_bin_words: u64 = new_bins
             .iter()
+            .filter(|at| !bif_bins.contains(at))
             .map(|&at| frag.words[at as usize + 1].0 / 8)
             .sum();
         let vheap_full = new_bin_words > 0 && p.bin_vheap + new_bin_words >= p.bin_vheap_sz;
@@ -862,6 +879,11 @@ impl Vm {
         }
         if n > 0 {
             events.push(Event::Allocated { pid, words: n });
+        }
+        // `erts_gc_after_bif_call`: a BIF whose binaries overflowed the virtual binary heap asks for a GC, which runs
+        // as the BIF returns, its result live (a 1 MB `binary:copy/2` result survives it: high water 6, its ProcBin).
+        if !bif_bins.is_empty() && p.bin_vheap > p.bin_vheap_sz {
+            return self.collect(pid, 0, roots, GcReason::AfterBif);
         }
         true
     }
@@ -1534,6 +1556,7 @@ impl Vm {
         let r = &mut processes[to.0 as usize];
         r.stage = Stage::MessagePassing;
         let on_heap = r.opts.message_queue_data == MessageQueueData::OnHeap && r.gap() >= words;
+        let mut vheap_full = false;
         if on_heap && words > 0 {
             let at = r.htop;
             let block = r.heap.as_mut().expect("alive");
@@ -1552,6 +1575,10 @@ impl Vm {
                 fragment: None,
                 off_heap: Vec::new(),
             });
+            // The receiver now wants a GC (`ERTS_IS_GC_DESIRED`: `overhead > bin_vheap_sz`), which it does as it is
+            // scheduled to look at the message (measured: a waiting process sent a 1 MB binary's ProcBin collects
+            // at once, high water 6). Messages in fragments do not count until received, so they never trigger it.
+            vheap_full = r.bin_vheap > r.bin_vheap_sz;
         } else if words == 0 {
             r.mailbox.push_back(Message {
                 term: copied.term,
@@ -1571,6 +1598,9 @@ impl Vm {
             words,
             in_fragment: !on_heap && words > 0,
         });
+        if vheap_full {
+            self.collect(to, 0, &mut [], GcReason::BinVheapFull);
+        }
         Ok(())
     }
 

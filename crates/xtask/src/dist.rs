@@ -1,7 +1,8 @@
 //! `cargo xtask dist`: a self-contained folder a tutorial site copies as it is, which is also an npm package.
 //!
 //! `dist/` holds the page (`index.html`, `style.css`), the embedding page (`embed.html`, `embed.css`), the element's
-//! modules (`js/`, without tests), the wasm package (`pkg/`), the built-in scenarios (`scenarios/`), and
+//! modules (`js/`, without tests), the wasm package (`pkg/`), the built-in scenarios (`scenarios/`), an example
+//! tutorial page with three widgets (`examples/`), and
 //! `beam-viz.js`, the one module an embedding page loads: it defines `<beam-viz>` and exports its class.
 //! Every import is relative, so the folder works under any path of any origin, with no network beyond its own files.
 //! `package.json` takes its version from the workspace and lists the files and entry points.
@@ -20,6 +21,7 @@ const SHIPPED: &[&str] = &[
     "js",
     "pkg",
     "scenarios",
+    "examples",
 ];
 
 /// Writes `dist/` from `www/` (whose `pkg/` must be built) and returns the number of files written.
@@ -74,7 +76,8 @@ A word-exact model of BEAM process memory (Erlang/OTP 25, 64-bit) as a custom el
 ```\n\n\
 Copy this folder as it is: every import is relative, and the widget fetches nothing but its own files.\n\
 It works under `Content-Security-Policy: default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; object-src 'none'`.\n\
-`index.html` is the full page and `embed.html` a page that embeds one widget.\n";
+`index.html` is the full page, `embed.html` a page that embeds one widget, and `examples/binary-leaks.html` a\n\
+tutorial that embeds three (one with its scenario written inside the element).\n";
 
 fn package_json(version: &str) -> String {
     format!(
@@ -105,6 +108,7 @@ fn package_json(version: &str) -> String {
     "js/",
     "pkg/",
     "scenarios/",
+    "examples/",
     "README.md"
   ],
   "sideEffects": [

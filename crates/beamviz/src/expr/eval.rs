@@ -120,6 +120,10 @@ pub struct Evaluated {
     pub new_atoms: Vec<String>,
     /// Offsets in `fragment` of new ProcBins, whose off-heap binaries must be created (as `Vm::install` does).
     pub new_bins: Vec<u64>,
+    /// Those of `new_bins` a BIF made (`binary:copy/2`, `list_to_binary/1`, ...), not bit syntax: the VM collects
+    /// after such a call when the binaries overflow the virtual binary heap, with the result live
+    /// (`erts_gc_after_bif_call`), where bit syntax collects before building.
+    pub bif_bins: Vec<u64>,
     /// Variables the expression bound (pattern matches), in binding order.
     pub bindings: Vec<(String, Term)>,
     /// The code of new funs, to append to the VM's [`FunTable`] in order: they take the indices after its last.
@@ -277,6 +281,9 @@ pub(super) struct Ev<'a> {
     /// Words of stack the fun calls in progress hold, and the most they held at once.
     stack_words: u64,
     peak_stack: u64,
+    /// BIF calls in progress: binaries made inside one are BIF-made ([`Evaluated::bif_bins`]).
+    bif_depth: u32,
+    bif_bins: Vec<u64>,
     /// The body of the fun clause running (its expressions), to tell tail calls from body calls.
     fun_body: Option<*const [Expr]>,
     atoms: &'a [String],
@@ -338,6 +345,8 @@ fn run<'a>(expr: &'a Expr, input: EvalInput<'a>, compiled: bool) -> Result<Evalu
         new_funs: FunTable::default(),
         stack_words: 0,
         peak_stack: 0,
+        bif_depth: 0,
+        bif_bins: Vec::new(),
         fun_body: None,
         atoms: input.atoms,
         atom_ix,
@@ -362,6 +371,7 @@ fn run<'a>(expr: &'a Expr, input: EvalInput<'a>, compiled: bool) -> Result<Evalu
         literals: ev.s.literals,
         new_atoms: ev.new_atoms,
         new_bins: ev.s.new_bins,
+        bif_bins: ev.bif_bins,
         bindings,
         new_funs: ev.new_funs.codes,
         peak_stack: ev.peak_stack,
@@ -655,7 +665,9 @@ impl<'a> Ev<'a> {
         // A payload costs a step per word, as building it on a heap would: without this, a thousand 1 MB
         // binaries (`[binary:copy(<<1>>, 1 bsl 20) || _ <- lists:seq(1, 1000)]`) took a gigabyte (found by fuzzing).
         self.step(bytes.len() as u64 / 8)?;
+        let before = self.s.new_bins.len();
         let r = bits::make_binary(&mut self.s, bytes);
+        self.note_bif_bins(before);
         self.b(r)
     }
 
@@ -664,8 +676,25 @@ impl<'a> Ev<'a> {
             return Err(self.err(EvalErrorKind::TooLarge));
         }
         self.step(bytes.len() as u64 / 8)?;
+        let before = self.s.new_bins.len();
         let r = bits::make_bitstring(&mut self.s, bytes, nbits);
+        self.note_bif_bins(before);
         self.b(r)
+    }
+
+    /// Marks the ProcBins made since `before` as BIF-made when a BIF call is running.
+    fn note_bif_bins(&mut self, before: usize) {
+        if self.bif_depth > 0 {
+            self.bif_bins.extend_from_slice(&self.s.new_bins[before..]);
+        }
+    }
+
+    /// A BIF call: binaries it makes are noted as BIF-made.
+    fn call_bif(&mut self, module: &str, fname: &str, args: Vec<Term>) -> R<Term> {
+        self.bif_depth += 1;
+        let r = bifs::call(self, module, fname, args);
+        self.bif_depth -= 1;
+        r
     }
 
     /// The bytes of a binary (a whole number of bytes).
@@ -1480,6 +1509,15 @@ impl<'a> Ev<'a> {
 
     /// Calls a fun value with arguments.
     pub fn apply(&mut self, f: Term, args: &[Term]) -> R<Term> {
+        // A fun is Erlang code even when a library function (lists:map/2, an Enum function) calls it: what it
+        // builds is not a BIF's.
+        let depth = core::mem::replace(&mut self.bif_depth, 0);
+        let r = self.apply_fun(f, args);
+        self.bif_depth = depth;
+        r
+    }
+
+    fn apply_fun(&mut self, f: Term, args: &[Term]) -> R<Term> {
         match self.s.tag(f) {
             Some(HeaderTag::Fun) => {
                 let idx = self.s.field(f, 1).0 as usize;
@@ -1533,7 +1571,7 @@ impl<'a> Ev<'a> {
                 if self.s.field(f, 3).0 != args.len() as u64 {
                     return Err(self.err(EvalErrorKind::BadFun));
                 }
-                bifs::call(self, &m, &fname, args.to_vec())
+                self.call_bif(&m, &fname, args.to_vec())
             }
             _ => Err(self.err(EvalErrorKind::BadFun)),
         }
@@ -1582,7 +1620,7 @@ impl<'a> Ev<'a> {
             None => f.span,
         };
         let module = module.unwrap_or_else(|| String::from("erlang"));
-        bifs::call(self, &module, &fname, vals)
+        self.call_bif(&module, &fname, vals)
     }
 
     fn binop(&mut self, op: &'static str, a: &Expr, b: &Expr, span: Span) -> R<Term> {
@@ -1854,6 +1892,19 @@ impl<'a> Ev<'a> {
                 let Some((bytes, n)) = bits::bits_of(&self.s, t) else {
                     return Ok(false);
                 };
+                if self.compiled {
+                    // Compiled code matches through a match context (`bs_start_match4`, `ErlBinMatchState`: thing,
+                    // orig, base, offset, size), built on the heap and garbage once the match is done: measured,
+                    // `<<h::binary-size(100), _::binary>> = body` takes 10 words on OTP 25, 5 of them the sub-binary.
+                    let r = self.s.boxed(&[
+                        Term::header(HeaderTag::BinMatchstate, 4),
+                        t,
+                        Term(0),
+                        Term(0),
+                        Term(n),
+                    ]);
+                    self.b(r)?;
+                }
                 matches!(self.match_segs(segs, t, &bytes, n, 0, false)?, Some(end) if end == n)
             }
             ExprKind::Op("++", a, b) => {

@@ -2,7 +2,8 @@
 //!
 //! `expect a.heap_size == 233` reads a `process_info`-style number of a process;
 //! `expect size(a.msg) == 3` and `expect flat_size(a.msg) == 49` the sizes of a variable's term;
-//! `expect binary(a.bin).refc == 2` the reference count (or `.bytes`) of the off-heap binary a variable holds;
+//! `expect binary(a.bin).refc == 2` the reference count (or `.bytes`) of the off-heap binary a variable holds (for a
+//! sub-binary, the binary it points into);
 //! `expect ets(t).memory == 305` what `ets:info/2` says of a table; `expect memory(binary) == 1000` a category of
 //! `erlang:memory/0`; `expect system(atom_count) == 1006` what `erlang:system_info/1` says.
 
@@ -475,13 +476,21 @@ pub fn evaluate(vm: &Vm, view: &View, e: &Expect) -> Option<u64> {
         Subject::Binary { pid, var } => {
             let p = vm.process(*pid)?;
             let t = p.var(var)?;
-            let Decoded::Boxed(addr) = t.decode() else {
+            let Decoded::Boxed(mut addr) = t.decode() else {
                 return None;
             };
             let areas = vm.areas_of(p);
-            if areas.block(addr).is_none()
-                || areas.word(addr).header_tag() != Some(HeaderTag::RefcBinary)
-            {
+            areas.block(addr)?;
+            // A sub-binary (a match or `binary:part/3` result) reads the binary it points into: word 4 is `orig`.
+            // That is the point of asking: a 100-byte slice can keep a megabyte alive.
+            if areas.word(addr).header_tag() == Some(HeaderTag::SubBinary) {
+                let Decoded::Boxed(orig) = areas.word(addr.add(4)).decode() else {
+                    return None;
+                };
+                areas.block(orig)?;
+                addr = orig;
+            }
+            if areas.word(addr).header_tag() != Some(HeaderTag::RefcBinary) {
                 return None;
             }
             // A ProcBin's word 3 holds the binary's id.

@@ -472,6 +472,10 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
         include_str!("../../../../www/scenarios/binary-leak.scn"),
     ),
     (
+        "sub-binary-leak",
+        include_str!("../../../../www/scenarios/sub-binary-leak.scn"),
+    ),
+    (
         "copying-a-large-message",
         include_str!("../../../../www/scenarios/copying-a-large-message.scn"),
     ),
@@ -531,6 +535,7 @@ pub const BUILTIN: &[&str] = &[
     "hibernation",
     "heap-vs-refc-binaries",
     "binary-leak",
+    "sub-binary-leak",
     "copying-a-large-message",
     "send-loses-sharing",
     "mailbox-bomb",
