@@ -38,7 +38,7 @@ test('the example tutorial: three widgets in prose, each with its views, steppin
   await page.waitForFunction(() => [...document.querySelectorAll('beam-viz')].every((el) => el.dataset.step !== undefined));
   const before = await widgets(page);
   assert.equal(before.length, 3);
-  assert.deepEqual(before.map((w) => w.step), ['1', '4', '0']);
+  assert.deepEqual(before.map((w) => w.step), ['4', '4', '0']);
   assert.deepEqual(before[0].views.sort(), ['binaries', 'narration', 'process-memory']);
   assert.deepEqual(before[1].views.sort(), ['binaries', 'narration', 'processes']);
   assert.deepEqual(before[2].views.sort(), ['binaries', 'narration']);
@@ -52,7 +52,7 @@ test('the example tutorial: three widgets in prose, each with its views, steppin
   for (let i = 0; i < 4; i++) await third.locator('button.forward').click();
   await page.waitForFunction(() => document.querySelectorAll('beam-viz')[2].dataset.step === '4');
   const afterSteps = await widgets(page);
-  assert.deepEqual(afterSteps.map((w) => w.step), ['1', '4', '4'], 'the other widgets did not move');
+  assert.deepEqual(afterSteps.map((w) => w.step), ['4', '4', '4'], 'the other widgets did not move');
   // At step 4 (after the GC) the 100-byte header still holds the whole megabyte.
   const bins = await third.evaluate((el) => el.shadowRoot.querySelector('[data-view="binaries"]').textContent);
   assert.match(bins, /1,?000,?000/);
@@ -66,13 +66,13 @@ test('the example tutorial: three widgets in prose, each with its views, steppin
 test('a views figure without `controls` has no playback bar; keys still step it once focused', async () => {
   const page = await browser.newPage();
   await page.goto(`${baseUrl()}examples/binary-leaks.html`);
-  await page.waitForFunction(() => document.querySelector('beam-viz')?.dataset.step === '1');
+  await page.waitForFunction(() => document.querySelector('beam-viz')?.dataset.step === '4');
   await page.evaluate(() => document.querySelector('beam-viz').removeAttribute('controls'));
   const [first] = await widgets(page);
   assert.equal(first.controls, false);
   await page.locator('beam-viz').first().focus();
   await page.keyboard.press('ArrowRight');
-  await page.waitForFunction(() => document.querySelector('beam-viz').dataset.step === '2');
+  await page.waitForFunction(() => document.querySelector('beam-viz').dataset.step === '5');
   // Dropping `views` brings every view and the controls back.
   await page.evaluate(() => document.querySelector('beam-viz').removeAttribute('views'));
   const [all] = await widgets(page);

@@ -50,7 +50,7 @@ const CSS = `
   font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--bv-ink); }
 :host(:focus) { outline: none; }
 :host(:focus-visible) .app { outline: 3px solid color-mix(in srgb, var(--bv-young) 45%, transparent); outline-offset: 4px; }
-[hidden] { display: none !important; }
+[hidden], [data-off] { display: none !important; }
 .app { display: grid; gap: 14px; background: var(--bv-bg); border: 1px solid var(--bv-line); border-radius: 14px; padding: 16px; }
 header h2 { margin: 0; font-size: 1.25rem; }
 header p { margin: 2px 0 0; color: var(--bv-muted); }
@@ -607,14 +607,18 @@ export class BeamViz extends HTMLElement {
   #applyViews() {
     const views = this.views;
     const root = this.shadowRoot;
+    // `data-off`, not `hidden`: views hide themselves when empty (no processes, no tables), and that must not
+    // bring back a view the page left out.
     for (const section of root.querySelectorAll('.app [data-view]')) {
-      section.hidden = views !== null && !views.includes(section.dataset.view);
+      section.toggleAttribute('data-off', views !== null && !views.includes(section.dataset.view));
     }
-    // A row of panels with every panel hidden would still take its gap.
+    // A row of panels with every panel left out would still take its gap.
     for (const row of root.querySelectorAll('.app .panels')) {
-      row.hidden = [...row.children].every((c) => c.hidden);
+      row.toggleAttribute('data-off', [...row.children].every((c) => c.hasAttribute('data-off')));
     }
-    for (const bar of root.querySelectorAll('.app .controls')) bar.hidden = views !== null && !this.hasAttribute('controls');
+    for (const bar of root.querySelectorAll('.app .controls')) {
+      bar.toggleAttribute('data-off', views !== null && !this.hasAttribute('controls'));
+    }
     this.#applyInspector();
   }
 
