@@ -35,11 +35,13 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
     };
     let bad = ev.err(EvalErrorKind::BadArg);
     let a = &args;
+    // A count over the model's limit is the model's limit, not the program's error: say so.
     let count = |ev: &Ev<'_>, t: Term| -> R<usize> {
-        ev.to_i64(t)
-            .filter(|n| (0..=MAX_COUNT).contains(n))
-            .map(|n| n as usize)
-            .ok_or(bad)
+        match ev.to_i64(t) {
+            Some(n) if (0..=MAX_COUNT).contains(&n) => Ok(n as usize),
+            Some(n) if n > MAX_COUNT => Err(ev.err(EvalErrorKind::TooLarge)),
+            _ => Err(bad),
+        }
     };
     Ok(match (m, f, a.len()) {
         // ---- corpus helpers ----

@@ -274,7 +274,7 @@ pub(crate) fn top_bindings(e: &Expr, out: &mut Vec<String>) {
 /// `String.duplicate`, `lists:duplicate` and comprehensions over those are counted; other calls cost a little.
 ///
 /// Model: an estimate, not a bound. A recursive fun, or a size computed at run time, can build more than it says;
-/// each expression is still bounded by the evaluator's own limits (16,777,216 steps, about half a second).
+/// each expression is still bounded by the evaluator's own limits (4,194,304 steps, well under a second).
 /// FIXME: a run-time budget of evaluation steps for the whole scenario would bound what the estimate cannot see.
 pub(crate) fn estimate(e: &Expr, vars: &BTreeMap<String, u64>) -> (u64, u64) {
     const CALL: u64 = 16;
