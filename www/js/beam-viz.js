@@ -9,6 +9,7 @@
 // "narration" for the step's code and story) and hides the playback controls unless `controls` is present too.
 
 import { Sim, inspect } from './sim.js';
+import { vet } from './vet.js';
 import { EXAMPLES, caretLines, renderInspection } from './inspector.js';
 import { markup } from './markup.js';
 import { eventsOf, gcPhases, kindClass, layoutBinaries, layoutLifecycle, layoutMemoryChart, layoutProcess } from './layout.js';
@@ -663,14 +664,14 @@ export class BeamViz extends HTMLElement {
     return text;
   }
 
-  /** Where the scenario comes from, as a promise of a Sim. */
+  /** Where the scenario comes from, as a promise of a Sim. Text from outside the built-in tour runs in a worker
+   * first (`vet`), so a hostile text is stopped there and the tab never waits on it. */
   async #open() {
-    if (this.#source !== null) return Sim.fromSource(this.#source);
     const src = this.getAttribute('src');
-    if (src !== null) return Sim.fromSource(await this.#fetchSource(src));
-    const inline = this.#inlineSource();
-    if (inline !== null) return Sim.fromSource(inline);
-    return Sim.open(this.scenario, DEFAULT_SCENARIO);
+    const text = this.#source ?? (src !== null ? await this.#fetchSource(src) : this.#inlineSource());
+    if (text === null) return Sim.open(this.scenario, DEFAULT_SCENARIO);
+    await vet(text);
+    return Sim.fromSource(text);
   }
 
   async #load() {

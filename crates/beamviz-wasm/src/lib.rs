@@ -202,9 +202,17 @@ impl Simulator {
 
     /// Why the scenario stopped early, if an op failed: `step N: message`.
     pub fn error(&self) -> Option<String> {
-        self.history
-            .error()
-            .map(|(idx, e)| format!("step {}: {e}", idx + 1))
+        // Located like `beamviz check` says it: `line:col: step N failed: what`.
+        self.history.error().map(|(idx, e)| {
+            let (span, message) = scenario::locate_failure(&self.scenario, idx, &e);
+            let what = message.unwrap_or_else(|| e.to_string());
+            format!(
+                "{}:{}: step {} failed: {what}",
+                span.line,
+                span.col,
+                idx + 1
+            )
+        })
     }
 
     /// The machine at the current step, plus that step's events, code and narration, as JSON.

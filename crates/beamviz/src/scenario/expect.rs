@@ -383,36 +383,45 @@ impl Check {
     }
 }
 
+/// Where the failure `e` of step `i` (0-based) is in the scenario text, and its message when the step's own words
+/// say more than the error kind (an expression's error names the function that failed).
+pub fn locate_failure(scenario: &Scenario, i: usize, e: &OpError) -> (Span, Option<String>) {
+    let step = &scenario.steps[i];
+    let mut span = step.span;
+    // An expression's error points into the expression (its column counts from the expression's start; in a
+    // loop iteration a substituted variable may shift it a little, so it stays within the statement).
+    let at = match e {
+        OpError::Eval(ee) => Some(ee.span),
+        OpError::Syntax(pe) => Some(pe.span),
+        _ => None,
+    };
+    if let (Some(at), Some(start)) = (at, step.expr_at) {
+        let end = step.span.col + step.span.len.saturating_sub(1);
+        let col = (start.col + at.col.saturating_sub(1)).min(end);
+        span = Span {
+            line: start.line,
+            col,
+            len: 1,
+        };
+    }
+    let mut message = None;
+    if let (OpError::Eval(ee), Op::Eval { src, .. }) = (e, &step.op) {
+        let m = ee.message(src);
+        let what = m.splitn(3, ':').nth(2).map_or(m.as_str(), str::trim);
+        if what != ee.kind.what() {
+            message = Some(what.to_string());
+        }
+    }
+    (span, message)
+}
+
 /// Runs `scenario` and evaluates its checkpoints after their steps.
 pub fn check(scenario: &Scenario) -> Check {
     let mut h = scenario.history();
     let mut res = Check::default();
     if let Some((i, e)) = h.error() {
-        let step = &scenario.steps[i];
-        let mut span = step.span;
-        // An expression's error points into the expression (its column counts from the expression's start; in a
-        // loop iteration a substituted variable may shift it a little, so it stays within the statement).
-        let at = match e {
-            OpError::Eval(ee) => Some(ee.span),
-            OpError::Syntax(pe) => Some(pe.span),
-            _ => None,
-        };
-        if let (Some(at), Some(start)) = (at, step.expr_at) {
-            let end = step.span.col + step.span.len.saturating_sub(1);
-            let col = (start.col + at.col.saturating_sub(1)).min(end);
-            span = Span {
-                line: start.line,
-                col,
-                len: 1,
-            };
-        }
-        if let (OpError::Eval(ee), Op::Eval { src, .. }) = (e, &step.op) {
-            let m = ee.message(src);
-            let what = m.splitn(3, ':').nth(2).map_or(m.as_str(), str::trim);
-            if what != ee.kind.what() {
-                res.op_message = Some(what.to_string());
-            }
-        }
+        let (span, message) = locate_failure(scenario, i, &e);
+        res.op_message = message;
         res.op_error = Some((i + 1, span, e));
     }
     for step in 1..=h.len() {

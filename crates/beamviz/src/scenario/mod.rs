@@ -18,7 +18,9 @@ mod lex;
 mod parse;
 mod statement;
 
-pub use expect::{check, evaluate, Check, Cmp, Expect, ExpectFailure, Field, Subject};
+pub use expect::{
+    check, evaluate, locate_failure, Check, Cmp, Expect, ExpectFailure, Field, Subject,
+};
 pub use parse::{parse, parse_bytes, parse_bytes_with, parse_with};
 
 use crate::op::Op;

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+// Scenario text from outside the page's own files (a permalink, a `src` file, text inside the element, the `source`
+// property) is read and run in a worker first, so a hostile or broken scenario ends there, with its located error,
+// and never blocks the tab. Only a text that ran cleanly in the worker is run again on the main thread.
+
+/** A worker run still going after this long is stopped, and the scenario is refused. */
+export const VET_TIMEOUT_MS = 5000;
+
+/** A run that stopped at a failing step after this long in the worker is not repeated on the main thread: that is
+ * what a hostile text (a loop up to the evaluator's limit) looks like, and its steps before the failure are not
+ * worth blocking the tab for. */
+export const VET_SLOW_STOP_MS = 250;
+
+/** Reads and runs `src` in a fresh worker. Resolves with `{ms, stopped}` (how long the run took there, and the
+ * located error of the step it stopped at, or null); rejects with an Error whose message is `line:col: message`
+ * when the text is invalid, or when the run took too long, or stopped only after `VET_SLOW_STOP_MS`.
+ * Without workers (an old browser), resolves at once: the main thread's own limits still apply.
+ * @param {string} src @returns {Promise<{ms: number, stopped: string | null}>} */
+export function vet(src) {
+  if (typeof Worker === 'undefined') return Promise.resolve({ ms: 0, stopped: null });
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./scenario-worker.js', import.meta.url), { type: 'module' });
+    const done = (fn, value) => {
+      clearTimeout(timer);
+      worker.terminate();
+      fn(value);
+    };
+    const timer = setTimeout(() => done(reject, new Error(
+      `the scenario was still being read after ${VET_TIMEOUT_MS / 1000} s in the background, so it was not run`)), VET_TIMEOUT_MS);
+    worker.onmessage = (e) => {
+      const { res } = e.data;
+      if (res.error) done(reject, new Error(`${res.error.line}:${res.error.col}: ${res.error.message}`));
+      else if (res.ok.stopped && res.ok.ms > VET_SLOW_STOP_MS) {
+        done(reject, new Error(`the scenario stopped at ${res.ok.stopped} after ${Math.round(res.ok.ms)} ms of work, so it was not run here`));
+      } else done(resolve, { ms: res.ok.ms, stopped: res.ok.stopped });
+    };
+    worker.onerror = (e) => done(reject, new Error(`the scenario could not be read: ${e.message || 'worker error'}`));
+    worker.postMessage({ id: 1, src });
+  });
+}
