@@ -6,7 +6,7 @@
 
 use beamviz_tests::fuzz::{self, Corpus, Outcome, Stats, Target, TIME_LIMIT};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn corpus() -> Corpus {
     Corpus::load(
@@ -32,7 +32,7 @@ fn every_corpus_input_ends_in_a_value_or_a_located_error() {
     for t in Target::ALL {
         assert!(!corpus.of(t).is_empty(), "no {} corpus", t.name());
         for input in corpus.of(t) {
-            let start = Instant::now();
+            let start = beamviz_tests::Stopwatch::start();
             let outcome = fuzz::run_one(t, input);
             let took = start.elapsed();
             assert!(

@@ -6,7 +6,7 @@
 
 use beamviz::expr::{self, ExprError, Lang};
 use beamviz::scenario::{self, ErrorKind};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn limit() -> Duration {
     if cfg!(debug_assertions) {
@@ -24,7 +24,7 @@ fn quick<T>(what: &str, f: impl FnOnce() -> T) -> T {
 
 #[track_caller]
 fn within<T>(limit: Duration, what: &str, f: impl FnOnce() -> T) -> T {
-    let start = Instant::now();
+    let start = beamviz_tests::Stopwatch::start();
     let res = f();
     let took = start.elapsed();
     assert!(took < limit, "{what} took {took:?}");
@@ -118,7 +118,7 @@ fn every_truncation_of_every_builtin_ends_in_a_scenario_or_a_located_error() {
             .step_by(7)
             .filter(|i| src.is_char_boundary(*i))
             .collect();
-        let start = Instant::now();
+        let start = beamviz_tests::Stopwatch::start();
         for cut in cuts {
             let text = &src[..cut];
             match scenario::parse(id, text) {

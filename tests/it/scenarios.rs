@@ -5,7 +5,7 @@
 use beamviz::scenario::{self, ErrorKind, Feature, ParseError, Scenario, Span};
 use proptest::prelude::*;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -235,7 +235,7 @@ fn loops_expand_into_one_step_per_iteration() {
 /// Runs `f` and fails when it takes longer than `limit`.
 #[track_caller]
 fn within<T>(limit: Duration, what: &str, f: impl FnOnce() -> T) -> T {
-    let start = Instant::now();
+    let start = beamviz_tests::Stopwatch::start();
     let res = f();
     let took = start.elapsed();
     assert!(took < limit, "{what} took {took:?}");
