@@ -1164,6 +1164,70 @@ pub fn memory(vm: &Vm) -> MemoryView {
     }
 }
 
+/// How one `erlang:memory/0` category changed between two steps, in bytes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Growth {
+    /// The category, as `erlang:memory/0` names it.
+    pub category: &'static str,
+    /// Its value at the later step.
+    pub now: u64,
+    /// Later minus earlier (negative when it shrank).
+    pub delta: i64,
+}
+
+/// The categories a leak shows up in (`processes`, `binary`, `ets`, `atom`; `total` is their sum), each with its
+/// change from `then` to `now`, in that order.
+pub fn memory_growth(then: &MemoryView, now: &MemoryView) -> [Growth; 4] {
+    let g = |category, a: u64, b: u64| Growth {
+        category,
+        now: b,
+        // Byte counts stay far below 2^63.
+        delta: b as i64 - a as i64,
+    };
+    [
+        g("processes", then.processes, now.processes),
+        g("binary", then.binary, now.binary),
+        g("ets", then.ets, now.ets),
+        g("atom", then.atom, now.atom),
+    ]
+}
+
+/// The category that grew by the most bytes, or `None` when none grew (the first wins a tie).
+pub fn fastest_growing(growth: &[Growth]) -> Option<&'static str> {
+    growth
+        .iter()
+        .filter(|g| g.delta > 0)
+        .fold(None::<&Growth>, |best, g| match best {
+            Some(b) if b.delta >= g.delta => Some(b),
+            _ => Some(g),
+        })
+        .map(|g| g.category)
+}
+
+/// Each process's `memory` (bytes) as (pid, bytes), exited ones included (they count 0).
+pub fn process_memory(vm: &Vm) -> Vec<(u32, u64)> {
+    vm.processes()
+        .iter()
+        .map(|p| (p.pid.0, p.memory_bytes()))
+        .collect()
+}
+
+/// The process whose `memory` grew the most from `then` to `now` (both from [`process_memory`]), as (pid, bytes);
+/// a process spawned in between grew from 0. `None` without processes.
+/// When `erlang:memory()` grows and this stays near 0, no process is responsible: the growth is in off-heap
+/// binaries, ETS tables or atoms, which no process's `memory` counts.
+pub fn largest_process_growth(then: &[(u32, u64)], now: &[(u32, u64)]) -> Option<(u32, i64)> {
+    now.iter()
+        .map(|&(pid, bytes)| {
+            let was = then.iter().find(|t| t.0 == pid).map_or(0, |t| t.1);
+            (pid, bytes as i64 - was as i64)
+        })
+        .fold(None, |best: Option<(u32, i64)>, g| match best {
+            Some(b) if b.1 >= g.1 => Some(b),
+            _ => Some(g),
+        })
+}
+
 /// A one-line summary of a process, in the style of a heap picture: `a young [####....|..] old [##..]`.
 pub fn ascii_heap(p: &ProcessView, width: u64) -> String {
     if !p.alive {
