@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 // <beam-viz>: an embeddable, steppable picture of BEAM process memory.
-// Contract: views carry data-view="lifecycle" | "process-memory" | "binaries" | "processes" | "events" | "mailboxes" | "ets" | "memory" | "inspector";
+// Contract: views carry data-view="lifecycle" | "process-memory" | "binaries" | "processes" | "events" | "mailboxes" | "ets" | "memory" | "inspector"
+// | "top" | "process" | "bin-leak" | "switches" (diagnostics.js); attributes `selected` (a pid) and `vm` (forced switches) fire
+// `beam-select` / `beam-vm` when the user changes them;
 // the host reflects the step in data-step; the property `source` (scenario text) replaces the `scenario` attribute;
 // attributes scenario, step, speed, autoplay, inspector ("off" hides it); a `beam-step` event (bubbles, composed) on user scrubs and plays only.
 
@@ -10,6 +12,7 @@ import { markup } from './markup.js';
 import { eventsOf, gcPhases, kindClass, layoutBinaries, layoutLifecycle, layoutMemoryChart, layoutProcess } from './layout.js';
 import { createDefs, createSvg, renderSvg } from './render-svg.js';
 import { composeSvg, download, svgToPng } from './export.js';
+import { CSS as DIAG_CSS, Diagnostics } from './diagnostics.js';
 
 const DEFAULT_SCENARIO = 'process-lifecycle';
 const DEFAULT_SPEED = 1;
@@ -283,7 +286,7 @@ let sheet = null;
 function styles() {
   if (!sheet) {
     sheet = new CSSStyleSheet();
-    sheet.replaceSync(CSS);
+    sheet.replaceSync(CSS + DIAG_CSS);
   }
   return sheet;
 }
@@ -357,7 +360,7 @@ function inspectorSection(ui) {
 
 /** The `<beam-viz>` element. */
 export class BeamViz extends HTMLElement {
-  static observedAttributes = ['scenario', 'step', 'speed', 'autoplay', 'inspector', 'syntax'];
+  static observedAttributes = ['scenario', 'step', 'speed', 'autoplay', 'inspector', 'syntax', 'vm', 'selected'];
 
   /** Registers the element as `tag` in `registry`, once. @param {string} tag @param {CustomElementRegistry} registry */
   static define(tag = 'beam-viz', registry = customElements) {
@@ -389,6 +392,8 @@ export class BeamViz extends HTMLElement {
   /** The last frame read from the simulator, reused while only a GC sub-step changes. */
   #cached = null;
   #onVisibility = () => { if (document.hidden) this.#pause(); };
+  /** The diagnostics views (diagnostics.js). */
+  #diag = new Diagnostics({ onSelect: (pid) => this.#userSelect(pid), onVm: (vm) => this.#userVm(vm), rerender: () => this.#schedule() });
 
   constructor() {
     super();
@@ -444,17 +449,20 @@ export class BeamViz extends HTMLElement {
         ui.exportSvg, ui.exportPng),
       ui.live,
       h('section', { class: 'story' }, h('pre', { class: 'code' }, ui.stepNo, ui.code), ui.narration, ui.checks),
+      this.#diag.switches,
       h('section', { 'data-view': 'events' }, ui.logTitle, ui.log),
+      this.#diag.binLeak,
       ui.predict,
       h('section', { 'data-view': 'lifecycle' }, h('h3', { text: 'Lifecycle' }), h('div', { class: 'scroll' }, ui.lifecycle)),
       h('div', { class: 'panels' },
         h('section', { 'data-view': 'process-memory' }, h('h3', { text: 'Process memory' }), h('div', { class: 'scroll' }, ui.procs), ui.legend),
         h('section', { 'data-view': 'binaries' }, h('h3', { text: 'Shared binary area' }), ui.binaries, ui.memory)),
       h('section', { 'data-view': 'processes' }, h('h3', { text: 'process_info (words; ▲/▼ changed since the previous step)' }), h('div', { class: 'scroll' }, ui.pinfo)),
+      this.#diag.panels,
       h('div', { class: 'panels' },
         h('section', { 'data-view': 'mailboxes' }, h('h3', { text: 'Mailboxes' }), ui.mailboxes),
         h('section', { 'data-view': 'ets' }, h('h3', { text: 'ETS tables' }), ui.ets)),
-      h('section', { 'data-view': 'memory' }, h('h3', { text: 'erlang:memory() over all steps' }), h('div', { class: 'scroll' }, ui.memChart)),
+      h('section', { 'data-view': 'memory' }, h('h3', { text: 'erlang:memory() over all steps' }), h('div', { class: 'scroll' }, ui.memChart), this.#diag.growth),
       inspectorSection(ui));
     root.append(createDefs(), ui.error, ui.fallback, ui.app);
     this.#ui = ui;
@@ -462,6 +470,11 @@ export class BeamViz extends HTMLElement {
     ui.jumpKind.append(...JUMP_KINDS.map(([kind, name]) => new Option(name, kind)));
     ui.speedSel.append(...SPEEDS.map((v) => new Option(`${v}×`, String(v), false, v === DEFAULT_SPEED)));
     ui.restart.addEventListener('click', () => this.#userSeek(0));
+    // A row of the process_info table selects its process, as the top table does.
+    ui.pinfo.addEventListener('click', (e) => {
+      const row = e.target.closest?.('tbody tr[data-pid]');
+      if (row) this.#userSelect(Number(row.dataset.pid));
+    });
     for (const r of ui.syntaxes) r.addEventListener('change', () => { this.syntax = r.value; });
     ui.exportSvg.addEventListener('click', () => download(new Blob([this.exportSvg().text], { type: 'image/svg+xml' }), this.#exportName('svg')));
     ui.exportPng.addEventListener('click', async () => {
@@ -529,6 +542,16 @@ export class BeamViz extends HTMLElement {
         this.#play();
       }
       this.#schedule();
+    } else if (name === 'vm' && this.isConnected && (this.#sim || this.#loading)) {
+      // The same scenario on other switches: run again, keeping the step (as the editor's re-run does).
+      this.#answers.clear();
+      this.#asking = 0;
+      this.#sim?.free();
+      this.#sim = null;
+      this.#cached = null;
+      this.#load();
+    } else if (name === 'selected') {
+      this.#schedule();
     } else if (name === 'syntax') {
       this.#cached = null;
       this.#schedule();
@@ -551,6 +574,34 @@ export class BeamViz extends HTMLElement {
     this.#sim = null;
     this.#cached = null;
     this.#load();
+  }
+
+  /** The selected process's pid, or null (attribute `selected`): highlighted in every view, drilled into in "process". */
+  get selected() {
+    const v = this.getAttribute('selected');
+    return v !== null && /^\d{1,9}$/.test(v) ? Number(v) : null;
+  }
+  set selected(pid) {
+    if (pid === null || pid === undefined) this.removeAttribute('selected');
+    else this.setAttribute('selected', String(pid));
+  }
+
+  /** VM switches forced over the scenario's `vm` line, `SETTING:VALUE,...` as `beamviz --vm` takes them (attribute `vm`;
+   * empty: the scenario's own). A value the core does not accept is shown as an error and the scenario's own are used. */
+  get vm() { return this.getAttribute('vm') ?? ''; }
+  set vm(text) {
+    if (!text) this.removeAttribute('vm');
+    else this.setAttribute('vm', String(text));
+  }
+
+  #userSelect(pid) {
+    this.selected = pid;
+    this.dispatchEvent(new CustomEvent('beam-select', { bubbles: true, composed: true, detail: { pid } }));
+  }
+
+  #userVm(vm) {
+    this.vm = vm;
+    this.dispatchEvent(new CustomEvent('beam-vm', { bubbles: true, composed: true, detail: { vm } }));
   }
 
   /** `light`, `dark`, or `auto` (the default: the reader's `prefers-color-scheme`) (attribute `theme`; CSS only). */
@@ -601,7 +652,15 @@ export class BeamViz extends HTMLElement {
 
   async #load() {
     const id = this.scenario;
-    const loading = this.#source === null ? Sim.open(id, DEFAULT_SCENARIO) : Sim.fromSource(this.#source);
+    const open = (vm) => (this.#source === null ? Sim.open(id, DEFAULT_SCENARIO, vm) : Sim.fromSource(this.#source, vm));
+    const vm = this.vm;
+    let vmError = null;
+    // Bad switches (from an attribute or a link) fall back to the scenario's own, with the core's message shown.
+    const loading = open(vm).catch((err) => {
+      if (!vm || !String(err?.message ?? err).startsWith('vm:')) throw err;
+      vmError = err;
+      return open('');
+    });
     this.#loading = loading;
     try {
       const sim = await loading;
@@ -613,7 +672,7 @@ export class BeamViz extends HTMLElement {
       this.#ui.range.max = String(sim.length);
       this.#ui.fallback.hidden = true;
       this.#ui.app.hidden = false;
-      this.#showError(sim.error ? `The scenario stopped early at ${sim.error}` : null);
+      this.#showError(sim.error ? `The scenario stopped early at ${sim.error}` : vmError);
       this.#schedule();
       this.#applyInspector();
       if (this.autoplay) this.#play();
@@ -982,7 +1041,7 @@ export class BeamViz extends HTMLElement {
       seen.add(p.pid);
       let box = this.#procSvgs.get(p.pid);
       if (!box) {
-        box = { el: h('div', { class: 'proc' }), bar: h('div', { class: 'gc-steps', role: 'group', 'aria-label': `GC sub-steps of ${p.name}` }), svg: createSvg('process', `Memory of process ${p.name}`) };
+        box = { el: h('div', { class: 'proc', 'data-pid': String(p.pid) }), bar: h('div', { class: 'gc-steps', role: 'group', 'aria-label': `GC sub-steps of ${p.name}` }), svg: createSvg('process', `Memory of process ${p.name}`) };
         box.el.append(box.bar, box.svg);
         this.#procSvgs.set(p.pid, box);
       }
@@ -1012,6 +1071,8 @@ export class BeamViz extends HTMLElement {
     renderSvg(ui.binaries, layoutBinaries(view));
     const m = view.memory;
     ui.memory.textContent = `erlang:memory(): processes ${m.processes} B, binary ${m.binary} B, total ${m.total} B`;
+    this.#diag.render(sim, step, view, this.selected, this.syntax, this.vm);
+    this.#diag.mark(this.shadowRoot, view, this.selected);
 
     ui.range.value = String(step);
     ui.range.setAttribute('aria-valuetext', `step ${step} of ${view.len}`);

@@ -38,6 +38,9 @@ async function openHash() {
       picker.value = link.scenario;
     }
     if (link.step !== undefined) viz.setAttribute('step', String(link.step));
+    // Switches and selection are part of what is on screen: a link without them shows the scenario's own.
+    viz.vm = link.vm ?? '';
+    viz.selected = link.sel ?? null;
   } catch (err) {
     // The hash is untrusted: its error is shown as text, and the page keeps the scenario it has.
     say(`This link cannot be opened: ${err instanceof Error ? err.message : String(err)}`);
@@ -45,7 +48,7 @@ async function openHash() {
 }
 
 async function remember() {
-  const hash = await makeHash({ ...shown, step: viz.step });
+  const hash = await makeHash({ ...shown, step: viz.step, vm: viz.vm, sel: viz.selected });
   const url = new URL(location.href);
   url.search = '';
   url.hash = hash;
@@ -54,6 +57,8 @@ async function remember() {
 }
 
 viz.addEventListener('beam-step', () => { remember(); });
+viz.addEventListener('beam-select', () => { remember(); });
+viz.addEventListener('beam-vm', () => { remember(); });
 window.addEventListener('hashchange', openHash);
 if (location.hash.length > 1) openHash();
 
@@ -119,6 +124,8 @@ loadWasm().then((mod) => {
     if (editor.open) scnText.value = mod.Simulator.builtin_source(select.value) ?? '';
     viz.source = null;
     viz.step = 0;
+    viz.selected = null;
+    viz.vm = '';
     viz.scenario = select.value;
     const url = new URL(location.href);
     url.searchParams.set('scenario', select.value);

@@ -28,21 +28,34 @@ export class Sim {
     this.#seriesNames = seriesNames;
   }
 
-  /** Opens built-in scenario `id`, falling back to `fallback` when there is no such scenario. @param {string} id @param {string} fallback @returns {Promise<Sim>} */
-  static async open(id, fallback) {
+  /** Opens built-in scenario `id`, falling back to `fallback` when there is no such scenario; `vm` (`SETTING:VALUE,...`)
+   * forces VM switches over the scenario's `vm` line. @param {string} id @param {string} fallback @param {string} vm @returns {Promise<Sim>} */
+  static async open(id, fallback, vm = '') {
     const mod = await loadWasm();
     const known = JSON.parse(mod.Simulator.scenarios()).map((s) => s.id);
-    const inner = new mod.Simulator(known.includes(id) ? id : fallback);
+    const use = known.includes(id) ? id : fallback;
+    const inner = vm ? mod.Simulator.with_vm(use, mod.Simulator.builtin_source(use), vm) : new mod.Simulator(use);
     return new Sim(inner, JSON.parse(mod.Simulator.legend()), mod.Simulator.memory_series_names());
   }
 
   /** Reads and runs scenario text (the editor, a permalink); rejects with `line:col: message` when it is not valid.
-   * @param {string} text @returns {Promise<Sim>} */
-  static async fromSource(text) {
+   * @param {string} text @param {string} vm forced VM switches, as for `open` @returns {Promise<Sim>} */
+  static async fromSource(text, vm = '') {
     const mod = await loadWasm();
-    const inner = mod.Simulator.from_source('custom', text);
+    const inner = vm ? mod.Simulator.with_vm('custom', text, vm) : mod.Simulator.from_source('custom', text);
     return new Sim(inner, JSON.parse(mod.Simulator.legend()), mod.Simulator.memory_series_names());
   }
+
+  /** The VM switches of this run: {message_queue_data, sharing_preserving, fullsweep_after, min_heap_size}. */
+  get vmSettings() { return JSON.parse(this.#inner.vm_settings()); }
+  /** `recon:proc_count(by, n)` at step `step` (diagnostics.rs). @param {number} step @param {string} by @param {number} n */
+  top(step, by, n) { this.#inner.seek(step); return JSON.parse(this.#inner.top(by, n)); }
+  /** Everything known of process `pid` at step `step`, terms in the current syntax, or null. @param {number} step @param {number} pid */
+  processInfo(step, pid) { this.#inner.seek(step); return JSON.parse(this.#inner.process_info(pid, this.syntax)); }
+  /** `recon:bin_leak/1`'s report at step `step`: {released, binaries, freed}. @param {number} step */
+  binLeakReport(step) { this.#inner.seek(step); return JSON.parse(this.#inner.bin_leak_report()); }
+  /** Which `erlang:memory()` category grows at step `step`, over `window` steps and since the start. @param {number} step @param {number} window */
+  memoryGrowth(step, window) { this.#inner.seek(step); return JSON.parse(this.#inner.memory_growth(window)); }
 
   /** The scenario's text. */
   get source() { return this.#inner.source(); }
