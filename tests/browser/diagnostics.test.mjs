@@ -162,12 +162,18 @@ test('bin_leak: the recon report per process and the released binaries outlined'
   assert.deepEqual(cards.filter((c) => !c.freed).map((c) => [c.bytes, c.released]), [['500', false]]);
   await viz().locator('[data-view="binaries"]').screenshot({ path: join(screenshotDir(), 'diagnostics-bin-leak-binaries.png') });
   await viz().locator('[data-view="bin-leak"]').screenshot({ path: join(screenshotDir(), 'diagnostics-bin-leak.png') });
-  // The memory panel: binary is what grew since the start, and the leak step shrank it.
-  const growth = await viz().locator('[data-role="growth"]').evaluate((el) => ({ now: el.dataset.growing, start: el.dataset.growingSinceStart, text: el.textContent }));
-  assert.equal(growth.start, 'binary');
-  await seek(last - 1);
+  // The memory panel: since the start, four spawned processes (about 2.6 KB each) outgrow the 500 bytes of binary
+  // left; over the last 5 steps binary shrank by the 5000 bytes the leak freed (5500 → 500).
+  const growth = await viz().locator('[data-role="growth"]').evaluate((el) => ({
+    start: el.dataset.growingSinceStart, binary: el.querySelector('tr[data-category="binary"] td[data-key="recent"]').textContent,
+  }));
+  assert.deepEqual(growth, { start: 'processes', binary: '-5000' });
+  // Right after c's loop (`c: _ = z`, four steps before the leak): binary grew by b's 500 and c's 3000 bytes over the
+  // last 5 steps, and no process's memory did (a ProcBin fits in a heap that has room): no process is responsible.
+  await seek(last - 4);
   const before = await viz().locator('[data-role="growth"]').evaluate((el) => ({ now: el.dataset.growing, text: el.textContent }));
   assert.equal(before.now, 'binary', before.text);
+  assert.match(before.text, /Growing now: binary, \+3500 B over the last 5 steps/);
   assert.match(before.text, /No process's memory grew meanwhile/);
   await viz().locator('[data-view="memory"]').screenshot({ path: join(screenshotDir(), 'diagnostics-memory.png') });
 });
