@@ -894,6 +894,19 @@ fn top_and_bin_leak_find_the_leaking_processes() {
     );
     assert_eq!(top(&before, TopBy::MessageQueueLen, 1), [(3, 2)]);
     assert_eq!(top(&before, TopBy::TotalHeapSize, 4).len(), 4);
+    // The page's ranking, read from the VM without a View, agrees on every key.
+    for by in [
+        TopBy::Memory,
+        TopBy::TotalHeapSize,
+        TopBy::BinaryMemory,
+        TopBy::MessageQueueLen,
+    ] {
+        assert_eq!(
+            beamviz::view::top_of(h.vm(), by, 10),
+            top(&before, by, 10),
+            "{by:?}"
+        );
+    }
     let released: Vec<(u32, u64, u64)> = h
         .events_at(leak_step)
         .iter()

@@ -9,7 +9,7 @@ use beamviz::event::Event;
 use beamviz::expr::Lang;
 use beamviz::process::MessageQueueData;
 use beamviz::scenario::{self, VmOverrides};
-use beamviz::view::{self, TopBy, View};
+use beamviz::view::{self, TopBy};
 use beamviz::Pid;
 use wasm_bindgen::prelude::*;
 
@@ -61,14 +61,14 @@ impl Simulator {
         j.0
     }
 
-    /// `recon:proc_count(By, N)` at the current step (`view::top`): `{by, rows: [{pid, name, value, memory,
+    /// `recon:proc_count(By, N)` at the current step (`view::top_of`): `{by, rows: [{pid, name, value, memory,
     /// total_heap_size, binary_memory, message_queue_len}]}`, largest `by` first. An unknown `by` ranks by `memory`.
     pub fn top(&self, by: &str, n: usize) -> String {
         let by: TopBy = by.parse().unwrap_or(TopBy::Memory);
-        let v = View::of(self.history.vm());
+        let vm = self.history.vm();
         let all: Vec<Vec<(u32, u64)>> = TOP_KEYS
             .iter()
-            .map(|&k| view::top(&v, k, usize::MAX))
+            .map(|&k| view::top_of(vm, k, usize::MAX))
             .collect();
         let mut j = Json::default();
         j.open('{');
@@ -76,17 +76,13 @@ impl Simulator {
         j.str(by.name());
         j.key("rows");
         j.open('[');
-        for (pid, value) in view::top(&v, by, n) {
+        let ranked = &all[TOP_KEYS.iter().position(|&k| k == by).unwrap_or(0)];
+        for &(pid, value) in ranked.iter().take(n) {
             j.open('{');
             j.key("pid");
             j.num(pid.into());
             j.key("name");
-            j.str(
-                v.processes
-                    .iter()
-                    .find(|p| p.pid == pid)
-                    .map_or("", |p| p.name.as_str()),
-            );
+            j.str(vm.process(Pid(pid)).map_or("", |p| p.name.as_str()));
             j.key("value");
             j.num(value);
             for (k, ranked) in TOP_KEYS.iter().zip(&all) {
@@ -297,11 +293,13 @@ impl Simulator {
         let from = here.saturating_sub(window.max(1));
         let now = view::memory(self.history.vm());
         let now_procs = view::process_memory(self.history.vm());
+        // Step 0 first (its checkpoint is the empty machine), then `from`, then forward to `here`: one checkpoint
+        // restored and `here - from` ops replayed, instead of two restores.
+        self.history.seek(0);
+        let start = view::memory(self.history.vm());
         self.history.seek(from);
         let then = view::memory(self.history.vm());
         let then_procs = view::process_memory(self.history.vm());
-        self.history.seek(0);
-        let start = view::memory(self.history.vm());
         self.history.seek(here);
         let recent = view::memory_growth(&then, &now);
         let since = view::memory_growth(&start, &now);

@@ -747,7 +747,7 @@ pub fn top(view: &View, by: TopBy, n: usize) -> Vec<(u32, u64)> {
             .find(|b| b.id == id)
             .map_or(0, |b| b.bytes)
     };
-    let mut ranked: Vec<(u32, u64)> = view
+    let ranked: Vec<(u32, u64)> = view
         .processes
         .iter()
         .filter(|p| p.alive)
@@ -761,6 +761,40 @@ pub fn top(view: &View, by: TopBy, n: usize) -> Vec<(u32, u64)> {
             (p.pid, value)
         })
         .collect();
+    rank(ranked, n)
+}
+
+/// [`top`] read straight from `vm`, without building a [`View`] (which prints every variable): the page ranks at
+/// every step.
+pub fn top_of(vm: &Vm, by: TopBy, n: usize) -> Vec<(u32, u64)> {
+    let ranked: Vec<(u32, u64)> = vm
+        .processes()
+        .iter()
+        .filter(|p| p.is_alive())
+        .map(|p| {
+            let value = match by {
+                TopBy::Memory => p.memory_bytes(),
+                TopBy::TotalHeapSize => p.total_heap_size(),
+                TopBy::BinaryMemory => {
+                    let areas = vm.areas_of(p);
+                    p.off_heap
+                        .iter()
+                        .map(|addr| {
+                            let id = crate::binary::BinId(areas.word(addr.add(3)).0 as u32);
+                            vm.binaries().get(id).map_or(0, |b| b.bytes)
+                        })
+                        .sum()
+                }
+                TopBy::MessageQueueLen => p.mailbox.len() as u64,
+            };
+            (p.pid.0, value)
+        })
+        .collect();
+    rank(ranked, n)
+}
+
+/// Largest value first, ties by pid, the first `n`.
+fn rank(mut ranked: Vec<(u32, u64)>, n: usize) -> Vec<(u32, u64)> {
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     ranked.truncate(n);
     ranked
