@@ -930,7 +930,9 @@ fn top_and_bin_leak_find_the_leaking_processes() {
 /// `memory` does (a ProcBin is 6 words on a heap that has room); the page's memory panel reads these numbers.
 #[test]
 fn memory_growth_names_the_growing_category_and_the_largest_process_growth() {
-    use beamviz::view::{fastest_growing, largest_process_growth, memory, memory_growth, process_memory};
+    use beamviz::view::{
+        fastest_growing, largest_process_growth, memory, memory_growth, process_memory,
+    };
     let src = "# T\n\nactor a\nactor b\na: x = :binary.copy(<<1>>, 4000)\na: y = :binary.copy(<<2>>, 3000)\n";
     let s = scenario::parse("t", src).unwrap_or_else(|e| panic!("{e}"));
     let mut h = s.history();
