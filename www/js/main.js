@@ -81,7 +81,7 @@ document.getElementById('copy-embed').addEventListener('click', async () => {
   const code = shown.text !== undefined
     // Scenario text has no id to name, so it is embedded as this page in a frame, opened by the same permalink.
     ? `<iframe src="${page}" title="beamviz" width="100%" height="900" style="border:0"></iframe>`
-    : `<script type="module" src="${base}js/beam-viz-define.js"></script>\n<beam-viz scenario="${shown.scenario}" step="${viz.step}"></beam-viz>`;
+    : `<script type="module" src="${base}js/beam-viz-define.js"></script>\n<beam-viz scenario="${shown.scenario}" step="${viz.step}"${viz.vm ? ` vm="${viz.vm}"` : ''}${viz.selected !== null ? ` selected="${viz.selected}"` : ''}></beam-viz>`;
   share(code, 'Embed code');
 });
 
