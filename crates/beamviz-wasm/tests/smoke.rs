@@ -261,7 +261,8 @@ fn terms_print_in_elixir_syntax_in_the_order_of_the_view() {
 /// switches run the scenario on them; a bad switch is an error naming it.
 #[wasm_bindgen_test]
 fn diagnostics_serialize_and_switches_rerun() {
-    let src = "# T\n\nactor a\nactor b\na: x = :binary.copy(<<1>>, 2000)\na: _ = x\n:recon.bin_leak(1)\n";
+    let src =
+        "# T\n\nactor a\nactor b\na: x = :binary.copy(<<1>>, 2000)\na: _ = x\n:recon.bin_leak(1)\n";
     let mut sim = Simulator::from_source("t", src).expect("valid scenario");
     sim.seek(sim.len());
     for json in [
