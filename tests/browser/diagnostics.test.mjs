@@ -227,6 +227,25 @@ test('switches: sharing-preserving copy keeps {l, l, l} at 24 words in b, in the
   await other.close();
 });
 
+test('switches on a heavy scenario: timed in the worker first, then run only when asked, keeping the step', async () => {
+  await page.goto(`${baseUrl()}?scenario=process-lifecycle&step=0`);
+  await page.waitForSelector('beam-viz[data-step="0"]');
+  // 20,000 steps of one process (a `for` statement is one step per iteration): a run of a few hundred ms.
+  const src = '# Heavy\nMany steps.\n\nactor q\nq: for i <- 1..20000, do: x = [i]\n';
+  await page.evaluate((s) => { const el = document.querySelector('beam-viz'); el.setAttribute('inspector', 'off'); el.source = s; }, src);
+  await page.waitForFunction(() => document.querySelector('beam-viz').shadowRoot.querySelector('header h2').textContent === 'Heavy');
+  await seek(150);
+  await viz().locator('[data-view="switches"] select.vm-hmqd').selectOption('off_heap');
+  // The run takes well over 50 ms: the widget waits, and says so.
+  await page.waitForFunction(() => document.querySelector('beam-viz').shadowRoot.querySelector('[data-view="switches"] .vm-note')?.dataset.state === 'slow');
+  assert.equal(await viz().getAttribute('vm'), null);
+  await seek(151);
+  assert.equal(await viz().locator('[data-view="switches"] .vm-note').getAttribute('data-state'), 'slow', 'stepping keeps the offer');
+  await viz().locator('[data-view="switches"] button.vm-run').click();
+  await page.waitForSelector('beam-viz[vm="message_queue_data:off_heap"][data-step="151"]');
+  await page.waitForFunction(() => document.querySelector('beam-viz').shadowRoot.querySelector('[data-view="switches"] select.vm-hmqd').value === 'off_heap');
+});
+
 test('keyboard only: Tab to a top row, Enter selects; Space flips a switch; arrows in the controls do not step', async () => {
   await page.goto(`${baseUrl()}#scenario=send-loses-sharing&step=5`);
   await page.waitForSelector('beam-viz[data-step="5"]');

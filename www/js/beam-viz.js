@@ -6,13 +6,13 @@
 // the host reflects the step in data-step; the property `source` (scenario text) replaces the `scenario` attribute;
 // attributes scenario, step, speed, autoplay, inspector ("off" hides it); a `beam-step` event (bubbles, composed) on user scrubs and plays only.
 
-import { Sim, inspect } from './sim.js';
+import { Sim, inspect, loadWasm } from './sim.js';
 import { EXAMPLES, caretLines, renderInspection } from './inspector.js';
 import { markup } from './markup.js';
 import { eventsOf, gcPhases, kindClass, layoutBinaries, layoutLifecycle, layoutMemoryChart, layoutProcess } from './layout.js';
 import { createDefs, createSvg, renderSvg } from './render-svg.js';
 import { composeSvg, download, svgToPng } from './export.js';
-import { CSS as DIAG_CSS, Diagnostics } from './diagnostics.js';
+import { CSS as DIAG_CSS, Diagnostics, QUICK_RUN_MS, timeRun } from './diagnostics.js';
 
 const DEFAULT_SCENARIO = 'process-lifecycle';
 const DEFAULT_SPEED = 1;
@@ -599,9 +599,28 @@ export class BeamViz extends HTMLElement {
     this.dispatchEvent(new CustomEvent('beam-select', { bubbles: true, composed: true, detail: { pid } }));
   }
 
-  #userVm(vm) {
-    this.vm = vm;
-    this.dispatchEvent(new CustomEvent('beam-vm', { bubbles: true, composed: true, detail: { vm } }));
+  #vmSeq = 0;
+
+  /** Other switches, as the editor re-runs an edit: timed in the worker first; a quick run is repeated here at once
+   * (keeping the step), a slow one waits for "Run it", refused switches say why. */
+  async #userVm(vm) {
+    const seq = ++this.#vmSeq;
+    this.#diag.pendingVm(vm);
+    let res;
+    try {
+      const src = this.#source ?? (await loadWasm()).Simulator.builtin_source(this.#sim?.id ?? this.scenario) ?? '';
+      res = typeof Worker === 'undefined' ? { ok: { ms: 0 } } : await timeRun(src, vm);
+    } catch (err) {
+      res = { error: { message: err instanceof Error ? err.message : String(err) } };
+    }
+    if (seq !== this.#vmSeq || !res) return;
+    const apply = () => {
+      this.vm = vm;
+      this.dispatchEvent(new CustomEvent('beam-vm', { bubbles: true, composed: true, detail: { vm } }));
+    };
+    if (res.error) this.#diag.pendingVm(vm, { error: res.error.message });
+    else if (res.ok.ms > QUICK_RUN_MS) this.#diag.pendingVm(vm, { ms: res.ok.ms, run: apply });
+    else apply();
   }
 
   /** `light`, `dark`, or `auto` (the default: the reader's `prefers-color-scheme`) (attribute `theme`; CSS only). */

@@ -14,6 +14,8 @@ export const TOP_KEYS = [
 const TOP_ROWS = 10;
 /** Steps over which "growing now" is measured. */
 export const GROWTH_WINDOW = 5;
+/** A re-run on other switches that took longer than this in the worker waits for "Run it" (the editor's rule). */
+export const QUICK_RUN_MS = 50;
 /** The VM switches, in the order of the control and of a `vm` attribute written by it. */
 const VM_KEYS = ['message_queue_data', 'sharing_preserving', 'fullsweep_after', 'min_heap_size'];
 
@@ -52,6 +54,36 @@ g.binary.released .bin-card { stroke: var(--bv-gc); stroke-width: 3; stroke-dash
 [data-view="switches"] .vm-note { margin: 6px 0 0; font-size: 12.5px; color: var(--bv-muted); }
 [data-view="switches"] .vm-note code { font: 12px ui-monospace, Menlo, Consolas, monospace; }
 `;
+
+let worker = null;
+let pending = null;
+
+/** Runs scenario text `src` on switches `vm` in the editor's worker (scenario-worker.js), timed: `{ok: {ms, ...}}`, or
+ * `{error: {message}}`, or null when a newer call superseded it (its worker is terminated).
+ * @param {string} src @param {string} vm @returns {Promise<object|null>} */
+export function timeRun(src, vm) {
+  if (pending) {
+    worker.terminate();
+    worker = null;
+    pending(null);
+  }
+  worker ??= new Worker(new URL('./scenario-worker.js', import.meta.url), { type: 'module' });
+  return new Promise((resolve) => {
+    pending = resolve;
+    const done = (res) => {
+      pending = null;
+      resolve(res);
+    };
+    worker.onmessage = (e) => done(e.data.res);
+    worker.onerror = (e) => {
+      e.preventDefault();
+      worker?.terminate();
+      worker = null;
+      done({ error: { message: `the run could not start its worker: ${e.message || 'worker error'}` } });
+    };
+    worker.postMessage({ id: 0, src, vm });
+  });
+}
 
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -122,6 +154,8 @@ export class Diagnostics {
     form.addEventListener('submit', (e) => e.preventDefault());
     this.switches = h('section', { 'data-view': 'switches' }, h('h3', { text: 'VM switches' }), form, this.vmNote);
     this.vm = '';
+    /** Switches being tried in the worker, or waiting for "Run it": {vm, ms?, run?, error?}. */
+    this.pending = null;
 
     this.topBy.addEventListener('change', () => { this.key = ''; this.hooks.rerender(); });
     this.topTable.addEventListener('click', (e) => {
@@ -253,9 +287,34 @@ export class Diagnostics {
     if (!typing(this.fullsweep)) this.fullsweep.value = String(settings.fullsweep_after);
     if (!typing(this.minHeap)) this.minHeap.value = String(settings.min_heap_size);
     this.vmReset.setAttribute('aria-disabled', String(!vm));
+    // A run still being tried (or waiting for "Run it") keeps its note until it is in force.
+    if (this.pending && this.pending.vm !== vm) return this.#showPending();
+    this.pending = null;
+    delete this.vmNote.dataset.state;
     this.vmNote.replaceChildren(...(vm
       ? ['Forced over the scenario: ', h('code', { text: vm }), '. The scenario ran again with them; the step stays.']
       : ["The scenario's own settings (its vm line, else the defaults). Changing one runs it again and keeps the step."]));
+  }
+
+  /** Says that switches `vm` are being tried in the worker; `run` is then null. With `run`, the run took `ms` (too long
+   * to repeat on the main thread unasked) and a "Run it" button calls `run`; with `error`, the core refused them.
+   * @param {string} vm @param {{ms?:number, run?:()=>void, error?:string}} state */
+  pendingVm(vm, { ms, run, error } = {}) {
+    this.pending = { vm, ms, run, error };
+    this.#showPending();
+  }
+
+  #showPending() {
+    const { vm, ms, run, error } = this.pending;
+    const parts = [h('code', { text: vm || "the scenario's own" }), ': '];
+    if (error) parts.push(`not run: ${error}`);
+    else if (run) {
+      const b = h('button', { type: 'button', class: 'vm-run', text: 'Run it' });
+      b.addEventListener('click', run);
+      parts.push(`the run took ${(ms / 1000).toFixed(1)} s in the background; `, b);
+    } else parts.push('running in the background…');
+    this.vmNote.replaceChildren(...parts);
+    this.vmNote.dataset.state = error ? 'error' : run ? 'slow' : 'running';
   }
 
   /** Marks process `pid` (or none) in the other views of `root`, and the binaries the step's bin_leak released.
