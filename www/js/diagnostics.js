@@ -132,7 +132,7 @@ export class Diagnostics {
       h('p', { class: 'top-by' }, h('label', { for: 'bv-top-by', text: 'Rank by' }), this.topBy),
       h('div', { class: 'scroll' }, this.topTable), this.topNote);
     this.procBody = h('div', { class: 'proc-info' });
-    this.process = h('section', { 'data-view': 'process', 'aria-live': 'polite' }, h('h3', { text: 'Process · process_info/2' }), this.procBody);
+    this.process = h('section', { 'data-view': 'process' }, h('h3', { text: 'Process · process_info/2' }), this.procBody);
     this.panels = h('div', { class: 'diag-panels' }, this.top, this.process);
     this.leakBody = h('div');
     this.binLeak = h('section', { 'data-view': 'bin-leak', hidden: '' }, h('h3', { text: 'recon:bin_leak/1 report' }), this.leakBody);
