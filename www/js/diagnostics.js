@@ -336,6 +336,7 @@ export class Diagnostics {
       const yes = released.has(Number(g.dataset.binary));
       g.classList.toggle('released', yes);
       if (yes) g.dataset.released = 'true';
+      else delete g.dataset.released;
     }
     const freedCards = root.querySelectorAll('[data-view="binaries"] g.binary.freed');
     this.report.freed.forEach((bin, i) => {
