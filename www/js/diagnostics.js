@@ -192,12 +192,13 @@ export class Diagnostics {
     if (this.sim === sim && this.key === key) return;
     this.sim = sim;
     this.key = key;
-    this.#renderTop(sim.top(step, this.topBy.value, TOP_ROWS), view, selected);
-    this.#renderProcess(selected === null ? null : sim.processInfo(step, selected), selected, syntax);
-    this.report = sim.binLeakReport(step);
+    const d = sim.diagnostics(step, this.topBy.value, TOP_ROWS, selected, GROWTH_WINDOW);
+    this.#renderTop(d.top, view, selected);
+    this.#renderProcess(d.process, selected, syntax);
+    this.report = d.bin_leak;
     this.#renderBinLeak(this.report, syntax);
-    this.#renderGrowth(sim.memoryGrowth(step, GROWTH_WINDOW), step);
-    this.#renderSwitches(sim.vmSettings, vm);
+    this.#renderGrowth(d.growth, step);
+    this.#renderSwitches(d.vm, vm);
   }
 
   #renderTop(top, view, selected) {

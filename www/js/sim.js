@@ -46,16 +46,13 @@ export class Sim {
     return new Sim(inner, JSON.parse(mod.Simulator.legend()), mod.Simulator.memory_series_names());
   }
 
-  /** The VM switches of this run: {message_queue_data, sharing_preserving, fullsweep_after, min_heap_size}. */
-  get vmSettings() { return JSON.parse(this.#inner.vm_settings()); }
-  /** `recon:proc_count(by, n)` at step `step` (diagnostics.rs). @param {number} step @param {string} by @param {number} n */
-  top(step, by, n) { this.#inner.seek(step); return JSON.parse(this.#inner.top(by, n)); }
-  /** Everything known of process `pid` at step `step`, terms in the current syntax, or null. @param {number} step @param {number} pid */
-  processInfo(step, pid) { this.#inner.seek(step); return JSON.parse(this.#inner.process_info(pid, this.syntax)); }
-  /** `recon:bin_leak/1`'s report at step `step`: {released, binaries, freed}. @param {number} step */
-  binLeakReport(step) { this.#inner.seek(step); return JSON.parse(this.#inner.bin_leak_report()); }
-  /** Which `erlang:memory()` category grows at step `step`, over `window` steps and since the start. @param {number} step @param {number} window */
-  memoryGrowth(step, window) { this.#inner.seek(step); return JSON.parse(this.#inner.memory_growth(window)); }
+  /** What the diagnostics views show at step `step` (diagnostics.rs): {vm, top, process, bin_leak, growth}, with
+   * `recon:proc_count(by, n)`, process `pid` (or null) printed in the current syntax, and growth over `window` steps.
+   * @param {number} step @param {string} by @param {number} n @param {number|null} pid @param {number} window */
+  diagnostics(step, by, n, pid, window) {
+    this.#inner.seek(step);
+    return JSON.parse(this.#inner.diagnostics(by, n, pid ?? undefined, this.syntax, window));
+  }
 
   /** The scenario's text. */
   get source() { return this.#inner.source(); }

@@ -43,6 +43,35 @@ impl Simulator {
         })
     }
 
+    /// Everything the diagnostics views show at the current step, in one call (one binding instead of five keeps the
+    /// shipped module smaller), as JSON `{vm, top, process, bin_leak, growth}`: see the functions below.
+    /// `pid` is the selected process (or none), `lang` how its terms are printed, `window` the steps of "growing now".
+    pub fn diagnostics(
+        &mut self,
+        by: &str,
+        n: usize,
+        pid: Option<u32>,
+        lang: &str,
+        window: usize,
+    ) -> String {
+        let mut j = Json::default();
+        j.open('{');
+        j.key("vm");
+        j.raw(&self.vm_settings());
+        j.key("top");
+        j.raw(&self.top(by, n));
+        j.key("process");
+        j.raw(&pid.map_or_else(|| "null".into(), |pid| self.process_info(pid, lang)));
+        j.key("bin_leak");
+        j.raw(&self.bin_leak_report());
+        j.key("growth");
+        j.raw(&self.memory_growth(window));
+        j.close('}');
+        j.0
+    }
+}
+
+impl Simulator {
     /// The switches this run uses (the scenario's `vm` line, then any forced ones), as JSON
     /// `{message_queue_data, sharing_preserving, fullsweep_after, min_heap_size}`.
     pub fn vm_settings(&self) -> String {

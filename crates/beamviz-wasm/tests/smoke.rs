@@ -272,6 +272,8 @@ fn diagnostics_serialize_and_switches_rerun() {
         sim.bin_leak_report(),
         sim.memory_growth(2),
         sim.vm_settings(),
+        sim.diagnostics("memory", 10, Some(0), "erlang", 5),
+        sim.diagnostics("memory", 10, None, "erlang", 5),
     ] {
         assert!(parse(&json).is_object(), "{json}");
     }
