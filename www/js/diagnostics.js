@@ -116,9 +116,10 @@ function pidText(pid, syntax) {
   return syntax === 'elixir' ? `#PID<0.${pid}.0>` : `<0.${pid}.0>`;
 }
 
-/** The diagnostics views of one widget. `onSelect(pid)` and `onVm(text)` report user choices to the element. */
+/** The diagnostics views of one widget. `onSelect(pid)` and `onVm(text)` report user choices to the element;
+ * `rerender()` asks it for a new frame (a new ranking key). */
 export class Diagnostics {
-  /** @param {{onSelect:(pid:number|null)=>void, onVm:(vm:string)=>void}} hooks */
+  /** @param {{onSelect:(pid:number|null)=>void, onVm:(vm:string)=>void, rerender:()=>void}} hooks */
   constructor(hooks) {
     this.hooks = hooks;
     /** The last inputs rendered, to skip reading the core again when nothing changed. */
