@@ -105,9 +105,11 @@ test('a top row selects its process in every view; the selection survives steppi
   await seek(3);
   // At step 3 only a, b and c exist; c is still the one followed.
   assert.deepEqual(await marked(), want);
-  // A row of the process_info table selects too.
+  // A row of the process_info table selects too, and so does a lifecycle chip.
   await viz().locator('[data-view="processes"] tbody tr[data-pid="0"] th').click();
   await page.waitForSelector('beam-viz[selected="0"]');
+  await viz().locator('[data-view="lifecycle"] g.chip[data-process="b"]').click();
+  await page.waitForSelector('beam-viz[selected="1"]');
   await viz().evaluate((el) => { el.selected = null; });
   await page.waitForFunction(() => !document.querySelector('beam-viz').shadowRoot.querySelector('.selected'));
 });
@@ -185,6 +187,7 @@ const heapUsedOfB = () => page.waitForFunction(() => {
 
 test('switches: sharing-preserving copy keeps {l, l, l} at 24 words in b, in the core and in the permalink', async () => {
   // Step 5 of send-loses-sharing is `send(b, t)`; b is pid 1.
+  await page.goto('about:blank'); // a new document, not a hash change of the last test's page
   await page.goto(`${baseUrl()}#scenario=send-loses-sharing&step=5&sel=1`);
   await page.waitForSelector('beam-viz[data-step="5"][selected="1"]');
   assert.equal(await heapUsedOfB(), 64);
@@ -247,6 +250,7 @@ test('switches on a heavy scenario: timed in the worker first, then run only whe
 });
 
 test('keyboard only: Tab to a top row, Enter selects; Space flips a switch; arrows in the controls do not step', async () => {
+  await page.goto('about:blank'); // a new document, not a hash change of the last test's page
   await page.goto(`${baseUrl()}#scenario=send-loses-sharing&step=5`);
   await page.waitForSelector('beam-viz[data-step="5"]');
   await viz().focus();
@@ -275,6 +279,7 @@ test('keyboard only: Tab to a top row, Enter selects; Space flips a switch; arro
 
 test('dark theme at 375 px: the diagnostics fit without sideways scrolling', async () => {
   await page.setViewportSize({ width: 375, height: 900 });
+  await page.goto('about:blank'); // a new document, not a hash change of the last test's page
   await page.goto(`${baseUrl()}#scenario=send-loses-sharing&step=5&sel=1`);
   await page.waitForSelector('beam-viz[data-step="5"][selected="1"]');
   await viz().evaluate((el) => { el.theme = 'dark'; });

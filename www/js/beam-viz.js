@@ -470,6 +470,12 @@ export class BeamViz extends HTMLElement {
     ui.jumpKind.append(...JUMP_KINDS.map(([kind, name]) => new Option(name, kind)));
     ui.speedSel.append(...SPEEDS.map((v) => new Option(`${v}×`, String(v), false, v === DEFAULT_SPEED)));
     ui.restart.addEventListener('click', () => this.#userSeek(0));
+    // A lifecycle chip selects its process too (keyboard users have the top table's buttons).
+    ui.lifecycle.addEventListener('click', (e) => {
+      const name = e.target.closest?.('g.chip')?.dataset.process;
+      const p = this.#cached?.frame.view.processes.find((q) => q.name === name);
+      if (p) this.#userSelect(p.pid);
+    });
     // A row of the process_info table selects its process, as the top table does.
     ui.pinfo.addEventListener('click', (e) => {
       const row = e.target.closest?.('tbody tr[data-pid]');

@@ -31,6 +31,7 @@ tr.selected > th[scope="row"]::before, .who.selected::before { content: "▶ "; 
 .proc.selected { outline: 3px solid var(--bv-young); outline-offset: 4px; border-radius: 6px; }
 .proc.selected::before { content: "selected"; font: 700 11px system-ui, sans-serif; color: var(--bv-young); text-transform: uppercase; letter-spacing: .08em; }
 g.chip.selected .chip-bg { stroke: var(--bv-ink); stroke-width: 3; }
+g.chip { cursor: pointer; }
 .pinfo tbody tr { cursor: pointer; }
 [data-view="process"] .who-head { margin: 0 0 6px; font-weight: 700; }
 [data-view="process"] .groups { display: flex; flex-wrap: wrap; gap: 10px 22px; }
