@@ -241,9 +241,10 @@ test('budgets: shipped bytes and time per step including render', async (t) => {
   // panic hook; see docs/xtask.md), grown by the session-2 model (ETS table types, VM switches, the fun table,
   // streams, the 20 embedded tour scenarios, about 13 KB of it); the page's JS is about 45 KB. Next cuts: fetch the
   // scenario texts instead of embedding them, move the term inspector's evaluator into its worker's own module.
-  // This ceiling catches growth until then.
+  // This ceiling catches growth until then. It was 290 KiB; issue 8's diagnostics views (js/diagnostics.js, 7.5 KB
+  // gzipped, their bindings, about 5.5 KB of module and glue, and their hooks) raised it by 8 KiB.
   const BUDGET = 200 * 1024;
-  const CEILING = 290 * 1024;
+  const CEILING = 298 * 1024;
   t.diagnostic(`budget ${BUDGET} B: ${gz <= BUDGET ? 'met' : `over by ${gz - BUDGET} B`}`);
   assert.ok(gz <= CEILING, `shipped ${gz} B gzipped, ceiling ${CEILING} B (budget ${BUDGET} B)`);
 

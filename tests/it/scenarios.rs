@@ -894,6 +894,19 @@ fn top_and_bin_leak_find_the_leaking_processes() {
     );
     assert_eq!(top(&before, TopBy::MessageQueueLen, 1), [(3, 2)]);
     assert_eq!(top(&before, TopBy::TotalHeapSize, 4).len(), 4);
+    // The page's ranking, read from the VM without a View, agrees on every key.
+    for by in [
+        TopBy::Memory,
+        TopBy::TotalHeapSize,
+        TopBy::BinaryMemory,
+        TopBy::MessageQueueLen,
+    ] {
+        assert_eq!(
+            beamviz::view::top_of(h.vm(), by, 10),
+            top(&before, by, 10),
+            "{by:?}"
+        );
+    }
     let released: Vec<(u32, u64, u64)> = h
         .events_at(leak_step)
         .iter()
@@ -911,6 +924,37 @@ fn top_and_bin_leak_find_the_leaking_processes() {
         [(1, 500), (0, 0), (2, 0)]
     );
     assert_eq!(after.binaries.len(), 1, "only b's binary is left");
+}
+
+/// `erlang:memory()` growth: a process keeps making binaries it drops, so `binary` grows while no process's
+/// `memory` does (a ProcBin is 6 words on a heap that has room); the page's memory panel reads these numbers.
+#[test]
+fn memory_growth_names_the_growing_category_and_the_largest_process_growth() {
+    use beamviz::view::{
+        fastest_growing, largest_process_growth, memory, memory_growth, process_memory,
+    };
+    let src = "# T\n\nactor a\nactor b\na: x = :binary.copy(<<1>>, 4000)\na: y = :binary.copy(<<2>>, 3000)\n";
+    let s = scenario::parse("t", src).unwrap_or_else(|e| panic!("{e}"));
+    let mut h = s.history();
+    h.seek(2);
+    let (m0, p0) = (memory(h.vm()), process_memory(h.vm()));
+    h.seek(4);
+    let (m1, p1) = (memory(h.vm()), process_memory(h.vm()));
+    let g = memory_growth(&m0, &m1);
+    assert_eq!(g[1].category, "binary");
+    assert_eq!(g[1].delta, 7000);
+    assert_eq!(g[1].now, 7000);
+    assert_eq!((g[2].delta, g[3].delta), (0, 0));
+    assert_eq!(fastest_growing(&g), Some("binary"));
+    // Two ProcBins fit on a's fresh heap: its `memory` does not change, nor does b's.
+    assert_eq!(largest_process_growth(&p0, &p1), Some((0, 0)));
+    assert_eq!(fastest_growing(&memory_growth(&m1, &m1)), None);
+    // A process that did not exist `then` grew from nothing.
+    h.seek(1);
+    let early = process_memory(h.vm());
+    let (pid, grew) = largest_process_growth(&early, &p1).expect("two processes");
+    assert_eq!(pid, 1);
+    assert_eq!(grew as u64, p1[1].1);
 }
 
 /// `ets(T)`, `memory(C)` and `system(atom_count)` read the VM as a whole; a wrong item is a located error, and a

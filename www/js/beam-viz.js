@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 // <beam-viz>: an embeddable, steppable picture of BEAM process memory.
-// Contract: views carry data-view="lifecycle" | "process-memory" | "binaries" | "processes" | "events" | "mailboxes" | "ets" | "memory" | "inspector";
+// Contract: views carry data-view="lifecycle" | "process-memory" | "binaries" | "processes" | "events" | "mailboxes" | "ets" | "memory" | "inspector"
+// | "top" | "process" | "bin-leak" | "switches" (diagnostics.js); attributes `selected` (a pid) and `vm` (forced switches) fire
+// `beam-select` / `beam-vm` when the user changes them;
 // the host reflects the step in data-step; the property `source` (scenario text) replaces the `scenario` attribute;
 // attributes scenario, step, speed, autoplay, inspector ("off" hides it); a `beam-step` event (bubbles, composed) on user scrubs and plays only.
 // The scenario comes from, in order: the `source` property, `src` (a .scn file's URL, relative to the page), the
@@ -8,13 +10,14 @@
 // child, or text starting with `#`, its title line). `views="process-memory,binaries"` shows only those views (plus
 // "narration" for the step's code and story) and hides the playback controls unless `controls` is present too.
 
-import { Sim, inspect } from './sim.js';
+import { Sim, inspect, loadWasm } from './sim.js';
 import { vet } from './vet.js';
 import { EXAMPLES, caretLines, renderInspection } from './inspector.js';
 import { markup } from './markup.js';
 import { eventsOf, gcPhases, kindClass, layoutBinaries, layoutLifecycle, layoutMemoryChart, layoutProcess } from './layout.js';
 import { createDefs, createSvg, renderSvg } from './render-svg.js';
 import { composeSvg, download, svgToPng } from './export.js';
+import { CSS as DIAG_CSS, Diagnostics, QUICK_RUN_MS, timeRun } from './diagnostics.js';
 
 const DEFAULT_SCENARIO = 'process-lifecycle';
 const DEFAULT_SPEED = 1;
@@ -290,7 +293,7 @@ let sheet = null;
 function styles() {
   if (!sheet) {
     sheet = new CSSStyleSheet();
-    sheet.replaceSync(CSS);
+    sheet.replaceSync(CSS + DIAG_CSS);
   }
   return sheet;
 }
@@ -364,7 +367,7 @@ function inspectorSection(ui) {
 
 /** The `<beam-viz>` element. */
 export class BeamViz extends HTMLElement {
-  static observedAttributes = ['scenario', 'src', 'step', 'speed', 'autoplay', 'inspector', 'syntax', 'views', 'controls'];
+  static observedAttributes = ['scenario', 'src', 'step', 'speed', 'autoplay', 'inspector', 'syntax', 'views', 'controls', 'vm', 'selected'];
 
   /** Registers the element as `tag` in `registry`, once. @param {string} tag @param {CustomElementRegistry} registry */
   static define(tag = 'beam-viz', registry = customElements) {
@@ -396,6 +399,8 @@ export class BeamViz extends HTMLElement {
   /** The last frame read from the simulator, reused while only a GC sub-step changes. */
   #cached = null;
   #onVisibility = () => { if (document.hidden) this.#pause(); };
+  /** The diagnostics views (diagnostics.js). */
+  #diag = new Diagnostics({ onSelect: (pid) => this.#userSelect(pid), onVm: (vm) => this.#userVm(vm), rerender: () => this.#schedule() });
 
   constructor() {
     super();
@@ -451,17 +456,20 @@ export class BeamViz extends HTMLElement {
         ui.exportSvg, ui.exportPng),
       ui.live,
       h('section', { class: 'story', 'data-view': 'narration' }, h('pre', { class: 'code' }, ui.stepNo, ui.code), ui.narration, ui.checks),
+      this.#diag.switches,
       h('section', { 'data-view': 'events' }, ui.logTitle, ui.log),
+      this.#diag.binLeak,
       ui.predict,
       h('section', { 'data-view': 'lifecycle' }, h('h3', { text: 'Lifecycle' }), h('div', { class: 'scroll' }, ui.lifecycle)),
       h('div', { class: 'panels' },
         h('section', { 'data-view': 'process-memory' }, h('h3', { text: 'Process memory' }), h('div', { class: 'scroll' }, ui.procs), ui.legend),
         h('section', { 'data-view': 'binaries' }, h('h3', { text: 'Shared binary area' }), ui.binaries, ui.memory)),
       h('section', { 'data-view': 'processes' }, h('h3', { text: 'process_info (words; ▲/▼ changed since the previous step)' }), h('div', { class: 'scroll' }, ui.pinfo)),
+      this.#diag.panels,
       h('div', { class: 'panels' },
         h('section', { 'data-view': 'mailboxes' }, h('h3', { text: 'Mailboxes' }), ui.mailboxes),
         h('section', { 'data-view': 'ets' }, h('h3', { text: 'ETS tables' }), ui.ets)),
-      h('section', { 'data-view': 'memory' }, h('h3', { text: 'erlang:memory() over all steps' }), h('div', { class: 'scroll' }, ui.memChart)),
+      h('section', { 'data-view': 'memory' }, h('h3', { text: 'erlang:memory() over all steps' }), h('div', { class: 'scroll' }, ui.memChart), this.#diag.growth),
       inspectorSection(ui));
     root.append(createDefs(), ui.error, ui.fallback, ui.app);
     this.#ui = ui;
@@ -469,6 +477,17 @@ export class BeamViz extends HTMLElement {
     ui.jumpKind.append(...JUMP_KINDS.map(([kind, name]) => new Option(name, kind)));
     ui.speedSel.append(...SPEEDS.map((v) => new Option(`${v}×`, String(v), false, v === DEFAULT_SPEED)));
     ui.restart.addEventListener('click', () => this.#userSeek(0));
+    // A lifecycle chip selects its process too (keyboard users have the top table's buttons).
+    ui.lifecycle.addEventListener('click', (e) => {
+      const name = e.target.closest?.('g.chip')?.dataset.process;
+      const p = this.#cached?.frame.view.processes.find((q) => q.name === name);
+      if (p) this.#userSelect(p.pid);
+    });
+    // A row of the process_info table selects its process, as the top table does.
+    ui.pinfo.addEventListener('click', (e) => {
+      const row = e.target.closest?.('tbody tr[data-pid]');
+      if (row) this.#userSelect(Number(row.dataset.pid));
+    });
     for (const r of ui.syntaxes) r.addEventListener('change', () => { this.syntax = r.value; });
     ui.exportSvg.addEventListener('click', () => download(new Blob([this.exportSvg().text], { type: 'image/svg+xml' }), this.#exportName('svg')));
     ui.exportPng.addEventListener('click', async () => {
@@ -536,6 +555,16 @@ export class BeamViz extends HTMLElement {
         this.#play();
       }
       this.#schedule();
+    } else if (name === 'vm' && this.isConnected && (this.#sim || this.#loading)) {
+      // The same scenario on other switches: run again, keeping the step (as the editor's re-run does).
+      this.#answers.clear();
+      this.#asking = 0;
+      this.#sim?.free();
+      this.#sim = null;
+      this.#cached = null;
+      this.#load();
+    } else if (name === 'selected') {
+      this.#schedule();
     } else if (name === 'syntax') {
       this.#cached = null;
       this.#schedule();
@@ -560,6 +589,53 @@ export class BeamViz extends HTMLElement {
     this.#sim = null;
     this.#cached = null;
     this.#load();
+  }
+
+  /** The selected process's pid, or null (attribute `selected`): highlighted in every view, drilled into in "process". */
+  get selected() {
+    const v = this.getAttribute('selected');
+    return v !== null && /^\d{1,9}$/.test(v) ? Number(v) : null;
+  }
+  set selected(pid) {
+    if (pid === null || pid === undefined) this.removeAttribute('selected');
+    else this.setAttribute('selected', String(pid));
+  }
+
+  /** VM switches forced over the scenario's `vm` line, `SETTING:VALUE,...` as `beamviz --vm` takes them (attribute `vm`;
+   * empty: the scenario's own). A value the core does not accept is shown as an error and the scenario's own are used. */
+  get vm() { return this.getAttribute('vm') ?? ''; }
+  set vm(text) {
+    if (!text) this.removeAttribute('vm');
+    else this.setAttribute('vm', String(text));
+  }
+
+  #userSelect(pid) {
+    this.selected = pid;
+    this.dispatchEvent(new CustomEvent('beam-select', { bubbles: true, composed: true, detail: { pid } }));
+  }
+
+  #vmSeq = 0;
+
+  /** Other switches, as the editor re-runs an edit: timed in the worker first; a quick run is repeated here at once
+   * (keeping the step), a slow one waits for "Run it", refused switches say why. */
+  async #userVm(vm) {
+    const seq = ++this.#vmSeq;
+    this.#diag.pendingVm(vm);
+    let res;
+    try {
+      const src = this.#source ?? (await loadWasm()).Simulator.builtin_source(this.#sim?.id ?? this.scenario) ?? '';
+      res = typeof Worker === 'undefined' ? { ok: { ms: 0 } } : await timeRun(src, vm);
+    } catch (err) {
+      res = { error: { message: err instanceof Error ? err.message : String(err) } };
+    }
+    if (seq !== this.#vmSeq || !res) return;
+    const apply = () => {
+      this.vm = vm;
+      this.dispatchEvent(new CustomEvent('beam-vm', { bubbles: true, composed: true, detail: { vm } }));
+    };
+    if (res.error) this.#diag.pendingVm(vm, { error: res.error.message });
+    else if (res.ok.ms > QUICK_RUN_MS) this.#diag.pendingVm(vm, { ms: res.ok.ms, run: apply });
+    else apply();
   }
 
   /** `light`, `dark`, or `auto` (the default: the reader's `prefers-color-scheme`) (attribute `theme`; CSS only). */
@@ -664,18 +740,25 @@ export class BeamViz extends HTMLElement {
     return text;
   }
 
-  /** Where the scenario comes from, as a promise of a Sim. Text from outside the built-in tour runs in a worker
+  /** Where the scenario comes from, as a promise of a Sim run with switches `vm`. Text from outside the built-in tour runs in a worker
    * first (`vet`), so a hostile text is stopped there and the tab never waits on it. */
-  async #open() {
+  async #open(vm) {
     const src = this.getAttribute('src');
     const text = this.#source ?? (src !== null ? await this.#fetchSource(src) : this.#inlineSource());
-    if (text === null) return Sim.open(this.scenario, DEFAULT_SCENARIO);
+    if (text === null) return Sim.open(this.scenario, DEFAULT_SCENARIO, vm);
     await vet(text);
-    return Sim.fromSource(text);
+    return Sim.fromSource(text, vm);
   }
 
   async #load() {
-    const loading = this.#open();
+    const vm = this.vm;
+    let vmError = null;
+    // Bad switches (from an attribute or a link) fall back to the scenario's own, with the core's message shown.
+    const loading = this.#open(vm).catch((err) => {
+      if (!vm || !String(err?.message ?? err).startsWith('vm:')) throw err;
+      vmError = err;
+      return this.#open('');
+    });
     this.#loading = loading;
     try {
       const sim = await loading;
@@ -687,7 +770,7 @@ export class BeamViz extends HTMLElement {
       this.#ui.range.max = String(sim.length);
       this.#ui.fallback.hidden = true;
       this.#ui.app.hidden = false;
-      this.#showError(sim.error ? `The scenario stopped early at ${sim.error}` : null);
+      this.#showError(sim.error ? `The scenario stopped early at ${sim.error}` : vmError);
       this.#schedule();
       this.#applyViews();
       if (this.autoplay) this.#play();
@@ -1056,7 +1139,7 @@ export class BeamViz extends HTMLElement {
       seen.add(p.pid);
       let box = this.#procSvgs.get(p.pid);
       if (!box) {
-        box = { el: h('div', { class: 'proc' }), bar: h('div', { class: 'gc-steps', role: 'group', 'aria-label': `GC sub-steps of ${p.name}` }), svg: createSvg('process', `Memory of process ${p.name}`) };
+        box = { el: h('div', { class: 'proc', 'data-pid': String(p.pid) }), bar: h('div', { class: 'gc-steps', role: 'group', 'aria-label': `GC sub-steps of ${p.name}` }), svg: createSvg('process', `Memory of process ${p.name}`) };
         box.el.append(box.bar, box.svg);
         this.#procSvgs.set(p.pid, box);
       }
@@ -1086,6 +1169,8 @@ export class BeamViz extends HTMLElement {
     renderSvg(ui.binaries, layoutBinaries(view));
     const m = view.memory;
     ui.memory.textContent = `erlang:memory(): processes ${m.processes} B, binary ${m.binary} B, total ${m.total} B`;
+    this.#diag.render(sim, step, view, this.selected, this.syntax, this.vm);
+    this.#diag.mark(this.shadowRoot, view, this.selected);
 
     ui.range.value = String(step);
     ui.range.setAttribute('aria-valuetext', `step ${step} of ${view.len}`);

@@ -38,6 +38,9 @@ async function openHash() {
       picker.value = link.scenario;
     }
     if (link.step !== undefined) viz.setAttribute('step', String(link.step));
+    // Switches and selection are part of what is on screen: a link without them shows the scenario's own.
+    viz.vm = link.vm ?? '';
+    viz.selected = link.sel ?? null;
   } catch (err) {
     // The hash is untrusted: its error is shown as text, and the page keeps the scenario it has.
     say(`This link cannot be opened: ${err instanceof Error ? err.message : String(err)}`);
@@ -45,7 +48,7 @@ async function openHash() {
 }
 
 async function remember() {
-  const hash = await makeHash({ ...shown, step: viz.step });
+  const hash = await makeHash({ ...shown, step: viz.step, vm: viz.vm, sel: viz.selected });
   const url = new URL(location.href);
   url.search = '';
   url.hash = hash;
@@ -54,6 +57,8 @@ async function remember() {
 }
 
 viz.addEventListener('beam-step', () => { remember(); });
+viz.addEventListener('beam-select', () => { remember(); });
+viz.addEventListener('beam-vm', () => { remember(); });
 window.addEventListener('hashchange', openHash);
 if (location.hash.length > 1) openHash();
 
@@ -76,7 +81,7 @@ document.getElementById('copy-embed').addEventListener('click', async () => {
   const code = shown.text !== undefined
     // Scenario text has no id to name, so it is embedded as this page in a frame, opened by the same permalink.
     ? `<iframe src="${page}" title="beamviz" width="100%" height="900" style="border:0"></iframe>`
-    : `<script type="module" src="${base}js/beam-viz-define.js"></script>\n<beam-viz scenario="${shown.scenario}" step="${viz.step}"></beam-viz>`;
+    : `<script type="module" src="${base}js/beam-viz-define.js"></script>\n<beam-viz scenario="${shown.scenario}" step="${viz.step}"${viz.vm ? ` vm="${viz.vm}"` : ''}${viz.selected !== null ? ` selected="${viz.selected}"` : ''}></beam-viz>`;
   share(code, 'Embed code');
 });
 
@@ -119,6 +124,8 @@ loadWasm().then((mod) => {
     if (editor.open) scnText.value = mod.Simulator.builtin_source(select.value) ?? '';
     viz.source = null;
     viz.step = 0;
+    viz.selected = null;
+    viz.vm = '';
     viz.scenario = select.value;
     const url = new URL(location.href);
     url.searchParams.set('scenario', select.value);

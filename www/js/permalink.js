@@ -92,8 +92,9 @@ export async function decodeSource(value) {
   }
 }
 
-/** Reads a hash (`#scenario=ID&step=N` or `#src=…&step=N`) into {scenario?, src?, step?}; {} for an empty hash.
- * @param {string} hash @returns {{scenario?:string, src?:string, step?:number}} */
+/** Reads a hash (`#scenario=ID&step=N` or `#src=…&step=N`, optionally `&vm=SETTING:VALUE,…&sel=PID`) into
+ * {scenario?, src?, step?, vm?, sel?}; {} for an empty hash. The switches' values are checked by the core when it runs.
+ * @param {string} hash @returns {{scenario?:string, src?:string, step?:number, vm?:string, sel?:number}} */
 export function parseHash(hash) {
   const text = hash.startsWith('#') ? hash.slice(1) : hash;
   if (!text) return {};
@@ -112,6 +113,12 @@ export function parseHash(hash) {
     } else if (key === 'step') {
       if (!/^\d{1,9}$/.test(value)) throw new PermalinkError('the step is a whole number', 'step', at + eq + 1);
       out.step = Number(value);
+    } else if (key === 'vm') {
+      if (!/^[a-z_]{1,32}:[a-z0-9_]{1,20}(,[a-z_]{1,32}:[a-z0-9_]{1,20}){0,7}$/.test(value)) throw new PermalinkError('the switches are SETTING:VALUE pairs separated by commas', 'vm', at + eq + 1);
+      out.vm = value;
+    } else if (key === 'sel') {
+      if (!/^\d{1,9}$/.test(value)) throw new PermalinkError('the selected process is a pid number', 'sel', at + eq + 1);
+      out.sel = Number(value);
     } else if (key) {
       throw new PermalinkError(`unknown parameter '${key.slice(0, 20)}'`, 'hash', at);
     }
@@ -121,8 +128,9 @@ export function parseHash(hash) {
   return out;
 }
 
-/** The hash for a built-in scenario or scenario text at step `step`. @param {{scenario?:string, text?:string, step:number}} at @returns {Promise<string>} */
-export async function makeHash({ scenario, text, step }) {
+/** The hash for a built-in scenario or scenario text at step `step`, with forced VM switches `vm` and the selected
+ * process `sel` when given. @param {{scenario?:string, text?:string, step:number, vm?:string, sel?:number|null}} at @returns {Promise<string>} */
+export async function makeHash({ scenario, text, step, vm, sel }) {
   const what = text !== undefined ? `src=${await encodeSource(text)}` : `scenario=${scenario}`;
-  return `#${what}&step=${step}`;
+  return `#${what}&step=${step}${vm ? `&vm=${vm}` : ''}${sel !== null && sel !== undefined ? `&sel=${sel}` : ''}`;
 }

@@ -40,3 +40,14 @@ test('bad hashes are located errors, never exceptions of another kind', async ()
   assert.ok(bomb.length < 8000, String(bomb.length));
   await assert.rejects(decodeSource(bomb), (e) => e instanceof PermalinkError && /larger than/.test(e.message));
 });
+
+test('forced VM switches and the selected process round-trip; bad ones are located errors', async () => {
+  const hash = await makeHash({ scenario: 'send-loses-sharing', step: 4, vm: 'message_queue_data:off_heap,sharing_preserving:true', sel: 1 });
+  assert.equal(hash, '#scenario=send-loses-sharing&step=4&vm=message_queue_data:off_heap,sharing_preserving:true&sel=1');
+  assert.deepEqual(parseHash(hash), { scenario: 'send-loses-sharing', step: 4, vm: 'message_queue_data:off_heap,sharing_preserving:true', sel: 1 });
+  // Without them the hash stays as before.
+  assert.equal(await makeHash({ scenario: 'a', step: 0, vm: '', sel: null }), '#scenario=a&step=0');
+  for (const [bad, where, at] of [['#scenario=a&vm=sharing_preserving', 'vm', 15], ['#scenario=a&vm=x:<b>', 'vm', 15], ['#scenario=a&sel=b', 'sel', 16]]) {
+    assert.throws(() => parseHash(bad), (err) => err instanceof PermalinkError && err.where === where && err.at === at, bad);
+  }
+});

@@ -28,20 +28,30 @@ export class Sim {
     this.#seriesNames = seriesNames;
   }
 
-  /** Opens built-in scenario `id`, falling back to `fallback` when there is no such scenario. @param {string} id @param {string} fallback @returns {Promise<Sim>} */
-  static async open(id, fallback) {
+  /** Opens built-in scenario `id`, falling back to `fallback` when there is no such scenario; `vm` (`SETTING:VALUE,...`)
+   * forces VM switches over the scenario's `vm` line. @param {string} id @param {string} fallback @param {string} vm @returns {Promise<Sim>} */
+  static async open(id, fallback, vm = '') {
     const mod = await loadWasm();
     const known = JSON.parse(mod.Simulator.scenarios()).map((s) => s.id);
-    const inner = new mod.Simulator(known.includes(id) ? id : fallback);
+    const use = known.includes(id) ? id : fallback;
+    const inner = vm ? mod.Simulator.with_vm(use, mod.Simulator.builtin_source(use), vm) : new mod.Simulator(use);
     return new Sim(inner, JSON.parse(mod.Simulator.legend()), mod.Simulator.memory_series_names());
   }
 
   /** Reads and runs scenario text (the editor, a permalink); rejects with `line:col: message` when it is not valid.
-   * @param {string} text @returns {Promise<Sim>} */
-  static async fromSource(text) {
+   * @param {string} text @param {string} vm forced VM switches, as for `open` @returns {Promise<Sim>} */
+  static async fromSource(text, vm = '') {
     const mod = await loadWasm();
-    const inner = mod.Simulator.from_source('custom', text);
+    const inner = vm ? mod.Simulator.with_vm('custom', text, vm) : mod.Simulator.from_source('custom', text);
     return new Sim(inner, JSON.parse(mod.Simulator.legend()), mod.Simulator.memory_series_names());
+  }
+
+  /** What the diagnostics views show at step `step` (diagnostics.rs): {vm, top, process, bin_leak, growth}, with
+   * `recon:proc_count(by, n)`, process `pid` (or null) printed in the current syntax, and growth over `window` steps.
+   * @param {number} step @param {string} by @param {number} n @param {number|null} pid @param {number} window */
+  diagnostics(step, by, n, pid, window) {
+    this.#inner.seek(step);
+    return JSON.parse(this.#inner.diagnostics(by, n, pid ?? undefined, this.syntax, window));
   }
 
   /** The scenario's text. */

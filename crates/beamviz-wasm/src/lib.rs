@@ -15,6 +15,8 @@ use beamviz::view::{self, CellKind, View};
 use beamviz::{History, Pid, Stage};
 use wasm_bindgen::prelude::*;
 
+mod diagnostics;
+
 /// Installs the panic hook once, so a model panic shows its message in the console instead of `unreachable`.
 fn init_panic_hook() {
     #[cfg(feature = "console_error_panic_hook")]

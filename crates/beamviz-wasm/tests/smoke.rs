@@ -256,3 +256,32 @@ fn terms_print_in_elixir_syntax_in_the_order_of_the_view() {
     // The view prints the same terms in Erlang.
     assert!(sim.view().contains(r#""preview":"{ok,<0.0.0>,<<120>>}""#));
 }
+
+/// The diagnostics bindings (diagnostics.rs) write JSON `JSON.parse` reads, negative growths included, and forced
+/// switches run the scenario on them; a bad switch is an error naming it.
+#[wasm_bindgen_test]
+fn diagnostics_serialize_and_switches_rerun() {
+    let src =
+        "# T\n\nactor a\nactor b\na: x = :binary.copy(<<1>>, 2000)\na: _ = x\n:recon.bin_leak(1)\n";
+    let mut sim = Simulator::from_source("t", src).expect("valid scenario");
+    sim.seek(sim.len());
+    for json in [
+        sim.top("binary_memory", 10),
+        sim.top("no such key", 10),
+        sim.process_info(0, "elixir"),
+        sim.bin_leak_report(),
+        sim.memory_growth(2),
+        sim.vm_settings(),
+        sim.diagnostics("memory", 10, Some(0), "erlang", 5),
+        sim.diagnostics("memory", 10, None, "erlang", 5),
+    ] {
+        assert!(parse(&json).is_object(), "{json}");
+    }
+    assert!(sim.memory_growth(2).contains("\"delta\":-2000"));
+    assert!(sim.bin_leak_report().contains("\"refs\":1,\"bytes\":2000"));
+    assert_eq!(sim.process_info(99, "erlang"), "null");
+    let shared = Simulator::with_vm("t", src, "sharing_preserving:true,min_heap_size:1000")
+        .expect("valid switches");
+    assert!(shared.vm_settings().contains("\"sharing_preserving\":true"));
+    assert!(Simulator::with_vm("t", src, "sharing_preserving:maybe").is_err());
+}
