@@ -56,8 +56,10 @@ export class Sim {
 
   /** The frame at step `step`: the view mirror plus each process's cells, and for processes that collected at that
    * step, their cells one step earlier with where each word goes in the collection (`gc_fates_*`, from the core).
-   * @param {number} step */
-  frame(step) {
+   * With `pick` (a function of the view giving a set of pids, or null for all), cells are read for those processes
+   * alone: with a thousand processes the page draws a few pictures, and reading every block's cells would cost more
+   * than the step. @param {number} step @param {((view: object) => Set<number>|null)|null} pick */
+  frame(step, pick = null) {
     const inner = this.#inner;
     inner.seek(step);
     const view = JSON.parse(inner.view());
@@ -70,23 +72,26 @@ export class Sim {
       });
     }
     const cells = new Map();
-    for (const p of view.processes) cells.set(p.pid, { young: inner.cells_young(p.pid), old: inner.cells_old(p.pid) });
+    const only = pick ? pick(view) : null;
+    const wanted = (pid) => !only || only.has(pid);
+    for (const p of view.processes) if (wanted(p.pid)) cells.set(p.pid, { young: inner.cells_young(p.pid), old: inner.cells_old(p.pid) });
     // One step earlier: the processes (for the table's changed cells) and, for processes that collected now, their
     // cells and fates. Stepping forward by one (playback) reuses the frame before instead of reading it again.
     let prev = [];
     const before = new Map();
     const wasYoung = new Map();
     if (step > 0) {
-      const last = this.#last?.step === step - 1 ? this.#last : null;
+      // The frame before is reused only if it read the cells of every process this one needs.
+      const last = this.#last?.step === step - 1 && (!this.#last.only || (only && [...only].every((pid) => this.#last.only.has(pid)))) ? this.#last : null;
       // The first collection of each process at this step decides what its "before" picture shows.
       const kinds = new Map();
-      for (const e of view.events) if (e.kind === 'GcFinished' && !kinds.has(e.pids[0])) kinds.set(e.pids[0], e.gc);
+      for (const e of view.events) if (e.kind === 'GcFinished' && wanted(e.pids[0]) && !kinds.has(e.pids[0])) kinds.set(e.pids[0], e.gc);
       const back = !last || kinds.size > 0;
       if (back) inner.seek(step - 1);
       prev = (last ? last.view : JSON.parse(inner.view())).processes;
       // The young cells one step earlier, to outline what changed.
       for (const p of prev) {
-        if (!p.alive) continue;
+        if (!p.alive || !wanted(p.pid)) continue;
         const young = last ? last.cells.get(p.pid)?.young : inner.cells_young(p.pid);
         if (young) wasYoung.set(p.pid, young);
       }
@@ -101,7 +106,7 @@ export class Sim {
       }
       if (back) inner.seek(step);
     }
-    this.#last = { step, view, cells };
+    this.#last = { step, view, cells, only };
     return { view, cells, before, prev, wasYoung };
   }
 

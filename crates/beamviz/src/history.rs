@@ -61,27 +61,47 @@ impl History {
 
     /// [`History::with_switches`] keeping checkpoints of at most about `budget` bytes (tests use a small one).
     pub fn with_budget(switches: crate::vm::Switches, ops: Vec<Op>, budget: usize) -> History {
+        History::record(switches, ops, budget)
+    }
+
+    /// [`History::with_switches`] over borrowed ops, such as a scenario's steps, so a long scenario's ops are never
+    /// copied into a list of their own.
+    pub fn from_ops<'a>(
+        switches: crate::vm::Switches,
+        ops: impl IntoIterator<Item = &'a Op>,
+    ) -> History {
+        History::record(switches, ops, CHECKPOINT_BUDGET)
+    }
+
+    fn record<I>(switches: crate::vm::Switches, ops: I, budget: usize) -> History
+    where
+        I: IntoIterator,
+        I::Item: core::borrow::Borrow<Op>,
+    {
+        use core::borrow::Borrow;
+        let ops = ops.into_iter();
         let mut h = History {
             ops: OpLog::default(),
             checkpoints: Vec::new(),
             every: CHECKPOINT_EVERY,
             checkpoint_bytes: 0,
             events: Vec::new(),
-            event_ends: Vec::with_capacity(ops.len()),
+            event_ends: Vec::with_capacity(ops.size_hint().0),
             error: None,
             vm: Vm::with_switches(switches),
             step: 0,
         };
-        // Ops are consumed as they run, so the decoded list and the log are never both whole in memory.
-        for (i, op) in ops.into_iter().enumerate() {
+        // Ops are encoded as they run, so no second decoded list is built.
+        for (i, op) in ops.enumerate() {
+            let op = op.borrow();
             if i % h.every == 0 {
                 h.checkpoint(i, budget);
             }
-            if let Err(e) = h.vm.apply(&op) {
+            if let Err(e) = h.vm.apply(op) {
                 h.error = Some((i, e));
                 break;
             }
-            h.ops.push(&op);
+            h.ops.push(op);
             h.events.extend(h.vm.drain_events());
             h.event_ends.push(h.events.len());
         }
@@ -198,12 +218,13 @@ impl History {
     }
 }
 
-/// What a checkpoint of `vm` costs, roughly: the words of every heap block, fragment and ETS table, the atom text,
-/// and a little per process and binary.
+/// What a checkpoint of `vm` costs, roughly: the words of every heap block, fragment and ETS table, the literal
+/// area (which grows with every distinct constant a loop's iterations build), the atom text, and a little per
+/// process and binary.
 fn vm_bytes(vm: &Vm) -> usize {
     let m = crate::view::memory(vm);
     let base = 512 + 64 * (vm.processes().len() + vm.binaries().iter().count());
-    (m.processes + m.atom + m.ets) as usize + base
+    (m.processes + m.atom + m.ets + 8 * vm.literals().size()) as usize + base
 }
 
 /// Ops encoded as bytes, one start offset per op.

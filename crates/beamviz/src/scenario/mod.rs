@@ -39,8 +39,8 @@ pub struct Step {
     pub span: Span,
     /// Checkpoints evaluated after this step.
     pub expects: Vec<Expect>,
-    /// A question shown before this step is revealed.
-    pub predict: Option<Predict>,
+    /// A question shown before this step is revealed (boxed: few steps have one, and a scenario may have a million).
+    pub predict: Option<alloc::boxed::Box<Predict>>,
     /// For an expression step, where the expression starts in the file (to locate its run-time errors).
     pub expr_at: Option<Span>,
 }
@@ -95,7 +95,7 @@ impl Scenario {
 
     /// A run of the steps on the scenario's emulator.
     pub fn history(&self) -> crate::History {
-        crate::History::with_switches(self.vm.switches, self.ops())
+        crate::History::from_ops(self.vm.switches, self.steps.iter().map(|s| &s.op))
     }
 }
 
@@ -408,12 +408,13 @@ impl core::error::Error for ParseError {}
 
 /// The largest scenario file, in bytes.
 pub const MAX_FILE_BYTES: usize = 1 << 20;
-/// The most steps a scenario may have after loop expansion.
-pub const MAX_STEPS: usize = 100_000;
+/// The most steps a scenario may have after loop expansion: 2^20, so a loop of a million iterations fits with the
+/// steps around it. The history keeps each step in a few bytes (`history.rs`).
+pub const MAX_STEPS: usize = 1 << 20;
 /// The deepest nesting of terms and loops.
 pub const MAX_DEPTH: u32 = 64;
 /// The most words a scenario may build and copy in all (by a static estimate), so a run stays short.
-pub const MAX_TOTAL_WORDS: u64 = 1 << 24;
+pub const MAX_TOTAL_WORDS: u64 = 1 << 25;
 
 /// Renders a located message the way compilers do: `file:line:col: message`, the source line, and a caret.
 pub fn render_error(file: &str, src: &str, span: Span, message: &dyn fmt::Display) -> String {
