@@ -338,13 +338,13 @@ function parseSpeed(value) {
 
 /** The process table: one row per process, cells that changed since `prev` (the step before) marked ▲ or ▼.
  * Past FULL_PICTURES processes, `box` scrolls and only the rows in view are built, between two spacer rows. */
-function renderTable(table, procs, prev, box) {
+function renderTable(table, procs, prev, box, at = scrollOf(box)) {
   const head = h('tr', {}, h('th', { scope: 'col', text: 'process' }), ...PROC_COLS.map(([k]) => h('th', { scope: 'col', text: k })));
   const many = procs.length > FULL_PICTURES;
   box.classList.toggle('pinfo-rows', many);
   let from = 0, to = procs.length;
   if (many) {
-    [from, to] = visibleRange(box, procs.length, ROW_H);
+    [from, to] = visibleRange(at, procs.length, ROW_H);
   }
   const before = new Map(prev.map((q) => [q.pid, q]));
   const rows = procs.slice(from, to).map((p) => {
@@ -372,12 +372,17 @@ function renderTable(table, procs, prev, box) {
   table.closest('section').hidden = procs.length === 0;
 }
 
-/** The rows of a list of `n` rows of `rowH` pixels that a scrolled `box` shows, with a few more on each side.
- * @returns {[number, number]} first and past-last index */
-function visibleRange(box, n, rowH) {
-  const height = box.clientHeight || 360;
-  const from = Math.max(0, Math.floor(box.scrollTop / rowH) - 4);
-  return [from, Math.min(n, from + Math.ceil(height / rowH) + 8)];
+/** Where a scrolled box is: read before the render writes to the DOM, since reading it after a write would force a
+ * layout of the whole element (with a thousand processes, more than the rest of the step). @returns {{top:number, height:number}} */
+function scrollOf(box) {
+  return { top: box.scrollTop, height: box.clientHeight || 360 };
+}
+
+/** The rows of a list of `n` rows of `rowH` pixels that a box scrolled to `at` shows, with a few more on each side.
+ * @param {{top:number, height:number}} at @returns {[number, number]} first and past-last index */
+function visibleRange(at, n, rowH) {
+  const from = Math.max(0, Math.floor(at.top / rowH) - 4);
+  return [from, Math.min(n, from + Math.ceil(at.height / rowH) + 8)];
 }
 
 /** The inspector's section: an expression, its language, examples, the error line, the result. */
@@ -983,7 +988,7 @@ export class BeamViz extends HTMLElement {
 
   /** The compact rows past FULL_PICTURES processes: name, a bar of the young block (heap from the left, stack from
    * the right), the numbers; only the rows in the list's view are built. */
-  #renderRows(frame) {
+  #renderRows(frame, at = scrollOf(this.#ui.rows)) {
     const ui = this.#ui;
     const procs = frame.view.processes;
     const many = procs.length > FULL_PICTURES;
@@ -992,7 +997,7 @@ export class BeamViz extends HTMLElement {
     if (!many) return ui.rowsInner.replaceChildren();
     ui.rowsNote.textContent = `${procs.length} processes: full pictures for the ${frame.cells.size} that act at this step or that you opened; select a row to open or close one.`;
     ui.rowsInner.style.height = `${procs.length * ROW_H}px`;
-    const [from, to] = visibleRange(ui.rows, procs.length, ROW_H);
+    const [from, to] = visibleRange(at, procs.length, ROW_H);
     const rows = [];
     for (let i = from; i < to; i++) {
       const p = procs[i];
@@ -1059,6 +1064,9 @@ export class BeamViz extends HTMLElement {
     const start = performance.now();
     const sim = this.#sim;
     const ui = this.#ui;
+    // Scroll positions first, while the layout from the last frame is still valid.
+    const rowsAt = scrollOf(ui.rows);
+    const tableAt = scrollOf(ui.pinfoBox);
     const step = this.#step;
     sim.syntax = this.syntax;
     for (const r of ui.syntaxes) r.checked = r.value === this.syntax;
@@ -1119,7 +1127,7 @@ export class BeamViz extends HTMLElement {
     const order = pictured.map((p) => this.#procSvgs.get(p.pid).el);
     if (order.some((el, i) => ui.procs.children[i] !== el) || ui.procs.children.length !== order.length) ui.procs.replaceChildren(...order);
     if (!view.processes.length) ui.procs.replaceChildren(h('p', { class: 'memory', text: 'No processes yet. Step forward to spawn one.' }));
-    this.#renderRows(frame);
+    this.#renderRows(frame, rowsAt);
 
     const used = new Set();
     for (const c of cells.values()) for (const arr of [c.young, c.old]) for (const b of arr) used.add(b & 0x1f);
@@ -1132,7 +1140,7 @@ export class BeamViz extends HTMLElement {
     ui.legend.replaceChildren(...items);
     ui.legend.hidden = view.processes.length === 0;
 
-    renderTable(ui.pinfo, view.processes, prev, ui.pinfoBox);
+    renderTable(ui.pinfo, view.processes, prev, ui.pinfoBox, tableAt);
     this.#renderMailboxes(view);
     this.#renderEts(view);
     if (this.#series?.sim !== sim) this.#series = { sim, data: sim.memorySeries() };

@@ -81,18 +81,18 @@ export class Sim {
     const before = new Map();
     const wasYoung = new Map();
     if (step > 0) {
-      // The frame before is reused only if it read the cells of every process this one needs.
-      const last = this.#last?.step === step - 1 && (!this.#last.only || (only && [...only].every((pid) => this.#last.only.has(pid)))) ? this.#last : null;
+      const last = this.#last?.step === step - 1 ? this.#last : null;
       // The first collection of each process at this step decides what its "before" picture shows.
       const kinds = new Map();
       for (const e of view.events) if (e.kind === 'GcFinished' && wanted(e.pids[0]) && !kinds.has(e.pids[0])) kinds.set(e.pids[0], e.gc);
       const back = !last || kinds.size > 0;
       if (back) inner.seek(step - 1);
       prev = (last ? last.view : JSON.parse(inner.view())).processes;
-      // The young cells one step earlier, to outline what changed.
+      // The young cells one step earlier, to outline what changed. A process pictured now but not in the frame
+      // before (past FULL_PICTURES processes) gets them only when this frame seeks back anyway.
       for (const p of prev) {
         if (!p.alive || !wanted(p.pid)) continue;
-        const young = last ? last.cells.get(p.pid)?.young : inner.cells_young(p.pid);
+        const young = last?.cells.get(p.pid)?.young ?? (back ? inner.cells_young(p.pid) : undefined);
         if (young) wasYoung.set(p.pid, young);
       }
       for (const p of prev) {
@@ -106,7 +106,7 @@ export class Sim {
       }
       if (back) inner.seek(step);
     }
-    this.#last = { step, view, cells, only };
+    this.#last = { step, view, cells };
     return { view, cells, before, prev, wasYoung };
   }
 
