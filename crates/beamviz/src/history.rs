@@ -349,7 +349,8 @@ impl OpLog {
                 self.name(a);
             }
             Value::Tuple(xs) | Value::List(xs) => {
-                self.bytes.push(if matches!(v, Value::Tuple(_)) { 3 } else { 4 });
+                self.bytes
+                    .push(if matches!(v, Value::Tuple(_)) { 3 } else { 4 });
                 self.uint(xs.len() as u64);
                 for x in xs {
                     self.value(x);
@@ -376,8 +377,9 @@ impl OpLog {
                 self.uint(opts.min_heap_size);
                 self.uint(u64::from(opts.fullsweep_after));
                 self.uint(opts.max_heap_size);
-                self.bytes
-                    .push(u8::from(opts.message_queue_data == MessageQueueData::OffHeap));
+                self.bytes.push(u8::from(
+                    opts.message_queue_data == MessageQueueData::OffHeap,
+                ));
             }
             Op::Bind { pid, var, value } => {
                 self.bytes.push(1);
@@ -404,8 +406,11 @@ impl OpLog {
                 self.text(src);
             }
             Op::Forget { pid, var } | Op::Receive { pid, var } => {
-                self.bytes
-                    .push(if matches!(op, Op::Forget { .. }) { 3 } else { 4 });
+                self.bytes.push(if matches!(op, Op::Forget { .. }) {
+                    3
+                } else {
+                    4
+                });
                 self.pid(*pid);
                 self.name(var);
             }
@@ -446,7 +451,10 @@ impl OpLog {
                 self.uint(*words);
                 self.uint(*heap);
             }
-            Op::GarbageCollect { pid } | Op::Call { pid } | Op::Hibernate { pid } | Op::Exit { pid } => {
+            Op::GarbageCollect { pid }
+            | Op::Call { pid }
+            | Op::Hibernate { pid }
+            | Op::Exit { pid } => {
                 self.bytes.push(match op {
                     Op::GarbageCollect { .. } => 13,
                     Op::Call { .. } => 14,
@@ -794,7 +802,19 @@ mod tests {
         assert!(steps.iter().all(|s| s % every == 0), "{steps:?}");
         assert!(steps.windows(2).all(|w| w[1] - w[0] == every), "{steps:?}");
         assert!(h.checkpoint_bytes <= budget, "{}", h.checkpoint_bytes);
-        for target in [ops.len(), 0, 1, 1234, 1233, 1235, 2999, every, every - 1, 17, ops.len() - 1] {
+        for target in [
+            ops.len(),
+            0,
+            1,
+            1234,
+            1233,
+            1235,
+            2999,
+            every,
+            every - 1,
+            17,
+            ops.len() - 1,
+        ] {
             h.seek(target);
             let mut straight = Vm::new();
             for op in &ops[..target] {

@@ -978,9 +978,29 @@ fn repeat(
     for k in from..=to {
         cur.pos = body;
         env.push((name.clone(), k));
+        let (steps, work) = (ctx.n_steps, ctx.work);
         let res = stmt(cur, ctx, actor, env, depth + 1, out);
         env.pop();
         res?;
+        // After the first iteration, what the loop will cost is known closely enough: refuse a loop whose
+        // iterations would pass a limit now, instead of after reading up to a million steps (seconds).
+        if k == from {
+            let left = n - 1;
+            let more_steps = (ctx.n_steps - steps) as i128 * left;
+            let more_work = i128::from(ctx.work - work) * left;
+            if more_steps > (MAX_STEPS - ctx.n_steps) as i128 {
+                return Err(ParseError {
+                    kind: ErrorKind::TooManySteps,
+                    span: at,
+                });
+            }
+            if more_work > i128::from(MAX_TOTAL_WORDS - ctx.work) {
+                return Err(ParseError {
+                    kind: ErrorKind::TooMuchWork,
+                    span: at,
+                });
+            }
+        }
     }
     for c in closers {
         if *c == "end" {
