@@ -270,8 +270,14 @@ fn main() {
     }));
     // The scale scenarios of tests/scale: read and run once each (seconds for the million steps), then seeks.
     for (name, src) in [
-        ("1000000", include_str!("../../../tests/scale/million-steps.scn")),
-        ("1000proc", include_str!("../../../tests/scale/thousand-processes.scn")),
+        (
+            "1000000",
+            include_str!("../../../tests/scale/million-steps.scn"),
+        ),
+        (
+            "1000proc",
+            include_str!("../../../tests/scale/thousand-processes.scn"),
+        ),
     ] {
         let t = Instant::now();
         let sc = beamviz::scenario::parse(name, src).expect("a scale scenario reads");

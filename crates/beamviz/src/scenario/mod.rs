@@ -414,7 +414,7 @@ pub const MAX_STEPS: usize = 1 << 20;
 /// The deepest nesting of terms and loops.
 pub const MAX_DEPTH: u32 = 64;
 /// The most words a scenario may build and copy in all (by a static estimate), so a run stays short.
-pub const MAX_TOTAL_WORDS: u64 = 1 << 25;
+pub const MAX_TOTAL_WORDS: u64 = 1 << 24;
 
 /// Renders a located message the way compilers do: `file:line:col: message`, the source line, and a caret.
 pub fn render_error(file: &str, src: &str, span: Span, message: &dyn fmt::Display) -> String {
