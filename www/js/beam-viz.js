@@ -428,6 +428,8 @@ export class BeamViz extends HTMLElement {
   #procSvgs = new Map();
   /** Processes whose full picture the user opened from the compact rows (used past FULL_PICTURES processes). */
   #opened = new Set();
+  /** How many processes the last frame had. */
+  #lastCount = 0;
   /** The GC sub-step shown per process at the current step (none: the result). */
   #gcPhase = new Map();
   #gcTimer = 0;
@@ -685,6 +687,7 @@ export class BeamViz extends HTMLElement {
       if (this.#loading !== loading) return sim.free();
       this.#sim = sim;
       this.#opened.clear();
+      this.#lastCount = 0;
       this.#step = this.#clamp(this.#step);
       this.#ui.title.textContent = sim.title;
       this.#ui.desc.textContent = sim.description;
@@ -1072,7 +1075,10 @@ export class BeamViz extends HTMLElement {
     for (const r of ui.syntaxes) r.checked = r.value === this.syntax;
     if (this.#cached?.step !== step || this.#cached.sim !== sim) {
       this.#stopGcAnimation();
-      this.#cached = { step, sim, frame: sim.frame(step, (v) => this.#pictured(v)) };
+      // Past FULL_PICTURES processes (as of the last frame), only the pictured processes' terms are read.
+      const many = this.#lastCount > FULL_PICTURES;
+      this.#cached = { step, sim, frame: sim.frame(step, (v) => this.#pictured(v), many ? [...this.#opened] : null) };
+      this.#lastCount = this.#cached.frame.view.processes.length;
       this.#gcPhase.clear();
     }
     const frame = this.#cached.frame;

@@ -58,11 +58,19 @@ export class Sim {
    * step, their cells one step earlier with where each word goes in the collection (`gc_fates_*`, from the core).
    * With `pick` (a function of the view giving a set of pids, or null for all), cells are read for those processes
    * alone: with a thousand processes the page draws a few pictures, and reading every block's cells would cost more
-   * than the step. @param {number} step @param {((view: object) => Set<number>|null)|null} pick */
-  frame(step, pick = null) {
+   * than the step. With `detail` (pids), the view carries variables and messages only for those processes and the
+   * ones the step's events name (`view_some`): printing a thousand processes' terms costs more than the step; when
+   * `pick` then wants every process pictured (few processes after all), the full view is read.
+   * @param {number} step @param {((view: object) => Set<number>|null)|null} pick @param {number[]|null} detail */
+  frame(step, pick = null, detail = null) {
     const inner = this.#inner;
     inner.seek(step);
-    const view = JSON.parse(inner.view());
+    const read = () => JSON.parse(detail ? inner.view_some(Uint32Array.from(detail)) : inner.view());
+    let view = read();
+    if (detail && pick && pick(view) === null) {
+      detail = null;
+      view = read();
+    }
     if (this.syntax === 'elixir') {
       // The same terms printed by the core in Elixir syntax, in the same order.
       const terms = JSON.parse(inner.elixir_terms());
@@ -87,7 +95,7 @@ export class Sim {
       for (const e of view.events) if (e.kind === 'GcFinished' && wanted(e.pids[0]) && !kinds.has(e.pids[0])) kinds.set(e.pids[0], e.gc);
       const back = !last || kinds.size > 0;
       if (back) inner.seek(step - 1);
-      prev = (last ? last.view : JSON.parse(inner.view())).processes;
+      prev = (last ? last.view : read()).processes;
       // The young cells one step earlier, to outline what changed. A process pictured now but not in the frame
       // before (past FULL_PICTURES processes) gets them only when this frame seeks back anyway.
       for (const p of prev) {
