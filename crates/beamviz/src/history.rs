@@ -46,10 +46,6 @@ pub struct History {
     error: Option<(usize, OpError)>,
     vm: Vm,
     step: usize,
-    /// The VM one step before the current one, kept when the last move was one step forward: playback and the
-    /// page's "before GC" picture go back one step, which would otherwise restore a checkpoint and replay up to
-    /// the spacing (hundreds of ops once checkpoints are thinned).
-    back: Option<(usize, Vm)>,
 }
 
 impl History {
@@ -94,7 +90,6 @@ impl History {
             error: None,
             vm: Vm::with_switches(switches),
             step: 0,
-            back: None,
         };
         // Ops are encoded as they run, so no second decoded list is built.
         for (i, op) in ops.enumerate() {
@@ -192,10 +187,9 @@ impl History {
         self.every
     }
 
-    /// Estimated bytes held by the history: the checkpoints, the op log, the events and the VM one step back.
+    /// Estimated bytes held by the history: the checkpoints, the op log and the events.
     pub fn memory_bytes(&self) -> usize {
         self.checkpoint_bytes
-            + self.back.as_ref().map_or(0, |(_, vm)| vm_bytes(vm))
             + self.ops.bytes()
             + self.events.capacity() * core::mem::size_of::<Event>()
             + self.event_ends.capacity() * core::mem::size_of::<usize>()
@@ -205,15 +199,6 @@ impl History {
     pub fn seek(&mut self, step: usize) {
         let step = step.min(self.len());
         if step == self.step {
-            return;
-        }
-        if step == self.step + 1 {
-            self.back = Some((self.step, self.vm.clone()));
-        } else if self.back.as_ref().is_some_and(|(s, _)| *s == step) {
-            if let Some((s, vm)) = self.back.take() {
-                self.vm = vm;
-                self.step = s;
-            }
             return;
         }
         // Going forward a little: replay from here; otherwise from the nearest checkpoint at or before `step`.
@@ -823,11 +808,6 @@ mod tests {
             1,
             1234,
             1233,
-            1234,
-            1233,
-            1232,
-            1235,
-            1236,
             1235,
             2999,
             every,
