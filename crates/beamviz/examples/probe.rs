@@ -51,6 +51,13 @@ fn main() {
         std::hint::black_box(v);
     }
     eprintln!("View::of {:?}", t.elapsed() / 200);
+    let t = Instant::now();
+    for _ in 0..200 { let v = beamviz::View::of_some(h.vm(), &|_| false); std::hint::black_box(v); }
+    eprintln!("View::of_some none {:?}", t.elapsed() / 200);
+    h.seek(1500);
+    let t = Instant::now();
+    for i in 0..200 { h.seek(1500 + i % 2); }
+    eprintln!("seek +-1 {:?}", t.elapsed() / 200);
     for target in [h.len(), 1, h.len() / 2, 12345, h.len() - 1] {
         let t = Instant::now();
         h.seek(target);
