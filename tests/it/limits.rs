@@ -70,6 +70,32 @@ fn a_billion_loop_iterations_are_refused_while_reading() {
         &format!("{HEAD}a: for i <- 1..100000, do: for j <- 1..10000, do: x = j\n"),
     );
     assert_eq!(e.kind, ErrorKind::TooManySteps);
+    // Within the step limit, but the loop's first iteration shows what a million will cost: refused at its range,
+    // before a million steps are read.
+    let e = parse_error(
+        "a million 60-word iterations",
+        &format!("{HEAD}a: for i <- 1..1000000, do: x = Enum.to_list(1..30)\n"),
+    );
+    assert_eq!(e.kind, ErrorKind::TooMuchWork);
+    assert_eq!(e.span.line, 6);
+    let e = parse_error(
+        "a loop nest of 2 * 600,000 steps",
+        &format!("{HEAD}a: for i <- 1..600000, do: for j <- 1..2, do: x = [j]\n"),
+    );
+    assert_eq!(e.kind, ErrorKind::TooManySteps);
+}
+
+/// The 1,000-process scenario of `tests/scale/` is within the limits and runs, its checkpoints holding (the
+/// 1,000,000-step one takes seconds to read and run: `cargo xtask bench` and the browser's perf test do that).
+#[test]
+fn a_thousand_processes_are_within_the_limits() {
+    let src = include_str!("../scale/thousand-processes.scn");
+    let sc = scenario::parse("thousand-processes", src).expect("reads");
+    assert_eq!(sc.steps.len(), 3000);
+    let res = scenario::check(&sc);
+    assert!(res.op_error.is_none(), "{:?}", res.op_error);
+    assert!(res.passed(), "{:?}", res.failures);
+    assert_eq!(res.evaluated, 2);
 }
 
 #[test]

@@ -123,8 +123,8 @@ proptest! {
             let t = t.min(h.len());
             h.seek(t);
             let mut straight = Vm::new();
-            for op in &h.ops()[..t] {
-                straight.apply(op).unwrap();
+            for op in h.ops().take(t) {
+                straight.apply(&op).unwrap();
             }
             prop_assert_eq!(View::of(h.vm()), View::of(&straight), "step {}", t);
         }

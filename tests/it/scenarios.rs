@@ -266,7 +266,7 @@ fn hostile_files_are_refused_fast() {
     assert_eq!(hostile_kind(&vec![b'a'; 10 << 20]), ErrorKind::FileTooLarge);
     let loop_1e9 = "# T\n\nactor a\na: for i <- 1..1_000_000_000, do: x = i\n";
     assert_eq!(hostile_kind(loop_1e9.as_bytes()), ErrorKind::TooManySteps);
-    let nested_loops = "# T\n\nactor a\na: for i <- 1..1000, do: for j <- 1..1000, do: x = j\n";
+    let nested_loops = "# T\n\nactor a\na: for i <- 1..2000, do: for j <- 1..1000, do: x = j\n";
     assert_eq!(
         hostile_kind(nested_loops.as_bytes()),
         ErrorKind::TooManySteps
@@ -287,9 +287,8 @@ fn hostile_files_are_refused_fast() {
         doubling += &format!("a: x{i} = {{x{p}, x{p}}}\n", p = i - 1);
     }
     assert_eq!(hostile_kind(doubling.as_bytes()), ErrorKind::TooMuchWork);
-    // Many big steps: each step's view walks the live terms.
-    let busy =
-        "# T\n\nactor a\na: x = Enum.to_list(1..1_000_000)\na: for i <- 1..1000, do: y = i\n";
+    // Many big steps: each copies a 2,000,000-word term (refused after the loop's first iteration).
+    let busy = "# T\n\nactor a\nactor b\na: x = Enum.to_list(1..1_000_000)\na: for i <- 1..1000, do: send(b, x)\n";
     assert_eq!(hostile_kind(busy.as_bytes()), ErrorKind::TooMuchWork);
     let many_actors: String = std::iter::once("# T\n\n".to_string())
         .chain((0..200_000).map(|i| format!("actor a{i}\n")))

@@ -33,6 +33,14 @@ const JUMP_KINDS = [
 const SPEEDS = [0.5, 1, 2, 4, 10];
 /** Event log lines shown before the rest folds into a <details>. */
 const LOG_LINES = 12;
+/** Up to this many processes, every process gets its full memory picture. Past it (a scenario may have a thousand),
+ * only the processes that act at the step and those the user opened get one (at most AUTO_OPEN + MAX_OPEN), and
+ * every process gets a compact row in a scrolled list that builds only the rows in view; the process table too. */
+const FULL_PICTURES = 12;
+const AUTO_OPEN = 4;
+const MAX_OPEN = 8;
+/** Height of a compact process row and of a process table row in the scrolled lists, in CSS pixels. */
+const ROW_H = 24;
 /** Milliseconds of quiet typing before the inspector evaluates. */
 const INSPECT_DELAY = 150;
 /** The process table's columns: process_info key and how to read it from a process of the view (sizes in words). */
@@ -252,6 +260,19 @@ svg.memory-chart { min-width: 520px; }
 .mem-now { stroke: var(--bv-gc); stroke-width: 2; }
 .sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 .proc { display: grid; gap: 6px; align-content: start; }
+.proc-rows { position: relative; max-height: 288px; overflow-y: auto; border: 1px solid var(--bv-line); border-radius: 8px; background: var(--bv-surface); }
+.proc-rows-note { margin: 0 0 4px; color: var(--bv-muted); font-size: 12.5px; }
+.proc-rows > div { position: relative; }
+.proc-row { position: absolute; left: 0; right: 0; height: 24px; min-width: 0; padding: 0 8px; border: 0; border-radius: 0; display: flex;
+  align-items: center; gap: 8px; font: 12.5px ui-monospace, Menlo, Consolas, monospace; background: transparent; text-align: left; }
+.proc-row[aria-expanded="true"] { background: var(--bv-active); }
+.proc-row .name { flex: 0 0 6em; overflow: hidden; text-overflow: ellipsis; font-weight: 700; }
+.proc-row .bar { flex: 0 0 160px; height: 10px; display: flex; background: var(--bv-free); border: 1px solid var(--bv-line); }
+.proc-row .bar .used { background: var(--bv-young); }
+.proc-row .bar .stack { margin-left: auto; background: var(--bv-stack); }
+.proc-row.dead { color: var(--bv-muted); }
+.pinfo-rows { max-height: 360px; overflow-y: auto; }
+.pinfo-rows tr { height: 24px; }
 .gc-steps { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; font-size: 12px; color: var(--bv-muted); }
 .gc-steps button { min-width: 0; padding: 2px 8px; font-size: 12px; font-weight: 600; }
 .gc-steps button[aria-pressed="true"] { background: var(--bv-gc); border-color: var(--bv-gc); color: #fff; }
@@ -325,11 +346,19 @@ function parseSpeed(value) {
   return Number.isFinite(n) && n > 0 && n <= 20 ? n : DEFAULT_SPEED;
 }
 
-/** The process table: one row per process, cells that changed since `prev` (the step before) marked ▲ or ▼. */
-function renderTable(table, procs, prev) {
+/** The process table: one row per process, cells that changed since `prev` (the step before) marked ▲ or ▼.
+ * Past FULL_PICTURES processes, `box` scrolls and only the rows in view are built, between two spacer rows. */
+function renderTable(table, procs, prev, box, at = scrollOf(box)) {
   const head = h('tr', {}, h('th', { scope: 'col', text: 'process' }), ...PROC_COLS.map(([k]) => h('th', { scope: 'col', text: k })));
-  const rows = procs.map((p) => {
-    const old = prev.find((q) => q.pid === p.pid);
+  const many = procs.length > FULL_PICTURES;
+  box.classList.toggle('pinfo-rows', many);
+  let from = 0, to = procs.length;
+  if (many) {
+    [from, to] = visibleRange(at, procs.length, ROW_H);
+  }
+  const before = new Map(prev.map((q) => [q.pid, q]));
+  const rows = procs.slice(from, to).map((p) => {
+    const old = before.get(p.pid);
     return h('tr', { 'data-pid': String(p.pid) }, h('th', { scope: 'row', text: p.name }), ...PROC_COLS.map(([k, get]) => {
       const v = get(p);
       const was = old ? get(old) : v;
@@ -343,8 +372,27 @@ function renderTable(table, procs, prev) {
       return td;
     }));
   });
+  if (many) {
+    // Spacer rows keep the scroll height of the whole table.
+    const spacer = (n) => { const tr = h('tr', { class: 'spacer', 'aria-hidden': 'true' }); tr.style.height = `${n * ROW_H}px`; return tr; };
+    if (from > 0) rows.unshift(spacer(from));
+    if (to < procs.length) rows.push(spacer(procs.length - to));
+  }
   table.replaceChildren(h('thead', {}, head), h('tbody', {}, ...rows));
   table.closest('section').hidden = procs.length === 0;
+}
+
+/** Where a scrolled box is: read before the render writes to the DOM, since reading it after a write would force a
+ * layout of the whole element (with a thousand processes, more than the rest of the step). @returns {{top:number, height:number}} */
+function scrollOf(box) {
+  return { top: box.scrollTop, height: box.clientHeight || 360 };
+}
+
+/** The rows of a list of `n` rows of `rowH` pixels that a box scrolled to `at` shows, with a few more on each side.
+ * @param {{top:number, height:number}} at @returns {[number, number]} first and past-last index */
+function visibleRange(at, n, rowH) {
+  const from = Math.max(0, Math.floor(at.top / rowH) - 4);
+  return [from, Math.min(n, from + Math.ceil(at.height / rowH) + 8)];
 }
 
 /** The inspector's section: an expression, its language, examples, the error line, the result. */
@@ -388,6 +436,10 @@ export class BeamViz extends HTMLElement {
   #frame = 0;
   #ui;
   #procSvgs = new Map();
+  /** Processes whose full picture the user opened from the compact rows (used past FULL_PICTURES processes). */
+  #opened = new Set();
+  /** How many processes the last frame had. */
+  #lastCount = 0;
   /** The GC sub-step shown per process at the current step (none: the result). */
   #gcPhase = new Map();
   #gcTimer = 0;
@@ -438,6 +490,9 @@ export class BeamViz extends HTMLElement {
       log: h('ul', { class: 'log', 'aria-label': 'Events of this step' }),
       lifecycle: createSvg('lifecycle', 'Lifecycle stages of each process'),
       procs: h('div', { class: 'procs' }),
+      rowsNote: h('p', { class: 'proc-rows-note', hidden: '' }),
+      rowsInner: h('div', {}),
+      rows: h('div', { class: 'proc-rows', role: 'group', 'aria-label': 'Every process, one row each', hidden: '' }),
       legend: h('ul', { class: 'legend', 'aria-label': 'Legend' }),
       binaries: createSvg('binaries', 'Off-heap binaries with reference counts'),
       memory: h('p', { class: 'memory' }),
@@ -446,6 +501,7 @@ export class BeamViz extends HTMLElement {
       ets: h('div', { class: 'ets' }),
       memChart: createSvg('memory-chart', 'erlang:memory() at every step, the current step marked'),
     };
+    ui.pinfoBox = h('div', { class: 'scroll' }, ui.pinfo);
     const label = h('label', { class: 'slider', for: 'bv-step' }, h('span', { text: 'Step' }), ui.range);
     ui.app = h('div', { class: 'app', hidden: '' },
       h('header', {}, ui.title, ui.desc),
@@ -462,9 +518,9 @@ export class BeamViz extends HTMLElement {
       ui.predict,
       h('section', { 'data-view': 'lifecycle' }, h('h3', { text: 'Lifecycle' }), h('div', { class: 'scroll' }, ui.lifecycle)),
       h('div', { class: 'panels' },
-        h('section', { 'data-view': 'process-memory' }, h('h3', { text: 'Process memory' }), h('div', { class: 'scroll' }, ui.procs), ui.legend),
+        h('section', { 'data-view': 'process-memory' }, h('h3', { text: 'Process memory' }), h('div', { class: 'scroll' }, ui.procs), ui.rowsNote, ui.rows, ui.legend),
         h('section', { 'data-view': 'binaries' }, h('h3', { text: 'Shared binary area' }), ui.binaries, ui.memory)),
-      h('section', { 'data-view': 'processes' }, h('h3', { text: 'process_info (words; ▲/▼ changed since the previous step)' }), h('div', { class: 'scroll' }, ui.pinfo)),
+      h('section', { 'data-view': 'processes' }, h('h3', { text: 'process_info (words; ▲/▼ changed since the previous step)' }), ui.pinfoBox),
       this.#diag.panels,
       h('div', { class: 'panels' },
         h('section', { 'data-view': 'mailboxes' }, h('h3', { text: 'Mailboxes' }), ui.mailboxes),
@@ -472,7 +528,30 @@ export class BeamViz extends HTMLElement {
       h('section', { 'data-view': 'memory' }, h('h3', { text: 'erlang:memory() over all steps' }), h('div', { class: 'scroll' }, ui.memChart), this.#diag.growth),
       inspectorSection(ui));
     root.append(createDefs(), ui.error, ui.fallback, ui.app);
+    ui.rows.append(ui.rowsInner);
     this.#ui = ui;
+    // Compact rows: a click opens or closes a process's full picture; scrolling builds the rows that come into view.
+    ui.rows.addEventListener('click', (e) => {
+      const row = e.target.closest('.proc-row');
+      if (!row) return;
+      const pid = Number(row.dataset.pid);
+      if (this.#opened.has(pid)) this.#opened.delete(pid);
+      else {
+        this.#opened.add(pid);
+        while (this.#opened.size > MAX_OPEN) this.#opened.delete(this.#opened.values().next().value);
+      }
+      this.#cached = null;
+      this.#render();
+    });
+    const onScroll = (box, draw) => {
+      let queued = 0;
+      box.addEventListener('scroll', () => {
+        if (queued) return;
+        queued = requestAnimationFrame(() => { queued = 0; if (this.#cached) draw(this.#cached.frame); });
+      }, { passive: true });
+    };
+    onScroll(ui.rows, (frame) => this.#renderRows(frame));
+    onScroll(ui.pinfoBox, (frame) => renderTable(ui.pinfo, frame.view.processes, frame.prev, ui.pinfoBox));
 
     ui.jumpKind.append(...JUMP_KINDS.map(([kind, name]) => new Option(name, kind)));
     ui.speedSel.append(...SPEEDS.map((v) => new Option(`${v}×`, String(v), false, v === DEFAULT_SPEED)));
@@ -764,6 +843,8 @@ export class BeamViz extends HTMLElement {
       const sim = await loading;
       if (this.#loading !== loading) return sim.free();
       this.#sim = sim;
+      this.#opened.clear();
+      this.#lastCount = 0;
       this.#step = this.#clamp(this.#step);
       this.#ui.title.textContent = sim.title;
       this.#ui.desc.textContent = sim.description;
@@ -997,11 +1078,15 @@ export class BeamViz extends HTMLElement {
 
   /** Each live process's mailbox: its messages in order, as the core prints them. */
   #renderMailboxes(view) {
-    const rows = view.processes.filter((p) => p.alive).map((p) => {
+    // With many processes, only the mailboxes that hold messages are listed, and the others counted.
+    const live = view.processes.filter((p) => p.alive);
+    const shown = live.length > FULL_PICTURES ? live.filter((p) => p.message_queue_len > 0) : live;
+    const rows = shown.map((p) => {
       const head = h('p', { class: 'who', 'data-pid': String(p.pid) }, `${p.name}: ${p.message_queue_len} message${p.message_queue_len === 1 ? '' : 's'}`);
       const list = h('ol', { 'aria-label': `Mailbox of ${p.name}` }, ...p.mailbox.map((m) => h('li', { 'data-message': '', text: m })));
       return p.mailbox.length ? h('div', {}, head, list) : head;
     });
+    if (shown.length < live.length) rows.push(h('p', { class: 'empty', text: `${live.length - shown.length} other processes have empty mailboxes.` }));
     this.#ui.mailboxes.replaceChildren(...(rows.length ? rows : [h('p', { class: 'empty', text: 'No live processes.' })]));
   }
 
@@ -1044,6 +1129,55 @@ export class BeamViz extends HTMLElement {
     const play = h('button', { type: 'button', class: 'gc-play', 'aria-label': `Play the GC of ${p.name} as sub-steps`, text: '▶ GC' });
     play.addEventListener('click', () => this.#animateGc(true));
     box.bar.replaceChildren('GC sub-steps:', ...buttons, play);
+  }
+
+  /** The processes whose full picture is drawn at this view: all of them up to FULL_PICTURES, else those the user
+   * opened and the first AUTO_OPEN that act at this step (named by its events). @returns {Set<number>|null} */
+  #pictured(view) {
+    if (view.processes.length <= FULL_PICTURES) return null;
+    const alive = new Set(view.processes.filter((p) => p.alive).map((p) => p.pid));
+    const out = new Set([...this.#opened].filter((pid) => alive.has(pid)));
+    let auto = 0;
+    for (const e of view.events) {
+      for (const pid of e.pids) {
+        if (auto < AUTO_OPEN && alive.has(pid) && !out.has(pid)) { out.add(pid); auto += 1; }
+      }
+    }
+    return out;
+  }
+
+  /** The compact rows past FULL_PICTURES processes: name, a bar of the young block (heap from the left, stack from
+   * the right), the numbers; only the rows in the list's view are built. */
+  #renderRows(frame, at = scrollOf(this.#ui.rows)) {
+    const ui = this.#ui;
+    const procs = frame.view.processes;
+    const many = procs.length > FULL_PICTURES;
+    ui.rows.hidden = !many;
+    ui.rowsNote.hidden = !many;
+    if (!many) return ui.rowsInner.replaceChildren();
+    ui.rowsNote.textContent = `${procs.length} processes: full pictures for the ${frame.cells.size} that act at this step or that you opened; select a row to open or close one.`;
+    ui.rowsInner.style.height = `${procs.length * ROW_H}px`;
+    const [from, to] = visibleRange(at, procs.length, ROW_H);
+    const rows = [];
+    for (let i = from; i < to; i++) {
+      const p = procs[i];
+      const open = frame.cells.has(p.pid);
+      const words = p.alive ? `${p.heap_used}/${p.heap_size} words, stack ${p.stack_size}${p.old_heap_size ? `, old ${p.old_heap_used}/${p.old_heap_size}` : ''}` : 'exited';
+      const row = h('button', { type: 'button', class: p.alive ? 'proc-row' : 'proc-row dead', 'data-pid': String(p.pid), 'aria-expanded': String(open),
+        'aria-label': `${p.name}: ${words}` });
+      row.style.top = `${i * ROW_H}px`;
+      const bar = h('span', { class: 'bar', 'aria-hidden': 'true' });
+      if (p.alive && p.heap_size > 0) {
+        const used = h('span', { class: 'used' });
+        used.style.width = `${(100 * p.heap_used) / p.heap_size}%`;
+        const stack = h('span', { class: 'stack' });
+        stack.style.width = `${(100 * p.stack_size) / p.heap_size}%`;
+        bar.append(used, stack);
+      }
+      row.append(h('span', { class: 'name', text: p.name }), bar, h('span', { text: words }));
+      rows.push(row);
+    }
+    ui.rowsInner.replaceChildren(...rows);
   }
 
   /** Shows sub-step `name` of every collection at this step ('after': the result). */
@@ -1090,12 +1224,18 @@ export class BeamViz extends HTMLElement {
     const start = performance.now();
     const sim = this.#sim;
     const ui = this.#ui;
+    // Scroll positions first, while the layout from the last frame is still valid.
+    const rowsAt = scrollOf(ui.rows);
+    const tableAt = scrollOf(ui.pinfoBox);
     const step = this.#step;
     sim.syntax = this.syntax;
     for (const r of ui.syntaxes) r.checked = r.value === this.syntax;
     if (this.#cached?.step !== step || this.#cached.sim !== sim) {
       this.#stopGcAnimation();
-      this.#cached = { step, sim, frame: sim.frame(step) };
+      // Past FULL_PICTURES processes (as of the last frame), only the pictured processes' terms are read.
+      const many = this.#lastCount > FULL_PICTURES;
+      this.#cached = { step, sim, frame: sim.frame(step, (v) => this.#pictured(v), many ? [...this.#opened] : null) };
+      this.#lastCount = this.#cached.frame.view.processes.length;
       this.#gcPhase.clear();
     }
     const frame = this.#cached.frame;
@@ -1135,7 +1275,8 @@ export class BeamViz extends HTMLElement {
     renderSvg(ui.lifecycle, layoutLifecycle(view, legend.stages));
 
     const seen = new Set();
-    for (const p of view.processes) {
+    const pictured = view.processes.filter((p) => cells.has(p.pid));
+    for (const p of pictured) {
       seen.add(p.pid);
       let box = this.#procSvgs.get(p.pid);
       if (!box) {
@@ -1146,9 +1287,10 @@ export class BeamViz extends HTMLElement {
       this.#renderProcess(box, p, frame);
     }
     for (const [pid, box] of this.#procSvgs) if (!seen.has(pid)) { box.el.remove(); this.#procSvgs.delete(pid); }
-    const order = view.processes.map((p) => this.#procSvgs.get(p.pid).el);
+    const order = pictured.map((p) => this.#procSvgs.get(p.pid).el);
     if (order.some((el, i) => ui.procs.children[i] !== el) || ui.procs.children.length !== order.length) ui.procs.replaceChildren(...order);
     if (!view.processes.length) ui.procs.replaceChildren(h('p', { class: 'memory', text: 'No processes yet. Step forward to spawn one.' }));
+    this.#renderRows(frame, rowsAt);
 
     const used = new Set();
     for (const c of cells.values()) for (const arr of [c.young, c.old]) for (const b of arr) used.add(b & 0x1f);
@@ -1161,7 +1303,7 @@ export class BeamViz extends HTMLElement {
     ui.legend.replaceChildren(...items);
     ui.legend.hidden = view.processes.length === 0;
 
-    renderTable(ui.pinfo, view.processes, prev);
+    renderTable(ui.pinfo, view.processes, prev, ui.pinfoBox, tableAt);
     this.#renderMailboxes(view);
     this.#renderEts(view);
     if (this.#series?.sim !== sim) this.#series = { sim, data: sim.memorySeries() };

@@ -182,6 +182,9 @@ function text(x, y, s, cls, anchor, data) {
   return shape;
 }
 
+/** The most processes a lifecycle stage shows as chips of their own. */
+const MAX_CHIPS = 8;
+
 /** The lifecycle diagram: one box per stage, each process's name in the box of its stage. @param {{processes:object[]}} view @param {string[]} stages */
 export function layoutLifecycle(view, stages) {
   const boxW = 132, boxH = 92, gap = 26, top = 8;
@@ -198,8 +201,23 @@ export function layoutLifecycle(view, stages) {
       text(x + boxW / 2, top + 40, rest.join(' '), 'stage-name', 'middle'),
     ];
     const chipW = 34, chipGap = 6;
-    const total = here.length * chipW + Math.max(0, here.length - 1) * chipGap;
-    here.forEach((p, i) => {
+    // Past MAX_CHIPS processes in a stage (a scenario may have a thousand), the first few get chips and one more
+    // chip counts the rest: a thousand chips would neither fit nor draw quickly.
+    const chips = here.length > MAX_CHIPS ? here.slice(0, 2) : here;
+    const more = here.length - chips.length;
+    const n = chips.length + (more ? 1 : 0);
+    const total = n * chipW + Math.max(0, n - 1) * chipGap;
+    if (more) {
+      const cx = x + (boxW - total) / 2 + chips.length * (chipW + chipGap);
+      children.push({
+        t: 'g', cls: 'chip more', data: { more: String(more) }, title: `${more} more processes are at ${stage}`,
+        children: [
+          { t: 'rect', x: cx, y: top + 54, w: chipW, h: 24, rx: 12, cls: 'chip-bg' },
+          text(cx + chipW / 2, top + 70, `+${more}`, 'chip-text', 'middle'),
+        ],
+      });
+    }
+    chips.forEach((p, i) => {
       const cx = x + (boxW - total) / 2 + i * (chipW + chipGap);
       children.push({
         t: 'g', cls: `chip p${p.pid % 4}`, data: { process: p.name }, title: `${p.name} is at ${stage}`,

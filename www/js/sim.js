@@ -66,11 +66,21 @@ export class Sim {
 
   /** The frame at step `step`: the view mirror plus each process's cells, and for processes that collected at that
    * step, their cells one step earlier with where each word goes in the collection (`gc_fates_*`, from the core).
-   * @param {number} step */
-  frame(step) {
+   * With `pick` (a function of the view giving a set of pids, or null for all), cells are read for those processes
+   * alone: with a thousand processes the page draws a few pictures, and reading every block's cells would cost more
+   * than the step. With `detail` (pids), the view carries variables and messages only for those processes and the
+   * ones the step's events name (`view_some`): printing a thousand processes' terms costs more than the step; when
+   * `pick` then wants every process pictured (few processes after all), the full view is read.
+   * @param {number} step @param {((view: object) => Set<number>|null)|null} pick @param {number[]|null} detail */
+  frame(step, pick = null, detail = null) {
     const inner = this.#inner;
     inner.seek(step);
-    const view = JSON.parse(inner.view());
+    const read = () => JSON.parse(detail ? inner.view_some(Uint32Array.from(detail)) : inner.view());
+    let view = read();
+    if (detail && pick && pick(view) === null) {
+      detail = null;
+      view = read();
+    }
     if (this.syntax === 'elixir') {
       // The same terms printed by the core in Elixir syntax, in the same order.
       const terms = JSON.parse(inner.elixir_terms());
@@ -80,7 +90,9 @@ export class Sim {
       });
     }
     const cells = new Map();
-    for (const p of view.processes) cells.set(p.pid, { young: inner.cells_young(p.pid), old: inner.cells_old(p.pid) });
+    const only = pick ? pick(view) : null;
+    const wanted = (pid) => !only || only.has(pid);
+    for (const p of view.processes) if (wanted(p.pid)) cells.set(p.pid, { young: inner.cells_young(p.pid), old: inner.cells_old(p.pid) });
     // One step earlier: the processes (for the table's changed cells) and, for processes that collected now, their
     // cells and fates. Stepping forward by one (playback) reuses the frame before instead of reading it again.
     let prev = [];
@@ -90,14 +102,15 @@ export class Sim {
       const last = this.#last?.step === step - 1 ? this.#last : null;
       // The first collection of each process at this step decides what its "before" picture shows.
       const kinds = new Map();
-      for (const e of view.events) if (e.kind === 'GcFinished' && !kinds.has(e.pids[0])) kinds.set(e.pids[0], e.gc);
+      for (const e of view.events) if (e.kind === 'GcFinished' && wanted(e.pids[0]) && !kinds.has(e.pids[0])) kinds.set(e.pids[0], e.gc);
       const back = !last || kinds.size > 0;
       if (back) inner.seek(step - 1);
-      prev = (last ? last.view : JSON.parse(inner.view())).processes;
-      // The young cells one step earlier, to outline what changed.
+      prev = (last ? last.view : read()).processes;
+      // The young cells one step earlier, to outline what changed. A process pictured now but not in the frame
+      // before (past FULL_PICTURES processes) gets them only when this frame seeks back anyway.
       for (const p of prev) {
-        if (!p.alive) continue;
-        const young = last ? last.cells.get(p.pid)?.young : inner.cells_young(p.pid);
+        if (!p.alive || !wanted(p.pid)) continue;
+        const young = last?.cells.get(p.pid)?.young ?? (back ? inner.cells_young(p.pid) : undefined);
         if (young) wasYoung.set(p.pid, young);
       }
       for (const p of prev) {

@@ -219,9 +219,33 @@ impl Simulator {
 
     /// The machine at the current step, plus that step's events, code and narration, as JSON.
     pub fn view(&self) -> String {
+        self.view_json(View::of(self.history.vm()))
+    }
+
+    /// [`Simulator::view`] with the variables and messages of only the processes in `pids` and those named by the
+    /// step's events (`View::of_some`): with a thousand processes, the page shows a few. A step with checkpoints
+    /// gets them all, since checkpoints read them.
+    pub fn view_some(&self, pids: &[u32]) -> String {
+        let step = self.history.step();
+        let checks = step
+            .checked_sub(1)
+            .and_then(|i| self.scenario.steps.get(i))
+            .is_some_and(|s| !s.expects.is_empty());
+        let events = self.history.events_at(step);
+        let named = |pid: u32| {
+            events
+                .iter()
+                .any(|e| event_kind(e).1.contains(&Some(Pid(pid))))
+        };
+        self.view_json(View::of_some(self.history.vm(), &|pid| {
+            checks || pids.contains(&pid) || named(pid)
+        }))
+    }
+
+    /// The JSON of `view` and `view_some` (not exported: not `pub`).
+    fn view_json(&self, v: View) -> String {
         let step = self.history.step();
         let vm = self.history.vm();
-        let v = View::of(vm);
         let names: Vec<(u32, &str)> = v
             .processes
             .iter()

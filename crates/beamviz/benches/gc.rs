@@ -10,7 +10,10 @@
 //! * `send_list_N`: sending a list of N integers (2N words copied) to another process.
 //! * `d2_growth_1000000`: a list built cons by cons to 1,000,000 cells, with every GC it causes.
 //! * `replay_builtins`: `History::new` over every built-in scenario (parse excluded); model only.
-//! * `seek_*`: `History::seek` in a 100,000-step history (checkpoint every 32 steps); model only.
+//! * `seek_*`: `History::seek` in a 100,000-step history; model only.
+//! * `scenario_read_*`, `history_build_*` and the `seek_*` that follow: the scale scenarios of `tests/scale/`
+//!   (1,000,000 steps; 1,000 processes holding 200,000 words), read and run once each, then seeks to the end, one
+//!   step back from the end, and scattered targets; the history's estimated memory is printed above the table.
 
 use beamviz::event::GcKind;
 use beamviz::process::{Pid, SpawnOpts};
@@ -265,6 +268,52 @@ fn main() {
         h.seek(target);
         t.elapsed()
     }));
+    // The scale scenarios of tests/scale: read and run once each (seconds for the million steps), then seeks.
+    for (name, src) in [
+        (
+            "1000000",
+            include_str!("../../../tests/scale/million-steps.scn"),
+        ),
+        (
+            "1000proc",
+            include_str!("../../../tests/scale/thousand-processes.scn"),
+        ),
+    ] {
+        let t = Instant::now();
+        let sc = beamviz::scenario::parse(name, src).expect("a scale scenario reads");
+        rows.push((format!("scenario_read_{name}"), t.elapsed()));
+        let t = Instant::now();
+        let mut h = sc.history();
+        rows.push((format!("history_build_{name}"), t.elapsed()));
+        assert!(h.error().is_none());
+        let len = h.len();
+        println!(
+            "{name}: {len} steps, history holds about {:.1} MiB, checkpoints {} steps apart",
+            h.memory_bytes() as f64 / f64::from(1 << 20),
+            h.checkpoint_spacing()
+        );
+        rows.push(row(format!("seek_to_{len}_from_0"), &mut || {
+            h.seek(0);
+            let t = Instant::now();
+            h.seek(len);
+            t.elapsed()
+        }));
+        rows.push(row(format!("seek_back_{len}_to_{}", len - 1), &mut || {
+            h.seek(len);
+            let t = Instant::now();
+            h.seek(len - 1);
+            t.elapsed()
+        }));
+        let mut k = 0usize;
+        rows.push(row(format!("seek_scattered_in_{len}"), &mut || {
+            // Far targets in turn: each restores a checkpoint and replays at most the spacing.
+            k += 1;
+            let target = (k * 7_919 * 131) % (len + 1);
+            let t = Instant::now();
+            h.seek(target);
+            t.elapsed()
+        }));
+    }
 
     let beam = beam();
     println!(

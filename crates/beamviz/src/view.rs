@@ -1065,6 +1065,13 @@ fn print_term(
 impl View {
     /// The view of `vm`.
     pub fn of(vm: &Vm) -> View {
+        View::of_some(vm, &|_| true)
+    }
+
+    /// [`View::of`] with the variables and queued messages of only the processes `detail` picks; the others list
+    /// none (their numbers are all there). Their terms are what costs: with a thousand processes, printing and
+    /// sizing every variable takes longer than a frame, while the page shows a few of them.
+    pub fn of_some(vm: &Vm, detail: &dyn Fn(u32) -> bool) -> View {
         let mut holders: alloc::collections::BTreeMap<u32, Vec<HolderView>> =
             alloc::collections::BTreeMap::new();
         let processes = vm
@@ -1072,7 +1079,9 @@ impl View {
             .iter()
             .map(|p| {
                 let areas = vm.areas_of(p);
-                let live = if p.is_alive() {
+                let full = detail(p.pid.0);
+                // Liveness is needed for the terms, and for whether each held binary is still reachable.
+                let live = if p.is_alive() && (full || !p.off_heap.is_empty()) {
                     reachable(vm, p)
                 } else {
                     Seen::new()
@@ -1125,6 +1134,7 @@ impl View {
                     bin_old_vheap_block_size: p.bin_old_vheap_sz,
                     vars: p
                         .vars()
+                        .filter(|_| full)
                         .map(|(name, t)| VarView {
                             name: name.into(),
                             size: shared_size(&areas, t),
@@ -1135,6 +1145,7 @@ impl View {
                     mailbox: p
                         .mailbox
                         .iter()
+                        .filter(|_| full)
                         .map(|m| preview(vm, &areas, m.term, 60))
                         .collect(),
                     binaries: bins,

@@ -41,8 +41,8 @@ pub struct Step {
     pub span: Span,
     /// Checkpoints evaluated after this step.
     pub expects: Vec<Expect>,
-    /// A question shown before this step is revealed.
-    pub predict: Option<Predict>,
+    /// A question shown before this step is revealed (boxed: few steps have one, and a scenario may have a million).
+    pub predict: Option<alloc::boxed::Box<Predict>>,
     /// For an expression step, where the expression starts in the file (to locate its run-time errors).
     pub expr_at: Option<Span>,
 }
@@ -97,7 +97,7 @@ impl Scenario {
 
     /// A run of the steps on the scenario's emulator.
     pub fn history(&self) -> crate::History {
-        crate::History::with_switches(self.vm.switches, self.ops())
+        crate::History::from_ops(self.vm.switches, self.steps.iter().map(|s| &s.op))
     }
 }
 
@@ -410,8 +410,9 @@ impl core::error::Error for ParseError {}
 
 /// The largest scenario file, in bytes.
 pub const MAX_FILE_BYTES: usize = 1 << 20;
-/// The most steps a scenario may have after loop expansion.
-pub const MAX_STEPS: usize = 100_000;
+/// The most steps a scenario may have after loop expansion: 2^20, so a loop of a million iterations fits with the
+/// steps around it. The history keeps each step in a few bytes (`history.rs`).
+pub const MAX_STEPS: usize = 1 << 20;
 /// The deepest nesting of terms and loops.
 pub const MAX_DEPTH: u32 = 64;
 /// The most words a scenario may build and copy in all (by a static estimate), so a run stays short.

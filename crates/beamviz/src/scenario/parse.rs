@@ -391,7 +391,7 @@ fn push(
         narration: String::new(),
         span,
         expects: Vec::new(),
-        predict: pending.take(),
+        predict: pending.take().map(alloc::boxed::Box::new),
         expr_at: None,
     });
     steps.len() - 1

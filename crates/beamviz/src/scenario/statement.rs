@@ -21,8 +21,10 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-/// What describing one process in a step's view costs, in words walked (a rough measure).
-const PROCESS_VIEW_WORDS: u64 = 64;
+/// What one process costs at every step of a run, in words: the page reads `erlang:memory()` at every step (a
+/// walk over the processes), and checkpoints clone them. A step's full view is built only when it is shown, so
+/// live words are not charged per step (they were before the page drew only the steps it shows).
+const PROCESS_STEP_WORDS: u64 = 1;
 
 /// A process as the parser follows it.
 struct Actor {
@@ -42,8 +44,6 @@ pub(crate) struct Ctx {
     pub n_steps: usize,
     /// Estimated words built, copied and viewed so far.
     work: u64,
-    /// Flat words bound or queued in all processes now.
-    live: u64,
     /// The estimate for the `Eval` op about to be accounted.
     eval: Option<EvalEstimate>,
     /// Where the expression of the `Eval` about to be emitted starts in the line.
@@ -76,7 +76,6 @@ impl Ctx {
             actors: Vec::new(),
             n_steps: 0,
             work: 0,
-            live: 0,
             eval: None,
             expr_at: None,
             ets: BTreeMap::new(),
@@ -185,12 +184,10 @@ impl Ctx {
                 let to = &mut self.actors[to.0 as usize];
                 if to.alive {
                     to.mailbox.push_back(flat);
-                    self.live = self.live.saturating_add(flat);
                 }
             }
             Op::Receive { pid, var } => {
                 let flat = self.actors[pid.0 as usize].mailbox.pop_front().unwrap_or(0);
-                self.live = self.live.saturating_sub(flat);
                 self.set_var(*pid, var, Some(flat));
             }
             Op::GarbageCollect { pid } => {
@@ -198,11 +195,9 @@ impl Ctx {
             }
             Op::Exit { pid } => {
                 let a = &mut self.actors[pid.0 as usize];
-                let freed: u64 = a.vars.values().chain(a.mailbox.iter()).sum();
                 a.vars.clear();
                 a.mailbox.clear();
                 a.alive = false;
-                self.live = self.live.saturating_sub(freed);
             }
             // Ops without an estimate of their own (added after this one was written) cost a collection.
             #[allow(unreachable_patterns)]
@@ -213,10 +208,12 @@ impl Ctx {
                 }
             }
         }
-        // Every step is rendered: its view walks every live term and describes every process.
-        work = work
-            .saturating_add(self.live)
-            .saturating_add(PROCESS_VIEW_WORDS * self.actors.len() as u64);
+        // Every step is run and measured; and its text is kept (the op's source and the code shown), a word per
+        // 4 bytes, so a loop over a long line cannot fill memory.
+        if let Op::Eval { src, .. } = op {
+            work = work.saturating_add(src.len() as u64 / 4);
+        }
+        work = work.saturating_add(PROCESS_STEP_WORDS * self.actors.len() as u64);
         self.work = self.work.saturating_add(work);
         if self.work > MAX_TOTAL_WORDS {
             return Err(err(ErrorKind::TooMuchWork));
@@ -230,12 +227,9 @@ impl Ctx {
         if !a.alive {
             return;
         }
-        if let Some(old) = a.vars.remove(var) {
-            self.live = self.live.saturating_sub(old);
-        }
+        a.vars.remove(var);
         if let Some(flat) = flat {
             a.vars.insert(var.to_string(), flat);
-            self.live = self.live.saturating_add(flat);
         }
     }
 }
@@ -984,9 +978,29 @@ fn repeat(
     for k in from..=to {
         cur.pos = body;
         env.push((name.clone(), k));
+        let (steps, work) = (ctx.n_steps, ctx.work);
         let res = stmt(cur, ctx, actor, env, depth + 1, out);
         env.pop();
         res?;
+        // After the first iteration, what the loop will cost is known closely enough: refuse a loop whose
+        // iterations would pass a limit now, instead of after reading up to a million steps (seconds).
+        if k == from {
+            let left = n - 1;
+            let more_steps = (ctx.n_steps - steps) as i128 * left;
+            let more_work = i128::from(ctx.work - work) * left;
+            if more_steps > (MAX_STEPS - ctx.n_steps) as i128 {
+                return Err(ParseError {
+                    kind: ErrorKind::TooManySteps,
+                    span: at,
+                });
+            }
+            if more_work > i128::from(MAX_TOTAL_WORDS - ctx.work) {
+                return Err(ParseError {
+                    kind: ErrorKind::TooMuchWork,
+                    span: at,
+                });
+            }
+        }
     }
     for c in closers {
         if *c == "end" {
