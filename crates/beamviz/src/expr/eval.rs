@@ -169,6 +169,8 @@ pub enum EvalErrorKind {
     TooLarge,
     /// The atom table is full.
     AtomTableFull,
+    /// The literal area passed [`MAX_LITERAL_WORDS`].
+    TooManyLiterals,
 }
 
 /// An evaluation error, located.
@@ -201,6 +203,9 @@ impl EvalErrorKind {
             }
             EvalErrorKind::TooLarge => "term too large for the model (limit 16,777,216 words)",
             EvalErrorKind::AtomTableFull => "the atom table is full",
+            EvalErrorKind::TooManyLiterals => {
+                "too many constants (the literal area's limit is 65,536 words): does a loop make a new constant every iteration?"
+            }
         }
     }
 }
@@ -241,6 +246,9 @@ impl EvalError {
 pub const MAX_STEPS: u64 = 1 << 22;
 // The error message states the limit.
 const _: () = assert!(MAX_STEPS == 4_194_304);
+/// The most words the literal area may hold before an evaluation: each evaluation copies it.
+pub const MAX_LITERAL_WORDS: u64 = 1 << 16;
+const _: () = assert!(MAX_LITERAL_WORDS == 65_536);
 /// The deepest nesting of fun calls.
 pub const MAX_CALL_DEPTH: u32 = 200;
 /// The largest binary one expression may build, in bytes.
@@ -330,6 +338,15 @@ pub fn eval_compiled(expr: &Expr, input: EvalInput<'_>) -> Result<Evaluated, Eva
 }
 
 fn run<'a>(expr: &'a Expr, input: EvalInput<'a>, compiled: bool) -> Result<Evaluated, EvalError> {
+    // Every evaluation extends a copy of the literal area, so its size is paid at every step: a loop whose body is
+    // constant once its variable is substituted (`for i <- 1..1_000_000, do: x = [i, i]`) adds a literal per
+    // iteration and was quadratic (100,000 iterations: 9.7 s; 10^6: minutes). Bounding the area bounds that.
+    if input.literals.size() > MAX_LITERAL_WORDS {
+        return Err(EvalError {
+            kind: EvalErrorKind::TooManyLiterals,
+            span: expr.span,
+        });
+    }
     let atom_ix = input
         .atoms
         .iter()
