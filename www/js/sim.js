@@ -13,6 +13,24 @@ export function loadWasm() {
   return wasm;
 }
 
+const texts = new Map();
+
+/** The text of built-in scenario `id`, fetched once from `scenarios/ID.scn` beside the page's modules (the wasm module
+ * embeds no scenario text, which keeps it smaller); rejects when it cannot be fetched. @param {string} id @returns {Promise<string>} */
+export function builtinSource(id) {
+  if (!/^[a-z0-9-]+$/.test(id)) return Promise.reject(new Error(`no built-in scenario \`${id}\``));
+  let text = texts.get(id);
+  if (!text) {
+    text = fetch(new URL(`../scenarios/${id}.scn`, import.meta.url)).then((res) => {
+      if (!res.ok) throw new Error(`scenario ${id}: HTTP ${res.status}`);
+      return res.text();
+    });
+    text.catch(() => texts.delete(id)); // A failed fetch is tried again next time.
+    texts.set(id, text);
+  }
+  return text;
+}
+
 /** A scenario being stepped through. Create with `Sim.open(id)`. */
 export class Sim {
   #inner;
@@ -32,7 +50,8 @@ export class Sim {
   static async open(id, fallback) {
     const mod = await loadWasm();
     const known = JSON.parse(mod.Simulator.scenarios()).map((s) => s.id);
-    const inner = new mod.Simulator(known.includes(id) ? id : fallback);
+    const pick = known.includes(id) ? id : fallback;
+    const inner = mod.Simulator.from_source(pick, await builtinSource(pick));
     return new Sim(inner, JSON.parse(mod.Simulator.legend()), mod.Simulator.memory_series_names());
   }
 
