@@ -223,6 +223,23 @@ test('when the wasm module cannot load, the error slot says so and the fallback 
   await p.close();
 });
 
+test('the scenario texts are fetched, not in the module: a missing file is a shown error, an unknown id fetches nothing', async () => {
+  const p = await browser.newPage();
+  const fetched = [];
+  p.on('request', (r) => { if (r.url().includes('/scenarios/')) fetched.push(new URL(r.url()).pathname); });
+  await p.route('**/scenarios/generations.scn', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await p.goto(new URL('?scenario=generations', URL_).href);
+  const error = p.locator('beam-viz').locator('.error');
+  await error.waitFor({ state: 'visible' });
+  assert.match(await error.textContent(), /^beam-viz: .*generations: HTTP 404/);
+  assert.ok(fetched.includes('/scenarios/generations.scn'), fetched.join());
+  const before = fetched.length;
+  const unknown = await p.evaluate(() => import('./js/sim.js').then((m) => m.builtinSource('../index').then(() => 'fetched', (e) => e.message)));
+  assert.equal(unknown, 'no built-in scenario `../index`');
+  assert.equal(fetched.length, before, fetched.join());
+  await p.close();
+});
+
 test('budgets: shipped bytes and time per step including render', async (t) => {
   const files = [
     'index.html', 'style.css', 'pkg/beamviz_wasm_bg.wasm', 'pkg/beamviz_wasm.js',

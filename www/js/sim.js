@@ -16,9 +16,11 @@ export function loadWasm() {
 const texts = new Map();
 
 /** The text of built-in scenario `id`, fetched once from `scenarios/ID.scn` beside the page's modules (the wasm module
- * embeds no scenario text, which keeps it smaller); rejects when it cannot be fetched. @param {string} id @returns {Promise<string>} */
-export function builtinSource(id) {
-  if (!/^[a-z0-9-]+$/.test(id)) return Promise.reject(new Error(`no built-in scenario \`${id}\``));
+ * embeds no scenario text, which keeps it smaller); rejects for an id that is not built in (nothing is fetched then)
+ * or when the file cannot be fetched. @param {string} id @returns {Promise<string>} */
+export async function builtinSource(id) {
+  const mod = await loadWasm();
+  if (!JSON.parse(mod.Simulator.scenarios()).some((s) => s.id === id)) throw new Error(`no built-in scenario \`${id}\``);
   let text = texts.get(id);
   if (!text) {
     text = fetch(new URL(`../scenarios/${id}.scn`, import.meta.url)).then((res) => {
