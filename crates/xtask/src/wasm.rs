@@ -98,13 +98,15 @@ fn optimize(wasm_opt: &Path, wasm: &Path, stamp: &Path) -> Result {
         let out = scratch.join(format!("{STEM}{level}.wasm"));
         let mut cmd = Command::new(wasm_opt);
         // `--converge` repeats the passes while they still shrink the module (about 0.6 KB gzipped more).
-        // The producers and target-features sections are for tools, not browsers (0.2 KB gzipped); wasm-opt reads
-        // the features before it strips them.
+        // The producers section is for tools, not browsers. The target-features section stays: a second run (after
+        // an update of binaryen) reads this output again, and needs it to validate. `--low-memory-unused` lets it fold added constants into load and store
+        // offsets (1.8 KB gzipped): true here, as rust-lld puts the 1 MiB stack first and the data above it, so only
+        // a stack within 1 KiB of overflowing would touch the low 1 KiB.
         cmd.args([
             level,
             "--converge",
+            "--low-memory-unused",
             "--strip-producers",
-            "--strip-target-features",
         ])
         .arg(wasm)
         .arg("-o")
