@@ -44,7 +44,7 @@ test('a built-in scenario link opens at its step, and stepping rewrites the hash
 });
 
 test('scenario text travels compressed in the link and round-trips exactly', async () => {
-  const src = await page.evaluate(async () => (await (await import('./js/sim.js')).loadWasm()).Simulator.builtin_source('process-lifecycle'));
+  const src = await page.evaluate(async () => (await import('./js/sim.js')).builtinSource('process-lifecycle'));
   const text = src.replace('# Process lifecycle', '# My own lifecycle');
   const hash = await page.evaluate(async (t) => (await import('./js/permalink.js')).makeHash({ text: t, step: 5 }), text);
   assert.ok(hash.length < text.length, `${hash.length} chars for ${text.length}`);

@@ -20,9 +20,8 @@ const viz = () => page.locator('beam-viz');
 const step = async () => Number(await viz().getAttribute('data-step'));
 /** The steps of `scenario` with an event of `kind`, from the core. */
 const stepsWith = (scenario, kind) => page.evaluate(async ([id, k]) => {
-  const m = await (await import('./js/sim.js')).loadWasm();
-  const sim = new m.Simulator(id);
-  const steps = [...sim.steps_with(k)];
+  const sim = await (await import('./js/sim.js')).Sim.open(id, id);
+  const steps = [...sim.stepsWith(k)];
   sim.free();
   return steps;
 }, [scenario, kind]);

@@ -10,7 +10,7 @@
 // child, or text starting with `#`, its title line). `views="process-memory,binaries"` shows only those views (plus
 // "narration" for the step's code and story) and hides the playback controls unless `controls` is present too.
 
-import { Sim, inspect, loadWasm } from './sim.js';
+import { Sim, inspect } from './sim.js';
 import { vet } from './vet.js';
 import { EXAMPLES, caretLines, renderInspection } from './inspector.js';
 import { markup } from './markup.js';
@@ -702,7 +702,7 @@ export class BeamViz extends HTMLElement {
     this.#diag.pendingVm(vm);
     let res;
     try {
-      const src = this.#source ?? (await loadWasm()).Simulator.builtin_source(this.#sim?.id ?? this.scenario) ?? '';
+      const src = this.#source ?? this.#sim?.source ?? '';
       res = typeof Worker === 'undefined' ? { ok: { ms: 0 } } : await timeRun(src, vm);
     } catch (err) {
       res = { error: { message: err instanceof Error ? err.message : String(err) } };

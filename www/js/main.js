@@ -4,7 +4,7 @@
 // Permalinks live in the hash (`#scenario=ID&step=N`, or `#src=<deflate-raw, base64url>&step=N` for scenario text);
 // `?scenario=ID&step=N` in the query still opens a built-in scenario.
 import './beam-viz-define.js';
-import { loadWasm } from './sim.js';
+import { builtinSource, loadWasm } from './sim.js';
 import { makeHash, parseHash, decodeSource } from './permalink.js';
 import { wireEditor } from './editor.js';
 
@@ -96,10 +96,14 @@ wireEditor({ text: scnText, error: document.getElementById('scn-error'), note: d
   viz.source = src;
   remember();
 });
-editor.addEventListener('toggle', async () => {
-  if (!editor.open || edited) return;
-  const mod = await loadWasm();
-  scnText.value = shown.text ?? mod.Simulator.builtin_source(shown.scenario) ?? '';
+/** Puts the text of what is shown into the editor, unless the reader has typed or picked something else meanwhile. */
+async function fillEditor() {
+  const want = shown;
+  const text = want.text ?? await builtinSource(want.scenario).catch(() => '');
+  if (shown === want && !edited) scnText.value = text;
+}
+editor.addEventListener('toggle', () => {
+  if (editor.open && !edited) fillEditor();
 });
 
 // Theme: auto (the reader's preference) → dark → light; the page and the widget follow.
@@ -121,7 +125,7 @@ loadWasm().then((mod) => {
   select.addEventListener('change', () => {
     shown = { scenario: select.value };
     edited = false;
-    if (editor.open) scnText.value = mod.Simulator.builtin_source(select.value) ?? '';
+    if (editor.open) fillEditor();
     viz.source = null;
     viz.step = 0;
     viz.selected = null;

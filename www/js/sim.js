@@ -13,6 +13,26 @@ export function loadWasm() {
   return wasm;
 }
 
+const texts = new Map();
+
+/** The text of built-in scenario `id`, fetched once from `scenarios/ID.scn` beside the page's modules (the wasm module
+ * embeds no scenario text, which keeps it smaller); rejects for an id that is not built in (nothing is fetched then)
+ * or when the file cannot be fetched. @param {string} id @returns {Promise<string>} */
+export async function builtinSource(id) {
+  const mod = await loadWasm();
+  if (!JSON.parse(mod.Simulator.scenarios()).some((s) => s.id === id)) throw new Error(`no built-in scenario \`${id}\``);
+  let text = texts.get(id);
+  if (!text) {
+    text = fetch(new URL(`../scenarios/${id}.scn`, import.meta.url)).then((res) => {
+      if (!res.ok) throw new Error(`scenario ${id}: HTTP ${res.status}`);
+      return res.text();
+    });
+    text.catch(() => texts.delete(id)); // A failed fetch is tried again next time.
+    texts.set(id, text);
+  }
+  return text;
+}
+
 /** A scenario being stepped through. Create with `Sim.open(id)`. */
 export class Sim {
   #inner;
@@ -33,8 +53,9 @@ export class Sim {
   static async open(id, fallback, vm = '') {
     const mod = await loadWasm();
     const known = JSON.parse(mod.Simulator.scenarios()).map((s) => s.id);
-    const use = known.includes(id) ? id : fallback;
-    const inner = vm ? mod.Simulator.with_vm(use, mod.Simulator.builtin_source(use), vm) : new mod.Simulator(use);
+    const pick = known.includes(id) ? id : fallback;
+    const text = await builtinSource(pick);
+    const inner = vm ? mod.Simulator.with_vm(pick, text, vm) : mod.Simulator.from_source(pick, text);
     return new Sim(inner, JSON.parse(mod.Simulator.legend()), mod.Simulator.memory_series_names());
   }
 

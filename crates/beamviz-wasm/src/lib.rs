@@ -1,6 +1,7 @@
 //! wasm-bindgen bindings for the beamviz model: a translation layer and nothing else.
 //!
-//! One opaque [`Simulator`] owns a [`History`] and the [`Scenario`] it replays.
+//! One opaque [`Simulator`] owns a [`History`] and the [`Scenario`] it replays, read from text the page gives it
+//! (`www/js/sim.js` fetches the built-in scenarios' texts: they are not embedded here).
 //! Each method converts types: structured, small data crosses as one JSON text per call, written by hand
 //! below ([`Json`]) and read by `JSON.parse` in `www/js/sim.js`; the per-word cell kinds, which are large and
 //! uniform, cross as `Uint8Array`s copied out of wasm memory on every call.
@@ -34,28 +35,8 @@ pub struct Simulator {
 
 #[wasm_bindgen]
 impl Simulator {
-    /// Runs the built-in scenario `scenario_id` once, recording every step.
-    ///
-    /// # Errors
-    /// If there is no built-in scenario with that id.
-    #[wasm_bindgen(constructor)]
-    pub fn new(scenario_id: &str) -> Result<Simulator, JsError> {
-        init_panic_hook();
-        let (id, src) = scenario::BUILTIN_SOURCES
-            .iter()
-            .find(|(id, _)| *id == scenario_id)
-            .ok_or_else(|| JsError::new(&format!("unknown scenario `{scenario_id}`")))?;
-        let scenario = scenario::builtin(id)
-            .ok_or_else(|| JsError::new(&format!("unknown scenario `{scenario_id}`")))?;
-        let history = scenario.history();
-        Ok(Simulator {
-            scenario,
-            source: (*src).into(),
-            history,
-        })
-    }
-
-    /// Reads and runs a scenario written by the user (the editor, a permalink, a `src` file).
+    /// Reads and runs scenario text: a built-in scenario the page fetched (`scenarios/ID.scn`, run under its id), or
+    /// one written by the user (the editor, a permalink, a `src` file).
     /// The reading is bounded by the core's limits (size, steps, nesting, estimated work), so every input returns.
     ///
     /// # Errors
@@ -106,31 +87,21 @@ impl Simulator {
         j.0
     }
 
-    /// The built-in scenarios, as JSON `[{id, title}]`.
+    /// The built-in scenarios, as JSON `[{id, title}]`. Their texts are not in this module (about 26 KB gzipped,
+    /// twice, as the linker kept two copies): the page fetches `scenarios/ID.scn` and runs it with `from_source`.
     pub fn scenarios() -> String {
         let mut j = Json::default();
         j.open('[');
-        for s in scenario::BUILTIN
-            .iter()
-            .filter_map(|id| scenario::builtin(id))
-        {
+        for (id, title) in scenario::BUILTIN.iter().zip(scenario::BUILTIN_TITLES) {
             j.open('{');
             j.key("id");
-            j.str(&s.id);
+            j.str(id);
             j.key("title");
-            j.str(&s.title);
+            j.str(title);
             j.close('}');
         }
         j.close(']');
         j.0
-    }
-
-    /// The text of built-in scenario `id` (the editor starts from it), or `undefined`.
-    pub fn builtin_source(id: &str) -> Option<String> {
-        scenario::BUILTIN_SOURCES
-            .iter()
-            .find(|(i, _)| *i == id)
-            .map(|(_, src)| (*src).into())
     }
 
     /// Names for drawing, as JSON: lifecycle stages in order, cell kinds by code, and the cell flag bits.

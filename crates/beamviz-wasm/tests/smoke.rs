@@ -15,14 +15,34 @@ fn runs_in_wasm() {
     assert_eq!(core::mem::size_of::<usize>(), 4);
 }
 
+/// A built-in scenario as the page runs it: its file's text (which the page fetches) under its id.
+fn builtin(id: &str) -> Simulator {
+    let src = match id {
+        "process-lifecycle" => include_str!("../../../www/scenarios/process-lifecycle.scn"),
+        "binary-leak" => include_str!("../../../www/scenarios/binary-leak.scn"),
+        _ => panic!("no test text for {id}"),
+    };
+    Simulator::from_source(id, src).expect("built-in scenario")
+}
+
 #[wasm_bindgen_test]
-fn unknown_scenario_is_an_error_not_a_panic() {
-    assert!(Simulator::new("no-such-scenario").is_err());
+fn bad_scenario_text_is_an_error_not_a_panic() {
+    assert!(Simulator::from_source("bad", "actor a").is_err());
+}
+
+#[wasm_bindgen_test]
+fn the_scenario_list_names_every_built_in_scenario_without_its_text() {
+    let list = Simulator::scenarios();
+    assert!(
+        list.starts_with("[{\"id\":\"process-lifecycle\",\"title\":\"Process lifecycle\"},"),
+        "{list}"
+    );
+    assert_eq!(list.matches("\"id\":").count(), 20, "{list}");
 }
 
 #[wasm_bindgen_test]
 fn lifecycle_runs_to_the_end_and_seeks_back() {
-    let mut sim = Simulator::new("process-lifecycle").expect("built-in scenario");
+    let mut sim = builtin("process-lifecycle");
     assert!(sim.error().is_none());
     assert_eq!(sim.step(), 0);
     let len = sim.len();
@@ -38,7 +58,7 @@ fn lifecycle_runs_to_the_end_and_seeks_back() {
 
 #[wasm_bindgen_test]
 fn cells_cover_the_young_block() {
-    let mut sim = Simulator::new("process-lifecycle").expect("built-in scenario");
+    let mut sim = builtin("process-lifecycle");
     sim.seek(3);
     assert_eq!(sim.cells_young(0).expect("pid 0 exists").len(), 233);
     assert!(sim.cells_old(0).expect("pid 0 exists").is_empty());
@@ -47,7 +67,7 @@ fn cells_cover_the_young_block() {
 
 #[wasm_bindgen_test]
 fn gc_step_reports_heap_meets_stack() {
-    let sim = Simulator::new("process-lifecycle").expect("built-in scenario");
+    let sim = builtin("process-lifecycle");
     let gc_steps: Vec<usize> = (0..=sim.len())
         .filter(|&s| sim.events(s).iter().any(|e| e.contains("heap meets stack")))
         .collect();
@@ -56,7 +76,7 @@ fn gc_step_reports_heap_meets_stack() {
 
 #[wasm_bindgen_test]
 fn view_serializes() {
-    let sim = Simulator::new("process-lifecycle").expect("built-in scenario");
+    let sim = builtin("process-lifecycle");
     assert!(parse(&sim.view()).is_object());
     assert!(parse(&Simulator::legend()).is_object());
     assert!(js_sys::Array::is_array(&parse(&Simulator::scenarios())));
@@ -76,7 +96,7 @@ struct EventSeen {
 
 #[wasm_bindgen_test]
 fn event_kinds_and_pids_cross() {
-    let mut sim = Simulator::new("process-lifecycle").expect("built-in scenario");
+    let mut sim = builtin("process-lifecycle");
     sim.seek(6);
     let frame: Frame = serde_wasm_bindgen::from_value(parse(&sim.view()))
         .expect("the frame has the mirror's shape");
@@ -149,7 +169,7 @@ struct TextSeen {
 
 #[wasm_bindgen_test]
 fn checkpoints_are_evaluated_and_events_name_processes() {
-    let mut sim = Simulator::new("binary-leak").expect("built-in scenario");
+    let mut sim = builtin("binary-leak");
     sim.seek(3);
     let frame: CheckedFrame = serde_wasm_bindgen::from_value(parse(&sim.view()))
         .expect("the frame has the mirror's shape");
@@ -175,14 +195,12 @@ fn checkpoints_are_evaluated_and_events_name_processes() {
 
 #[wasm_bindgen_test]
 fn user_scenarios_run_or_report_where_they_are_wrong() {
-    let src = Simulator::builtin_source("process-lifecycle").expect("built-in source");
+    let src = include_str!("../../../www/scenarios/process-lifecycle.scn");
     let sim =
-        Simulator::from_source("mine", &src).expect("a built-in text reads as a user scenario");
-    assert_eq!(
-        sim.len(),
-        Simulator::new("process-lifecycle").expect("built-in").len()
-    );
-    assert!(Simulator::check(&src).starts_with("{\"ok\":{\"title\":"));
+        Simulator::from_source("mine", src).expect("a built-in text reads as a user scenario");
+    assert_eq!(sim.id(), "mine");
+    assert_eq!(sim.len(), builtin("process-lifecycle").len());
+    assert!(Simulator::check(src).starts_with("{\"ok\":{\"title\":"));
     let bad = src.replacen(":lists.seq(1, 20)", ":lists.seq(1, 20", 1);
     let err = Simulator::check(&bad);
     assert!(
@@ -194,7 +212,7 @@ fn user_scenarios_run_or_report_where_they_are_wrong() {
 
 #[wasm_bindgen_test]
 fn gc_steps_are_listed_and_their_fates_add_up() {
-    let mut sim = Simulator::new("process-lifecycle").expect("built-in scenario");
+    let mut sim = builtin("process-lifecycle");
     let gcs = sim.steps_with("GcFinished");
     assert_eq!(gcs, [10, 11]);
     assert_eq!(sim.steps_with("NoSuchEvent"), Vec::<u32>::new());
@@ -227,7 +245,7 @@ fn view_garbage(cells: &[u8]) -> Vec<usize> {
 
 #[wasm_bindgen_test]
 fn memory_series_has_five_numbers_per_step_and_keeps_the_step() {
-    let mut sim = Simulator::new("binary-leak").expect("built-in scenario");
+    let mut sim = builtin("binary-leak");
     sim.seek(3);
     let series = sim.memory_series();
     assert_eq!(

@@ -243,3 +243,11 @@ fn eval_bindings_survive_the_gc_of_their_own_install() {
     let a = p.vars.iter().find(|v| v.name == "A").expect("A");
     assert_eq!(a.flat_size, 200);
 }
+
+#[test]
+fn builtin_titles_are_the_titles_of_the_builtin_files() {
+    assert_eq!(scenario::BUILTIN_TITLES.len(), scenario::BUILTIN.len());
+    for (id, title) in scenario::BUILTIN.iter().zip(scenario::BUILTIN_TITLES) {
+        assert_eq!(scenario::builtin(id).unwrap().title, *title, "{id}");
+    }
+}

@@ -60,21 +60,28 @@ const DEBIAN_STD_SOURCES: &str = "/usr/lib/rustlib/src/rust/library/std";
 
 /// The build of the shipped module. Its panics are bare traps: `panic=immediate-abort` drops every panic message,
 /// location and the formatting they pull in, and the default `console_error_panic_hook` feature is off (it would
-/// have no message to show). Measured on the module after wasm-opt: 212.8 KB gzipped with panic=abort, 189.6 KB
-/// with immediate-abort, which the 200 KB page budget needs (`tests/browser/size.test.mjs`).
-/// A model panic then shows as `RuntimeError: unreachable`; debug it natively (`beamviz run`), where panics keep
-/// their messages. Immediate-abort needs `-Z build-std`, so this uses Debian's `rustc-web` whenever its std
-/// sources are installed, whichever toolchain builds the rest.
+/// have no message to show). When it was introduced, that took the module after wasm-opt from 212.8 to 189.6 KB
+/// gzipped. A model panic then shows as `RuntimeError: unreachable`; debug it natively (`beamviz run`), where panics
+/// keep their messages. Immediate-abort and the other `-Z` options below need `-Z build-std`, so this uses Debian's
+/// `rustc-web` whenever its std sources are installed, whichever toolchain builds the rest.
 fn shipped_build(toolchain: &WasmToolchain) -> Command {
     let mut cmd = if Path::new(DEBIAN_STD_SOURCES).is_dir() {
         let mut cmd = WasmToolchain::Debian.cargo("build", "std,panic_abort");
+        // `optimize_for_size` picks std's small variants where it has them (a merge sort instead of driftsort, a
+        // heapsort instead of ipnsort: 14 KB of sort monomorphizations became 2 KB); same results, still n log n.
+        // `location-detail=none` drops the source paths and line numbers `#[track_caller]` still passes around,
+        // which no message shows once panics abort. Together 7.1 KB gzipped.
+        let mut rustflags = env::var("RUSTFLAGS").unwrap_or_default();
+        rustflags.push_str(" -Zlocation-detail=none");
         cmd.arg("-Zpanic-immediate-abort")
+            .arg("-Zbuild-std-features=optimize_for_size")
+            .env("RUSTFLAGS", rustflags.trim_start())
             .env("CARGO_PROFILE_WASM_RELEASE_PANIC", "immediate-abort");
         cmd
     } else {
         println!(
             "note: no {DEBIAN_STD_SOURCES} (Debian's rust-web-src), so the module keeps its panic messages \
-             and is about 23 KB gzipped over the size budget"
+             and std's fast sorts: about 22 KB gzipped larger, over the ceiling of tests/browser/lifecycle.test.mjs"
         );
         toolchain.cargo("build", "std,panic_abort")
     };
@@ -91,10 +98,19 @@ fn optimize(wasm_opt: &Path, wasm: &Path, stamp: &Path) -> Result {
         let out = scratch.join(format!("{STEM}{level}.wasm"));
         let mut cmd = Command::new(wasm_opt);
         // `--converge` repeats the passes while they still shrink the module (about 0.6 KB gzipped more).
-        cmd.args([level, "--converge"])
-            .arg(wasm)
-            .arg("-o")
-            .arg(&out);
+        // The producers section is for tools, not browsers. The target-features section stays: a second run (after
+        // an update of binaryen) reads this output again, and needs it to validate. `--low-memory-unused` lets it fold added constants into load and store
+        // offsets (1.8 KB gzipped): true here, as rust-lld puts the 1 MiB stack first and the data above it, so only
+        // a stack within 1 KiB of overflowing would touch the low 1 KiB.
+        cmd.args([
+            level,
+            "--converge",
+            "--low-memory-unused",
+            "--strip-producers",
+        ])
+        .arg(wasm)
+        .arg("-o")
+        .arg(&out);
         println!("    $ {}", show(&cmd));
         let child = cmd
             .stdin(Stdio::null())

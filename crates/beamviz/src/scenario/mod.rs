@@ -441,6 +441,7 @@ pub fn render_error(file: &str, src: &str, span: Span, message: &dyn fmt::Displa
 }
 
 /// The built-in scenarios: id and source, from `www/scenarios/`.
+#[cfg(feature = "builtin-scenarios")]
 pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
     (
         "process-lifecycle",
@@ -553,10 +554,37 @@ pub const BUILTIN: &[&str] = &[
     "stream-vs-enum",
 ];
 
+/// The titles of the built-in scenarios (their `# Title` lines), in the order of [`BUILTIN`], so a scenario menu
+/// needs no scenario text (the browser module embeds none). `tests.rs` checks them against the files.
+pub const BUILTIN_TITLES: &[&str] = &[
+    "Process lifecycle",
+    "The stack meets the heap",
+    "Young and old generations",
+    "fullsweep_after: when a minor GC is not allowed",
+    "Calling the garbage collector yourself",
+    "Hibernation shrinks the heap, and the wake-up surprise",
+    "Heap binaries and refc binaries: the 64-byte line",
+    "A binary outlives its last use",
+    "A 100-byte slice keeps a megabyte alive",
+    "The cost of copying a large message",
+    "A send loses sharing",
+    "A mailbox bomb, and backpressure",
+    "An off_heap message queue",
+    "What an update costs: lists, tuples and maps",
+    "Body vs tail recursion: where the stack goes",
+    "Large state: in the process, or in ETS",
+    "ETS copies terms in and out, and dies with its owner",
+    "Atoms are never collected",
+    "max_heap_size: a process that is killed for growing",
+    "erlang:memory() over time",
+    "Stream vs eager Enum: peak memory",
+];
+
 /// A built-in scenario by id.
 ///
 /// # Panics
 /// If a built-in file does not parse: the golden tests check every one.
+#[cfg(feature = "builtin-scenarios")]
 pub fn builtin(id: &str) -> Option<Scenario> {
     let (id, src) = BUILTIN_SOURCES.iter().find(|(i, _)| *i == id)?;
     Some(parse(id, src).expect("built-in scenarios parse (checked by the golden tests)"))
