@@ -37,7 +37,11 @@ fn the_scenario_list_names_every_built_in_scenario_without_its_text() {
         list.starts_with("[{\"id\":\"process-lifecycle\",\"title\":\"Process lifecycle\"},"),
         "{list}"
     );
-    assert_eq!(list.matches("\"id\":").count(), 20, "{list}");
+    assert_eq!(
+        list.matches("\"id\":").count(),
+        beamviz::scenario::BUILTIN.len(),
+        "{list}"
+    );
 }
 
 #[wasm_bindgen_test]
