@@ -261,10 +261,11 @@ test('budgets: shipped bytes and time per step including render', async (t) => {
   // docs/xtask.md lists them. What is left is the model's own code; the next candidate is hand-written number
   // printing instead of core::fmt (about 10 KB gzipped with its float tables; the tests pin its output).
   // Issue 8's diagnostics views then added js/diagnostics.js (7.5 KB gzipped) and their bindings (about 5 KB of
-  // module and glue). This ceiling (today's figure plus about 4 KB) catches growth until then. It is the Debian
-  // toolchain's (CI's: std built with optimize_for_size); rustup's prebuilt std makes the module about 14 KB bigger.
+  // module and glue, measured +24 KB with this session's model changes). This ceiling (today's 275,989 B plus about
+  // 10 KB) catches growth until then. It is the small build's (CI's: Debian's std sources, immediate-abort,
+  // optimize_for_size); without them (`BEAMVIZ_WASM_SMALL_BUILD=0`) the module is about 22 KB bigger.
   const BUDGET = 200 * 1024;
-  const CEILING = (process.env.BEAMVIZ_WASM_TOOLCHAIN_USED === 'rustup' ? 280 : 264) * 1024;
+  const CEILING = (process.env.BEAMVIZ_WASM_SMALL_BUILD === '0' ? 302 : 280) * 1024;
   t.diagnostic(`budget ${BUDGET} B: ${gz <= BUDGET ? 'met' : `over by ${gz - BUDGET} B`}`);
   assert.ok(gz <= CEILING, `shipped ${gz} B gzipped, ceiling ${CEILING} B (budget ${BUDGET} B)`);
 

@@ -231,6 +231,21 @@ fn an_expression_that_would_run_for_ever_stops_at_its_step() {
 }
 
 #[test]
+fn a_loop_making_a_new_constant_per_iteration_stops_at_the_literal_limit() {
+    // Each iteration's `[i, i]` is a new constant once `i` is substituted, and every evaluation copies the literal
+    // area: unbounded, 10^5 iterations took 9.7 s and 10^6 minutes.
+    let src = format!("{HEAD}a: for i <- 1..100_000, do: x = [i, i]\n");
+    let sc = quick("parse", || scenario::parse("literals", &src)).expect("reads");
+    let check = quick("10^5 new constants", || scenario::check(&sc));
+    let (_, span, e) = check.op_error.expect("stopped");
+    assert_eq!(span.line, 6);
+    assert!(
+        matches!(e, beamviz::OpError::Eval(ee) if ee.kind == expr::EvalErrorKind::TooManyLiterals),
+        "{e:?}"
+    );
+}
+
+#[test]
 fn too_many_atoms_halt_the_emulator_as_the_beam_does() {
     // Past 1,048,576 atoms the real emulator exits: a domain outcome (an event), reached quickly, not an error.
     let src = format!("{HEAD}a: for i <- 1..1100000, do: String.to_atom(\"k#{{i}}\")\na: x = 1\n");

@@ -58,6 +58,11 @@ pub fn package(root: &Path, toolchain: &WasmToolchain, tools_bin: &Path) -> Resu
 /// Where Debian's `rust-web-src` puts the std sources that `-Z build-std` compiles.
 const DEBIAN_STD_SOURCES: &str = "/usr/lib/rustlib/src/rust/library/std";
 
+/// Whether the shipped module is the small build (Debian's std sources are installed).
+pub fn small_build() -> bool {
+    Path::new(DEBIAN_STD_SOURCES).is_dir()
+}
+
 /// The build of the shipped module. Its panics are bare traps: `panic=immediate-abort` drops every panic message,
 /// location and the formatting they pull in, and the default `console_error_panic_hook` feature is off (it would
 /// have no message to show). When it was introduced, that took the module after wasm-opt from 212.8 to 189.6 KB
@@ -65,7 +70,7 @@ const DEBIAN_STD_SOURCES: &str = "/usr/lib/rustlib/src/rust/library/std";
 /// keep their messages. Immediate-abort and the other `-Z` options below need `-Z build-std`, so this uses Debian's
 /// `rustc-web` whenever its std sources are installed, whichever toolchain builds the rest.
 fn shipped_build(toolchain: &WasmToolchain) -> Command {
-    let mut cmd = if Path::new(DEBIAN_STD_SOURCES).is_dir() {
+    let mut cmd = if small_build() {
         let mut cmd = WasmToolchain::Debian.cargo("build", "std,panic_abort");
         // `optimize_for_size` picks std's small variants where it has them (a merge sort instead of driftsort, a
         // heapsort instead of ipnsort: 14 KB of sort monomorphizations became 2 KB); same results, still n log n.
