@@ -11,7 +11,8 @@
 // "narration" for the step's code and story) and hides the playback controls unless `controls` is present too.
 
 import { Sim, inspect } from './sim.js';
-import { vet } from './vet.js';
+import { remember, vet } from './vet.js';
+import { h } from './dom.js';
 import { EXAMPLES, caretLines, renderInspection } from './inspector.js';
 import { markup } from './markup.js';
 import { eventsOf, gcPhases, kindClass, layoutBinaries, layoutLifecycle, layoutMemoryChart, layoutProcess } from './layout.js';
@@ -319,16 +320,6 @@ function styles() {
   return sheet;
 }
 
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') node.textContent = v;
-    else node.setAttribute(k, v);
-  }
-  node.append(...children);
-  return node;
-}
-
 /** Whether two byte arrays hold the same bytes. @param {Uint8Array} a @param {Uint8Array} b */
 function sameBytes(a, b) {
   if (a.length !== b.length) return false;
@@ -623,11 +614,7 @@ export class BeamViz extends HTMLElement {
       this.#schedule();
     } else if ((name === 'scenario' || name === 'src') && this.isConnected) {
       this.#source = null;
-      this.#answers.clear();
-      this.#asking = 0;
-      this.#sim?.free();
-      this.#sim = null;
-      this.#load();
+      this.#reload();
     } else if (name === 'speed') {
       if (this.#timer) {
         this.#pause();
@@ -636,12 +623,7 @@ export class BeamViz extends HTMLElement {
       this.#schedule();
     } else if (name === 'vm' && this.isConnected && (this.#sim || this.#loading)) {
       // The same scenario on other switches: run again, keeping the step (as the editor's re-run does).
-      this.#answers.clear();
-      this.#asking = 0;
-      this.#sim?.free();
-      this.#sim = null;
-      this.#cached = null;
-      this.#load();
+      this.#reload();
     } else if (name === 'selected') {
       this.#schedule();
     } else if (name === 'syntax') {
@@ -661,7 +643,12 @@ export class BeamViz extends HTMLElement {
   get source() { return this.#source; }
   set source(text) {
     this.#source = text === null || text === undefined ? null : String(text);
-    if (!this.isConnected) return;
+    if (this.isConnected) this.#reload();
+  }
+
+  /** Drops the current run (its answers, the question asked, the cached frame) and loads the scenario again; the step
+   * is kept. */
+  #reload() {
     this.#answers.clear();
     this.#asking = 0;
     this.#sim?.free();
@@ -704,6 +691,7 @@ export class BeamViz extends HTMLElement {
     try {
       const src = this.#source ?? this.#sim?.source ?? '';
       res = typeof Worker === 'undefined' ? { ok: { ms: 0 } } : await timeRun(src, vm);
+      if (src) remember(src, res);
     } catch (err) {
       res = { error: { message: err instanceof Error ? err.message : String(err) } };
     }

@@ -5,6 +5,8 @@
 // the growth table of the "memory" view. Every number comes from the core through `Sim` (diagnostics.rs); this file
 // only renders, keeps UI state (the ranking key) and marks the selected process in the other views.
 
+import { h } from './dom.js';
+
 /** The rankings of recon:proc_count/2 offered: [key, label]. */
 export const TOP_KEYS = [
   ['memory', 'memory (bytes)'], ['total_heap_size', 'total_heap_size (words)'],
@@ -84,16 +86,6 @@ export function timeRun(src, vm) {
     };
     worker.postMessage({ id: 0, src, vm });
   });
-}
-
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') node.textContent = v;
-    else node.setAttribute(k, v);
-  }
-  node.append(...children);
-  return node;
 }
 
 /** `SETTING:VALUE,...` → Map, dropping what is not a switch (the core reports bad values). @param {string} text */

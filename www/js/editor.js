@@ -3,6 +3,7 @@
 // worker (`scenario-worker.js`), errors show under the text at their line and column, and a valid scenario replaces
 // the one in the widget (`<beam-viz>.source`). A newer edit terminates a worker still busy with an older one.
 import { caretLines } from './inspector.js';
+import { remember } from './vet.js';
 
 /** Milliseconds of quiet typing before the text is read. */
 export const EDIT_DELAY = 300;
@@ -58,6 +59,7 @@ export function wireEditor(ui, apply) {
         return;
       }
       clearError();
+      remember(src, res);
       const stopped = res.ok.stopped ? ` It stops early: ${res.ok.stopped}.` : '';
       if (res.ok.ms <= QUICK_RUN_MS) {
         ui.note.textContent = `${res.ok.steps} steps, run in ${Math.round(res.ok.ms)} ms.${stopped}`;

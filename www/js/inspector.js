@@ -2,6 +2,8 @@
 // The term inspector's drawing: an inspection (from `Simulator.inspect`, via sim.js) → DOM.
 // The words and their meaning come from the core; this file only words sentences and builds elements (textContent only).
 
+import { h } from './dom.js';
+
 /** Examples offered under the input: [label, language, source]. */
 export const EXAMPLES = [
   ['shared list', 'erlang', 'begin L = lists:seq(1, 3), {L, L, L} end'],
@@ -36,16 +38,6 @@ export function caretLines(src, err) {
 export function wordLabel(w) {
   if (w.role === 'pointer') return w.target === undefined ? `→ (not shown) ${w.text}` : `→ #${w.target}`;
   return w.text;
-}
-
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') node.textContent = v;
-    else if (v !== undefined && v !== null) node.setAttribute(k, v);
-  }
-  node.append(...children);
-  return node;
 }
 
 const ROLE_NAMES = { header: 'header word', pointer: 'pointer', immediate: 'immediate', data: 'raw data' };

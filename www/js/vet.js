@@ -11,13 +11,26 @@ export const VET_TIMEOUT_MS = 5000;
  * worth blocking the tab for. */
 export const VET_SLOW_STOP_MS = 250;
 
+/** Texts that already ran cleanly in a worker (here, or in the editor's or the switches' timed run), newest last: the
+ * editor's text is not run in a worker twice on its way to the widget. */
+const recent = [];
+const RECENT = 4;
+
+/** Notes that `src` ran in a worker with result `res` (`scenario-worker.js`'s `{ok}` or `{error}`): a clean run means
+ * `vet` need not run it again. */
+export function remember(src, res) {
+  if (!res || res.error || (res.ok.stopped && res.ok.ms > VET_SLOW_STOP_MS) || recent.includes(src)) return;
+  recent.push(src);
+  if (recent.length > RECENT) recent.shift();
+}
+
 /** Reads and runs `src` in a fresh worker. Resolves with `{ms, stopped}` (how long the run took there, and the
  * located error of the step it stopped at, or null); rejects with an Error whose message is `line:col: message`
  * when the text is invalid, or when the run took too long, or stopped only after `VET_SLOW_STOP_MS`.
  * Without workers (an old browser), resolves at once: the main thread's own limits still apply.
  * @param {string} src @returns {Promise<{ms: number, stopped: string | null}>} */
 export function vet(src) {
-  if (typeof Worker === 'undefined') return Promise.resolve({ ms: 0, stopped: null });
+  if (typeof Worker === 'undefined' || recent.includes(src)) return Promise.resolve({ ms: 0, stopped: null });
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./scenario-worker.js', import.meta.url), { type: 'module' });
     const done = (fn, value) => {
@@ -32,7 +45,10 @@ export function vet(src) {
       if (res.error) done(reject, new Error(`${res.error.line}:${res.error.col}: ${res.error.message}`));
       else if (res.ok.stopped && res.ok.ms > VET_SLOW_STOP_MS) {
         done(reject, new Error(`the scenario stopped at ${res.ok.stopped} after ${Math.round(res.ok.ms)} ms of work, so it was not run here`));
-      } else done(resolve, { ms: res.ok.ms, stopped: res.ok.stopped });
+      } else {
+        remember(src, res);
+        done(resolve, { ms: res.ok.ms, stopped: res.ok.stopped });
+      }
     };
     worker.onerror = (e) => done(reject, new Error(`the scenario could not be read: ${e.message || 'worker error'}`));
     worker.postMessage({ id: 1, src });

@@ -8,7 +8,7 @@ use crate::{Json, Simulator, PREVIEW_CHARS};
 use beamviz::event::Event;
 use beamviz::expr::Lang;
 use beamviz::process::MessageQueueData;
-use beamviz::scenario::{self, VmOverrides};
+use beamviz::scenario::VmOverrides;
 use beamviz::view::{self, TopBy};
 use beamviz::Pid;
 use wasm_bindgen::prelude::*;
@@ -33,14 +33,7 @@ impl Simulator {
     /// `vm: message` for a setting or value it does not know; `line:col: message` for invalid scenario text.
     pub fn with_vm(id: &str, src: &str, vm: &str) -> Result<Simulator, JsError> {
         let overrides = VmOverrides::parse(vm).map_err(|e| JsError::new(&format!("vm: {e}")))?;
-        let scenario = scenario::parse_with(id, src, &overrides)
-            .map_err(|e| JsError::new(&format!("{}:{}: {}", e.span.line, e.span.col, e.kind)))?;
-        let history = scenario.history();
-        Ok(Simulator {
-            scenario,
-            source: src.into(),
-            history,
-        })
+        Simulator::read(id, src, &overrides)
     }
 
     /// Everything the diagnostics views show at the current step, in one call (one binding instead of five keeps the

@@ -33,6 +33,21 @@ pub struct Simulator {
     history: History,
 }
 
+impl Simulator {
+    /// Reads scenario text with `overrides` over its `vm` line and runs it: the one constructor behind
+    /// `from_source` and `with_vm`. A located message, `line:col: message`, when the text is not a valid scenario.
+    fn read(id: &str, src: &str, overrides: &scenario::VmOverrides) -> Result<Simulator, JsError> {
+        let scenario = scenario::parse_with(id, src, overrides)
+            .map_err(|e| JsError::new(&format!("{}:{}: {}", e.span.line, e.span.col, e.kind)))?;
+        let history = scenario.history();
+        Ok(Simulator {
+            scenario,
+            source: src.into(),
+            history,
+        })
+    }
+}
+
 #[wasm_bindgen]
 impl Simulator {
     /// Reads and runs scenario text: a built-in scenario the page fetched (`scenarios/ID.scn`, run under its id), or
@@ -44,14 +59,7 @@ impl Simulator {
     /// (`Simulator.check` gives the same error as a value).
     pub fn from_source(id: &str, src: &str) -> Result<Simulator, JsError> {
         init_panic_hook();
-        let scenario = scenario::parse(id, src)
-            .map_err(|e| JsError::new(&format!("{}:{}: {}", e.span.line, e.span.col, e.kind)))?;
-        let history = scenario.history();
-        Ok(Simulator {
-            scenario,
-            source: src.into(),
-            history,
-        })
+        Simulator::read(id, src, &scenario::VmOverrides::default())
     }
 
     /// Reads scenario text without running it: `{"ok":{"title","steps"}}`, or
