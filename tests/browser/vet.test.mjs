@@ -43,3 +43,29 @@ test('a hostile scenario is refused with its line and column, and the main threa
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('an edit the editor already ran in its worker reaches the widget without a second worker run', async () => {
+  const page = await browser.newPage();
+  const errors = collectConsoleErrors(page);
+  // Count the scenario workers the page starts (the editor's, and vet's if it ran the text again).
+  await page.addInitScript(() => {
+    window.__scenarioWorkers = 0;
+    const Native = window.Worker;
+    window.Worker = class extends Native {
+      constructor(url, options) {
+        super(url, options);
+        if (String(url).includes('scenario-worker')) window.__scenarioWorkers += 1;
+      }
+    };
+  });
+  await page.goto(`${baseUrl()}?scenario=process-lifecycle&step=2`);
+  await page.waitForSelector('beam-viz[data-step="2"]');
+  await page.click('#editor summary');
+  await page.waitForFunction(() => document.getElementById('scn-text').value.startsWith('# Process lifecycle'));
+  const src = await page.inputValue('#scn-text');
+  await page.fill('#scn-text', src.replace('# Process lifecycle', '# Edited once'));
+  await page.waitForFunction(() => document.querySelector('beam-viz').shadowRoot.querySelector('header h2').textContent === 'Edited once');
+  assert.equal(await page.evaluate(() => window.__scenarioWorkers), 1, 'only the editor ran the text in a worker');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
