@@ -177,7 +177,19 @@ struct ModelTable {
 struct Model {
     procs: Vec<ModelProcess>,
     tables: BTreeMap<String, ModelTable>,
+    /// Open DETS tables: their objects (in the file, in no process).
+    dets: BTreeMap<String, Vec<Plain>>,
     atoms: Vec<String>,
+}
+
+/// Whether a value holds an off-heap binary (a DETS insert of one is not modelled: an error).
+fn holds_off_heap(v: &Plain) -> bool {
+    match v {
+        Plain::Bin { off, .. } => off.is_some(),
+        Plain::List(items, tail) => items.iter().any(holds_off_heap) || holds_off_heap(tail),
+        Plain::Tuple(items) => items.iter().any(holds_off_heap),
+        _ => false,
+    }
 }
 
 /// An expression template of `Op::Eval` and what the model says it evaluates to (`None`: an error).
@@ -483,6 +495,63 @@ impl Model {
             Op::EtsDelete { table, .. } => {
                 self.tables.remove(&table).ok_or(())?;
             }
+            Op::DetsOpen { table } => {
+                if self.dets.contains_key(&table) {
+                    return Err(());
+                }
+                self.dets.insert(table, Vec::new());
+            }
+            Op::DetsClose { table } => {
+                self.dets.remove(&table).ok_or(())?;
+            }
+            Op::DetsInsert { table, var, .. } => {
+                let v = self.procs[pid].vars.get(&var).ok_or(())?.clone();
+                let keyed = |o: &Plain| matches!(o, Plain::Tuple(items) if !items.is_empty());
+                let objects = match v {
+                    Plain::Tuple(_) if keyed(&v) => vec![v],
+                    Plain::Nil => Vec::new(),
+                    Plain::List(items, tail) if *tail == Plain::Nil && items.iter().all(keyed) => {
+                        items
+                    }
+                    _ => return Err(()),
+                };
+                let t = self.dets.get_mut(&table).ok_or(())?;
+                if objects.iter().any(holds_off_heap) {
+                    return Err(());
+                }
+                for o in objects {
+                    let key = |x: &Plain| match x {
+                        Plain::Tuple(items) => items[0].clone(),
+                        _ => unreachable!("checked above"),
+                    };
+                    match t.iter().position(|x| key(x) == key(&o)) {
+                        Some(i) => t[i] = o,
+                        None => t.push(o),
+                    }
+                }
+            }
+            Op::DetsLookup {
+                table, key, var, ..
+            } => {
+                let t = self.dets.get(&table).ok_or(())?;
+                let key = self.value(&self.procs[pid], &key).ok_or(())?;
+                let found: Vec<Plain> = t
+                    .iter()
+                    .filter(|o| matches!(o, Plain::Tuple(items) if items[0] == key))
+                    .cloned()
+                    .collect();
+                let v = if found.is_empty() {
+                    Plain::Nil
+                } else {
+                    list(found)
+                };
+                self.procs[pid].vars.insert(var, v);
+            }
+            Op::DetsDeleteKey { table, key, .. } => {
+                let key = self.value(&self.procs[pid], &key).ok_or(())?;
+                let t = self.dets.get_mut(&table).ok_or(())?;
+                t.retain(|o| !matches!(o, Plain::Tuple(items) if items[0] == key));
+            }
             Op::MakeAtoms { prefix, count, .. } => {
                 for i in 0..count {
                     self.intern(&format!("{prefix}{i}"));
@@ -559,9 +628,26 @@ impl Model {
                 )
             })
             .collect();
+        let dets = vm
+            .dets_tables()
+            .iter()
+            .flatten()
+            .map(|t| {
+                let objects = t
+                    .objects
+                    .iter()
+                    .map(|o| {
+                        let areas = Areas::new(vec![&o.block, vm.literals()]);
+                        plain(vm, &areas, o.term)
+                    })
+                    .collect();
+                (t.name.clone(), objects)
+            })
+            .collect();
         Model {
             procs,
             tables,
+            dets,
             atoms: vm.atoms().to_vec(),
         }
     }
@@ -669,7 +755,8 @@ fn rebinds(op: &Op, key: &(u32, String)) -> bool {
         | Op::Forget { pid: p, var: v }
         | Op::BuildList { pid: p, var: v, .. }
         | Op::ConsOnto { pid: p, var: v, .. }
-        | Op::EtsLookup { pid: p, var: v, .. } => p.0 == *pid && var(v),
+        | Op::EtsLookup { pid: p, var: v, .. }
+        | Op::DetsLookup { pid: p, var: v, .. } => p.0 == *pid && var(v),
         // A receive shifts the queue, and binds.
         Op::Receive { pid: p, .. } => p.0 == *pid,
         // An eval's value may also bind pattern variables; the templates bind none, but be safe.
@@ -741,7 +828,12 @@ fn step() -> BoxedStrategy<Step> {
         4 => (pid.clone(), table.clone(), var.clone()).prop_map(move |(pid, table, var)| op(Op::EtsInsert { pid, table, var })),
         4 => (pid.clone(), table.clone(), 0i64..3, var.clone()).prop_map(move |(pid, table, k, var)| op(Op::EtsLookup { pid, table, key: Value::Int(k), var })),
         1 => (pid.clone(), table.clone(), 0i64..3).prop_map(move |(pid, table, k)| op(Op::EtsDeleteKey { pid, table, key: Value::Int(k) })),
-        1 => (pid.clone(), table).prop_map(move |(pid, table)| op(Op::EtsDelete { pid, table })),
+        1 => (pid.clone(), table.clone()).prop_map(move |(pid, table)| op(Op::EtsDelete { pid, table })),
+        // DETS: opened and closed by the scenario itself; objects as for ETS.
+        1 => (table.clone(), 0..4).prop_map(move |(table, k)| op(if k == 0 { Op::DetsClose { table } } else { Op::DetsOpen { table } })),
+        2 => (pid.clone(), table.clone(), var.clone()).prop_map(move |(pid, table, var)| op(Op::DetsInsert { pid, table, var })),
+        2 => (pid.clone(), table.clone(), 0i64..3, var.clone()).prop_map(move |(pid, table, k, var)| op(Op::DetsLookup { pid, table, key: Value::Int(k), var })),
+        1 => (pid.clone(), table, 0i64..3).prop_map(move |(pid, table, k)| op(Op::DetsDeleteKey { pid, table, key: Value::Int(k) })),
         1 => (pid.clone(), 0u64..20).prop_map(move |(pid, count)| op(Op::MakeAtoms { pid, prefix: "a".into(), count })),
         // An exit ends a process for the rest of the run: rarer than the other ops.
         1 => (pid, 0..3).prop_map(move |(pid, k)| op(if k == 0 { Op::Exit { pid } } else { Op::GarbageCollect { pid } })),
@@ -876,6 +968,7 @@ fn generated_machine_runs_cover_the_ops() {
                     Op::Wake { .. } => "wake",
                     Op::Receive { .. } => "receive",
                     Op::EtsLookup { .. } => "ets lookup",
+                    Op::DetsLookup { .. } => "dets lookup",
                     Op::Eval { .. } => "eval",
                     _ => "other",
                 };
@@ -905,6 +998,7 @@ fn generated_machine_runs_cover_the_ops() {
         "wake",
         "receive",
         "ets lookup",
+        "dets lookup",
         "eval",
         "minor",
         "major",

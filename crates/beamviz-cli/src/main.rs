@@ -316,6 +316,18 @@ fn json_trace(s: &Scenario, out: &mut impl Write) {
                     });
                 }
             });
+            // DETS tables as `dets:info/1` describes them: their objects are in files, in no memory category.
+            j.key("dets");
+            j.arr(|j| {
+                for t in &view.dets {
+                    j.obj(|j| {
+                        j.field_num("id", u64::from(t.id));
+                        j.field_str("name", &t.name);
+                        j.field_num("size", t.size);
+                        j.field_num("cached_keys", t.cached_keys);
+                    });
+                }
+            });
             j.key("memory");
             j.obj(|j| {
                 let m = &view.memory;

@@ -319,6 +319,21 @@ impl Simulator {
             j.close('}');
         }
         j.close(']');
+        j.key("dets");
+        j.open('[');
+        for t in &v.dets {
+            j.open('{');
+            j.key("id");
+            j.num(t.id.into());
+            j.key("name");
+            j.str(&t.name);
+            j.key("size");
+            j.num(t.size);
+            j.key("cached_keys");
+            j.num(t.cached_keys);
+            j.close('}');
+        }
+        j.close(']');
         j.key("memory");
         write_memory(&mut j, &v.memory);
         j.key("atom_count");
@@ -776,6 +791,10 @@ fn event_kind(e: &Event) -> (&'static str, [Option<Pid>; 2]) {
         Event::EtsInserted { .. } => ("EtsInserted", [None, None]),
         Event::EtsCopiedOut { pid, .. } => ("EtsCopiedOut", [Some(pid), None]),
         Event::EtsTableDeleted { .. } => ("EtsTableDeleted", [None, None]),
+        Event::DetsOpened { .. } => ("DetsOpened", [None, None]),
+        Event::DetsWritten { pid, .. } => ("DetsWritten", [Some(pid), None]),
+        Event::DetsRead { pid, .. } => ("DetsRead", [Some(pid), None]),
+        Event::DetsClosed { .. } => ("DetsClosed", [None, None]),
         Event::BinariesReleased { pid, .. } => ("BinariesReleased", [Some(pid), None]),
         Event::AtomTableFull { pid } => ("AtomTableFull", [Some(pid), None]),
         Event::MinorGcAborted { pid } => ("MinorGcAborted", [Some(pid), None]),

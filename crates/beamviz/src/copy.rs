@@ -116,13 +116,19 @@ pub struct Copied {
 
 /// Copies `t` flat into `into` (an empty block with a fresh id), retaining every refc binary it meets.
 pub fn copy_term(areas: &Areas<'_>, t: Term, into: Block, bins: &mut BinaryArea) -> Copied {
-    copy_with(areas, t, into, bins, None)
+    copy_with(areas, t, into, bins, None, false)
+}
+
+/// Copies `t` flat into `into`, literals included: a term decoded anew (`binary_to_term`, a DETS object read back
+/// from its file) has nothing in the literal area.
+pub fn copy_term_decoded(areas: &Areas<'_>, t: Term, into: Block, bins: &mut BinaryArea) -> Copied {
+    copy_with(areas, t, into, bins, None, true)
 }
 
 /// Copies `t` into `into` keeping its sharing: a subterm reached twice is copied once and pointed to twice, as
 /// the sharing-preserving emulator's `copy_shared_perform` does.
 pub fn copy_term_shared(areas: &Areas<'_>, t: Term, into: Block, bins: &mut BinaryArea) -> Copied {
-    copy_with(areas, t, into, bins, Some(&mut BTreeMap::new()))
+    copy_with(areas, t, into, bins, Some(&mut BTreeMap::new()), false)
 }
 
 fn copy_with(
@@ -131,6 +137,7 @@ fn copy_with(
     mut into: Block,
     bins: &mut BinaryArea,
     seen: Option<&mut BTreeMap<u64, Term>>,
+    literals_too: bool,
 ) -> Copied {
     let mut off_heap = Vec::new();
     let mut fix: Vec<usize> = Vec::new();
@@ -140,6 +147,7 @@ fn copy_with(
         off_heap: &mut off_heap,
         bins,
         seen,
+        literals_too,
     };
     let root = cx.copy_one(t, &mut into);
     while let Some(i) = cx.fix.pop() {
@@ -161,6 +169,8 @@ struct Cx<'c, 'a> {
     bins: &'c mut BinaryArea,
     /// With sharing preserved: each source object copied so far (by its tagged source word), and its copy.
     seen: Option<&'c mut BTreeMap<u64, Term>>,
+    /// Whether literals are copied too (a decoded term) or left in place (a send's copy).
+    literals_too: bool,
 }
 
 impl Cx<'_, '_> {
@@ -170,7 +180,14 @@ impl Cx<'_, '_> {
                 return *copy;
             }
         }
-        let copy = copy_one(self.areas, t, into, self.fix, self.off_heap, self.bins);
+        let copy = copy_one(
+            self.areas,
+            t,
+            into,
+            (self.fix, self.off_heap),
+            self.bins,
+            self.literals_too,
+        );
         if let Some(seen) = self.seen.as_deref_mut() {
             if t.pointee().is_some() {
                 seen.insert(t.0, copy);
@@ -185,13 +202,17 @@ fn copy_one(
     areas: &Areas<'_>,
     t: Term,
     into: &mut Block,
-    fix: &mut Vec<usize>,
-    off_heap: &mut Vec<Addr>,
+    (fix, off_heap): (&mut Vec<usize>, &mut Vec<Addr>),
     bins: &mut BinaryArea,
+    literals_too: bool,
 ) -> Term {
     let Some(addr) = t.pointee() else { return t };
     if addr.area() == LITERAL_AREA {
-        return t;
+        // Even a decoded term shares the global empty tuple (`{}` decodes to `ERTS_GLOBAL_LIT_EMPTY_TUPLE`).
+        let empty_tuple = areas.word(addr) == Term::header(HeaderTag::Arityval, 0);
+        if !literals_too || empty_tuple {
+            return t;
+        }
     }
     let at = into.words.len();
     if t.primary_tag() == TAG_PRIMARY_LIST {

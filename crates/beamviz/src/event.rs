@@ -154,6 +154,36 @@ pub enum Event {
         /// Words copied.
         words: u64,
     },
+    /// A DETS table was opened (`dets:open_file/2`): a file, and a server process the model does not draw.
+    DetsOpened {
+        /// The table.
+        table: u32,
+    },
+    /// A process wrote objects to a DETS table (`dets:insert/2`): they went to the file, through the server.
+    DetsWritten {
+        /// The table.
+        table: u32,
+        /// The process calling.
+        pid: Pid,
+        /// How many objects.
+        objects: u64,
+    },
+    /// A lookup in a DETS table copied an object onto the caller's heap.
+    DetsRead {
+        /// The table.
+        table: u32,
+        /// The process calling.
+        pid: Pid,
+        /// Words copied (the list and the object).
+        words: u64,
+        /// Whether the server answered from its write cache (literals left in place) rather than the file.
+        cached: bool,
+    },
+    /// A DETS table was closed (`dets:close/1`).
+    DetsClosed {
+        /// The table.
+        table: u32,
+    },
     /// `recon:bin_leak/1`'s report line for one process: the binary references and bytes its collection released.
     /// Emitted for the top processes, most references first.
     BinariesReleased {
@@ -322,6 +352,30 @@ impl fmt::Display for Event {
                 write!(f, "ETS table #{table}: {words} words copied to {pid}")
             }
             Event::EtsTableDeleted { table } => write!(f, "ETS table #{table} deleted"),
+            Event::DetsOpened { table } => write!(f, "DETS table #{table} opened: its objects live in a file"),
+            Event::DetsWritten {
+                table,
+                pid,
+                objects,
+            } => write!(
+                f,
+                "DETS table #{table}: {objects} object(s) from {pid} written to the file, none kept in memory"
+            ),
+            Event::DetsRead {
+                table,
+                pid,
+                words,
+                cached,
+            } => write!(
+                f,
+                "DETS table #{table}: {words} words copied to {pid}, {}",
+                if *cached {
+                    "from the server's write cache"
+                } else {
+                    "decoded from the file"
+                }
+            ),
+            Event::DetsClosed { table } => write!(f, "DETS table #{table} closed"),
             Event::BinariesReleased { pid, refs, bytes } => write!(
                 f,
                 "{pid}: bin_leak released {refs} binary references ({bytes} bytes)"

@@ -513,6 +513,38 @@ impl OpLog {
                 self.name(prefix);
                 self.uint(*count);
             }
+            Op::DetsOpen { table } | Op::DetsClose { table } => {
+                self.bytes.push(if matches!(op, Op::DetsOpen { .. }) {
+                    24
+                } else {
+                    25
+                });
+                self.name(table);
+            }
+            Op::DetsInsert { pid, table, var } => {
+                self.bytes.push(26);
+                self.pid(*pid);
+                self.name(table);
+                self.name(var);
+            }
+            Op::DetsLookup {
+                pid,
+                table,
+                key,
+                var,
+            } => {
+                self.bytes.push(27);
+                self.pid(*pid);
+                self.name(table);
+                self.value(key);
+                self.name(var);
+            }
+            Op::DetsDeleteKey { pid, table, key } => {
+                self.bytes.push(28);
+                self.pid(*pid);
+                self.name(table);
+                self.value(key);
+            }
         }
     }
 }
@@ -709,6 +741,24 @@ impl Reader<'_> {
                 table: self.name(),
             },
             22 => Op::BinLeak { top: self.uint() },
+            24 => Op::DetsOpen { table: self.name() },
+            25 => Op::DetsClose { table: self.name() },
+            26 => Op::DetsInsert {
+                pid: self.pid(),
+                table: self.name(),
+                var: self.name(),
+            },
+            27 => Op::DetsLookup {
+                pid: self.pid(),
+                table: self.name(),
+                key: self.value(),
+                var: self.name(),
+            },
+            28 => Op::DetsDeleteKey {
+                pid: self.pid(),
+                table: self.name(),
+                key: self.value(),
+            },
             _ => Op::MakeAtoms {
                 pid: self.pid(),
                 prefix: self.name(),

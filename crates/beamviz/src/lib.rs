@@ -31,6 +31,7 @@ pub mod bits;
 pub mod build;
 pub mod check;
 pub mod copy;
+pub mod dets;
 pub mod ets;
 pub mod event;
 pub mod expr;

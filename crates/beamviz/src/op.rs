@@ -240,13 +240,56 @@ pub enum Op {
         /// The process.
         pid: Pid,
     },
+    /// `dets:open_file(Table, [{type, set}])`, run by the scenario itself (the shell): a DETS table, whose objects
+    /// live in a file, served by a process of the `dets` application (not modelled: see `crate::dets`).
+    DetsOpen {
+        /// The table's name.
+        table: String,
+    },
+    /// `dets:insert(Table, Var)` by a process: a call to the table's server; the object (or each of a list of
+    /// them) goes to the file.
+    DetsInsert {
+        /// The process calling.
+        pid: Pid,
+        /// The table.
+        table: String,
+        /// The variable holding the object.
+        var: String,
+    },
+    /// `Var = dets:lookup(Table, Key)`: the objects with that key, read back and copied onto the caller's heap.
+    DetsLookup {
+        /// The process calling.
+        pid: Pid,
+        /// The table.
+        table: String,
+        /// The key, as for [`Op::EtsLookup`].
+        key: Value,
+        /// The variable bound to the list.
+        var: String,
+    },
+    /// `dets:delete(Table, Key)`: the objects with that key leave the table.
+    DetsDeleteKey {
+        /// The process calling.
+        pid: Pid,
+        /// The table.
+        table: String,
+        /// The key, as for [`Op::EtsLookup`].
+        key: Value,
+    },
+    /// `dets:close(Table)`, run by the scenario itself: the file is closed and its server stops.
+    DetsClose {
+        /// The table.
+        table: String,
+    },
 }
 
 impl Op {
     /// The process this op is run by.
     pub fn actor(&self) -> Option<Pid> {
         match self {
-            Op::Spawn { .. } | Op::BinLeak { .. } => None,
+            Op::Spawn { .. } | Op::BinLeak { .. } | Op::DetsOpen { .. } | Op::DetsClose { .. } => {
+                None
+            }
             Op::Bind { pid, .. }
             | Op::Eval { pid, .. }
             | Op::Forget { pid, .. }
@@ -266,6 +309,9 @@ impl Op {
             | Op::EtsLookup { pid, .. }
             | Op::EtsDeleteKey { pid, .. }
             | Op::EtsDelete { pid, .. }
+            | Op::DetsInsert { pid, .. }
+            | Op::DetsLookup { pid, .. }
+            | Op::DetsDeleteKey { pid, .. }
             | Op::MakeAtoms { pid, .. }
             | Op::Exit { pid } => Some(*pid),
             Op::Send { from, .. } => Some(*from),

@@ -28,6 +28,8 @@ pub struct View {
     pub memory: MemoryView,
     /// Live ETS tables, by id.
     pub ets: Vec<EtsView>,
+    /// Open DETS tables, by id: their objects are in files, counted in no `memory` category.
+    pub dets: Vec<DetsView>,
     /// Atoms in the atom table (never collected).
     pub atom_count: u64,
     /// Whether the emulator has exited (the atom table overflowed).
@@ -49,6 +51,19 @@ pub struct EtsView {
     pub size: u64,
     /// `memory`, in words (see [`crate::ets`] for what it counts).
     pub memory_words: u64,
+}
+
+/// One DETS table, as `dets:info/1` describes it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct DetsView {
+    /// The table id.
+    pub id: u32,
+    /// Its name.
+    pub name: String,
+    /// `size`: the number of objects, all in the file.
+    pub size: u64,
+    /// Keys updated since the server last wrote its cache to the file (see [`crate::dets`]).
+    pub cached_keys: u64,
 }
 
 /// One process, as `process_info/2` and `garbage_collection_info` describe it. Sizes in words unless named bytes.
@@ -1177,12 +1192,24 @@ impl View {
                 memory_words: t.words(),
             })
             .collect();
+        let dets = vm
+            .dets_tables()
+            .iter()
+            .flatten()
+            .map(|t| DetsView {
+                id: t.id,
+                name: t.name.clone(),
+                size: t.objects.len() as u64,
+                cached_keys: t.cached_keys.len() as u64,
+            })
+            .collect();
         let memory = memory(vm);
         View {
             processes,
             binaries,
             memory,
             ets,
+            dets,
             atom_count: vm.atoms().len() as u64,
             halted: vm.halted(),
         }

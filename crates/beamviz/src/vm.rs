@@ -6,6 +6,7 @@
 
 use crate::binary::BinaryArea;
 use crate::copy::{self, Areas};
+use crate::dets::{DetsObject, DetsTable};
 use crate::ets::{EtsObject, EtsTable};
 use crate::event::Event;
 use crate::expr::{self, Evaluated, FunTable, Lang};
@@ -46,6 +47,10 @@ pub enum OpError {
     NoSuchTable,
     /// `ets:insert/2` of something that is not a tuple with a key (or a list of them): `badarg`.
     NotAnEtsObject,
+    /// No open DETS table has that name, or one of that name is open already (for `DetsOpen`).
+    NoSuchDetsTable,
+    /// A DETS object holding an off-heap binary: not modelled (see [`crate::dets`]).
+    DetsOffHeapBinary,
     /// The expression of an `Eval` does not parse; the span is in the expression's source.
     Syntax(crate::expr::ParseError),
     /// The expression of an `Eval` raised an error or hit an evaluation limit; the span is in its source.
@@ -66,6 +71,10 @@ impl fmt::Display for OpError {
             OpError::NoSuchTable => "no such ETS table (or, for ets:new, it exists already)",
             OpError::NotAnEtsObject => {
                 "ets:insert needs a tuple with at least one element, or a list of such tuples (badarg)"
+            }
+            OpError::NoSuchDetsTable => "no such open DETS table (or, for dets:open_file, it is open already)",
+            OpError::DetsOffHeapBinary => {
+                "not modelled yet: a DETS object holding an off-heap binary (over 64 bytes)"
             }
             OpError::Syntax(e) => return write!(f, "{}", e.kind.what()),
             OpError::Eval(e) => return write!(f, "{}", e.kind.what()),
@@ -104,6 +113,8 @@ pub struct Vm {
     atom_index: BTreeMap<String, u32>,
     literals: Block,
     ets: Vec<Option<EtsTable>>,
+    /// DETS tables by opening order; `None` once closed.
+    dets: Vec<Option<DetsTable>>,
     /// The code of every fun made so far, indexed by a fun object's second word, so a fun outlives the statement
     /// that made it (as a module's fun entries outlive the call that made a fun).
     funs: FunTable,
@@ -135,6 +146,7 @@ impl Vm {
             atom_index: BTreeMap::new(),
             literals: Block::new(LITERAL_AREA, 0),
             ets: Vec::new(),
+            dets: Vec::new(),
             funs: FunTable::default(),
             halted: false,
             events: Vec::new(),
@@ -378,6 +390,36 @@ impl Vm {
                 self.exit(*pid);
                 Ok(())
             }
+            Op::DetsOpen { table } => {
+                let id = self.dets.len() as u32;
+                self.dets.push(Some(DetsTable::new(id, table.clone())));
+                self.events.push(Event::DetsOpened { table: id });
+                Ok(())
+            }
+            Op::DetsClose { table } => {
+                if let Some(id) = self.dets_id(table) {
+                    self.dets[id as usize] = None;
+                    self.events.push(Event::DetsClosed { table: id });
+                }
+                Ok(())
+            }
+            Op::DetsInsert { pid, table, var } => {
+                self.dets_insert(*pid, table, var);
+                Ok(())
+            }
+            Op::DetsLookup {
+                pid,
+                table,
+                key,
+                var,
+            } => {
+                self.dets_lookup(*pid, table, key, var);
+                Ok(())
+            }
+            Op::DetsDeleteKey { pid, table, key } => {
+                self.dets_delete_key(*pid, table, key);
+                Ok(())
+            }
         };
         self.ops_applied += 1;
         res
@@ -502,6 +544,40 @@ impl Vm {
                 }
             }
             Op::GarbageCollect { pid } | Op::Exit { pid } => alive(*pid).map(|_| ()),
+            Op::DetsOpen { table } => match self.dets_id(table) {
+                Some(_) => Err(OpError::NoSuchDetsTable),
+                None => Ok(()),
+            },
+            Op::DetsClose { table } => self
+                .dets_id(table)
+                .map(|_| ())
+                .ok_or(OpError::NoSuchDetsTable),
+            Op::DetsInsert { pid, table, var } => {
+                let p = alive(*pid)?;
+                let t = p.var(var).ok_or(OpError::UnboundVariable)?;
+                self.dets_id(table).ok_or(OpError::NoSuchDetsTable)?;
+                self.check_copy_size(p, t)?;
+                let areas = process_areas(p, &self.literals);
+                let objects = self.ets_objects(&areas, t).ok_or(OpError::NotAnEtsObject)?;
+                // The server's copy would hold a ProcBin of its own: see `crate::dets`.
+                if objects
+                    .into_iter()
+                    .any(|o| crate::dets::holds_off_heap_binary(&areas, o))
+                {
+                    return Err(OpError::DetsOffHeapBinary);
+                }
+                Ok(())
+            }
+            Op::DetsLookup {
+                pid, table, key, ..
+            }
+            | Op::DetsDeleteKey { pid, table, key } => {
+                let p = alive(*pid)?;
+                check_value(p, key)?;
+                self.dets_id(table)
+                    .map(|_| ())
+                    .ok_or(OpError::NoSuchDetsTable)
+            }
         }
     }
 
@@ -1456,6 +1532,211 @@ impl Vm {
             }
         }
         self.events.push(Event::EtsTableDeleted { table: id });
+    }
+
+    /// The open DETS tables, by opening order (`None` once closed).
+    pub fn dets_tables(&self) -> &[Option<DetsTable>] {
+        &self.dets
+    }
+
+    fn dets_id(&self, name: &str) -> Option<u32> {
+        self.dets
+            .iter()
+            .flatten()
+            .find(|t| t.name == name)
+            .map(|t| t.id)
+    }
+
+    /// The caller's half of a call to a DETS server, up to the send (see [`crate::dets`] for the sizes): the
+    /// request built under `allocate_heap`, the frames of `treq/2` and `req/2`, the monitor's reference (a BIF's
+    /// `HAlloc`: the heap, or a fragment), and the `{'$dets_call', self(), Request}` tuple.
+    fn dets_call(&mut self, pid: Pid, request_words: u64) {
+        use crate::dets::*;
+        self.push_frame(pid, CALLER_FRAME_WORDS, request_words);
+        self.alloc_garbage(pid, request_words);
+        self.push_frame(pid, TREQ_FRAME_WORDS, 0);
+        self.push_frame(pid, REQ_FRAME_WORDS, 0);
+        self.halloc(pid, REF_WORDS, |block, at| {
+            Self::write_dead(block, at, REF_WORDS);
+            Term::boxed(block.addr(at))
+        });
+        self.alloc_garbage(pid, CALL_TUPLE_WORDS);
+    }
+
+    /// The caller's half after the reply was taken: `req/2` and `treq/2` return, `[Tab, Arg]` is built for
+    /// `badarg/2` (with `live` kept across its heap test), and `insert/2` returns. Returns `live`, moved if a
+    /// collection ran.
+    fn dets_return(&mut self, pid: Pid, live: Term) -> Option<Term> {
+        use crate::dets::*;
+        self.pop_dead(pid, REQ_FRAME_WORDS + TREQ_FRAME_WORDS);
+        let mut roots = [live];
+        if !self.heap_test(pid, BADARG_ARGS_WORDS, &mut roots) {
+            return None;
+        }
+        let p = &mut self.processes[pid.0 as usize];
+        let at = p.htop;
+        Self::write_dead(p.heap.as_mut().expect("alive"), at, BADARG_ARGS_WORDS);
+        p.htop += BADARG_ARGS_WORDS;
+        self.events.push(Event::Allocated {
+            pid,
+            words: BADARG_ARGS_WORDS,
+        });
+        self.pop_dead(pid, CALLER_FRAME_WORDS);
+        Some(roots[0])
+    }
+
+    /// Pops up to `words` dead stack words (frames of calls that returned).
+    fn pop_dead(&mut self, pid: Pid, words: u64) {
+        let p = &mut self.processes[pid.0 as usize];
+        for _ in 0..words {
+            if p.slots.last() != Some(&None) {
+                break;
+            }
+            p.slots.pop();
+            p.stop += 1;
+        }
+    }
+
+    /// The reply `{Server, ok}`, which the server's send puts on the waiting caller's heap (or in a fragment).
+    fn dets_reply_ok(&mut self, pid: Pid) {
+        let words = crate::dets::REPLY_TUPLE_WORDS;
+        self.halloc(pid, words, |block, at| {
+            Self::write_dead(block, at, words);
+            Term::boxed(block.addr(at))
+        });
+    }
+
+    fn dets_insert(&mut self, pid: Pid, table: &str, var: &str) {
+        let Some(id) = self.dets_id(table) else {
+            return;
+        };
+        let Some(t) = self.processes[pid.0 as usize].var(var) else {
+            return;
+        };
+        let is_list = t.primary_tag() == crate::term::TAG_PRIMARY_LIST || t == Term::NIL;
+        let request = if is_list {
+            crate::dets::REQUEST_LIST_WORDS
+        } else {
+            crate::dets::REQUEST_ONE_WORDS
+        };
+        self.dets_call(pid, request);
+        if !self.processes[pid.0 as usize].is_alive() {
+            return;
+        }
+        // The server's copies: the send's (literals stay in place).
+        let copies: Vec<copy::Copied> = {
+            let p = &self.processes[pid.0 as usize];
+            let Some(t) = p.var(var) else { return };
+            let areas = process_areas(p, &self.literals);
+            let Some(objects) = self.ets_objects(&areas, t) else {
+                return;
+            };
+            objects
+                .into_iter()
+                .map(|o| copy::copy_term(&areas, o, self.ids.block(0), &mut self.binaries))
+                .collect()
+        };
+        let n = copies.len() as u64;
+        for copied in copies {
+            let key = {
+                let areas = Areas::new(alloc::vec![&copied.block, &self.literals]);
+                let root = copied.term.pointee().expect("a tuple");
+                crate::ets::canonical(&areas, areas.word(root.add(1)))
+            };
+            let obj = DetsObject {
+                block: copied.block,
+                term: copied.term,
+                key,
+            };
+            if let Some(tab) = self.dets[id as usize].as_mut() {
+                tab.insert(obj);
+            }
+        }
+        self.events.push(Event::DetsWritten {
+            table: id,
+            pid,
+            objects: n,
+        });
+        self.dets_reply_ok(pid);
+        self.dets_return(pid, Term::NIL);
+    }
+
+    fn dets_delete_key(&mut self, pid: Pid, table: &str, key: &Value) {
+        let Some(id) = self.dets_id(table) else {
+            return;
+        };
+        let key = self.ets_key(pid, key);
+        self.dets_call(pid, crate::dets::REQUEST_ONE_WORDS);
+        if let (Some(key), Some(tab)) = (key, self.dets[id as usize].as_mut()) {
+            tab.delete_key(&key);
+        }
+        self.dets_reply_ok(pid);
+        self.dets_return(pid, Term::NIL);
+    }
+
+    fn dets_lookup(&mut self, pid: Pid, table: &str, key: &Value, var: &str) {
+        let Some(id) = self.dets_id(table) else {
+            return;
+        };
+        let key = self.ets_key(pid, key);
+        self.dets_call(pid, crate::dets::REQUEST_ONE_WORDS);
+        if !self.processes[pid.0 as usize].is_alive() {
+            return;
+        }
+        // The reply `{Server, [Obj]}`: the object as the cache holds it (a send's copy), or decoded from the file.
+        let Some(tab) = self.dets[id as usize].as_mut() else {
+            return;
+        };
+        let (found, cached) = match &key {
+            Some(k) => tab.lookup(k),
+            // An atom the VM never made: no object has it, and the cache cannot answer (it is written out).
+            None => {
+                tab.cached_keys.clear();
+                (None, false)
+            }
+        };
+        let found = found.cloned();
+        let copied = found.map(|o| {
+            let mut scratch = self.ids.block(2);
+            scratch.words[0] = o.term;
+            scratch.words[1] = Term::NIL;
+            let list = Term::list(scratch.addr(0));
+            let areas = Areas::new(alloc::vec![&o.block, &scratch, &self.literals]);
+            let copy = if cached {
+                copy::copy_term
+            } else {
+                copy::copy_term_decoded
+            };
+            copy(&areas, list, self.ids.block(0), &mut self.binaries)
+        });
+        self.kill_slot(pid, var);
+        self.dets_reply_ok(pid);
+        let root = match copied {
+            None => Term::NIL,
+            Some(copied) => {
+                self.events.push(Event::DetsRead {
+                    table: id,
+                    pid,
+                    words: copied.block.size(),
+                    cached,
+                });
+                match self.install(
+                    pid,
+                    copied.block,
+                    Vec::new(),
+                    &copied.off_heap,
+                    copied.term,
+                    0,
+                ) {
+                    Some(root) => root,
+                    None => return,
+                }
+            }
+        };
+        let Some(root) = self.dets_return(pid, root) else {
+            return;
+        };
+        self.bind_root(pid, var, root);
     }
 
     /// The binary handles a process holds on its heaps (`process_info(P, binary)`), and their bytes.

@@ -41,6 +41,8 @@ pub enum Subject {
     },
     /// The live ETS table of that name.
     Ets(String),
+    /// The open DETS table of that name.
+    Dets(String),
     /// The whole VM: `erlang:memory/0` and `erlang:system_info/1`.
     System,
 }
@@ -216,7 +218,8 @@ pub(crate) fn parse_expect(
                 }
             }
         }
-        Some("ets") => {
+        Some(kind @ ("ets" | "dets")) => {
+            let dets = kind == "dets";
             cur.pos += 2;
             let t = cur.next().ok_or_else(|| cur.error_end())?;
             // The table's name, written as an atom (`:t`, `t`).
@@ -229,10 +232,15 @@ pub(crate) fn parse_expect(
             let f = cur.next().ok_or_else(|| cur.error_end())?;
             let field = match cur.text(f) {
                 "size" => Field::EtsSize,
-                "memory" => Field::EtsMemory,
+                // A DETS table's `memory` is its file's size, which the model does not lay out.
+                "memory" if !dets => Field::EtsMemory,
                 _ => return Err(cur.error_at(f, ErrorKind::UnknownField)),
             };
-            (Subject::Ets(table), field)
+            if dets {
+                (Subject::Dets(table), field)
+            } else {
+                (Subject::Ets(table), field)
+            }
         }
         Some(name @ ("memory" | "system")) => {
             cur.pos += 2;
@@ -508,6 +516,13 @@ pub fn evaluate(vm: &Vm, view: &View, e: &Expect) -> Option<u64> {
             match e.field {
                 Field::Refc => Some(u64::from(bin.refc)),
                 Field::Bytes => Some(bin.bytes),
+                _ => None,
+            }
+        }
+        Subject::Dets(name) => {
+            let t = view.dets.iter().find(|t| t.name == *name)?;
+            match e.field {
+                Field::EtsSize => Some(t.size),
                 _ => None,
             }
         }

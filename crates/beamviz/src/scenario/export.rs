@@ -606,6 +606,31 @@ fn actor_stmt(
         Op::MakeAtoms { prefix, count, .. } => {
             code.push(format!("make_atoms(\"{prefix}\", {count})"));
         }
+        Op::DetsInsert { table, var, .. } => code.push(if erl {
+            format!("dets:insert({table}, {var})")
+        } else {
+            format!(":dets.insert(:{table}, {var})")
+        }),
+        Op::DetsDeleteKey { table, key, .. } => code.push(if erl {
+            format!("dets:delete({table}, {})", value_code(key, erl))
+        } else {
+            format!(":dets.delete(:{table}, {})", value_code(key, erl))
+        }),
+        Op::DetsLookup {
+            table, key, var, ..
+        } => {
+            rebind(&mut params, var, value_uses(key, var));
+            code.push(if erl {
+                format!("{var} = dets:lookup({table}, {})", value_code(key, erl))
+            } else {
+                format!("{var} = :dets.lookup(:{table}, {})", value_code(key, erl))
+            });
+        }
+        Op::DetsOpen { .. } | Op::DetsClose { .. } => {
+            return Err(unsupported(
+                "dets:open_file/2 or dets:close/1 inside a step",
+            ))
+        }
         Op::Spawn { .. } => return Err(unsupported("a spawn inside a step")),
         Op::BinLeak { .. } => {
             return Err(unsupported(
@@ -989,16 +1014,26 @@ fn coordinator_step(p: &Plan<'_>, k: usize, body: &mut Vec<String>) -> Result<()
                 format!("run({})", lit(pid))
             });
         }
-        Runner::Shell => match &st.op {
-            Op::Exit { pid } => body.push(format!("kill({})", lit(*pid))),
-            Op::GarbageCollect { pid } => body.push(format!("gc({})", lit(*pid))),
-            _ => {
-                return Err(err(
+        Runner::Shell => {
+            match &st.op {
+                Op::Exit { pid } => body.push(format!("kill({})", lit(*pid))),
+                Op::GarbageCollect { pid } => body.push(format!("gc({})", lit(*pid))),
+                Op::DetsOpen { table } => body.push(if erl {
+                    format!("dets_open({table})")
+                } else {
+                    format!("dets_open(:{table})")
+                }),
+                Op::DetsClose { table } => body.push(if erl {
+                    format!("dets_close({table})")
+                } else {
+                    format!("dets_close(:{table})")
+                }),
+                _ => return Err(err(
                     st.span,
-                    "cannot export this top-level statement (only exit and garbage_collect)",
-                ))
+                    "cannot export this top-level statement (only exit, garbage_collect and dets)",
+                )),
             }
-        },
+        }
     }
     for &q in &dying {
         body.push(format!("await_down({})", lit(q)));
@@ -1106,6 +1141,13 @@ fn other_subject(p: &Plan<'_>, line: u32) -> String {
         if let Some((name, field)) = rest.split_once(").") {
             if ident(name) && (field == "size" || field == "memory") {
                 return format!("ets_info({}, {})", atom(name), atom(field));
+            }
+        }
+    }
+    if let Some(rest) = subject.strip_prefix("dets(") {
+        if let Some((name, "size")) = rest.split_once(").") {
+            if ident(name) {
+                return format!("dets_info({}, {})", atom(name), atom("size"));
             }
         }
     }
@@ -1316,6 +1358,7 @@ start(Id) ->
     io:format("scenario ~s~n", [Id]).
 
 finish() ->
+    [dets_close(Name) || {{dets_file, Name}, _} <- get()],
     io:format("end~n").
 
 %% The pid of an actor, `{actor, Name}`, or a witness, `{witness, Line}`: a persistent term, so reading it
@@ -1378,6 +1421,27 @@ probe() -> receive N when is_integer(N) -> N end.
 %% An ETS table's size or memory (words), or none when there is no such table.
 ets_info(Table, Item) ->
     case ets:info(Table, Item) of
+        undefined -> none;
+        N -> N
+    end.
+
+%% The coordinator (the shell) opens a DETS table in a fresh file of its own, which closing deletes.
+dets_open(Name) ->
+    Dir = filename:join(os:getenv("TMPDIR", "/tmp"), "beamviz-" ++ os:getpid()),
+    File = filename:join(Dir, atom_to_list(Name) ++ ".dets"),
+    ok = filelib:ensure_dir(File),
+    _ = file:delete(File),
+    {ok, Name} = dets:open_file(Name, [{file, File}, {type, set}]),
+    put({dets_file, Name}, File).
+
+dets_close(Name) ->
+    ok = dets:close(Name),
+    _ = file:delete(erase({dets_file, Name})),
+    ok.
+
+%% A DETS table's `dets:info/2` item, or none when there is no such table.
+dets_info(Table, Item) ->
+    case dets:info(Table, Item) of
         undefined -> none;
         N -> N
     end.
@@ -1497,7 +1561,10 @@ const ELIXIR_HELPERS: &str = r#"  # ---- The coordinator's helpers: the same in 
     IO.puts("scenario #{id}")
   end
 
-  def finish(), do: IO.puts("end")
+  def finish() do
+    for {{:dets_file, name}, _} <- Process.get(), do: dets_close(name)
+    IO.puts("end")
+  end
 
   # The pid of an actor, `{:actor, name}`, or a witness, `{:witness, line}`: a persistent term, so reading it
   # builds nothing (the key is a literal).
@@ -1564,6 +1631,30 @@ const ELIXIR_HELPERS: &str = r#"  # ---- The coordinator's helpers: the same in 
   # An ETS table's size or memory (words), or :none when there is no such table.
   def ets_info(table, item) do
     case :ets.info(table, item) do
+      :undefined -> :none
+      n -> n
+    end
+  end
+
+  # The coordinator (the shell) opens a DETS table in a fresh file of its own, which closing deletes.
+  def dets_open(name) do
+    dir = Path.join(System.get_env("TMPDIR", "/tmp"), "beamviz-" <> System.pid())
+    file = Path.join(dir, Atom.to_string(name) <> ".dets")
+    File.mkdir_p!(dir)
+    File.rm(file)
+    {:ok, ^name} = :dets.open_file(name, file: String.to_charlist(file), type: :set)
+    Process.put({:dets_file, name}, file)
+  end
+
+  def dets_close(name) do
+    :ok = :dets.close(name)
+    File.rm(Process.delete({:dets_file, name}))
+    :ok
+  end
+
+  # A DETS table's `:dets.info/2` item, or :none when there is no such table.
+  def dets_info(table, item) do
+    case :dets.info(table, item) do
       :undefined -> :none
       n -> n
     end

@@ -310,6 +310,9 @@ pub enum Feature {
     Hibernate,
     /// ETS calls other than `new`, `insert`, `lookup` and `delete`, or a table that is not named by an atom.
     Ets,
+    /// DETS calls other than `open_file` and `close` at the top level and `insert`, `lookup`, `delete` by an actor,
+    /// or a table type other than `set`.
+    Dets,
     /// `spawn` as a statement (declare an `actor` instead).
     Spawn,
     /// Sending an expression rather than a variable.
@@ -323,6 +326,7 @@ impl fmt::Display for Feature {
         f.write_str(match self {
             Feature::Hibernate => "hibernation by proc_lib (use `:erlang.hibernate`)",
             Feature::Ets => "this ETS call or option (new, insert, lookup, delete on a named table; see docs/scenarios.md)",
+            Feature::Dets => "this DETS call or option (open_file with type set and close at the top level; insert, lookup, delete by an actor; see docs/scenarios.md)",
             Feature::Spawn => "spawn as a statement (declare an `actor` instead)",
             Feature::SendExpression => "sending an expression (bind it to a variable first)",
             Feature::Syntax => "this syntax",
@@ -512,6 +516,10 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
         include_str!("../../../../www/scenarios/ets-copies.scn"),
     ),
     (
+        "ets-vs-dets",
+        include_str!("../../../../www/scenarios/ets-vs-dets.scn"),
+    ),
+    (
         "atoms-are-forever",
         include_str!("../../../../www/scenarios/atoms-are-forever.scn"),
     ),
@@ -548,6 +556,7 @@ pub const BUILTIN: &[&str] = &[
     "body-vs-tail-recursion",
     "state-vs-ets",
     "ets-copies",
+    "ets-vs-dets",
     "atoms-are-forever",
     "max-heap-size",
     "memory-over-time",
@@ -574,6 +583,7 @@ pub const BUILTIN_TITLES: &[&str] = &[
     "Body vs tail recursion: where the stack goes",
     "Large state: in the process, or in ETS",
     "ETS copies terms in and out, and dies with its owner",
+    "ETS or DETS: in memory, or on disk",
     "Atoms are never collected",
     "max_heap_size: a process that is killed for growing",
     "erlang:memory() over time",

@@ -50,7 +50,12 @@ pub(crate) struct Ctx {
     expr_at: Option<usize>,
     /// Flat sizes of the objects inserted in each ETS table, by name.
     ets: BTreeMap<String, Vec<u64>>,
+    /// The same for each DETS table.
+    dets: BTreeMap<String, Vec<u64>>,
 }
+
+/// The words a DETS call leaves on the caller's heap besides the objects (see `crate::dets`).
+const DETS_CALL_WORDS: u64 = 19;
 
 /// Loop variables in scope, innermost last, with their current values.
 pub(crate) type Env = [(String, i64)];
@@ -79,6 +84,7 @@ impl Ctx {
             eval: None,
             expr_at: None,
             ets: BTreeMap::new(),
+            dets: BTreeMap::new(),
         }
     }
 
@@ -174,6 +180,32 @@ impl Ctx {
                 self.ets.remove(table);
             }
             Op::EtsDeleteKey { .. } => {}
+            Op::DetsOpen { table } | Op::DetsClose { table } => {
+                self.dets.remove(table);
+            }
+            Op::DetsInsert { pid, table, var } => {
+                let flat = self.actors[pid.0 as usize]
+                    .vars
+                    .get(var)
+                    .copied()
+                    .unwrap_or(0);
+                work = work.saturating_add(flat).saturating_add(DETS_CALL_WORDS);
+                self.dets.entry(table.clone()).or_default().push(flat);
+            }
+            Op::DetsLookup {
+                pid, table, var, ..
+            } => {
+                // At most the largest object stored under any key, plus its cons cell and the call.
+                let flat = self
+                    .dets
+                    .get(table)
+                    .and_then(|t| t.iter().max().copied())
+                    .unwrap_or(0)
+                    .saturating_add(2);
+                work = work.saturating_add(flat).saturating_add(DETS_CALL_WORDS);
+                self.set_var(*pid, var, Some(flat));
+            }
+            Op::DetsDeleteKey { .. } => work = work.saturating_add(DETS_CALL_WORDS),
             Op::Send { from, to, var } => {
                 let flat = self.actors[from.0 as usize]
                     .vars
@@ -395,6 +427,26 @@ fn stmt(
         cur.expect_punct(")")?;
         return emit(cur, ctx, first, env, Op::GarbageCollect { pid }, out);
     }
+    // DETS tables are opened and closed by the scenario itself, as a shell would (see `crate::dets`).
+    let dets_at =
+        |cur: &Cursor<'_>, f: &str| cur.looks_at(&["dets", if elixir { "." } else { ":" }, f, "("]);
+    if dets_at(cur, "open_file") || dets_at(cur, "close") {
+        if actor.is_some() {
+            return Err(cur.error_at(first, ErrorKind::NotModelled(Feature::Dets)));
+        }
+        let open = dets_at(cur, "open_file");
+        cur.pos += 4;
+        let table = table_name(cur)?;
+        let op = if open {
+            cur.expect_punct(",")?;
+            dets_options(cur)?;
+            Op::DetsOpen { table }
+        } else {
+            cur.expect_punct(")")?;
+            Op::DetsClose { table }
+        };
+        return emit(cur, ctx, first, env, op, out);
+    }
     // `:recon.bin_leak(N)`: a major GC of every process, reporting who released binaries.
     let bin_leak = if elixir {
         cur.looks_at(&["recon", ".", "bin_leak", "("])
@@ -512,6 +564,26 @@ fn stmt(
         };
         return emit(cur, ctx, first, env, op, out);
     }
+    let dets =
+        |cur: &Cursor<'_>, f: &str| cur.looks_at(&["dets", if elixir { "." } else { ":" }, f, "("]);
+    if dets(cur, "insert") || dets(cur, "delete") {
+        let insert = dets(cur, "insert");
+        cur.pos += 4;
+        let table = table_name(cur)?;
+        cur.expect_punct(",")?;
+        let op = if insert {
+            let var = sent_var(cur, ctx, pid)?;
+            Op::DetsInsert { pid, table, var }
+        } else {
+            let key = ets_key(cur, ctx, env, pid)?;
+            Op::DetsDeleteKey { pid, table, key }
+        };
+        cur.expect_punct(")")?;
+        return emit(cur, ctx, first, env, op, out);
+    }
+    if cur.looks_at(&["dets", if elixir { "." } else { ":" }]) {
+        return Err(cur.error_at(first, ErrorKind::NotModelled(Feature::Dets)));
+    }
     // `_ = x`: forget. (`_ = EXPR` with more than a variable is an expression, evaluated and dropped.)
     let statement_ends = |t: Option<Token>| match t {
         None => true,
@@ -555,6 +627,20 @@ fn stmt(
             cur.expect_punct("]")?;
             cur.expect_punct(")")?;
             return emit(cur, ctx, first, env, Op::BuildList { pid, var, n }, out);
+        }
+        if cur.looks_at(&["dets", if elixir { "." } else { ":" }, "lookup", "("]) {
+            cur.pos += 4;
+            let table = table_name(cur)?;
+            cur.expect_punct(",")?;
+            let key = ets_key(cur, ctx, env, pid)?;
+            cur.expect_punct(")")?;
+            let op = Op::DetsLookup {
+                pid,
+                table,
+                key,
+                var,
+            };
+            return emit(cur, ctx, first, env, op, out);
         }
         let lookup = if elixir {
             cur.looks_at(&["ets", ".", "lookup", "("])
@@ -644,6 +730,28 @@ fn table_name(cur: &mut Cursor<'_>) -> Result<String, ParseError> {
         return Err(cur.error_at(t, ErrorKind::NotModelled(Feature::Ets)));
     }
     Ok(cur.text(t).to_string())
+}
+
+/// The options of `dets:open_file/2`, up to the closing parenthesis: none, or the type `set` (the default).
+/// Other types and options (a file name, `ram_file`, `auto_save`, ...) are not modelled: the exported script opens
+/// the table in a fresh file of its own.
+fn dets_options(cur: &mut Cursor<'_>) -> Result<(), ParseError> {
+    let start = cur.peek().ok_or_else(|| cur.error_end())?;
+    let close = matching(cur, ")").ok_or_else(|| cur.error_end())?;
+    let end = cur.toks[close].from;
+    let text: String = cur.line[start.from..end]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let accepted: &[&str] = match cur.syntax {
+        Syntax::Elixir => &["[]", "type::set", "[type::set]", "[{:type,:set}]"],
+        Syntax::Erlang => &["[]", "[{type,set}]"],
+    };
+    if !accepted.contains(&text.as_str()) {
+        return Err(cur.error_at(start, ErrorKind::NotModelled(Feature::Dets)));
+    }
+    cur.pos = close + 1;
+    Ok(())
 }
 
 /// The options list of `ets:new/2`: the table type (`set` unless one is named); access and `named_table`
