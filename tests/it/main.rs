@@ -1,5 +1,6 @@
 //! The one integration-test binary: properties, golden traces, oracle comparisons.
 
+mod dets;
 mod elixir;
 mod export;
 mod fuzz;

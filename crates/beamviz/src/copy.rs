@@ -119,8 +119,8 @@ pub fn copy_term(areas: &Areas<'_>, t: Term, into: Block, bins: &mut BinaryArea)
     copy_with(areas, t, into, bins, None, false)
 }
 
-/// Copies `t` flat into `into`, literals included: a term decoded anew (`binary_to_term`, a DETS object read back
-/// from its file) has nothing in the literal area.
+/// Copies `t` flat into `into`, literals included: what an ETS table stores (it outlives the code whose literals
+/// it would point to), and a term decoded anew (a DETS object read back from its file).
 pub fn copy_term_decoded(areas: &Areas<'_>, t: Term, into: Block, bins: &mut BinaryArea) -> Copied {
     copy_with(areas, t, into, bins, None, true)
 }

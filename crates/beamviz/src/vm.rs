@@ -1338,7 +1338,14 @@ impl Vm {
         let Some(id) = self.table_id(table) else {
             return;
         };
-        let copier = self.copier();
+        // A table outlives the code whose literals an object points to, so `db_store_term` copies literals too
+        // (`size_object`, not the send's `size_object_litopt`): measured, `{1, <<"user">>}` with a literal binary
+        // takes 3 + 3 words plus the 4 of overhead.
+        let copier = if self.switches.sharing_preserving {
+            copy::copy_term_shared
+        } else {
+            copy::copy_term_decoded
+        };
         let p = &self.processes[pid.0 as usize];
         let Some(t) = p.var(var) else { return };
         let copies: Vec<_> = {
