@@ -94,3 +94,19 @@ test('the Erlang / Elixir toggle prints every displayed term in that syntax', as
 test('no console errors', () => {
   assert.deepEqual(errors, []);
 });
+
+test('DETS tables are listed on disk: objects in a file, none in memory, and the keys the server has not written out', async () => {
+  await page.goto(`${baseUrl()}?scenario=ets-vs-dets&step=0`);
+  await page.waitForSelector('beam-viz[data-step="0"]');
+  const rows = () => viz().locator('[data-view="ets"] tr[data-dets]').evaluateAll((rs) => rs.map((r) => [...r.children].map((c) => c.textContent)));
+  assert.deepEqual(await rows(), []);
+  await seek(7); // after `:dets.insert(:on_disk, row)`
+  assert.deepEqual(await rows(), [['on_disk', '1', '1 key', '0: in a file']]);
+  const ets = await viz().locator('[data-view="ets"] tr[data-table] td').allTextContents();
+  assert.deepEqual(ets, ['owner', '1', '356']);
+  await viz().locator('[data-view="ets"]').screenshot({ path: join(screenshotDir(), 'views-dets.png') });
+  await seek(13); // after a lookup the cache could not answer: the server wrote its cache to the file
+  assert.deepEqual(await rows(), [['on_disk', '1', '0 keys', '0: in a file']]);
+  await seek(15); // closed
+  assert.deepEqual(await rows(), []);
+});

@@ -1078,14 +1078,21 @@ export class BeamViz extends HTMLElement {
     this.#ui.mailboxes.replaceChildren(...(rows.length ? rows : [h('p', { class: 'empty', text: 'No live processes.' })]));
   }
 
-  /** The live ETS tables, as `ets:info/1` would describe them. */
+  /** The live ETS tables, as `ets:info/1` would describe them, and the open DETS tables, whose objects are in files. */
   #renderEts(view) {
     const names = new Map(view.processes.map((p) => [p.pid, p.name]));
-    if (!view.ets.length) return this.#ui.ets.replaceChildren(h('p', { class: 'empty', text: 'No ETS tables. They live outside every process heap.' }));
-    const head = h('tr', {}, ...['table', 'owner', 'size', 'memory (words)'].map((k) => h('th', { scope: 'col', text: k })));
-    const rows = view.ets.map((t) => h('tr', { 'data-table': String(t.id) }, h('th', { scope: 'row', text: t.name || `#${t.id}` }),
-      h('td', { text: names.get(t.owner) ?? `<0.${t.owner}.0>` }), h('td', { text: String(t.size) }), h('td', { text: String(t.memory_words) })));
-    this.#ui.ets.replaceChildren(h('table', { class: 'pinfo' }, h('thead', {}, head), h('tbody', {}, ...rows)));
+    const table = (cols, rows) => h('table', { class: 'pinfo' }, h('thead', {}, h('tr', {}, ...cols.map((k) => h('th', { scope: 'col', text: k })))), h('tbody', {}, ...rows));
+    const ets = view.ets.length
+      ? table(['table', 'owner', 'size', 'memory (words)'], view.ets.map((t) => h('tr', { 'data-table': String(t.id) }, h('th', { scope: 'row', text: t.name || `#${t.id}` }),
+        h('td', { text: names.get(t.owner) ?? `<0.${t.owner}.0>` }), h('td', { text: String(t.size) }), h('td', { text: String(t.memory_words) }))))
+      : h('p', { class: 'empty', text: 'No ETS tables. They live outside every process heap.' });
+    const dets = view.dets ?? [];
+    const disk = dets.length
+      ? [h('h4', { text: 'DETS tables: on disk' }),
+        table(['table', 'size', 'in the write cache', 'memory'], dets.map((t) => h('tr', { 'data-dets': String(t.id) }, h('th', { scope: 'row', text: t.name }),
+          h('td', { text: String(t.size) }), h('td', { text: `${t.cached_keys} key${t.cached_keys === 1 ? '' : 's'}` }), h('td', { text: '0: in a file' }))))]
+      : [];
+    this.#ui.ets.replaceChildren(ets, ...disk);
   }
 
   /** One process's memory picture, and on a GC step its sub-step buttons (roots → copy → promote → resize → free → after). */
