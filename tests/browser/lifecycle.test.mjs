@@ -116,7 +116,7 @@ test('forward by button: stages, refcounts, the GC moment', async () => {
   assert.ok(forward[11].log.includes('Promoted') && forward[11].log.includes('OldHeapCreated'));
   assert.equal(forward[10].procs.a.old, false);
   assert.equal(forward[11].procs.a.old, true);
-  assert.equal(forward[11].procs.a.oldHeap, '46/376');
+  assert.equal(forward[11].procs.a.oldHeap, '46/610');
   assert.equal(forward[9].procs.a.heapUsed, '129');
   assert.equal(forward[9].procs.a.garbage, '3', 'the forgotten tuple is garbage before the GC');
   assert.equal(forward[3].procs.a.youngWords, 233, 'one square per word');

@@ -418,6 +418,16 @@ impl Model {
                     list((1..=n).map(|i| Plain::Int(i128::from(i))).collect()),
                 );
             }
+            Op::SeqList {
+                var, first, last, ..
+            } => {
+                let v = if last < first {
+                    Plain::Nil
+                } else {
+                    list((first..=last).map(|i| Plain::Int(i128::from(i))).collect())
+                };
+                self.procs[pid].vars.insert(var, v);
+            }
             Op::ConsOnto { var, head, .. } => {
                 let tail = self.procs[pid]
                     .vars
@@ -754,6 +764,7 @@ fn rebinds(op: &Op, key: &(u32, String)) -> bool {
         Op::Bind { pid: p, var: v, .. }
         | Op::Forget { pid: p, var: v }
         | Op::BuildList { pid: p, var: v, .. }
+        | Op::SeqList { pid: p, var: v, .. }
         | Op::ConsOnto { pid: p, var: v, .. }
         | Op::EtsLookup { pid: p, var: v, .. }
         | Op::DetsLookup { pid: p, var: v, .. } => p.0 == *pid && var(v),
@@ -813,6 +824,7 @@ fn step() -> BoxedStrategy<Step> {
         3 => (pid.clone(), var.clone()).prop_map(move |(pid, var)| op(Op::Receive { pid, var })),
         2 => pid.clone().prop_map(move |pid| op(Op::GarbageCollect { pid })),
         2 => (pid.clone(), var.clone(), 0u64..500).prop_map(move |(pid, var, n)| op(Op::BuildList { pid, var, n })),
+        1 => (pid.clone(), var.clone(), -3i64..3, 0i64..300).prop_map(move |(pid, var, first, n)| op(Op::SeqList { pid, var, first, last: first + n - 1 })),
         1 => (pid.clone(), var.clone(), -2i64..2).prop_map(move |(pid, var, head)| op(Op::ConsOnto { pid, var, head })),
         2 => (pid.clone(), 0u64..400).prop_map(move |(pid, words)| op(Op::AllocGarbage { pid, words })),
         1 => (pid.clone(), 0u64..300).prop_map(move |(pid, words)| op(Op::BifResult { pid, words })),

@@ -513,6 +513,18 @@ impl OpLog {
                 self.name(prefix);
                 self.uint(*count);
             }
+            Op::SeqList {
+                pid,
+                var,
+                first,
+                last,
+            } => {
+                self.bytes.push(29);
+                self.pid(*pid);
+                self.name(var);
+                self.int(*first);
+                self.int(*last);
+            }
             Op::DetsOpen { table } | Op::DetsClose { table } => {
                 self.bytes.push(if matches!(op, Op::DetsOpen { .. }) {
                     24
@@ -742,6 +754,12 @@ impl Reader<'_> {
             },
             22 => Op::BinLeak { top: self.uint() },
             24 => Op::DetsOpen { table: self.name() },
+            29 => Op::SeqList {
+                pid: self.pid(),
+                var: self.name(),
+                first: self.int(),
+                last: self.int(),
+            },
             25 => Op::DetsClose { table: self.name() },
             26 => Op::DetsInsert {
                 pid: self.pid(),

@@ -106,6 +106,19 @@ pub enum Op {
         /// The number of cons cells.
         n: u64,
     },
+    /// `Var = lists:seq(First, Last)` as OTP 25's `lists:seq/2` runs it: from the end, four cons cells per loop
+    /// (`seq_loop/3`: `[X-3, X-2, X-1, X | L]` behind `test_heap 8`, the partial list live), then two, then one;
+    /// the list is then bound to `var`.
+    SeqList {
+        /// The process.
+        pid: Pid,
+        /// The variable the list is bound to.
+        var: String,
+        /// The first element.
+        first: i64,
+        /// The last element (`first - 1` for `[]`).
+        last: i64,
+    },
     /// `Var = [Head | Var]`: one cons cell onto the list bound to `var` (unbound counts as `[]`), behind a heap test.
     ConsOnto {
         /// The process.
@@ -296,6 +309,7 @@ impl Op {
             | Op::Receive { pid, .. }
             | Op::GarbageCollect { pid }
             | Op::BuildList { pid, .. }
+            | Op::SeqList { pid, .. }
             | Op::ConsOnto { pid, .. }
             | Op::AllocGarbage { pid, .. }
             | Op::BifResult { pid, .. }

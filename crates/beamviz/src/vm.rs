@@ -293,6 +293,15 @@ impl Vm {
                 self.collect(*pid, 0, &mut [], GcReason::Requested);
                 Ok(())
             }
+            Op::SeqList {
+                pid,
+                var,
+                first,
+                last,
+            } => {
+                self.seq_list(*pid, var, *first, *last);
+                Ok(())
+            }
             Op::BuildList { pid, var, n } => {
                 self.build_list(*pid, var, *n);
                 Ok(())
@@ -449,6 +458,20 @@ impl Vm {
         }
         match op {
             Op::Spawn { .. } | Op::BinLeak { .. } => Ok(()),
+            Op::SeqList {
+                pid, first, last, ..
+            } => {
+                alive(*pid)?;
+                let in_range = |v: &i64| (MIN_SMALL..=MAX_SMALL).contains(v);
+                // `lists:seq/2` needs `First - 1 =< Last` (else `function_clause`, which the reader refuses).
+                if !in_range(first) || !in_range(last) || last.saturating_sub(*first) < -1 {
+                    return Err(OpError::TooLarge);
+                }
+                if (last - first + 1) as u64 > MAX_TERM_WORDS / 2 {
+                    return Err(OpError::TooLarge);
+                }
+                Ok(())
+            }
             Op::BuildList { pid, n, .. } => {
                 alive(*pid)?;
                 if *n > MAX_TERM_WORDS / 2 {
@@ -1049,12 +1072,32 @@ impl Vm {
     }
 
     fn build_list(&mut self, pid: Pid, var: &str, n: u64) {
+        // `build(N, Acc) -> build(N - 1, [N | Acc])`: one cell per heap test.
+        self.cons_loop(pid, var, 1, n as i64, |_| 1);
+    }
+
+    fn seq_list(&mut self, pid: Pid, var: &str, first: i64, last: i64) {
+        // `lists:seq/2` (OTP 25): `seq_loop(N, X, L)` conses 4 cells per iteration while N >= 4, then 2, then 1.
+        self.cons_loop(pid, var, first, last, |left| match left {
+            4.. => 4,
+            2 | 3 => 2,
+            _ => 1,
+        });
+    }
+
+    /// The list `[first, ..., last]` built from its end as a compiled loop builds it: `chunk(left)` cons cells per
+    /// iteration behind one heap test, the partial list live in a register; then bound to `var`.
+    fn cons_loop(&mut self, pid: Pid, var: &str, first: i64, last: i64, chunk: fn(u64) -> u64) {
         self.kill_slot(pid, var);
         self.processes[pid.0 as usize].stage = Stage::HeapAllocation;
         let mut acc = [Term::NIL];
         let mut since_gc = 0;
-        for i in (1..=n).rev() {
-            if self.processes[pid.0 as usize].gap() < 2 + S_RESERVED {
+        let mut x = last;
+        let mut left = (last - first + 1).max(0) as u64;
+        while left > 0 {
+            let k = chunk(left).min(left);
+            let words = 2 * k;
+            if self.processes[pid.0 as usize].gap() < words + S_RESERVED {
                 if since_gc > 0 {
                     self.events.push(Event::Allocated {
                         pid,
@@ -1065,32 +1108,41 @@ impl Vm {
                 if self.possibly_long_gc(pid) {
                     // `check_for_possibly_long_gc`: a GC of at least 128 Ki words goes to a dirty scheduler.
                     // The process gets room in a fragment (`delay_garbage_collection`) and makes this allocation
-                    // before the collection runs, so the GC finds one more cons cell.
-                    // Model: the fragment is exactly the cons cell; ERTS makes it stack + need + 40 words and
+                    // before the collection runs, so the GC finds these cells too.
+                    // Model: the fragment is exactly these cells; ERTS makes it stack + need + 40 words and
                     // abandons the rest of the young heap.
-                    let mut frag = self.ids.block(2);
-                    frag.words[0] = Term::small(i as i64);
-                    frag.words[1] = acc[0];
-                    acc[0] = Term::list(frag.addr(0));
+                    let mut frag = self.ids.block(words);
+                    for j in 0..k {
+                        let at = (2 * j) as usize;
+                        frag.words[at] = Term::small(x - j as i64);
+                        frag.words[at + 1] = acc[0];
+                        acc[0] = Term::list(frag.addr(2 * j));
+                    }
                     self.processes[pid.0 as usize].fragments.push(frag);
-                    self.events.push(Event::FragmentAllocated { pid, words: 2 });
+                    self.events.push(Event::FragmentAllocated { pid, words });
+                    x -= k as i64;
+                    left -= k;
                     if !self.collect(pid, 0, &mut acc, GcReason::HeapMeetsStack) {
                         return;
                     }
                     continue;
                 }
-                if !self.heap_test(pid, 2, &mut acc) {
+                if !self.heap_test(pid, words, &mut acc) {
                     return;
                 }
             }
             let p = &mut self.processes[pid.0 as usize];
-            let at = p.htop;
             let block = p.heap.as_mut().expect("alive");
-            block.words[at as usize] = Term::small(i as i64);
-            block.words[at as usize + 1] = acc[0];
-            acc[0] = Term::list(block.addr(at));
-            p.htop += 2;
-            since_gc += 2;
+            for j in 0..k {
+                let at = p.htop;
+                block.words[at as usize] = Term::small(x - j as i64);
+                block.words[at as usize + 1] = acc[0];
+                acc[0] = Term::list(block.addr(at));
+                p.htop += 2;
+            }
+            since_gc += words;
+            x -= k as i64;
+            left -= k;
         }
         if since_gc > 0 {
             self.events.push(Event::Allocated {

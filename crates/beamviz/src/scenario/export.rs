@@ -562,6 +562,16 @@ fn actor_stmt(
             rebind(&mut params, var, false);
             code.push(format!("{var} = build({n}, [])"));
         }
+        Op::SeqList {
+            var, first, last, ..
+        } => {
+            rebind(&mut params, var, false);
+            code.push(if erl {
+                format!("{var} = lists:seq({first}, {last})")
+            } else {
+                format!("{var} = :lists.seq({first}, {last})")
+            });
+        }
         Op::Hibernate { .. } => hibernate = true,
         Op::Wake { .. } => {
             let c = if erl { "%" } else { "#" };

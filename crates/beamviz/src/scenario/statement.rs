@@ -147,6 +147,20 @@ impl Ctx {
                 }
             }
             Op::Forget { pid, var } => self.set_var(*pid, var, None),
+            Op::SeqList {
+                pid,
+                var,
+                first,
+                last,
+            } => {
+                let words =
+                    (last.saturating_sub(*first).saturating_add(1).max(0) as u64).saturating_mul(2);
+                if words > MAX_TERM_WORDS {
+                    return Err(err(ErrorKind::TermTooLarge));
+                }
+                work = work.saturating_add(words.saturating_mul(2));
+                self.set_var(*pid, var, Some(words));
+            }
             Op::BuildList { pid, var, n } => {
                 let words = n.saturating_mul(2);
                 if words > MAX_TERM_WORDS {
@@ -627,6 +641,29 @@ fn stmt(
             cur.expect_punct("]")?;
             cur.expect_punct(")")?;
             return emit(cur, ctx, first, env, Op::BuildList { pid, var, n }, out);
+        }
+        // `xs = :lists.seq(A, B)` with integer bounds: the list built as `lists:seq/2` builds it (anything else
+        // about the call, such as bounds that are expressions, goes to the evaluator).
+        if cur.looks_at(&["lists", if elixir { "." } else { ":" }, "seq", "("]) {
+            let at = cur.pos;
+            cur.pos += 4;
+            let seq = (|| {
+                let from = bound(cur, env).ok()?;
+                cur.is_punct(",").then(|| cur.next())?;
+                let to = bound(cur, env).ok()?;
+                cur.is_punct(")").then(|| cur.next())?;
+                (cur.peek().is_none() && to >= from.saturating_sub(1)).then_some((from, to))
+            })();
+            if let Some((from, to)) = seq {
+                let op = Op::SeqList {
+                    pid,
+                    var,
+                    first: from,
+                    last: to,
+                };
+                return emit(cur, ctx, first, env, op, out);
+            }
+            cur.pos = at;
         }
         if cur.looks_at(&["dets", if elixir { "." } else { ":" }, "lookup", "("]) {
             cur.pos += 4;
