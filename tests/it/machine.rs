@@ -571,6 +571,9 @@ impl Model {
                 self.procs[pid] = ModelProcess::default();
                 self.tables.retain(|_, t| t.owner != pid as u32);
             }
+            Op::GcRequest { pid: target, .. } => {
+                self.procs.get(target.0 as usize).ok_or(())?;
+            }
             Op::GarbageCollect { .. }
             | Op::AllocGarbage { .. }
             | Op::BifResult { .. }
@@ -823,6 +826,7 @@ fn step() -> BoxedStrategy<Step> {
         6 => (pid.clone(), pid.clone(), var.clone()).prop_map(move |(from, to, var)| op(Op::Send { from, to, var })),
         3 => (pid.clone(), var.clone()).prop_map(move |(pid, var)| op(Op::Receive { pid, var })),
         2 => pid.clone().prop_map(move |pid| op(Op::GarbageCollect { pid })),
+        1 => (pid.clone(), pid.clone()).prop_map(move |(by, pid)| op(Op::GcRequest { by, pid })),
         2 => (pid.clone(), var.clone(), 0u64..500).prop_map(move |(pid, var, n)| op(Op::BuildList { pid, var, n })),
         1 => (pid.clone(), var.clone(), -3i64..3, 0i64..300).prop_map(move |(pid, var, first, n)| op(Op::SeqList { pid, var, first, last: first + n - 1 })),
         1 => (pid.clone(), var.clone(), -2i64..2).prop_map(move |(pid, var, head)| op(Op::ConsOnto { pid, var, head })),

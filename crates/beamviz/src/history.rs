@@ -525,6 +525,11 @@ impl OpLog {
                 self.int(*first);
                 self.int(*last);
             }
+            Op::GcRequest { by, pid } => {
+                self.bytes.push(30);
+                self.pid(*by);
+                self.pid(*pid);
+            }
             Op::DetsOpen { table } | Op::DetsClose { table } => {
                 self.bytes.push(if matches!(op, Op::DetsOpen { .. }) {
                     24
@@ -754,6 +759,10 @@ impl Reader<'_> {
             },
             22 => Op::BinLeak { top: self.uint() },
             24 => Op::DetsOpen { table: self.name() },
+            30 => Op::GcRequest {
+                by: self.pid(),
+                pid: self.pid(),
+            },
             29 => Op::SeqList {
                 pid: self.pid(),
                 var: self.name(),

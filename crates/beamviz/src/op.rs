@@ -96,6 +96,16 @@ pub enum Op {
         /// The process.
         pid: Pid,
     },
+    /// `erlang:garbage_collect(Pid)` run by another process `by`: a major collection of `pid`, as a system task,
+    /// while `by` waits for the reply. `by`'s heap keeps 14 words of garbage: the request's reference (3), the
+    /// request `{garbage_collect, Ref, major}` (4) and the reply `{garbage_collect, Ref, true}` with its copy of the
+    /// reference (7) (OTP 25's `erlang:garbage_collect/2`; measured).
+    GcRequest {
+        /// The process asking.
+        by: Pid,
+        /// The process collected.
+        pid: Pid,
+    },
     /// `build(N, [])` as compiled code runs it: `N` cons cells `[N | Acc]`, one at a time, each behind its own
     /// heap test (`test_heap 2`), with the accumulator live in an X register; the list is then bound to `var`.
     BuildList {
@@ -329,6 +339,7 @@ impl Op {
             | Op::MakeAtoms { pid, .. }
             | Op::Exit { pid } => Some(*pid),
             Op::Send { from, .. } => Some(*from),
+            Op::GcRequest { by, .. } => Some(*by),
         }
     }
 }

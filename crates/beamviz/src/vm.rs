@@ -293,6 +293,10 @@ impl Vm {
                 self.collect(*pid, 0, &mut [], GcReason::Requested);
                 Ok(())
             }
+            Op::GcRequest { by, pid } => {
+                self.gc_request(*by, *pid);
+                Ok(())
+            }
             Op::SeqList {
                 pid,
                 var,
@@ -567,6 +571,10 @@ impl Vm {
                 }
             }
             Op::GarbageCollect { pid } | Op::Exit { pid } => alive(*pid).map(|_| ()),
+            Op::GcRequest { by, pid } => {
+                alive(*by)?;
+                self.process(*pid).ok_or(OpError::UnknownPid).map(|_| ())
+            }
             Op::DetsOpen { table } => match self.dets_id(table) {
                 Some(_) => Err(OpError::NoSuchDetsTable),
                 None => Ok(()),
@@ -1591,6 +1599,25 @@ impl Vm {
             }
         }
         self.events.push(Event::EtsTableDeleted { table: id });
+    }
+
+    /// `erlang:garbage_collect(Pid)` from `by` (see [`Op::GcRequest`]): the reference and the request are built,
+    /// `pid` runs the collection as a system task (if it is alive), and the reply lands on `by`'s heap, or in a
+    /// fragment when there is no room, as any message to a waiting process.
+    fn gc_request(&mut self, by: Pid, pid: Pid) {
+        let dead = |block: &mut Block, at: u64, words: u64| {
+            Self::write_dead(block, at, words);
+            Term::boxed(block.addr(at))
+        };
+        self.halloc(by, 3, |b, at| dead(b, at, 3));
+        self.alloc_garbage(by, 4);
+        if self.processes[pid.0 as usize].is_alive() {
+            self.processes[pid.0 as usize].need_fullsweep = true;
+            self.collect(pid, 0, &mut [], GcReason::Requested);
+        }
+        if self.processes[by.0 as usize].is_alive() {
+            self.halloc(by, 7, |b, at| dead(b, at, 7));
+        }
     }
 
     /// The open DETS tables, by opening order (`None` once closed).

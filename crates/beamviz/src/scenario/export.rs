@@ -524,7 +524,7 @@ fn actor_stmt(
                 format!("{var} = receive do msg__ -> msg__ end")
             });
         }
-        Op::GarbageCollect { pid: target } => {
+        Op::GarbageCollect { pid: target } | Op::GcRequest { pid: target, .. } => {
             code.push(if *target == pid {
                 if erl {
                     "erlang:garbage_collect()"

@@ -236,7 +236,7 @@ impl Ctx {
                 let flat = self.actors[pid.0 as usize].mailbox.pop_front().unwrap_or(0);
                 self.set_var(*pid, var, Some(flat));
             }
-            Op::GarbageCollect { pid } => {
+            Op::GarbageCollect { pid } | Op::GcRequest { pid, .. } => {
                 work = work.saturating_add(self.actors[pid.0 as usize].vars.values().sum());
             }
             Op::Exit { pid } => {
@@ -439,7 +439,11 @@ fn stmt(
             target(cur, ctx)?
         };
         cur.expect_punct(")")?;
-        return emit(cur, ctx, first, env, Op::GarbageCollect { pid }, out);
+        let op = match actor {
+            Some(by) if by != pid => Op::GcRequest { by, pid },
+            _ => Op::GarbageCollect { pid },
+        };
+        return emit(cur, ctx, first, env, op, out);
     }
     // DETS tables are opened and closed by the scenario itself, as a shell would (see `crate::dets`).
     let dets_at =
@@ -648,9 +652,9 @@ fn stmt(
             let at = cur.pos;
             cur.pos += 4;
             let seq = (|| {
-                let from = bound(cur, env).ok()?;
+                let from = const_sum(cur, env)?;
                 cur.is_punct(",").then(|| cur.next())?;
-                let to = bound(cur, env).ok()?;
+                let to = const_sum(cur, env)?;
                 cur.is_punct(")").then(|| cur.next())?;
                 (cur.peek().is_none() && to >= from.saturating_sub(1)).then_some((from, to))
             })();
@@ -991,6 +995,30 @@ fn bound(cur: &mut Cursor<'_>, env: &Env) -> Result<i64, ParseError> {
         }
     }
     cur.int()
+}
+
+/// Integers and loop variables joined by `+`, `-` and `*` (`*` first), as in `:lists.seq(1, i * 100)`: a constant
+/// once the loop variables are substituted, which compiled code computes into a register (no heap words).
+/// `None` on anything else, or on overflow.
+fn const_sum(cur: &mut Cursor<'_>, env: &Env) -> Option<i64> {
+    let mut sum: i64 = 0;
+    let mut sign: i64 = 1;
+    loop {
+        let mut product = bound(cur, env).ok()?;
+        while cur.is_punct("*") {
+            cur.next();
+            product = product.checked_mul(bound(cur, env).ok()?)?;
+        }
+        sum = sum.checked_add(sign.checked_mul(product)?)?;
+        if cur.is_punct("+") {
+            sign = 1;
+        } else if cur.is_punct("-") {
+            sign = -1;
+        } else {
+            return Some(sum);
+        }
+        cur.next();
+    }
 }
 
 /// A loop range: its bounds and where it is written.
