@@ -656,7 +656,15 @@ fn stmt(
                 cur.is_punct(",").then(|| cur.next())?;
                 let to = const_sum(cur, env)?;
                 cur.is_punct(")").then(|| cur.next())?;
-                (cur.peek().is_none() && to >= from.saturating_sub(1)).then_some((from, to))
+                // The statement ends here: the line, or the body of a loop (`end`, `||`).
+                let ends = match cur.peek() {
+                    None => true,
+                    Some(t) => {
+                        matches!(t.tok, Tok::Punct("||"))
+                            || (t.tok == Tok::Ident && cur.text(t) == "end")
+                    }
+                };
+                (ends && to >= from.saturating_sub(1)).then_some((from, to))
             })();
             if let Some((from, to)) = seq {
                 let op = Op::SeqList {
