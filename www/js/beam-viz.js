@@ -835,7 +835,7 @@ export class BeamViz extends HTMLElement {
       this.#lastCount = 0;
       this.#step = this.#clamp(this.#step);
       this.#ui.title.textContent = sim.title;
-      this.#ui.desc.textContent = sim.description;
+      this.#ui.desc.replaceChildren(...markup(sim.description));
       this.#ui.range.max = String(sim.length);
       this.#ui.fallback.hidden = true;
       this.#ui.app.hidden = false;

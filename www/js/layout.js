@@ -185,13 +185,40 @@ function text(x, y, s, cls, anchor, data) {
 /** The most processes a lifecycle stage shows as chips of their own. */
 const MAX_CHIPS = 8;
 
-/** The lifecycle diagram: one box per stage, each process's name in the box of its stage. @param {{processes:object[]}} view @param {string[]} stages */
+/** Chip geometry: 13px bold text is about 7.6 px a character; a chip pads its label by 7 px a side. */
+const CHIP_CHAR_W = 7.6, CHIP_PAD = 14, CHIP_H = 24, CHIP_ROW = 28, CHIP_GAP = 6;
+
+/** The lifecycle diagram: one box per stage, each process's name in the box of its stage. Chips are as wide as their
+ * names and wrap into rows; a name too long for a box is shortened with "…" (its full name is in the chip's title).
+ * @param {{processes:object[]}} view @param {string[]} stages */
 export function layoutLifecycle(view, stages) {
-  const boxW = 132, boxH = 92, gap = 26, top = 8;
-  const shapes = [];
-  stages.forEach((stage, idx) => {
-    const x = idx * (boxW + gap) + 1;
+  const boxW = 132, gap = 26, top = 8, inner = boxW - 12;
+  const maxChars = Math.floor((inner - CHIP_PAD) / CHIP_CHAR_W);
+  const label = (name) => (name.length > maxChars ? `${name.slice(0, maxChars - 1)}…` : name);
+  const width = (l) => Math.max(26, Math.ceil(l.length * CHIP_CHAR_W + CHIP_PAD));
+  // Each stage's chips, placed in rows first, so every box gets the height of the fullest one.
+  const placed = stages.map((stage, idx) => {
     const here = view.processes.filter((p) => p.stage_index === idx);
+    // Past MAX_CHIPS processes in a stage (a scenario may have a thousand), the first few get chips and one more
+    // chip counts the rest: a thousand chips would neither fit nor draw quickly.
+    const shown = here.length > MAX_CHIPS ? here.slice(0, 2) : here;
+    const more = here.length - shown.length;
+    const items = shown.map((p) => ({ p, text: label(p.name) }));
+    if (more) items.push({ more, text: `+${more}` });
+    const rows = [[]];
+    let used = 0;
+    for (const it of items) {
+      it.w = width(it.text);
+      if (rows[rows.length - 1].length && used + CHIP_GAP + it.w > inner) { rows.push([]); used = 0; }
+      used += (rows[rows.length - 1].length ? CHIP_GAP : 0) + it.w;
+      rows[rows.length - 1].push(it);
+    }
+    return { stage, here, rows };
+  });
+  const boxH = 66 + Math.max(1, ...placed.map((s) => s.rows.length)) * CHIP_ROW;
+  const shapes = [];
+  placed.forEach(({ stage, here, rows }, idx) => {
+    const x = idx * (boxW + gap) + 1;
     const active = here.length > 0;
     const [first, ...rest] = stage.split(' ');
     const children = [
@@ -200,32 +227,18 @@ export function layoutLifecycle(view, stages) {
       text(x + boxW / 2, top + 24, first, 'stage-name', 'middle'),
       text(x + boxW / 2, top + 40, rest.join(' '), 'stage-name', 'middle'),
     ];
-    const chipW = 34, chipGap = 6;
-    // Past MAX_CHIPS processes in a stage (a scenario may have a thousand), the first few get chips and one more
-    // chip counts the rest: a thousand chips would neither fit nor draw quickly.
-    const chips = here.length > MAX_CHIPS ? here.slice(0, 2) : here;
-    const more = here.length - chips.length;
-    const n = chips.length + (more ? 1 : 0);
-    const total = n * chipW + Math.max(0, n - 1) * chipGap;
-    if (more) {
-      const cx = x + (boxW - total) / 2 + chips.length * (chipW + chipGap);
-      children.push({
-        t: 'g', cls: 'chip more', data: { more: String(more) }, title: `${more} more processes are at ${stage}`,
-        children: [
-          { t: 'rect', x: cx, y: top + 54, w: chipW, h: 24, rx: 12, cls: 'chip-bg' },
-          text(cx + chipW / 2, top + 70, `+${more}`, 'chip-text', 'middle'),
-        ],
-      });
-    }
-    chips.forEach((p, i) => {
-      const cx = x + (boxW - total) / 2 + i * (chipW + chipGap);
-      children.push({
-        t: 'g', cls: `chip p${p.pid % 4}`, data: { process: p.name }, title: `${p.name} is at ${stage}`,
-        children: [
-          { t: 'rect', x: cx, y: top + 54, w: chipW, h: 24, rx: 12, cls: 'chip-bg' },
-          text(cx + chipW / 2, top + 70, p.name, 'chip-text', 'middle'),
-        ],
-      });
+    rows.forEach((row, r) => {
+      const total = row.reduce((a, it) => a + it.w, 0) + Math.max(0, row.length - 1) * CHIP_GAP;
+      let cx = x + (boxW - total) / 2;
+      const y = top + 54 + r * CHIP_ROW;
+      for (const it of row) {
+        children.push(it.p
+          ? { t: 'g', cls: `chip p${it.p.pid % 4}`, data: { process: it.p.name }, title: `${it.p.name} is at ${stage}`,
+            children: [{ t: 'rect', x: cx, y, w: it.w, h: CHIP_H, rx: 12, cls: 'chip-bg' }, text(cx + it.w / 2, y + 16, it.text, 'chip-text', 'middle')] }
+          : { t: 'g', cls: 'chip more', data: { more: String(it.more) }, title: `${it.more} more processes are at ${stage}`,
+            children: [{ t: 'rect', x: cx, y, w: it.w, h: CHIP_H, rx: 12, cls: 'chip-bg' }, text(cx + it.w / 2, y + 16, it.text, 'chip-text', 'middle')] });
+        cx += it.w + CHIP_GAP;
+      }
     });
     shapes.push({
       t: 'g', cls: active ? 'stage active' : 'stage',
