@@ -420,6 +420,9 @@ impl Model {
             }
             Op::SeqList {
                 var, first, last, ..
+            }
+            | Op::EnumToList {
+                var, first, last, ..
             } => {
                 let v = if last < first {
                     Plain::Nil
@@ -768,6 +771,7 @@ fn rebinds(op: &Op, key: &(u32, String)) -> bool {
         | Op::Forget { pid: p, var: v }
         | Op::BuildList { pid: p, var: v, .. }
         | Op::SeqList { pid: p, var: v, .. }
+        | Op::EnumToList { pid: p, var: v, .. }
         | Op::ConsOnto { pid: p, var: v, .. }
         | Op::EtsLookup { pid: p, var: v, .. }
         | Op::DetsLookup { pid: p, var: v, .. } => p.0 == *pid && var(v),
@@ -829,6 +833,7 @@ fn step() -> BoxedStrategy<Step> {
         1 => (pid.clone(), pid.clone()).prop_map(move |(by, pid)| op(Op::GcRequest { by, pid })),
         2 => (pid.clone(), var.clone(), 0u64..500).prop_map(move |(pid, var, n)| op(Op::BuildList { pid, var, n })),
         1 => (pid.clone(), var.clone(), -3i64..3, 0i64..300).prop_map(move |(pid, var, first, n)| op(Op::SeqList { pid, var, first, last: first + n - 1 })),
+        1 => (pid.clone(), var.clone(), -3i64..3, 1i64..300).prop_map(move |(pid, var, first, n)| op(Op::EnumToList { pid, var, first, last: first + n - 1 })),
         1 => (pid.clone(), var.clone(), -2i64..2).prop_map(move |(pid, var, head)| op(Op::ConsOnto { pid, var, head })),
         2 => (pid.clone(), 0u64..400).prop_map(move |(pid, words)| op(Op::AllocGarbage { pid, words })),
         1 => (pid.clone(), 0u64..300).prop_map(move |(pid, words)| op(Op::BifResult { pid, words })),
@@ -848,7 +853,7 @@ fn step() -> BoxedStrategy<Step> {
         // DETS: opened and closed by the scenario itself; objects as for ETS.
         1 => (table.clone(), 0..4).prop_map(move |(table, k)| op(if k == 0 { Op::DetsClose { table } } else { Op::DetsOpen { table } })),
         2 => (pid.clone(), table.clone(), var.clone()).prop_map(move |(pid, table, var)| op(Op::DetsInsert { pid, table, var })),
-        2 => (pid.clone(), table.clone(), 0i64..3, var.clone()).prop_map(move |(pid, table, k, var)| op(Op::DetsLookup { pid, table, key: Value::Int(k), var })),
+        3 => (pid.clone(), table.clone(), 0i64..3, var.clone()).prop_map(move |(pid, table, k, var)| op(Op::DetsLookup { pid, table, key: Value::Int(k), var })),
         1 => (pid.clone(), table, 0i64..3).prop_map(move |(pid, table, k)| op(Op::DetsDeleteKey { pid, table, key: Value::Int(k) })),
         1 => (pid.clone(), 0u64..20).prop_map(move |(pid, count)| op(Op::MakeAtoms { pid, prefix: "a".into(), count })),
         // An exit ends a process for the rest of the run: rarer than the other ops.
@@ -971,7 +976,7 @@ fn generated_machine_runs_cover_the_ops() {
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::deterministic();
     let mut seen = BTreeMap::<&str, u32>::new();
-    for _ in 0..64 {
+    for _ in 0..100 {
         let steps = steps().new_tree(&mut runner).expect("tree").current();
         let mut vm = Vm::new();
         for s in &steps {

@@ -525,6 +525,18 @@ impl OpLog {
                 self.int(*first);
                 self.int(*last);
             }
+            Op::EnumToList {
+                pid,
+                var,
+                first,
+                last,
+            } => {
+                self.bytes.push(31);
+                self.pid(*pid);
+                self.name(var);
+                self.int(*first);
+                self.int(*last);
+            }
             Op::GcRequest { by, pid } => {
                 self.bytes.push(30);
                 self.pid(*by);
@@ -759,6 +771,12 @@ impl Reader<'_> {
             },
             22 => Op::BinLeak { top: self.uint() },
             24 => Op::DetsOpen { table: self.name() },
+            31 => Op::EnumToList {
+                pid: self.pid(),
+                var: self.name(),
+                first: self.int(),
+                last: self.int(),
+            },
             30 => Op::GcRequest {
                 by: self.pid(),
                 pid: self.pid(),

@@ -129,6 +129,21 @@ pub enum Op {
         /// The last element (`first - 1` for `[]`).
         last: i64,
     },
+    /// `Var = Enum.to_list(First..Last)` (Elixir 1.14 on OTP 25) with `First =< Last`: `Enum.reduce_range/5`
+    /// conses the reversed list one cell per call of its fun (each call behind a 5-word frame and a 2-word heap
+    /// test, the partial list live), then `lists:reverse/1` builds the result, its last cells on the heap as far as
+    /// they fit and the rest in a heap fragment (`lists_reverse_onheap`/`_alloc`), followed by the GC after the BIF.
+    /// The fun (5 words) and the reversed list are garbage afterwards.
+    EnumToList {
+        /// The process.
+        pid: Pid,
+        /// The variable the list is bound to.
+        var: String,
+        /// The first element.
+        first: i64,
+        /// The last element.
+        last: i64,
+    },
     /// `Var = [Head | Var]`: one cons cell onto the list bound to `var` (unbound counts as `[]`), behind a heap test.
     ConsOnto {
         /// The process.
@@ -320,6 +335,7 @@ impl Op {
             | Op::GarbageCollect { pid }
             | Op::BuildList { pid, .. }
             | Op::SeqList { pid, .. }
+            | Op::EnumToList { pid, .. }
             | Op::ConsOnto { pid, .. }
             | Op::AllocGarbage { pid, .. }
             | Op::BifResult { pid, .. }

@@ -306,6 +306,15 @@ impl Vm {
                 self.seq_list(*pid, var, *first, *last);
                 Ok(())
             }
+            Op::EnumToList {
+                pid,
+                var,
+                first,
+                last,
+            } => {
+                self.enum_to_list(*pid, var, *first, *last);
+                Ok(())
+            }
             Op::BuildList { pid, var, n } => {
                 self.build_list(*pid, var, *n);
                 Ok(())
@@ -463,6 +472,9 @@ impl Vm {
         match op {
             Op::Spawn { .. } | Op::BinLeak { .. } => Ok(()),
             Op::SeqList {
+                pid, first, last, ..
+            }
+            | Op::EnumToList {
                 pid, first, last, ..
             } => {
                 alive(*pid)?;
@@ -1091,6 +1103,165 @@ impl Vm {
             2 | 3 => 2,
             _ => 1,
         });
+    }
+
+    fn enum_to_list(&mut self, pid: Pid, var: &str, first: i64, last: i64) {
+        self.kill_slot(pid, var);
+        self.processes[pid.0 as usize].stage = Stage::HeapAllocation;
+        // `Enum.to_list/1`: `allocate 0` keeps its return address across the call to `reverse/1`.
+        self.push_frame(pid, 1, 0);
+        // `Enum.reverse/1` makes its fun `&[&1 | &2]` (5 words, no free variables), then `reduce_range/5` calls it
+        // once per element: `allocate 4` (First, Last, Step, Fun and the return address: 5 words, behind a test of
+        // the stack), and the fun's `test_heap 2` for the cell, the partial list live in a register throughout.
+        let fun_words = 5;
+        if !self.heap_test(pid, fun_words, &mut []) {
+            return;
+        }
+        let fun = {
+            let p = &mut self.processes[pid.0 as usize];
+            let at = p.htop;
+            Self::write_dead(p.heap.as_mut().expect("alive"), at, fun_words);
+            p.htop += fun_words;
+            at
+        };
+        let _ = fun;
+        self.events.push(Event::Allocated {
+            pid,
+            words: fun_words,
+        });
+        let mut acc = [Term::NIL];
+        for v in first..=last {
+            if !self.heap_test(pid, 5, &mut acc) {
+                return;
+            }
+            self.push_dead_slots(pid, 5);
+            if !self.heap_test(pid, 2, &mut acc) {
+                return;
+            }
+            let p = &mut self.processes[pid.0 as usize];
+            let at = p.htop;
+            let block = p.heap.as_mut().expect("alive");
+            block.words[at as usize] = Term::small(v);
+            block.words[at as usize + 1] = acc[0];
+            acc[0] = Term::list(block.addr(at));
+            p.htop += 2;
+            self.pop_dead(pid, 5);
+        }
+        let n = (last - first + 1) as u64;
+        self.events.push(Event::Allocated { pid, words: 2 * n });
+        self.pop_dead(pid, 1);
+        let Some(result) = self.lists_reverse(pid, acc[0], n) else {
+            return;
+        };
+        self.bind_root(pid, var, result);
+    }
+
+    /// Pushes `words` dead stack words without a heap test (the caller made it).
+    fn push_dead_slots(&mut self, pid: Pid, words: u64) {
+        let p = &mut self.processes[pid.0 as usize];
+        for _ in 0..words {
+            p.slots.push(None);
+            p.stop -= 1;
+            let stop = p.stop as usize;
+            p.heap.as_mut().expect("alive").words[stop] = Term::NIL;
+        }
+    }
+
+    /// `lists:reverse/1` (OTP 25) of the `n`-cell proper list `list` of small integers: `[A, B | L]` becomes
+    /// `lists:reverse(L, [B, A])` behind `test_heap 4`, and the BIF `lists:reverse/2` writes the cells straight onto
+    /// the heap while they fit below the stack (`lists_reverse_onheap`, all but 2 words of the gap), the rest into
+    /// one heap fragment (`lists_reverse_alloc`), and the GC after the BIF runs when the fragments reach the gap.
+    /// Model: the BIF is taken to have the reductions to finish in one call (40 to 60 cells per reduction left).
+    fn lists_reverse(&mut self, pid: Pid, list: Term, n: u64) -> Option<Term> {
+        let items: Vec<Term> = {
+            let p = &self.processes[pid.0 as usize];
+            let areas = process_areas(p, &self.literals);
+            let mut out = Vec::with_capacity(n as usize);
+            let mut cur = list;
+            while let Some(addr) = cur
+                .pointee()
+                .filter(|_| cur.primary_tag() == crate::term::TAG_PRIMARY_LIST)
+            {
+                out.push(areas.word(addr));
+                cur = areas.word(addr.add(1));
+            }
+            out
+        };
+        if items.len() < 2 {
+            return Some(list);
+        }
+        // `[B, A]`: the first two elements, reversed.
+        let mut acc = [list];
+        if !self.heap_test(pid, 4, &mut acc) {
+            return None;
+        }
+        let mut tail = Term::NIL;
+        {
+            let p = &mut self.processes[pid.0 as usize];
+            let block = p.heap.as_mut().expect("alive");
+            for &x in &items[..2] {
+                let at = p.htop;
+                block.words[at as usize] = x;
+                block.words[at as usize + 1] = tail;
+                tail = Term::list(block.addr(at));
+                p.htop += 2;
+            }
+        }
+        self.events.push(Event::Allocated { pid, words: 4 });
+        let rest = &items[2..];
+        if rest.is_empty() {
+            return Some(tail);
+        }
+        // `lists:reverse/2`: one cell onto the tail is a plain `HAlloc`.
+        let p = &self.processes[pid.0 as usize];
+        let on_heap = if rest.len() == 1 {
+            if p.gap() >= 2 + S_RESERVED {
+                1
+            } else {
+                0
+            }
+        } else {
+            // `lists_reverse_onheap`: the cells stop 2 words short of the stack.
+            let room = p.gap().saturating_sub(2);
+            room.div_ceil(2).min(rest.len() as u64) as usize
+        };
+        {
+            let p = &mut self.processes[pid.0 as usize];
+            let block = p.heap.as_mut().expect("alive");
+            for &x in &rest[..on_heap] {
+                let at = p.htop;
+                block.words[at as usize] = x;
+                block.words[at as usize + 1] = tail;
+                tail = Term::list(block.addr(at));
+                p.htop += 2;
+            }
+        }
+        if on_heap > 0 {
+            self.events.push(Event::Allocated {
+                pid,
+                words: 2 * on_heap as u64,
+            });
+        }
+        let left = &rest[on_heap..];
+        if !left.is_empty() {
+            let words = 2 * left.len() as u64;
+            let mut frag = self.ids.block(words);
+            for (j, &x) in left.iter().enumerate() {
+                let at = 2 * j;
+                frag.words[at] = x;
+                frag.words[at + 1] = tail;
+                tail = Term::list(frag.addr(at as u64));
+            }
+            self.processes[pid.0 as usize].fragments.push(frag);
+            self.events.push(Event::FragmentAllocated { pid, words });
+        }
+        // `erts_gc_after_bif_call`, the result live.
+        let p = &self.processes[pid.0 as usize];
+        let mut roots = [tail];
+        if p.gap() <= p.mbuf_size() && !self.collect(pid, 0, &mut roots, GcReason::AfterBif) {
+            return None;
+        }
+        Some(roots[0])
     }
 
     /// The list `[first, ..., last]` built from its end as a compiled loop builds it: `chunk(left)` cons cells per

@@ -562,6 +562,12 @@ fn actor_stmt(
             rebind(&mut params, var, false);
             code.push(format!("{var} = build({n}, [])"));
         }
+        Op::EnumToList {
+            var, first, last, ..
+        } => {
+            rebind(&mut params, var, false);
+            code.push(format!("{var} = Enum.to_list({first}..{last})"));
+        }
         Op::SeqList {
             var, first, last, ..
         } => {

@@ -152,6 +152,12 @@ impl Ctx {
                 var,
                 first,
                 last,
+            }
+            | Op::EnumToList {
+                pid,
+                var,
+                first,
+                last,
             } => {
                 let words =
                     (last.saturating_sub(*first).saturating_add(1).max(0) as u64).saturating_mul(2);
@@ -668,6 +674,32 @@ fn stmt(
             })();
             if let Some((from, to)) = seq {
                 let op = Op::SeqList {
+                    pid,
+                    var,
+                    first: from,
+                    last: to,
+                };
+                return emit(cur, ctx, first, env, op, out);
+            }
+            cur.pos = at;
+        }
+        // `xs = Enum.to_list(A..B)` with integer bounds, `A =< B`: built as Elixir's `Enum` builds it.
+        if elixir && cur.looks_at(&["Enum", ".", "to_list", "("]) {
+            let at = cur.pos;
+            cur.pos += 4;
+            let range = (|| {
+                let from = const_sum(cur, env)?;
+                cur.is_punct("..").then(|| cur.next())?;
+                let to = const_sum(cur, env)?;
+                cur.is_punct(")").then(|| cur.next())?;
+                let ends = match cur.peek() {
+                    None => true,
+                    Some(t) => t.tok == Tok::Ident && cur.text(t) == "end",
+                };
+                (ends && to >= from).then_some((from, to))
+            })();
+            if let Some((from, to)) = range {
+                let op = Op::EnumToList {
                     pid,
                     var,
                     first: from,
