@@ -627,7 +627,7 @@ fn data_name(header: Term, idx: usize, word: u64) -> String {
         (Some(HeaderTag::SubBinary), 1) => format!("size {word}"),
         (Some(HeaderTag::SubBinary), 2) => format!("offset {word}"),
         (Some(HeaderTag::SubBinary), _) => String::from("bit size/offset"),
-        (Some(HeaderTag::Float), _) => format!("{:?}", f64::from_bits(word)),
+        (Some(HeaderTag::Float), _) => crate::expr::float::debug(f64::from_bits(word)),
         (Some(HeaderTag::PosBig | HeaderTag::NegBig), _) => format!("digit {word:#x}"),
         (Some(HeaderTag::Map), 1) => format!("size {word}"),
         (Some(HeaderTag::Fun), 1) => String::from("entry"),
@@ -1050,7 +1050,9 @@ fn print_term(
                     }
                 }
                 Some(HeaderTag::Float) => {
-                    let _ = write!(out, "{:?}", f64::from_bits(areas.word(addr.add(1)).0));
+                    out.push_str(&crate::expr::float::debug(f64::from_bits(
+                        areas.word(addr.add(1)).0,
+                    )));
                 }
                 Some(tag) => {
                     let _ = write!(out, "#{tag:?}<>");
