@@ -275,14 +275,17 @@ test('budgets: shipped bytes and time per step including render', async (t) => {
   t.diagnostic(`shipped: ${totalRaw} B raw, ${total} B gzipped; apart: ${scenarios.length} scenario texts ${sum(scenarios)} B gzipped (${gz('scenarios/process-lifecycle.scn')} B for the first), embed.html + embed.css ${sum(all.filter((f) => f.startsWith('embed.')))} B, examples/ ${sum(all.filter((f) => f.startsWith('examples/')))} B`);
   const BUDGET = 200 * 1024;
   t.diagnostic(`budget ${BUDGET} B: ${total <= BUDGET ? `met, ${BUDGET - total} B to spare` : `over by ${total - BUDGET} B`}`);
-  // FIXME: the budget of issue 6 is not met yet (232,288 B). Cuts so far, none removing a feature (docs/xtask.md):
-  // panic=immediate-abort, JSON text instead of serde, no panic hook, scenario texts fetched, std's
-  // optimize_for_size, location-detail=none, wasm-opt's --low-memory-unused, float text by hand instead of core's
-  // dec2flt/flt2dec tables (17.9 KB), and dist/'s bundled, minified JS and CSS (about 24 KB). What is left is the
-  // model's own code: the wasm module is 193 KB of the total. This ceiling catches growth until the budget is met;
-  // without Debian's std sources (`BEAMVIZ_WASM_SMALL_BUILD=0`: panic messages, std's fast sorts) the module is about
-  // 22 KB bigger.
-  const CEILING = (process.env.BEAMVIZ_WASM_SMALL_BUILD === '0' ? 260 : 232) * 1024;
+  // FIXME: issue 6's budget is not met yet: dist/ ships 224,730 B gzipped, 19,930 B over. Cuts so far remove no
+  // feature (docs/xtask.md has each one's bytes): panic=immediate-abort, JSON text instead of serde, no panic hook,
+  // scenario texts fetched, std's optimize_for_size and location-detail=none, wasm-opt's --low-memory-unused, floats
+  // printed and read by expr/float.rs instead of core's tables (17.9 KB), no Unicode tables or heap-size table
+  // (3.8 KB), the evaluator's small maps as sorted vectors (3.3 KB), and dist/'s bundled and minified JavaScript and
+  // CSS (26.5 KB with the glue). What is left is the model's own code: the wasm module is 185.8 KB of the total (the
+  // evaluator and its BIFs, the scenario reader, the VM; 31 KB raw of BTreeMap code for the maps in scenario/,
+  // binary.rs, view.rs and the atom tables). This ceiling, about 4 KB above today's figure, catches growth until the
+  // budget holds; it should then become the assertion. Without Debian's std sources (`BEAMVIZ_WASM_SMALL_BUILD=0`:
+  // panic messages kept, std's fast sorts) the module is 21.5 KB bigger, hence the second ceiling.
+  const CEILING = (process.env.BEAMVIZ_WASM_SMALL_BUILD === '0' ? 245 : 224) * 1024;
   assert.ok(total <= CEILING, `shipped ${total} B gzipped, ceiling ${CEILING} B (budget ${BUDGET} B)`);
 
   // Each step: from the start of the frame in which the element renders to forced style and layout after it.

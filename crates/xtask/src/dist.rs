@@ -67,7 +67,12 @@ pub fn write(root: &Path) -> Result<usize> {
     }
     bundle(&esbuild, &www.join("js"), &dist.join("js"), &mut files)?;
     // The wasm-bindgen glue and the style sheets, minified in place.
-    for name in ["pkg/beamviz_wasm.js", "style.css", "embed.css", "examples/tutorial.css"] {
+    for name in [
+        "pkg/beamviz_wasm.js",
+        "style.css",
+        "embed.css",
+        "examples/tutorial.css",
+    ] {
         minify(&esbuild, &dist.join(name))?;
     }
     // The entry point: one module that defines the element and exports its class.
