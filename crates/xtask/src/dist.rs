@@ -28,18 +28,13 @@ const SHIPPED: &[&str] = &[
     "examples",
 ];
 
-/// The modules of `www/js/` that something loads by URL: the page's `<script>` (`main.js`), the embedding pages'
-/// and the package's entry points (`beam-viz-define.js`, `beam-viz.js`), and the workers (`new Worker(new URL(…))`).
-/// esbuild bundles each with what it imports, putting code that several share into `js/chunk-HASH.js` beside them,
-/// so every relative URL (`../pkg/`, `../scenarios/`, a worker's file) still resolves from `js/`.
-/// A module loaded by URL but missing here fails `tests/browser/dist.test.mjs`, which resolves every such URL.
-const ENTRIES: &[&str] = &[
-    "main.js",
-    "beam-viz-define.js",
-    "beam-viz.js",
-    "scenario-worker.js",
-    "inspect-worker.js",
-];
+/// The modules of `www/js/` that pages load by URL: the page's `<script>` (`main.js`), and the embedding pages' and
+/// the package's entry points (`beam-viz-define.js`, `beam-viz.js`). The workers' modules are found in the sources
+/// (`worker_modules`). esbuild bundles each entry with what it imports, putting code that several share into
+/// `js/chunk-HASH.js` beside them, so every relative URL (`../pkg/`, `../scenarios/`, a worker's file) still resolves
+/// from `js/`. A module loaded by URL but not an entry fails `tests/browser/dist.test.mjs`, which resolves every
+/// import and `new URL(…, import.meta.url)` of the shipped modules.
+const PAGE_ENTRIES: &[&str] = &["main.js", "beam-viz-define.js", "beam-viz.js"];
 
 /// The licence line each minified file keeps (esbuild drops the sources' comments).
 const BANNER: &str = "// SPDX-License-Identifier: MIT OR Apache-2.0";
@@ -161,8 +156,14 @@ fn package_json(version: &str) -> String {
 /// Bundles and minifies the entry modules of `www/js/` into `dist/js/` (ES modules, shared code split into chunks,
 /// `../pkg/` left to the wasm package).
 fn bundle(esbuild: &Path, js: &Path, out: &Path, files: &mut Vec<String>) -> Result {
+    let mut entries: Vec<String> = PAGE_ENTRIES.iter().map(|name| name.to_string()).collect();
+    for name in worker_modules(js)? {
+        if !entries.contains(&name) {
+            entries.push(name);
+        }
+    }
     let mut cmd = Command::new(esbuild);
-    cmd.args(ENTRIES.iter().map(|name| js.join(name)))
+    cmd.args(entries.iter().map(|name| js.join(name)))
         .arg(format!("--outdir={}", out.display()))
         .args(common_flags())
         .args(["--bundle", "--splitting", "--external:../pkg/*"]);
@@ -175,6 +176,42 @@ fn bundle(esbuild: &Path, js: &Path, out: &Path, files: &mut Vec<String>) -> Res
     written.sort();
     files.extend(written);
     Ok(())
+}
+
+/// The modules of `js/` that its modules start as workers: each `new URL('./NAME.js', import.meta.url)` (the form
+/// `new Worker` takes here, and the only one esbuild leaves to the browser), sorted.
+fn worker_modules(js: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(js).map_err(|e| format!("{}: {e}", js.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let file = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        if !file.is_some_and(|n| n.ends_with(".js")) {
+            continue;
+        }
+        let src = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        for (at, _) in src.match_indices("new URL(") {
+            let rest = src[at + "new URL(".len()..].trim_start();
+            let Some(quote) = rest.chars().next().filter(|c| matches!(c, '\'' | '"')) else {
+                continue;
+            };
+            let Some(end) = rest[1..].find(quote) else {
+                continue;
+            };
+            let url = &rest[1..1 + end];
+            let after = rest[2 + end..].trim_start();
+            if let (Some(name), true) = (
+                url.strip_prefix("./"),
+                after.starts_with(',') && after[1..].trim_start().starts_with("import.meta.url"),
+            ) {
+                if name.ends_with(".js") && !name.contains('/') && !names.iter().any(|n| n == name)
+                {
+                    names.push(name.to_string());
+                }
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
 }
 
 /// Minifies one JavaScript or CSS file in place.
@@ -259,6 +296,22 @@ fn copy(from: &Path, to: &Path, files: &mut Vec<String>) -> Result {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_workers_modules_are_found_in_the_sources() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let workers = worker_modules(&root.join("www/js")).unwrap();
+        for name in ["scenario-worker.js", "inspect-worker.js"] {
+            assert!(workers.iter().any(|w| w == name), "{workers:?}");
+        }
+        // Relative URLs to other folders (scenario texts, the wasm module) are not modules of js/.
+        assert!(
+            workers
+                .iter()
+                .all(|w| w.ends_with(".js") && !w.contains('/')),
+            "{workers:?}"
+        );
+    }
 
     #[test]
     fn the_package_version_is_the_workspace_version() {
