@@ -55,7 +55,9 @@ test('dist is self-contained: every import is relative and resolves inside it', 
   for (const f of modules) {
     const src = readFileSync(join(DIST, f), 'utf8');
     const imports = [
-      ...src.matchAll(/\bimport\s+(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/g),
+      // Static imports and re-exports at the top level (after `;`, `}` or a line break), with or without spaces: the
+      // shipped modules are minified (`import{a as b}from"./chunk-X.js";export{c}from"./d.js"`).
+      ...src.matchAll(/(?<=^|[;}\n])\s*(?:import|export)\s*(?:[\w$\s{},*]*?\bfrom\s*)?['"]([^'"]+)['"]/g),
       ...src.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g),
     ].map((m) => m[1]);
     // Module specifiers must be relative (a bare name needs a bundler or an import map).

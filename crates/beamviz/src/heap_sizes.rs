@@ -7,8 +7,10 @@
 /// Number of valid entries (`erlang:system_info(heap_sizes)` has 137 on 64-bit).
 pub const HEAP_SIZES_LEN: usize = 137;
 
-/// The table, computed once at compile time.
-pub static HEAP_SIZES: [u64; HEAP_SIZES_LEN] = build();
+/// The table, for reading (tests, docs). At run time [`next_heap_size`] walks the sequence instead: a `static`
+/// table is 1 KB of incompressible data in the wasm module, and a walk of at most 137 additions costs nothing next to
+/// the GC that asks for a size.
+pub const HEAP_SIZES: [u64; HEAP_SIZES_LEN] = build();
 
 const fn build() -> [u64; HEAP_SIZES_LEN] {
     let mut h = [0u64; HEAP_SIZES_LEN];
@@ -31,11 +33,27 @@ const fn build() -> [u64; HEAP_SIZES_LEN] {
 ///
 /// Model: sizes past the table's last entry saturate at it (ERTS would have failed to allocate long before).
 pub fn next_heap_size(size: u64, offset: usize) -> u64 {
-    if size < HEAP_SIZES[0] {
-        return HEAP_SIZES[0];
+    if size < 12 {
+        return 12;
     }
-    let idx = HEAP_SIZES.partition_point(|&h| h < size);
-    HEAP_SIZES[(idx + offset).min(HEAP_SIZES_LEN - 1)]
+    // The entries in order, as `build` computes them; `found` is the index of the first one ≥ `size`.
+    let (mut prev, mut cur) = (0, 12);
+    let mut found = None;
+    for idx in 0..HEAP_SIZES_LEN {
+        if found.is_none() && cur >= size {
+            found = Some(idx);
+        }
+        if found.is_some_and(|at| idx == at + offset) || idx == HEAP_SIZES_LEN - 1 {
+            break;
+        }
+        let next = match idx {
+            0 => 38,
+            1..22 => cur + prev + 1,
+            _ => cur + cur / 5,
+        };
+        (prev, cur) = (cur, next);
+    }
+    cur
 }
 
 #[cfg(test)]
@@ -52,6 +70,34 @@ mod tests {
         assert_eq!(HEAP_SIZES[22], 833026);
         assert_eq!(HEAP_SIZES[23], 999631);
         assert_eq!(HEAP_SIZES[HEAP_SIZES_LEN - 1], 885767171276247);
+    }
+
+    #[test]
+    fn the_walk_gives_the_tables_answer() {
+        let table = |size: u64, offset: usize| {
+            if size < HEAP_SIZES[0] {
+                return HEAP_SIZES[0];
+            }
+            let idx = HEAP_SIZES.partition_point(|&h| h < size);
+            HEAP_SIZES[(idx + offset).min(HEAP_SIZES_LEN - 1)]
+        };
+        for (i, &h) in HEAP_SIZES.iter().enumerate() {
+            for size in [
+                h.saturating_sub(1),
+                h,
+                h + 1,
+                if i == 0 { 0 } else { HEAP_SIZES[i - 1] + 1 },
+            ] {
+                for offset in [0, 1, 2, 200] {
+                    assert_eq!(
+                        next_heap_size(size, offset),
+                        table(size, offset),
+                        "{size} {offset}"
+                    );
+                }
+            }
+        }
+        assert_eq!(next_heap_size(u64::MAX, 1), HEAP_SIZES[HEAP_SIZES_LEN - 1]);
     }
 
     #[test]

@@ -642,7 +642,7 @@ fn data_name(header: Term, idx: usize, word: u64) -> String {
         (Some(HeaderTag::SubBinary), 1) => format!("size {word}"),
         (Some(HeaderTag::SubBinary), 2) => format!("offset {word}"),
         (Some(HeaderTag::SubBinary), _) => String::from("bit size/offset"),
-        (Some(HeaderTag::Float), _) => format!("{:?}", f64::from_bits(word)),
+        (Some(HeaderTag::Float), _) => crate::expr::float::debug(f64::from_bits(word)),
         (Some(HeaderTag::PosBig | HeaderTag::NegBig), _) => format!("digit {word:#x}"),
         (Some(HeaderTag::Map), 1) => format!("size {word}"),
         (Some(HeaderTag::Fun), 1) => String::from("entry"),
@@ -860,8 +860,42 @@ fn elixir_atom(name: &str, out: &mut String) {
         if plain {
             out.push_str(name);
         } else {
-            let _ = write!(out, "{name:?}");
+            quoted(name, out);
         }
+    }
+}
+
+/// `name` in double quotes, escaped as Rust's `{:?}` escapes ASCII: `\"`, `\\`, `\n`, `\r`, `\t`, `\0`, other
+/// control characters as `\u{hex}`. Model: other characters are written as they are (Rust's `{:?}` also escapes the
+/// invisible and combining ones), because its Unicode tables cost 3 KB of the gzipped wasm module.
+fn quoted(name: &str, out: &mut String) {
+    out.push('"');
+    for c in name.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\0' => out.push_str("\\0"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+#[test]
+fn quoted_is_rusts_debug_for_ascii_and_printable_text() {
+    let mut ascii: String = (0u8..128).map(char::from).collect();
+    ascii.push_str("héllo wörld ∑ 日本 \u{80}\u{9f}");
+    for name in [ascii.as_str(), "", "a b", "\"quoted\"", "back\\slash"] {
+        let mut out = String::new();
+        quoted(name, &mut out);
+        assert_eq!(out, format!("{name:?}"));
     }
 }
 
@@ -1065,7 +1099,9 @@ fn print_term(
                     }
                 }
                 Some(HeaderTag::Float) => {
-                    let _ = write!(out, "{:?}", f64::from_bits(areas.word(addr.add(1)).0));
+                    out.push_str(&crate::expr::float::debug(f64::from_bits(
+                        areas.word(addr.add(1)).0,
+                    )));
                 }
                 Some(tag) => {
                     let _ = write!(out, "#{tag:?}<>");

@@ -6,23 +6,38 @@
 //! `beam-viz.js`, the one module an embedding page loads: it defines `<beam-viz>` and exports its class.
 //! Every import is relative, so the folder works under any path of any origin, with no network beyond its own files.
 //! `package.json` takes its version from the workspace and lists the files and entry points.
+//!
+//! The JavaScript and CSS ship minified (esbuild, an npm devDependency): `www/` stays the readable source that
+//! `cargo xtask serve` serves, and `dist/` is what a browser downloads, held to issue 6's budget by
+//! `tests/browser/lifecycle.test.mjs`.
 
-use crate::Result;
+use crate::{run, Result};
 use std::fs;
 use std::path::Path;
+use std::process::Command;
 
-/// The files of `www/` that ship (directories are copied whole, minus tests).
+/// The files of `www/` that are copied as they are (directories whole, minus tests); `js/` is bundled instead.
 const SHIPPED: &[&str] = &[
     "index.html",
     "style.css",
     "embed.html",
     "embed.css",
     "favicon.svg",
-    "js",
     "pkg",
     "scenarios",
     "examples",
 ];
+
+/// The modules of `www/js/` that pages load by URL: the page's `<script>` (`main.js`), and the embedding pages' and
+/// the package's entry points (`beam-viz-define.js`, `beam-viz.js`). The workers' modules are found in the sources
+/// (`worker_modules`). esbuild bundles each entry with what it imports, putting code that several share into
+/// `js/chunk-HASH.js` beside them, so every relative URL (`../pkg/`, `../scenarios/`, a worker's file) still resolves
+/// from `js/`. A module loaded by URL but not an entry fails `tests/browser/dist.test.mjs`, which resolves every
+/// import and `new URL(…, import.meta.url)` of the shipped modules.
+const PAGE_ENTRIES: &[&str] = &["main.js", "beam-viz-define.js", "beam-viz.js"];
+
+/// The licence line each minified file keeps (esbuild drops the sources' comments).
+const BANNER: &str = "// SPDX-License-Identifier: MIT OR Apache-2.0";
 
 /// Writes `dist/` from `www/` (whose `pkg/` must be built) and returns the number of files written.
 pub fn write(root: &Path) -> Result<usize> {
@@ -37,6 +52,23 @@ pub fn write(root: &Path) -> Result<usize> {
     let mut files = Vec::new();
     for name in SHIPPED {
         copy(&www.join(name), &dist.join(name), &mut files)?;
+    }
+    let esbuild = root.join("node_modules/.bin/esbuild");
+    if !esbuild.is_file() {
+        return Err(format!(
+            "{} is missing: run `npm ci` (cargo xtask dist does)",
+            esbuild.display()
+        ));
+    }
+    bundle(&esbuild, &www.join("js"), &dist.join("js"), &mut files)?;
+    // The wasm-bindgen glue and the style sheets, minified in place.
+    for name in [
+        "pkg/beamviz_wasm.js",
+        "style.css",
+        "embed.css",
+        "examples/tutorial.css",
+    ] {
+        minify(&esbuild, &dist.join(name))?;
     }
     // The entry point: one module that defines the element and exports its class.
     write_file(
@@ -121,6 +153,89 @@ fn package_json(version: &str) -> String {
     )
 }
 
+/// Bundles and minifies the entry modules of `www/js/` into `dist/js/` (ES modules, shared code split into chunks,
+/// `../pkg/` left to the wasm package).
+fn bundle(esbuild: &Path, js: &Path, out: &Path, files: &mut Vec<String>) -> Result {
+    let mut entries: Vec<String> = PAGE_ENTRIES.iter().map(|name| name.to_string()).collect();
+    for name in worker_modules(js)? {
+        if !entries.contains(&name) {
+            entries.push(name);
+        }
+    }
+    let mut cmd = Command::new(esbuild);
+    cmd.args(entries.iter().map(|name| js.join(name)))
+        .arg(format!("--outdir={}", out.display()))
+        .args(common_flags())
+        .args(["--bundle", "--splitting", "--external:../pkg/*"]);
+    run(&mut cmd)?;
+    let mut written: Vec<_> = fs::read_dir(out)
+        .map_err(|e| format!("{}: {e}", out.display()))?
+        .flatten()
+        .map(|e| e.path().display().to_string())
+        .collect();
+    written.sort();
+    files.extend(written);
+    Ok(())
+}
+
+/// The modules of `js/` that its modules start as workers: each `new URL('./NAME.js', import.meta.url)` (the form
+/// `new Worker` takes here, and the only one esbuild leaves to the browser), sorted.
+fn worker_modules(js: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(js).map_err(|e| format!("{}: {e}", js.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let file = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        if !file.is_some_and(|n| n.ends_with(".js")) {
+            continue;
+        }
+        let src = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        for (at, _) in src.match_indices("new URL(") {
+            let rest = src[at + "new URL(".len()..].trim_start();
+            let Some(quote) = rest.chars().next().filter(|c| matches!(c, '\'' | '"')) else {
+                continue;
+            };
+            let Some(end) = rest[1..].find(quote) else {
+                continue;
+            };
+            let url = &rest[1..1 + end];
+            let after = rest[2 + end..].trim_start();
+            if let (Some(name), true) = (
+                url.strip_prefix("./"),
+                after.starts_with(',') && after[1..].trim_start().starts_with("import.meta.url"),
+            ) {
+                if name.ends_with(".js") && !name.contains('/') && !names.iter().any(|n| n == name)
+                {
+                    names.push(name.to_string());
+                }
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Minifies one JavaScript or CSS file in place.
+fn minify(esbuild: &Path, path: &Path) -> Result {
+    let mut cmd = Command::new(esbuild);
+    cmd.arg(path)
+        .arg(format!("--outfile={}", path.display()))
+        .arg("--allow-overwrite")
+        .args(common_flags());
+    run(&mut cmd)
+}
+
+/// Flags of every esbuild run: minified ES modules for browsers with WebAssembly, UTF-8 text kept as it is (module
+/// scripts are always read as UTF-8, and `\u` escapes would only add bytes), the licence line on top.
+fn common_flags() -> [String; 5] {
+    [
+        "--minify".into(),
+        "--format=esm".into(),
+        "--charset=utf8".into(),
+        "--log-level=warning".into(),
+        format!("--banner:js={BANNER}"),
+    ]
+}
+
 /// `version` of `[workspace.package]` in the root `Cargo.toml`.
 fn workspace_version(root: &Path) -> Result<String> {
     let manifest =
@@ -181,6 +296,22 @@ fn copy(from: &Path, to: &Path, files: &mut Vec<String>) -> Result {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_workers_modules_are_found_in_the_sources() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let workers = worker_modules(&root.join("www/js")).unwrap();
+        for name in ["scenario-worker.js", "inspect-worker.js"] {
+            assert!(workers.iter().any(|w| w == name), "{workers:?}");
+        }
+        // Relative URLs to other folders (scenario texts, the wasm module) are not modules of js/.
+        assert!(
+            workers
+                .iter()
+                .all(|w| w.ends_with(".js") && !w.contains('/')),
+            "{workers:?}"
+        );
+    }
 
     #[test]
     fn the_package_version_is_the_workspace_version() {

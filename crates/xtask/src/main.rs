@@ -7,6 +7,7 @@ mod dist;
 mod fuzz;
 mod report;
 mod serve;
+mod size;
 mod toolchain;
 mod wasm;
 
@@ -31,6 +32,7 @@ commands:
   test               run every check and test (fmt, clippy, native, wasm, node, browser)
   dist               write dist/: the page, embed.html, beam-viz.js, the wasm package, scenarios and an
                      npm package.json, a folder a tutorial site copies as it is
+  size [--top N]     what the wasm module's bytes are: sections, code by module path, the largest functions
   bench              benchmarks of the model beside the same work on the real BEAM, with ratios
   fuzz [--inputs N] [--seed S] [--threads T]
                      fuzz the expression evaluator and scenario reader (default 10,000,000 inputs)
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         ["fuzz", rest @ ..] => fuzz::fuzz(&root, rest),
         ["bench"] => bench::bench(&root),
         ["dist"] => dist_cmd(&root),
+        ["size", rest @ ..] => size::size(&root, rest),
         [] | ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

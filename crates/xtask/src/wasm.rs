@@ -94,6 +94,9 @@ fn shipped_build(toolchain: &WasmToolchain) -> Command {
     cmd
 }
 
+/// wasm-opt's flags besides the optimization level (see `optimize`); `cargo xtask size` uses them too.
+pub const OPT_FLAGS: [&str; 3] = ["--converge", "--low-memory-unused", "--strip-producers"];
+
 /// Runs wasm-opt with `-Oz` and `-Os` (each with `--converge`) side by side and keeps the smaller result (which one wins depends on the code).
 fn optimize(wasm_opt: &Path, wasm: &Path, stamp: &Path) -> Result {
     let scratch = stamp.parent().expect("stamp has a parent");
@@ -107,15 +110,7 @@ fn optimize(wasm_opt: &Path, wasm: &Path, stamp: &Path) -> Result {
         // an update of binaryen) reads this output again, and needs it to validate. `--low-memory-unused` lets it fold added constants into load and store
         // offsets (1.8 KB gzipped): true here, as rust-lld puts the 1 MiB stack first and the data above it, so only
         // a stack within 1 KiB of overflowing would touch the low 1 KiB.
-        cmd.args([
-            level,
-            "--converge",
-            "--low-memory-unused",
-            "--strip-producers",
-        ])
-        .arg(wasm)
-        .arg("-o")
-        .arg(&out);
+        cmd.arg(level).args(OPT_FLAGS).arg(wasm).arg("-o").arg(&out);
         println!("    $ {}", show(&cmd));
         let child = cmd
             .stdin(Stdio::null())

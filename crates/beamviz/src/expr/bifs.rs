@@ -900,8 +900,7 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
                 i.to_string_radix(10)
             } else if let Some(Num::Float(x)) = ev.to_num(a[0]) {
                 // Model: Elixir prints the shortest round-trip form; Rust's is the same digits.
-                let t = alloc::format!("{x:?}");
-                t
+                super::float::debug(x)
             } else if bits::bits_of(&ev.s, a[0]).is_some_and(|(_, n)| n % 8 == 0) {
                 return Ok(a[0]);
             } else {
@@ -1164,11 +1163,7 @@ fn flatten(ev: &mut Ev<'_>, t: Term, out: &mut Vec<Term>, depth: u32) -> R<()> {
 
 /// `float_to_list/1`: `io_lib:format("~.20e")`-style, 20 digits after the point, two-digit exponent.
 fn float_to_list(x: f64) -> String {
-    let s = alloc::format!("{x:.20e}");
-    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let e: i32 = exp.parse().unwrap_or(0);
-    let sign = if e < 0 { '-' } else { '+' };
-    alloc::format!("{mant}e{sign}{:02}", e.abs())
+    super::float::scientific20(x)
 }
 
 fn libm_round(x: f64) -> f64 {

@@ -71,7 +71,9 @@ pub enum FunCode {
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct FunTable {
     codes: Vec<FunCode>,
-    index: BTreeMap<FunCode, u32>,
+    /// Indexes into `codes`, sorted by code, for a binary search (a `BTreeMap<FunCode, u32>` held a second copy of
+    /// each code, and its code for this key type cost the wasm module more than the map saves).
+    index: Vec<u32>,
 }
 
 impl FunTable {
@@ -92,18 +94,50 @@ impl FunTable {
 
     /// The index of `code`, if it is in the table.
     pub fn find(&self, code: &FunCode) -> Option<u32> {
-        self.index.get(code).copied()
+        self.search(code).ok().map(|at| self.index[at])
+    }
+
+    /// Where `code` is in `index`, or where it would go.
+    fn search(&self, code: &FunCode) -> Result<usize, usize> {
+        self.index
+            .binary_search_by(|&i| self.codes[i as usize].cmp(code))
     }
 
     /// Adds `code` (if new) and returns its index.
     pub fn add(&mut self, code: FunCode) -> u32 {
-        if let Some(i) = self.find(&code) {
-            return i;
+        match self.search(&code) {
+            Ok(at) => self.index[at],
+            Err(at) => {
+                let i = self.codes.len() as u32;
+                self.index.insert(at, i);
+                self.codes.push(code);
+                i
+            }
         }
-        let i = self.codes.len() as u32;
-        self.index.insert(code.clone(), i);
-        self.codes.push(code);
-        i
+    }
+}
+
+/// A map kept as a vector sorted by key, for the few entries of one evaluation (the funs it calls or remakes).
+/// `BTreeMap`'s code, generated again for each key and value type, cost the wasm module about 3 KB gzipped for the
+/// maps this replaces; inserting into the middle of a short vector costs nothing that shows.
+struct SortedMap<K, V>(Vec<(K, V)>);
+
+impl<K: Ord, V> SortedMap<K, V> {
+    fn get(&self, key: &K) -> Option<&V> {
+        let at = self.0.binary_search_by(|(k, _)| k.cmp(key)).ok()?;
+        Some(&self.0[at].1)
+    }
+
+    /// Inserts `value` unless `key` has one already (`entry(key).or_insert(value)`).
+    fn insert_new(&mut self, key: K, value: V) {
+        if let Err(at) = self.0.binary_search_by(|(k, _)| k.cmp(&key)) {
+            self.0.insert(at, (key, value));
+        }
+    }
+
+    /// The values in key order.
+    fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, v)| v)
     }
 }
 
@@ -283,11 +317,11 @@ pub(super) struct Ev<'a> {
     /// Sources of earlier funs parsed again, to call them: (source, syntax, tree).
     parsed: Vec<(String, Lang, Rc<Expr>)>,
     /// Each fun node seen, by the address of its clauses: its tree and pre-order number.
-    fun_nodes: BTreeMap<usize, (Tree, u32)>,
+    fun_nodes: SortedMap<usize, (Tree, u32)>,
     /// Whether the root's fun nodes are in `fun_nodes` yet.
     root_numbered: bool,
     /// Earlier funs called or remade by this evaluation, by index.
-    loaded: BTreeMap<u64, Closure>,
+    loaded: SortedMap<u64, Closure>,
     /// The code of funs new to the table; `closures[i]` runs `new_funs[i]`, index `funs.len() + i`.
     new_funs: FunTable,
     /// Words of stack the fun calls in progress hold, and the most they held at once.
@@ -360,9 +394,9 @@ fn run<'a>(expr: &'a Expr, input: EvalInput<'a>, compiled: bool) -> Result<Evalu
         src: input.src,
         funs: input.funs,
         parsed: Vec::new(),
-        fun_nodes: BTreeMap::new(),
+        fun_nodes: SortedMap(Vec::new()),
         root_numbered: false,
-        loaded: BTreeMap::new(),
+        loaded: SortedMap(Vec::new()),
         new_funs: FunTable::default(),
         stack_words: 0,
         peak_stack: 0,
@@ -1361,7 +1395,7 @@ impl<'a> Ev<'a> {
     /// The index of a fun's code: its entry in the VM's table, else a new entry of this evaluation.
     pub fn fun_index(&mut self, code: FunCode, closure: Closure) -> u64 {
         if let Some(i) = self.funs.find(&code) {
-            self.loaded.entry(u64::from(i)).or_insert(closure);
+            self.loaded.insert_new(u64::from(i), closure);
             return u64::from(i);
         }
         let n = self.new_funs.len();
@@ -1431,8 +1465,7 @@ impl<'a> Ev<'a> {
             fun_nodes(self.root, &mut nodes);
             for (n, cs) in nodes.iter().enumerate() {
                 self.fun_nodes
-                    .entry(Rc::as_ptr(cs) as usize)
-                    .or_insert((Tree::Root, n as u32));
+                    .insert_new(Rc::as_ptr(cs) as usize, (Tree::Root, n as u32));
             }
         }
         match self.fun_nodes.get(&key) {
@@ -1474,8 +1507,7 @@ impl<'a> Ev<'a> {
                         let t = self.parsed.len();
                         for (n, cs) in nodes.iter().enumerate() {
                             self.fun_nodes
-                                .entry(Rc::as_ptr(cs) as usize)
-                                .or_insert((Tree::Parsed(t), n as u32));
+                                .insert_new(Rc::as_ptr(cs) as usize, (Tree::Parsed(t), n as u32));
                         }
                         self.parsed.push((src.clone(), *lang, tree));
                         t
@@ -1490,7 +1522,7 @@ impl<'a> Ev<'a> {
                 }
             }
         };
-        self.loaded.insert(idx, c.clone());
+        self.loaded.insert_new(idx, c.clone());
         Some(c)
     }
 

@@ -170,9 +170,8 @@ pub fn lex(src: &str, lang: Lang) -> Result<Vec<(Tok, Span)>, ParseError> {
                     }
                 }
                 let text: String = chars[i..k].iter().filter(|c| **c != '_').collect();
-                let f: f64 = text
-                    .parse()
-                    .map_err(|_| err(ParseErrorKind::BadNumber, line, col))?;
+                let f = super::float::parse(&text)
+                    .ok_or_else(|| err(ParseErrorKind::BadNumber, line, col))?;
                 if !f.is_finite() {
                     return Err(err(ParseErrorKind::BadNumber, line, col));
                 }

@@ -18,6 +18,7 @@ mod bifs;
 mod elixir;
 mod erlang;
 mod eval;
+pub(crate) mod float;
 mod lexer;
 pub mod num;
 
