@@ -16,7 +16,7 @@ import { h } from './dom.js';
 import { EXAMPLES, caretLines, renderInspection } from './inspector.js';
 import { markup } from './markup.js';
 import { eventsOf, gcPhases, kindClass, layoutBinaries, layoutLifecycle, layoutMemoryChart, layoutProcess } from './layout.js';
-import { createDefs, createSvg, renderSvg } from './render-svg.js';
+import { createDefs, createSvg, patchChildren, renderSvg } from './render-svg.js';
 import { composeSvg, download, svgToPng } from './export.js';
 import { CSS as DIAG_CSS, Diagnostics, QUICK_RUN_MS, timeRun } from './diagnostics.js';
 
@@ -369,7 +369,9 @@ function renderTable(table, procs, prev, box, at = scrollOf(box)) {
     if (from > 0) rows.unshift(spacer(from));
     if (to < procs.length) rows.push(spacer(procs.length - to));
   }
-  table.replaceChildren(h('thead', {}, head), h('tbody', {}, ...rows));
+  // The head and body stay; rows equal to the ones shown are kept (most numbers do not change from step to step).
+  if (table.tHead?.rows[0]?.isEqualNode(head) !== true) table.replaceChildren(h('thead', {}, head), h('tbody'));
+  patchChildren(table.tBodies[0], rows);
   table.closest('section').hidden = procs.length === 0;
 }
 
@@ -1075,7 +1077,7 @@ export class BeamViz extends HTMLElement {
       return p.mailbox.length ? h('div', {}, head, list) : head;
     });
     if (shown.length < live.length) rows.push(h('p', { class: 'empty', text: `${live.length - shown.length} other processes have empty mailboxes.` }));
-    this.#ui.mailboxes.replaceChildren(...(rows.length ? rows : [h('p', { class: 'empty', text: 'No live processes.' })]));
+    patchChildren(this.#ui.mailboxes, rows.length ? rows : [h('p', { class: 'empty', text: 'No live processes.' })]);
   }
 
   /** The live ETS tables, as `ets:info/1` would describe them. */
@@ -1165,7 +1167,7 @@ export class BeamViz extends HTMLElement {
       row.append(h('span', { class: 'name', text: p.name }), bar, h('span', { text: words }));
       rows.push(row);
     }
-    ui.rowsInner.replaceChildren(...rows);
+    patchChildren(ui.rowsInner, rows);
   }
 
   /** Shows sub-step `name` of every collection at this step ('after': the result). */
@@ -1232,7 +1234,7 @@ export class BeamViz extends HTMLElement {
 
     ui.stepNo.textContent = step === 0 ? 'start' : `${step}.`;
     ui.code.textContent = view.code || '# nothing has run yet';
-    ui.narration.replaceChildren(...markup(view.narration));
+    patchChildren(ui.narration, markup(view.narration));
     ui.checks.replaceChildren(...view.checks.map((c) => h('li', {
       class: c.ok ? 'ok' : 'fail',
       'data-ok': String(c.ok),
@@ -1247,9 +1249,9 @@ export class BeamViz extends HTMLElement {
       shown.push(h('li', { class: 'more' }, h('details', {},
         h('summary', { text: `${rest.length} more events` }), h('ul', { class: 'log' }, ...rest.map(line)))));
     }
-    ui.log.replaceChildren(...shown);
+    patchChildren(ui.log, shown);
     ui.logTitle.textContent = step === 0 ? 'Event log' : `Event log · step ${step} · ${view.events.length} event${view.events.length === 1 ? '' : 's'}`;
-    if (!view.events.length) ui.log.replaceChildren(h('li', { class: 'more', text: step === 0 ? 'Nothing has happened yet.' : 'No events at this step.' }));
+    if (!view.events.length) patchChildren(ui.log, [h('li', { class: 'more', text: step === 0 ? 'Nothing has happened yet.' : 'No events at this step.' })]);
     const marks = this.#eventSteps();
     const kindName = ui.jumpKind.selectedOptions[0]?.text ?? '';
     const prevAt = marks.findLast((s) => s < step);
@@ -1288,7 +1290,7 @@ export class BeamViz extends HTMLElement {
     items.push(h('li', {}, h('span', { class: 'sw hatched' }), 'garbage (no root reaches it)'));
     items.push(h('li', {}, h('span', { class: 'sw hw' }), 'high-water mark'));
     items.push(h('li', {}, h('span', { class: 'sw changed' }), 'changed since the previous step'));
-    ui.legend.replaceChildren(...items);
+    patchChildren(ui.legend, items);
     ui.legend.hidden = view.processes.length === 0;
 
     renderTable(ui.pinfo, view.processes, prev, ui.pinfoBox, tableAt);
@@ -1296,7 +1298,8 @@ export class BeamViz extends HTMLElement {
     this.#renderEts(view);
     if (this.#series?.sim !== sim) this.#series = { sim, data: sim.memorySeries() };
     renderSvg(ui.memChart, layoutMemoryChart(this.#series.data, step));
-    renderSvg(ui.binaries, layoutBinaries(view));
+    // Rebuilt whole: `Diagnostics.mark` marks its cards after drawing.
+    renderSvg(ui.binaries, layoutBinaries(view), false);
     const m = view.memory;
     ui.memory.textContent = `erlang:memory(): processes ${m.processes} B, binary ${m.binary} B, total ${m.total} B`;
     this.#diag.render(sim, step, view, this.selected, this.syntax, this.vm);

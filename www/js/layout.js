@@ -494,11 +494,8 @@ export function layoutMemoryChart(series, step, maxPoints = 600) {
   const k = series.names.length;
   const cols = MEMORY_LINES.map((name) => series.names.indexOf(name));
   const n = series.steps;
-  let max = 1;
-  for (let s = 0; s < n; s++) for (const c of cols) if (c >= 0) max = Math.max(max, series.values[s * k + c]);
-  const per = Math.max(1, Math.ceil(n / maxPoints));
   const xOf = (s) => left + (n > 1 ? (s / (n - 1)) * (w - left - 8) : 0);
-  const yOf = (v) => top + (h - top - bottom) * (1 - v / max);
+  const { max, lines } = chartLines(series, maxPoints, cols, (v, vmax) => top + (h - top - bottom) * (1 - v / vmax), xOf);
   const shapes = [
     { t: 'path', d: `M${left} ${top}V${h - bottom}H${w - 8}`, cls: 'axis' },
     text(left - 6, top + 8, formatBytes(max), 'axis-label', 'end'),
@@ -509,19 +506,42 @@ export function layoutMemoryChart(series, step, maxPoints = 600) {
   MEMORY_LINES.forEach((name, i) => {
     const c = cols[i];
     if (c < 0) return;
-    let d = '';
-    for (let s = 0; s < n; s += per) {
-      let v = 0;
-      for (let j = s; j < Math.min(n, s + per); j++) v = Math.max(v, series.values[j * k + c]);
-      d += `${d ? 'L' : 'M'}${xOf(s).toFixed(1)} ${yOf(v).toFixed(1)}`;
-    }
     const now = step < n ? series.values[step * k + c] : 0;
-    shapes.push({ t: 'path', d, cls: `mem-line mem-${name}`, data: { series: name, now: String(now) } });
+    shapes.push({ t: 'path', d: lines[i], cls: `mem-line mem-${name}`, data: { series: name, now: String(now) } });
     shapes.push(text(w + 4, top + 14 + i * 16, `${name} ${formatBytes(now)}`, `mem-key mem-${name}`, null, { series: name }));
   });
   const x = xOf(Math.min(step, Math.max(0, n - 1)));
   shapes.push({ t: 'path', d: `M${x} ${top - 4}V${h - bottom + 4}`, cls: 'mem-now', data: { role: 'now', step: String(step) } });
   return { width: w + 150, height: h, shapes };
+}
+
+/** The lines of each memory chart's series, kept with it: they are the same at every step. */
+const chartCache = new WeakMap();
+
+/** The largest value of the chart's lines and each line's path (`''` for a series not in the data), the same for
+ * every step of a series, so they are computed once per series and size. */
+function chartLines(series, maxPoints, cols, yOf, xOf) {
+  const key = `${maxPoints}|${cols.join()}`;
+  const hit = chartCache.get(series);
+  if (hit?.key === key) return hit;
+  const k = series.names.length;
+  const n = series.steps;
+  let max = 1;
+  for (let s = 0; s < n; s++) for (const c of cols) if (c >= 0) max = Math.max(max, series.values[s * k + c]);
+  const per = Math.max(1, Math.ceil(n / maxPoints));
+  const lines = cols.map((c) => {
+    if (c < 0) return '';
+    let d = '';
+    for (let s = 0; s < n; s += per) {
+      let v = 0;
+      for (let j = s; j < Math.min(n, s + per); j++) v = Math.max(v, series.values[j * k + c]);
+      d += `${d ? 'L' : 'M'}${xOf(s).toFixed(1)} ${yOf(v, max).toFixed(1)}`;
+    }
+    return d;
+  });
+  const out = { key, max, lines };
+  chartCache.set(series, out);
+  return out;
 }
 
 /** Bytes as B, KB or MB (1024-based, as `erlang:memory()` readers usually do). @param {number} n @returns {string} */

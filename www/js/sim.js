@@ -95,13 +95,51 @@ export class Sim {
    * @param {number} step @param {((view: object) => Set<number>|null)|null} pick @param {number[]|null} detail */
   frame(step, pick = null, detail = null) {
     const inner = this.#inner;
+    // One step earlier: the processes (for the table's changed cells), the young cells of the processes pictured
+    // (to outline what changed) and, for processes that collect at this step, their cells and fates.
+    const before = new Map();
+    const wasYoung = new Map();
+    const last = step > 0 && this.#last?.step === step - 1 ? this.#last : null;
+    // Stepping forward by one (playback), the machine is still at the step before: what the step will show is read
+    // there first, from its events in the history's cache, so no seek goes back for the "before GC" picture.
+    const early = last !== null && inner.step() === step - 1;
+    if (early) this.#readBefore(last, stepEvents(inner.step_events(step)), pick, before, wasYoung);
     inner.seek(step);
-    const read = () => JSON.parse(detail ? inner.view_some(Uint32Array.from(detail)) : inner.view());
+    const read = () => this.#read(detail);
     let view = read();
     if (detail && pick && pick(view) === null) {
       detail = null;
       view = read();
     }
+    const cells = new Map();
+    const only = pick ? pick(view) : null;
+    const wanted = (pid) => !only || only.has(pid);
+    for (const p of view.processes) if (wanted(p.pid)) cells.set(p.pid, { young: inner.cells_young(p.pid), old: inner.cells_old(p.pid) });
+    let prev = last ? last.view.processes : [];
+    if (step > 0) {
+      // The first collection of each pictured process at this step decides what its "before" picture shows; those
+      // not read early (a jump, or a process the early guess did not picture) need the machine one step back.
+      const kinds = new Map();
+      for (const e of view.events) if (e.kind === 'GcFinished' && wanted(e.pids[0]) && !kinds.has(e.pids[0])) kinds.set(e.pids[0], e.gc);
+      const missing = [...kinds.keys()].some((pid) => !before.has(pid));
+      if (!last || missing) {
+        inner.seek(step - 1);
+        if (!last) prev = read().processes;
+        this.#readBefore({ step: step - 1, view: { processes: prev }, cells: last?.cells ?? new Map() },
+          view.events, () => only, before, wasYoung);
+        inner.seek(step);
+      }
+      for (const pid of before.keys()) if (!kinds.has(pid)) before.delete(pid);
+    }
+    this.#last = { step, view, cells };
+    return { view, cells, before, prev, wasYoung };
+  }
+
+  /** The view at the current step, with `view_some(detail)` or `view()`, terms in the element's syntax. */
+  #read(detail) {
+    const inner = this.#inner;
+    const view = JSON.parse(detail ? inner.view_some(Uint32Array.from(detail)) : inner.view());
+    if (view.fields) view.processes = this.#columns(view);
     if (this.syntax === 'elixir') {
       // The same terms printed by the core in Elixir syntax, in the same order.
       const terms = JSON.parse(inner.elixir_terms());
@@ -110,43 +148,53 @@ export class Sim {
         p.mailbox = terms[i].mailbox;
       });
     }
-    const cells = new Map();
-    const only = pick ? pick(view) : null;
-    const wanted = (pid) => !only || only.has(pid);
-    for (const p of view.processes) if (wanted(p.pid)) cells.set(p.pid, { young: inner.cells_young(p.pid), old: inner.cells_old(p.pid) });
-    // One step earlier: the processes (for the table's changed cells) and, for processes that collected now, their
-    // cells and fates. Stepping forward by one (playback) reuses the frame before instead of reading it again.
-    let prev = [];
-    const before = new Map();
-    const wasYoung = new Map();
-    if (step > 0) {
-      const last = this.#last?.step === step - 1 ? this.#last : null;
-      // The first collection of each process at this step decides what its "before" picture shows.
-      const kinds = new Map();
-      for (const e of view.events) if (e.kind === 'GcFinished' && wanted(e.pids[0]) && !kinds.has(e.pids[0])) kinds.set(e.pids[0], e.gc);
-      const back = !last || kinds.size > 0;
-      if (back) inner.seek(step - 1);
-      prev = (last ? last.view : read()).processes;
-      // The young cells one step earlier, to outline what changed. A process pictured now but not in the frame
-      // before (past FULL_PICTURES processes) gets them only when this frame seeks back anyway.
-      for (const p of prev) {
-        if (!p.alive || !wanted(p.pid)) continue;
-        const young = last?.cells.get(p.pid)?.young ?? (back ? inner.cells_young(p.pid) : undefined);
-        if (young) wasYoung.set(p.pid, young);
-      }
-      for (const p of prev) {
-        const kind = kinds.get(p.pid);
-        if (!kind || !p.alive) continue;
-        const was = last?.cells.get(p.pid);
-        before.set(p.pid, {
-          young: was?.young ?? inner.cells_young(p.pid), old: was?.old ?? inner.cells_old(p.pid), heap_used: p.heap_used, high_water: p.high_water,
-          kind, fates: { young: inner.gc_fates_young(p.pid, kind), old: inner.gc_fates_old(p.pid, kind) },
-        });
-      }
-      if (back) inner.seek(step);
+    return view;
+  }
+
+  /** The process objects of a view whose processes come in columns (`view_some`: `fields`, `numbers`, `names`,
+   * `lists`), the same objects as `view()` gives. @param {object} view @returns {object[]} */
+  #columns(view) {
+    const { fields, numbers, names, lists } = view;
+    const k = fields.length;
+    const out = new Array(names.length);
+    for (let i = 0; i < names.length; i++) {
+      const p = { name: names[i], stage: '', fragments: [], vars: [], mailbox: [], binaries: [] };
+      for (let f = 0; f < k; f++) p[fields[f]] = numbers[i * k + f];
+      p.alive = p.alive === 1;
+      p.hibernated = p.hibernated === 1;
+      p.stage = this.legend.stages[p.stage_index];
+      out[i] = p;
     }
-    this.#last = { step, view, cells };
-    return { view, cells, before, prev, wasYoung };
+    // Pids are indices (the core numbers processes in spawn order), so a list finds its process directly.
+    for (const l of lists) Object.assign(out[l.pid]?.pid === l.pid ? out[l.pid] : out.find((p) => p.pid === l.pid), l);
+    for (const key of ['fields', 'numbers', 'names', 'lists']) delete view[key];
+    return out;
+  }
+
+  /** With the machine at `last.step`, one step before the frame being read: fills `wasYoung` with the young cells
+   * of the processes `pick` pictures (from `last.cells` when that frame read them) and `before` with the cells and
+   * fates of those that collect at the next step (`events`, its events).
+   * @param {{step:number, view:{processes:object[]}, cells:Map}} last @param {object[]} events
+   * @param {((view: object) => Set<number>|null)|null} pick @param {Map} before @param {Map} wasYoung */
+  #readBefore(last, events, pick, before, wasYoung) {
+    const inner = this.#inner;
+    const processes = last.view.processes;
+    const only = pick ? pick({ processes, events }) : null;
+    const wanted = (pid) => !only || only.has(pid);
+    const kinds = new Map();
+    for (const e of events) if (e.kind === 'GcFinished' && wanted(e.pids[0]) && !kinds.has(e.pids[0])) kinds.set(e.pids[0], e.gc);
+    for (const p of processes) {
+      if (!p.alive || !wanted(p.pid)) continue;
+      const was = last.cells.get(p.pid);
+      const young = was?.young ?? inner.cells_young(p.pid);
+      if (!wasYoung.has(p.pid)) wasYoung.set(p.pid, young);
+      const kind = kinds.get(p.pid);
+      if (!kind || before.has(p.pid)) continue;
+      before.set(p.pid, {
+        young, old: was?.old ?? inner.cells_old(p.pid), heap_used: p.heap_used, high_water: p.high_water,
+        kind, fates: { young: inner.gc_fates_young(p.pid, kind), old: inner.gc_fates_old(p.pid, kind) },
+      });
+    }
   }
 
   /** The steps that have an event of kind `kind` (such as 'GcFinished'), ascending. @param {string} kind @returns {Uint32Array} */
@@ -167,6 +215,19 @@ export class Sim {
 
   /** Frees the wasm object. */
   free() { this.#inner.free(); }
+}
+
+/** The events of `Simulator.step_events` as the view's events give them: `{kind, gc, pids}`, kind `GcFinished` for a
+ * collection (the only kind the page asks of a step before reading it) and `''` for the others.
+ * @param {Uint32Array} nums @returns {{kind:string, gc:string|undefined, pids:number[]}[]} */
+function stepEvents(nums) {
+  const out = [];
+  for (let i = 0; i + 2 < nums.length; i += 3) {
+    const code = nums[i];
+    out.push({ kind: code ? 'GcFinished' : '', gc: code === 2 ? 'major' : code === 1 ? 'minor' : undefined,
+      pids: [nums[i + 1], nums[i + 2]].filter((pid) => pid !== 0xffffffff) });
+  }
+  return out;
 }
 
 let worker = null;
