@@ -82,7 +82,7 @@ select { font: inherit; padding: 5px 6px; border-radius: 8px; border: 1px solid 
 .slider { display: flex; align-items: center; gap: 8px; flex: 1 1 220px; color: var(--bv-muted); font-weight: 600; }
 .slider input { flex: 1; accent-color: var(--bv-young); }
 .counter { font-variant-numeric: tabular-nums; color: var(--bv-muted); min-width: 7ch; text-align: right; }
-section { background: var(--bv-panel); border: 1px solid var(--bv-line); border-radius: 10px; padding: 12px 14px; min-width: 0; }
+section { background: var(--bv-panel); border: 1px solid var(--bv-line); border-radius: 10px; padding: 12px 14px; min-width: 0; contain: layout style; }
 h3 { margin: 0 0 8px; font-size: .78rem; letter-spacing: .08em; text-transform: uppercase; color: var(--bv-muted); }
 .story { display: grid; gap: 6px; }
 .code { margin: 0; padding: 8px 12px; background: #1d2433; color: #f3f5f8; border-radius: 7px; font: 13px/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; overflow-x: auto; }
@@ -190,14 +190,14 @@ ol.words { display: flex; margin: 0; padding: 0; list-style: none; }
 rect.garbage { opacity: .38; }
 rect.hatch { fill: url(#bv-hatch); pointer-events: none; }
 .hatch-line { fill: var(--bv-hatch); opacity: .75; }
-rect.obj-start { fill: #000; opacity: .28; }
+.obj-start { fill: #000; opacity: .28; }
 .grid-lines { fill: none; stroke: var(--bv-panel); stroke-width: 1; }
 .block-outline { fill: none; stroke: var(--bv-young); stroke-width: 1.5; }
 .block-outline.old { stroke: var(--bv-old); stroke-dasharray: none; }
 .block-outline.old.new { stroke-width: 3; }
 .block-outline.met { stroke: var(--bv-gc); stroke-width: 3; }
 .grid.before { opacity: .9; }
-rect.needed { fill: color-mix(in srgb, var(--bv-gc) 18%, transparent); stroke: var(--bv-gc); stroke-width: 1.6; }
+.needed { fill: color-mix(in srgb, var(--bv-gc) 18%, transparent); stroke: var(--bv-gc); stroke-width: 1.6; }
 .high-water { fill: none; stroke: var(--bv-ink); stroke-width: 2; stroke-dasharray: 4 3; }
 .hw-label, .side-label, .grid-note { font-size: 11px; fill: var(--bv-muted); }
 .grid-note.warn { fill: var(--bv-gc); font-weight: 600; }

@@ -154,16 +154,27 @@ export class Sim {
   /** The process objects of a view whose processes come in columns (`view_some`: `fields`, `numbers`, `names`,
    * `lists`), the same objects as `view()` gives. @param {object} view @returns {object[]} */
   #columns(view) {
-    const { fields, numbers, names, lists } = view;
+    const { fields, numbers: v, names, lists } = view;
     const k = fields.length;
+    const at = Object.fromEntries(fields.map((f, i) => [f, i]));
+    // Every object is written with the same keys in the same order (one hidden class): building a thousand of them
+    // field by field from the names took two milliseconds per step.
+    const [pid, alive, stage, hs, hu, ss, hw, ohs, ohu, mb, bv, ths, mem, mql, mg, mgt, Mgt, fa, mhs, hib] =
+      ['pid', 'alive', 'stage_index', 'heap_size', 'heap_used', 'stack_size', 'high_water', 'old_heap_size', 'old_heap_used',
+        'mbuf_size', 'bin_vheap_size', 'total_heap_size', 'memory', 'message_queue_len', 'minor_gcs', 'minor_gcs_total',
+        'major_gcs_total', 'fullsweep_after', 'min_heap_size', 'hibernated'].map((f) => at[f]);
+    if (k !== 20 || hib === undefined || pid === undefined) throw new Error(`view_some's fields changed: ${fields.join()}`);
+    const stages = this.legend.stages;
     const out = new Array(names.length);
-    for (let i = 0; i < names.length; i++) {
-      const p = { name: names[i], stage: '', fragments: [], vars: [], mailbox: [], binaries: [] };
-      for (let f = 0; f < k; f++) p[fields[f]] = numbers[i * k + f];
-      p.alive = p.alive === 1;
-      p.hibernated = p.hibernated === 1;
-      p.stage = this.legend.stages[p.stage_index];
-      out[i] = p;
+    for (let i = 0, o = 0; i < names.length; i++, o += k) {
+      out[i] = {
+        pid: v[o + pid], name: names[i], alive: v[o + alive] === 1, stage: stages[v[o + stage]], stage_index: v[o + stage],
+        heap_size: v[o + hs], heap_used: v[o + hu], stack_size: v[o + ss], high_water: v[o + hw], old_heap_size: v[o + ohs],
+        old_heap_used: v[o + ohu], mbuf_size: v[o + mb], bin_vheap_size: v[o + bv], total_heap_size: v[o + ths], memory: v[o + mem],
+        message_queue_len: v[o + mql], minor_gcs: v[o + mg], minor_gcs_total: v[o + mgt], major_gcs_total: v[o + Mgt],
+        fullsweep_after: v[o + fa], min_heap_size: v[o + mhs], hibernated: v[o + hib] === 1,
+        fragments: [], vars: [], mailbox: [], binaries: [],
+      };
     }
     // Pids are indices (the core numbers processes in spawn order), so a list finds its process directly.
     for (const l of lists) Object.assign(out[l.pid]?.pid === l.pid ? out[l.pid] : out.find((p) => p.pid === l.pid), l);
