@@ -172,6 +172,8 @@ ol.words { display: flex; margin: 0; padding: 0; list-style: none; }
 .obj.k-cons .w:first-child { border-left: 4px solid var(--bv-cons); }
 .payload { border: 2px dashed var(--bv-procbin); border-radius: 8px; padding: 6px 10px; background: #fbf3f7; max-width: 460px; }
 .payload p { margin: 0; font-size: 12.5px; color: var(--bv-muted); }
+.reading { display: flex; gap: 8px; align-items: center; margin: 0 0 8px; color: var(--bv-muted); font-size: 13px; }
+.reading progress { flex: 0 1 240px; accent-color: var(--bv-young); }
 .error { background: #fff1ec; border: 1px solid var(--bv-gc); color: #8a2c00; border-radius: 8px; padding: 10px 12px; white-space: pre-wrap; margin-bottom: 8px; }
 
 .k-free { fill: var(--bv-free); background: var(--bv-free); }
@@ -453,6 +455,7 @@ export class BeamViz extends HTMLElement {
     root.adoptedStyleSheets = [styles()];
     const ui = {
       error: h('div', { class: 'error', role: 'alert', part: 'error', hidden: '' }),
+      reading: h('p', { class: 'reading', role: 'status', hidden: '' }, h('progress', { max: '1', value: '0' }), h('span')),
       fallback: h('slot', { class: 'fallback' }),
       title: h('h2'),
       desc: h('p'),
@@ -520,7 +523,7 @@ export class BeamViz extends HTMLElement {
         h('section', { 'data-view': 'ets' }, h('h3', { text: 'ETS tables' }), ui.ets)),
       h('section', { 'data-view': 'memory' }, h('h3', { text: 'erlang:memory() over all steps' }), h('div', { class: 'scroll' }, ui.memChart), this.#diag.growth),
       inspectorSection(ui));
-    root.append(createDefs(), ui.error, ui.fallback, ui.app);
+    root.append(createDefs(), ui.error, ui.reading, ui.fallback, ui.app);
     ui.rows.append(ui.rowsInner);
     this.#ui = ui;
     // Compact rows: a click opens or closes a process's full picture; scrolling builds the rows that come into view.
@@ -811,27 +814,45 @@ export class BeamViz extends HTMLElement {
 
   /** Where the scenario comes from, as a promise of a Sim run with switches `vm`. Text from outside the built-in tour runs in a worker
    * first (`vet`), so a hostile text is stopped there and the tab never waits on it. */
-  async #open(vm) {
+  async #open(vm, reading) {
     const src = this.getAttribute('src');
     const text = this.#source ?? (src !== null ? await this.#fetchSource(src) : this.#inlineSource());
-    if (text === null) return Sim.open(this.scenario, DEFAULT_SCENARIO, vm);
-    await vet(text);
-    return Sim.fromSource(text, vm);
+    if (text === null) return Sim.open(this.scenario, DEFAULT_SCENARIO, vm, reading);
+    await vet(text, (done, total) => reading.onProgress(done, total, 'checking'));
+    return Sim.fromSource(text, vm, reading);
+  }
+
+  /** Shows how far the run of a long scenario has got, in the background worker's check (`checking`) or here (null:
+   * hides it). @param {{done:number,total:number,phase:string}|null} at */
+  #showReading(at) {
+    const box = this.#ui.reading;
+    box.hidden = at === null;
+    if (at === null) return;
+    const steps = `${at.done.toLocaleString('en')} of ${at.total.toLocaleString('en')} steps run`;
+    box.lastChild.textContent = at.phase === 'checking' ? `Checking the scenario in the background: ${steps}` : `Reading the scenario: ${steps}`;
+    box.firstChild.max = at.total;
+    box.firstChild.value = at.done;
   }
 
   async #load() {
     const vm = this.vm;
     let vmError = null;
+    // A long scenario runs a slice at a time, with its progress shown; a newer load (another scenario, other switches)
+    // stops it between slices.
+    const reading = {
+      onProgress: (done, total, phase = 'run') => { if (this.#loading === loading) this.#showReading({ done, total, phase }); },
+      cancelled: () => this.#loading !== loading,
+    };
     // Bad switches (from an attribute or a link) fall back to the scenario's own, with the core's message shown.
-    const loading = this.#open(vm).catch((err) => {
+    const loading = this.#open(vm, reading).catch((err) => {
       if (!vm || !String(err?.message ?? err).startsWith('vm:')) throw err;
       vmError = err;
-      return this.#open('');
+      return this.#open('', reading);
     });
     this.#loading = loading;
     try {
       const sim = await loading;
-      if (this.#loading !== loading) return sim.free();
+      if (this.#loading !== loading) return sim?.free();
       this.#sim = sim;
       this.#opened.clear();
       this.#lastCount = 0;
@@ -848,7 +869,10 @@ export class BeamViz extends HTMLElement {
     } catch (err) {
       this.#showError(err);
     } finally {
-      if (this.#loading === loading) this.#loading = null;
+      if (this.#loading === loading) {
+        this.#loading = null;
+        this.#showReading(null);
+      }
     }
   }
 

@@ -4,6 +4,23 @@
 
 let wasm = null;
 
+/** Steps run by the first slice of a read (a built-in scenario is read in one), and how long later slices aim to
+ * take: a frame's worth, so the page keeps answering while a long scenario is read. */
+const FIRST_SLICE = 2000;
+const SLICE_MS = 12;
+
+/** @typedef {{onProgress?: (done: number, total: number) => void, cancelled?: () => boolean}} Reading */
+
+/** Resolves in a new task: after rendering and input have had their turn (a message, which is not clamped to 4 ms as
+ * nested timeouts are). */
+function yieldTask() {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(0);
+  });
+}
+
 /** Loads and instantiates the wasm package once; rejects with the loader's error. @returns {Promise<object>} */
 export function loadWasm() {
   wasm ??= import('../pkg/beamviz_wasm.js').then(async (mod) => {
@@ -49,21 +66,43 @@ export class Sim {
   }
 
   /** Opens built-in scenario `id`, falling back to `fallback` when there is no such scenario; `vm` (`SETTING:VALUE,...`)
-   * forces VM switches over the scenario's `vm` line. @param {string} id @param {string} fallback @param {string} vm @returns {Promise<Sim>} */
-  static async open(id, fallback, vm = '') {
+   * forces VM switches over the scenario's `vm` line; `reading` as for `fromSource`.
+   * @param {string} id @param {string} fallback @param {string} vm @param {Reading} reading @returns {Promise<Sim>} */
+  static async open(id, fallback, vm = '', reading = {}) {
     const mod = await loadWasm();
     const known = JSON.parse(mod.Simulator.scenarios()).map((s) => s.id);
     const pick = known.includes(id) ? id : fallback;
-    const text = await builtinSource(pick);
-    const inner = vm ? mod.Simulator.with_vm(pick, text, vm) : mod.Simulator.from_source(pick, text);
-    return new Sim(inner, JSON.parse(mod.Simulator.legend()), mod.Simulator.memory_series_names());
+    return Sim.#readText(mod, pick, await builtinSource(pick), vm, reading);
   }
 
   /** Reads and runs scenario text (the editor, a permalink); rejects with `line:col: message` when it is not valid.
-   * @param {string} text @param {string} vm forced VM switches, as for `open` @returns {Promise<Sim>} */
-  static async fromSource(text, vm = '') {
-    const mod = await loadWasm();
-    const inner = vm ? mod.Simulator.with_vm('custom', text, vm) : mod.Simulator.from_source('custom', text);
+   * The run goes a slice at a time between tasks (`reading`: `onProgress(done, total)` after each slice, and
+   * `cancelled()`, asked between slices, which stops it: the promise then resolves with null).
+   * @param {string} text @param {string} vm forced VM switches, as for `open` @param {Reading} reading @returns {Promise<Sim|null>} */
+  static async fromSource(text, vm = '', reading = {}) {
+    return Sim.#readText(await loadWasm(), 'custom', text, vm, reading);
+  }
+
+  /** `Simulator.open`, then `advance` in slices of about SLICE_MS each with a yield to the event loop between them,
+   * so reading a million steps never holds the tab for more than a slice (the text itself is read in one call, bounded
+   * by the core's limits). */
+  static async #readText(mod, id, text, vm, { onProgress, cancelled } = {}) {
+    const inner = mod.Simulator.open(id, text, vm);
+    const total = inner.steps_total();
+    let slice = FIRST_SLICE;
+    for (;;) {
+      const start = performance.now();
+      if (inner.advance(slice)) break;
+      const ms = performance.now() - start;
+      // Aim the next slice at SLICE_MS from the speed of this one (steps differ in cost, so it adapts as it goes).
+      slice = Math.max(1, Math.min(slice * 4, Math.floor((slice * SLICE_MS) / Math.max(ms, 0.1))));
+      onProgress?.(inner.len(), total);
+      await yieldTask();
+      if (cancelled?.()) {
+        inner.free();
+        return null;
+      }
+    }
     return new Sim(inner, JSON.parse(mod.Simulator.legend()), mod.Simulator.memory_series_names());
   }
 

@@ -35,6 +35,9 @@ pub struct Simulator {
     /// a step with the one `window` steps back, which playback showed a moment ago, so it is read from here instead
     /// of seeking back (a checkpoint restored and up to its spacing of ops replayed, at every step).
     recent: Vec<MemoryAt>,
+    /// `memory_series`, taken as the run is recorded (`advance`): reading it afterwards would replay every step again,
+    /// seconds of one task for a million steps.
+    series: Vec<f64>,
 }
 
 /// A step, its `erlang:memory()` and each process's `memory` (`view::process_memory`) there.
@@ -44,15 +47,31 @@ impl Simulator {
     /// Reads scenario text with `overrides` over its `vm` line and runs it: the one constructor behind
     /// `from_source` and `with_vm`. A located message, `line:col: message`, when the text is not a valid scenario.
     fn read(id: &str, src: &str, overrides: &scenario::VmOverrides) -> Result<Simulator, JsError> {
+        let mut sim = Simulator::parse(id, src, overrides)?;
+        sim.advance(usize::MAX);
+        Ok(sim)
+    }
+
+    /// Reads scenario text with `overrides` over its `vm` line, without running it yet (`advance` runs it).
+    fn parse(id: &str, src: &str, overrides: &scenario::VmOverrides) -> Result<Simulator, JsError> {
         let scenario = scenario::parse_with(id, src, overrides)
             .map_err(|e| JsError::new(&format!("{}:{}: {}", e.span.line, e.span.col, e.kind)))?;
-        let history = scenario.history();
+        let history = History::recording(scenario.vm.switches);
         Ok(Simulator {
             scenario,
             source: src.into(),
             history,
             recent: Vec::new(),
+            series: Vec::new(),
         })
+    }
+
+    /// Appends `erlang:memory()` at the history's current step to `series`, in `MEMORY_SERIES` order.
+    fn push_memory(&mut self) {
+        let m = view::memory(self.history.vm());
+        // Every byte count stays far below 2^53, so f64 holds it exactly.
+        self.series
+            .extend([m.processes, m.binary, m.ets, m.atom, m.total].map(|v| v as f64));
     }
 }
 
@@ -68,6 +87,48 @@ impl Simulator {
     pub fn from_source(id: &str, src: &str) -> Result<Simulator, JsError> {
         init_panic_hook();
         Simulator::read(id, src, &scenario::VmOverrides::default())
+    }
+
+    /// Reads scenario text and returns it not yet run: `advance` runs it a slice at a time, so a page can read a
+    /// million steps between frames instead of in one call (`from_source` is `open` plus one `advance` of every
+    /// step). `vm` forces switches as `with_vm` does (empty: the scenario's own).
+    ///
+    /// # Errors
+    /// As `from_source` and `with_vm`.
+    pub fn open(id: &str, src: &str, vm: &str) -> Result<Simulator, JsError> {
+        init_panic_hook();
+        let overrides =
+            scenario::VmOverrides::parse(vm).map_err(|e| JsError::new(&format!("vm: {e}")))?;
+        Simulator::parse(id, src, &overrides)
+    }
+
+    /// Runs up to `max_steps` more steps of a scenario read by `open`; true once the run is over (every step ran,
+    /// or one failed: `error`), and then the simulator is at step 0 and can seek. Until then it is at its last step
+    /// run, `len()` counts the steps run so far, and `seek` does nothing.
+    pub fn advance(&mut self, max_steps: usize) -> bool {
+        if self.series.is_empty() && self.history.is_recording() {
+            self.push_memory();
+        }
+        let mut left = max_steps;
+        while left > 0 && self.history.is_recording() {
+            let Some(step) = self.scenario.steps.get(self.history.len()) else {
+                break;
+            };
+            if self.history.record(&step.op) {
+                self.push_memory();
+            }
+            left -= 1;
+        }
+        let done = !self.history.is_recording() || self.history.len() == self.scenario.steps.len();
+        if done {
+            self.history.finish();
+        }
+        done
+    }
+
+    /// The number of steps the scenario has (what `len()` reaches when every step runs).
+    pub fn steps_total(&self) -> usize {
+        self.scenario.steps.len()
     }
 
     /// Reads scenario text without running it: `{"ok":{"title","steps"}}`, or
@@ -398,19 +459,10 @@ impl Simulator {
     }
 
     /// `erlang:memory/0` at every step, for the memory chart: five numbers per step, in bytes, in the order of
-    /// [`MEMORY_SERIES`] (`processes`, `binary`, `ets`, `atom`, `total`), step 0 first. Replays the run once
-    /// (forward seeks replay op by op) and returns to the current step.
-    pub fn memory_series(&mut self) -> Vec<f64> {
-        let here = self.history.step();
-        let mut out = Vec::with_capacity((self.history.len() + 1) * MEMORY_SERIES.len());
-        for step in 0..=self.history.len() {
-            self.history.seek(step);
-            let m = view::memory(self.history.vm());
-            // Every byte count stays far below 2^53, so f64 holds it exactly.
-            out.extend([m.processes, m.binary, m.ets, m.atom, m.total].map(|v| v as f64));
-        }
-        self.history.seek(here);
-        out
+    /// [`MEMORY_SERIES`] (`processes`, `binary`, `ets`, `atom`, `total`), step 0 first. Taken while the run was
+    /// recorded (`advance`), so it costs a copy, not a replay.
+    pub fn memory_series(&self) -> Vec<f64> {
+        self.series.clone()
     }
 
     /// The names of the numbers per step of `memory_series`, in order.

@@ -428,3 +428,58 @@ fn memory_growth_read_while_playing_equals_one_read_after_a_jump() {
         assert_eq!(playing.step(), step);
     }
 }
+
+#[derive(serde::Deserialize, PartialEq, Debug)]
+struct MemorySeen {
+    processes: f64,
+    binary: f64,
+    ets: f64,
+    atom: f64,
+    total: f64,
+}
+
+#[derive(serde::Deserialize)]
+struct ViewMemory {
+    memory: MemorySeen,
+}
+
+#[wasm_bindgen_test]
+fn a_scenario_run_in_slices_is_the_scenario_run_at_once_and_its_memory_series_is_each_step_s() {
+    let src = include_str!("../../../www/scenarios/binary-leak.scn");
+    let whole = Simulator::from_source("binary-leak", src).expect("valid");
+    let mut sliced = Simulator::open("binary-leak", src, "").expect("valid");
+    assert_eq!(sliced.steps_total(), whole.len());
+    let mut slices = 0;
+    while !sliced.advance(3) {
+        slices += 1;
+        // Until the run is over, the simulator stays at its last step run.
+        sliced.seek(0);
+        assert_eq!(sliced.step(), sliced.len());
+        assert_eq!(sliced.len(), 3 * slices);
+    }
+    assert_eq!(sliced.len(), whole.len());
+    assert_eq!(sliced.step(), 0);
+    let series = sliced.memory_series();
+    assert_eq!(series, whole.memory_series());
+    let mut whole = whole;
+    for step in 0..=sliced.len() {
+        sliced.seek(step);
+        whole.seek(step);
+        assert_eq!(sliced.view(), whole.view(), "step {step}");
+        let seen: ViewMemory = serde_wasm_bindgen::from_value(parse(&whole.view())).expect("view");
+        let m = &series[step * 5..step * 5 + 5];
+        assert_eq!(
+            seen.memory,
+            MemorySeen {
+                processes: m[0],
+                binary: m[1],
+                ets: m[2],
+                atom: m[3],
+                total: m[4]
+            },
+            "step {step}"
+        );
+    }
+    assert!(Simulator::open("bad", "actor a", "").is_err());
+    assert!(Simulator::open("t", src, "sharing_preserving:maybe").is_err());
+}
