@@ -26,6 +26,9 @@ use alloc::vec::Vec;
 /// Steps between checkpoints before any thinning: the most a seek replays in a short run.
 pub const CHECKPOINT_EVERY: usize = 32;
 
+/// Events per chunk of the event list (a chunk grows past it only to keep a step's events together).
+const EVENT_CHUNK: usize = 1 << 14;
+
 /// What the checkpoints may hold, in estimated bytes, before they are thinned out.
 pub const CHECKPOINT_BUDGET: usize = 64 << 20;
 
@@ -39,9 +42,13 @@ pub struct History {
     every: usize,
     /// Estimated bytes held by the checkpoints.
     checkpoint_bytes: usize,
-    /// Events of every step, in order; `event_ends[i]` is where the events of step `i + 1` end.
-    events: Vec<Event>,
-    event_ends: Vec<usize>,
+    /// Events of every step, in order, in chunks of about [`EVENT_CHUNK`] that each hold whole steps;
+    /// `event_chunk_steps[c]` is the first step whose events are in chunk `c`, and `event_ends[i]` is where the
+    /// events of step `i + 1` end in their chunk. Chunks, not one list: a list of a million events grown by doubling
+    /// held twice its size at its peak, and wasm memory never shrinks back.
+    events: Vec<Vec<Event>>,
+    event_chunk_steps: Vec<usize>,
+    event_ends: Vec<u32>,
     /// The error of the first op that failed, with its index; the run stops there.
     error: Option<(usize, OpError)>,
     vm: Vm,
@@ -109,6 +116,7 @@ impl History {
             every: CHECKPOINT_EVERY,
             checkpoint_bytes: 0,
             events: Vec::new(),
+            event_chunk_steps: Vec::new(),
             event_ends: Vec::new(),
             error: None,
             vm: Vm::with_switches(switches),
@@ -136,8 +144,15 @@ impl History {
             return false;
         }
         self.ops.push(op);
-        self.events.extend(self.vm.drain_events());
-        self.event_ends.push(self.events.len());
+        let step = self.len() + 1;
+        if self.events.last().is_none_or(|c| c.len() >= EVENT_CHUNK) {
+            self.events.push(Vec::with_capacity(EVENT_CHUNK));
+            self.event_chunk_steps.push(step);
+        }
+        let chunk = self.events.last_mut().expect("a chunk was just ensured");
+        chunk.extend(self.vm.drain_events());
+        // A chunk holds at most a little over EVENT_CHUNK events, far below u32::MAX.
+        self.event_ends.push(chunk.len() as u32);
         self.step = self.len();
         true
     }
@@ -153,7 +168,9 @@ impl History {
             self.checkpoint(0);
         }
         self.ops.finish();
-        self.events.shrink_to_fit();
+        if let Some(last) = self.events.last_mut() {
+            last.shrink_to_fit();
+        }
         self.event_ends.shrink_to_fit();
         self.step = self.len();
         self.seek(0);
@@ -213,12 +230,13 @@ impl History {
         if step == 0 || step > self.len() {
             return &[];
         }
-        let from = if step == 1 {
+        let chunk = self.event_chunk_steps.partition_point(|&s| s <= step) - 1;
+        let from = if step == self.event_chunk_steps[chunk] {
             0
         } else {
-            self.event_ends[step - 2]
+            self.event_ends[step - 2] as usize
         };
-        &self.events[from..self.event_ends[step - 1]]
+        &self.events[chunk][from..self.event_ends[step - 1] as usize]
     }
 
     /// The first op that failed, if any, with its index; the history ends before it.
@@ -241,8 +259,12 @@ impl History {
     pub fn memory_bytes(&self) -> usize {
         self.checkpoint_bytes
             + self.ops.bytes()
-            + self.events.capacity() * core::mem::size_of::<Event>()
-            + self.event_ends.capacity() * core::mem::size_of::<usize>()
+            + self
+                .events
+                .iter()
+                .map(|c| c.capacity() * core::mem::size_of::<Event>())
+                .sum::<usize>()
+            + self.event_ends.capacity() * core::mem::size_of::<u32>()
     }
 
     /// Moves to step `step` (clamped to `len()`). A history still recording stays at its last step.
@@ -928,7 +950,16 @@ mod tests {
 
     #[test]
     fn events_are_kept_per_step() {
-        let ops = growing(500);
+        events_match_a_straight_run(growing(500));
+        // Past one chunk of the event list.
+        let long = growing(2 * EVENT_CHUNK as i64);
+        let h = History::new(long.clone());
+        assert!(h.events.len() > 2, "{} chunks", h.events.len());
+        events_match_a_straight_run(long);
+    }
+
+    #[track_caller]
+    fn events_match_a_straight_run(ops: Vec<Op>) {
         let h = History::new(ops.clone());
         let mut vm = Vm::new();
         for (i, op) in ops.iter().enumerate() {
