@@ -200,6 +200,50 @@ test('reading a 1,000,000-step scenario in the element: progress shown, the run 
   assert.ok(res.second < 1000, `second-longest task ${res.second} ms`);
 });
 
+test('choosing another scenario while a long one is read stops that read, and the new one is shown', { timeout: 300000 }, async () => {
+  await page.goto(`${baseUrl()}?scenario=process-lifecycle&step=0`);
+  await page.waitForSelector('beam-viz[data-step="0"]');
+  // 201,000 steps: long enough to be caught while it runs here, short enough for the worker's check.
+  const long = MILLION.replace('1..998999', '1..199999');
+  const res = await page.evaluate(async (text) => {
+    const el = document.querySelector('beam-viz');
+    el.setAttribute('inspector', 'off');
+    const root = el.shadowRoot;
+    const reading = root.querySelector('.reading');
+    // Count the slices run (the page's module is this one), to see the stopped read stop.
+    const mod = await import('./pkg/beamviz_wasm.js');
+    const advance = mod.Simulator.prototype.advance;
+    let slices = 0;
+    mod.Simulator.prototype.advance = function (n) { slices += 1; return advance.call(this, n); };
+    el.source = text;
+    const t0 = performance.now();
+    while (!(reading.textContent.startsWith('Reading') && !reading.hidden) && performance.now() - t0 < 120000) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const caught = reading.textContent;
+    el.scenario = 'binary-leak';
+    const t1 = performance.now();
+    while (root.querySelector('header h2').textContent !== 'A binary outlives its last use' && performance.now() - t1 < 30000) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const switchMs = performance.now() - t1;
+    // The stopped read must not go on, nor come back later over the new scenario.
+    const before = slices;
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = slices;
+    mod.Simulator.prototype.advance = advance;
+    return { caught, switchMs, slicesAfter: after - before, title: root.querySelector('header h2').textContent, length: el.length, readingHidden: reading.hidden,
+      error: root.querySelector('.error').hidden ? null : root.querySelector('.error').textContent };
+  }, long);
+  assert.match(res.caught, /^Reading the scenario: [\d,]+ of 201,000 steps run$/);
+  assert.equal(res.title, 'A binary outlives its last use');
+  assert.ok(res.length > 0 && res.length < 100, String(res.length));
+  assert.equal(res.readingHidden, true);
+  assert.equal(res.error, null);
+  assert.ok(res.switchMs < 5000, `${res.switchMs} ms`);
+  assert.equal(res.slicesAfter, 0, 'slices run after the switch');
+});
+
 test('no console errors', () => {
   assert.deepEqual(errors, []);
 });
