@@ -342,14 +342,26 @@ function parseSpeed(value) {
 /** The process table: one row per process, cells that changed since `prev` (the step before) marked ▲ or ▼.
  * Past FULL_PICTURES processes, `box` scrolls and only the rows in view are built, between two spacer rows. */
 function renderTable(table, procs, prev, box, at = scrollOf(box)) {
-  const head = h('tr', {}, h('th', { scope: 'col', text: 'process' }), ...PROC_COLS.map(([k]) => h('th', { scope: 'col', text: k })));
   const many = procs.length > FULL_PICTURES;
   box.classList.toggle('pinfo-rows', many);
+  table.closest('section').hidden = procs.length === 0;
   let from = 0, to = procs.length;
   if (many) {
     [from, to] = visibleRange(at, procs.length, ROW_H);
   }
   const before = new Map(prev.map((q) => [q.pid, q]));
+  // The numbers the rows in view would show: when they are those shown, nothing is built (at a thousand processes,
+  // most steps change none of the rows in view).
+  const shown = [from, to, procs.length];
+  for (let i = from; i < to; i++) {
+    const p = procs[i];
+    const old = before.get(p.pid);
+    shown.push(p.pid, p.name, ...PROC_COLS.map(([, get]) => `${get(p)}/${old ? get(old) : ''}`));
+  }
+  const key = shown.join('|');
+  if (tableKeys.get(table) === key && table.tBodies[0]) return;
+  tableKeys.set(table, key);
+  const head = h('tr', {}, h('th', { scope: 'col', text: 'process' }), ...PROC_COLS.map(([k]) => h('th', { scope: 'col', text: k })));
   const rows = procs.slice(from, to).map((p) => {
     const old = before.get(p.pid);
     return h('tr', { 'data-pid': String(p.pid) }, h('th', { scope: 'row', text: p.name }), ...PROC_COLS.map(([k, get]) => {
@@ -374,8 +386,10 @@ function renderTable(table, procs, prev, box, at = scrollOf(box)) {
   // The head and body stay; rows equal to the ones shown are kept (most numbers do not change from step to step).
   if (table.tHead?.rows[0]?.isEqualNode(head) !== true) table.replaceChildren(h('thead', {}, head), h('tbody'));
   patchChildren(table.tBodies[0], rows);
-  table.closest('section').hidden = procs.length === 0;
 }
+
+/** What each process table shows (`renderTable`), as text. */
+const tableKeys = new WeakMap();
 
 /** Where a scrolled box is: read before the render writes to the DOM, since reading it after a write would force a
  * layout of the whole element (with a thousand processes, more than the rest of the step). @returns {{top:number, height:number}} */
@@ -435,6 +449,8 @@ export class BeamViz extends HTMLElement {
   #opened = new Set();
   /** How many processes the last frame had. */
   #lastCount = 0;
+  /** What the compact rows in view show (`#renderRows`), as text. */
+  #rowsKey = '';
   /** The GC sub-step shown per process at the current step (none: the result). */
   #gcPhase = new Map();
   #gcTimer = 0;
@@ -1168,10 +1184,24 @@ export class BeamViz extends HTMLElement {
     const many = procs.length > FULL_PICTURES;
     ui.rows.hidden = !many;
     ui.rowsNote.hidden = !many;
-    if (!many) return ui.rowsInner.replaceChildren();
-    ui.rowsNote.textContent = `${procs.length} processes: full pictures for the ${frame.cells.size} that act at this step or that you opened; select a row to open or close one.`;
+    if (!many) {
+      this.#rowsKey = '';
+      return ui.rowsInner.replaceChildren();
+    }
+    const note = `${procs.length} processes: full pictures for the ${frame.cells.size} that act at this step or that you opened; select a row to open or close one.`;
+    // Same text, same node: assigning it again would replace the text node and lay the list out again.
+    if (ui.rowsNote.textContent !== note) ui.rowsNote.textContent = note;
     ui.rowsInner.style.height = `${procs.length * ROW_H}px`;
     const [from, to] = visibleRange(at, procs.length, ROW_H);
+    // What the rows in view would show: when it is what they show, nothing is built.
+    const shown = [from, to];
+    for (let i = from; i < to; i++) {
+      const p = procs[i];
+      shown.push(p.pid, p.name, p.alive, frame.cells.has(p.pid), p.heap_used, p.heap_size, p.stack_size, p.old_heap_used, p.old_heap_size);
+    }
+    const key = shown.join('|');
+    if (this.#rowsKey === key) return;
+    this.#rowsKey = key;
     const rows = [];
     for (let i = from; i < to; i++) {
       const p = procs[i];
