@@ -174,6 +174,7 @@ ol.words { display: flex; margin: 0; padding: 0; list-style: none; }
 .payload p { margin: 0; font-size: 12.5px; color: var(--bv-muted); }
 .reading { display: flex; gap: 8px; align-items: center; margin: 0 0 8px; color: var(--bv-muted); font-size: 13px; }
 .reading progress { flex: 0 1 240px; accent-color: var(--bv-young); }
+.app[aria-busy] { opacity: .55; }
 .error { background: #fff1ec; border: 1px solid var(--bv-gc); color: #8a2c00; border-radius: 8px; padding: 10px 12px; white-space: pre-wrap; margin-bottom: 8px; }
 
 .k-free { fill: var(--bv-free); background: var(--bv-free); }
@@ -834,7 +835,13 @@ export class BeamViz extends HTMLElement {
     const src = this.getAttribute('src');
     const text = this.#source ?? (src !== null ? await this.#fetchSource(src) : this.#inlineSource());
     if (text === null) return Sim.open(this.scenario, DEFAULT_SCENARIO, vm, reading);
-    await vet(text, (done, total) => reading.onProgress(done, total, 'checking'));
+    // A check that takes a while (a long text is read first, without progress) says so.
+    const slow = setTimeout(() => reading.onProgress(0, 0, 'checking'), 300);
+    try {
+      await vet(text, (done, total) => reading.onProgress(done, total, 'checking'));
+    } finally {
+      clearTimeout(slow);
+    }
     return Sim.fromSource(text, vm, reading);
   }
 
@@ -843,11 +850,18 @@ export class BeamViz extends HTMLElement {
   #showReading(at) {
     const box = this.#ui.reading;
     box.hidden = at === null;
+    // The scenario shown before is no longer stepped (its run was dropped): say so, and dim it.
+    this.#ui.app.toggleAttribute('aria-busy', at !== null);
     if (at === null) return;
-    const steps = `${at.done.toLocaleString('en')} of ${at.total.toLocaleString('en')} steps run`;
-    box.lastChild.textContent = at.phase === 'checking' ? `Checking the scenario in the background: ${steps}` : `Reading the scenario: ${steps}`;
-    box.firstChild.max = at.total;
-    box.firstChild.value = at.done;
+    const steps = at.total ? `: ${at.done.toLocaleString('en')} of ${at.total.toLocaleString('en')} steps run` : '…';
+    box.lastChild.textContent = at.phase === 'checking' ? `Checking the scenario in the background${steps}` : `Reading the scenario${steps}`;
+    // Without a count yet, the bar is indeterminate.
+    if (at.total) {
+      box.firstChild.max = at.total;
+      box.firstChild.value = at.done;
+    } else {
+      box.firstChild.removeAttribute('value');
+    }
   }
 
   async #load() {
