@@ -837,12 +837,17 @@ export class BeamViz extends HTMLElement {
     if (text === null) return Sim.open(this.scenario, DEFAULT_SCENARIO, vm, reading);
     // A check that takes a while (a long text is read first, without progress) says so.
     const slow = setTimeout(() => reading.onProgress(0, 0, 'checking'), 300);
-    try {
-      await vet(text, (done, total) => reading.onProgress(done, total, 'checking'));
-    } finally {
-      clearTimeout(slow);
-    }
-    return Sim.fromSource(text, vm, reading);
+    let read;
+    const readInWorker = new Promise((resolve) => { read = resolve; });
+    const cleared = vet(text, (done, total) => {
+      read();
+      reading.onProgress(done, total, 'checking');
+    });
+    cleared.catch(() => {}).finally(() => clearTimeout(slow));
+    // Once the worker has read the text, it is read here too while the worker runs it (on the other core); the run
+    // here waits for the worker's verdict (`cleared`).
+    await Promise.race([readInWorker, cleared]);
+    return Sim.fromSource(text, vm, { ...reading, cleared });
   }
 
   /** Shows how far the run of a long scenario has got, in the background worker's check (`checking`) or here (null:

@@ -9,7 +9,10 @@ let wasm = null;
 const FIRST_SLICE = 2000;
 const SLICE_MS = 12;
 
-/** @typedef {{onProgress?: (done: number, total: number) => void, cancelled?: () => boolean}} Reading */
+/** How a read reports and is stopped: `onProgress(done, total)` after each slice, `cancelled()` asked between slices
+ * (true stops the read, which resolves with null), and `cleared`, a promise the run waits for once the text is read
+ * (vet's verdict; a rejection refuses the text with its error).
+ * @typedef {{onProgress?: (done: number, total: number) => void, cancelled?: () => boolean, cleared?: Promise<unknown>}} Reading */
 
 /** Resolves in a new task: after rendering and input have had their turn (a message, which is not clamped to 4 ms as
  * nested timeouts are). */
@@ -86,8 +89,21 @@ export class Sim {
   /** `Simulator.open`, then `advance` in slices of about SLICE_MS each with a yield to the event loop between them,
    * so reading a million steps never holds the tab for more than a slice (the text itself is read in one call, bounded
    * by the core's limits). */
-  static async #readText(mod, id, text, vm, { onProgress, cancelled } = {}) {
+  static async #readText(mod, id, text, vm, { onProgress, cancelled, cleared } = {}) {
     const inner = mod.Simulator.open(id, text, vm);
+    if (cleared) {
+      // The text is read; its run waits for the background check's verdict, and a refusal ends it here.
+      try {
+        await cleared;
+      } catch (err) {
+        inner.free();
+        throw err;
+      }
+      if (cancelled?.()) {
+        inner.free();
+        return null;
+      }
+    }
     const total = inner.steps_total();
     let slice = FIRST_SLICE;
     for (;;) {

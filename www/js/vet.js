@@ -36,7 +36,9 @@ export function remember(src, res) {
  * located error of the step it stopped at, or null); rejects with an Error whose message is `line:col: message`
  * when the text is invalid, or when the run took too long, or stopped only after `VET_SLOW_STOP_MS`.
  * Without workers (an old browser), resolves at once: the main thread's own limits still apply. `onProgress(done,
- * total)` hears how far the worker's run has got. @param {string} src @param {(done: number, total: number) => void} onProgress
+ * total)` hears how far the worker's run has got; its first call (0 steps run) means the worker has read the text,
+ * which is then safe to read here too (the core bounds the reading; what vet guards against is the run).
+ * @param {string} src @param {(done: number, total: number) => void} onProgress
  * @returns {Promise<{ms: number, stopped: string | null}>} */
 export function vet(src, onProgress = undefined) {
   if (typeof Worker === 'undefined' || recent.includes(src)) return Promise.resolve({ ms: 0, stopped: null });
