@@ -198,6 +198,8 @@ test('reading a 1,000,000-step scenario in the element: progress shown, the run 
   assert.ok(res.phases.some((p) => p.startsWith('Reading')), res.phases.join());
   // The run is sliced: past the one task that reads the text, no task comes near a second.
   assert.ok(res.second < 1000, `second-longest task ${res.second} ms`);
+  // Benchmarks, not timed tests: ceilings far above today's figures (17-36 s in all, 6-12 s reading the text).
+  assert.ok(res.longest < 60000 && res.total < 300000, `${res.longest} / ${res.total} ms`);
 });
 
 test('choosing another scenario while a long one is read stops that read, and the new one is shown', { timeout: 300000 }, async () => {

@@ -841,6 +841,7 @@ export class BeamViz extends HTMLElement {
     const readInWorker = new Promise((resolve) => { read = resolve; });
     const cleared = vet(text, (done, total) => {
       read();
+      clearTimeout(slow);
       reading.onProgress(done, total, 'checking');
     });
     cleared.catch(() => {}).finally(() => clearTimeout(slow));

@@ -4,10 +4,12 @@
 
 let wasm = null;
 
-/** Steps run by the first slice of a read (a built-in scenario is read in one), and how long later slices aim to
- * take: a frame's worth, so the page keeps answering while a long scenario is read. */
-const FIRST_SLICE = 2000;
+/** How long a slice of a read runs before it yields (a frame's worth, so the page keeps answering while a long
+ * scenario is read), the steps of its first `advance` call (a built-in scenario is read in one), and how long each
+ * later call aims to take. */
 const SLICE_MS = 12;
+const FIRST_CHUNK = 256;
+const CHUNK_MS = 2;
 
 /** How a read reports and is stopped: `onProgress(done, total)` after each slice, `cancelled()` asked between slices
  * (true stops the read, which resolves with null), and `cleared`, a promise the run waits for once the text is read
@@ -105,13 +107,20 @@ export class Sim {
       }
     }
     const total = inner.steps_total();
-    let slice = FIRST_SLICE;
+    // A slice is as many calls of `advance(chunk)` as fit in SLICE_MS; each call is aimed at CHUNK_MS from the speed
+    // of the last one (steps differ in cost by orders of magnitude, so it adapts as it goes).
+    let chunk = FIRST_CHUNK;
     for (;;) {
       const start = performance.now();
-      if (inner.advance(slice)) break;
-      const ms = performance.now() - start;
-      // Aim the next slice at SLICE_MS from the speed of this one (steps differ in cost, so it adapts as it goes).
-      slice = Math.max(1, Math.min(slice * 4, Math.floor((slice * SLICE_MS) / Math.max(ms, 0.1))));
+      let done = false;
+      let at = start;
+      while (!done && at - start < SLICE_MS) {
+        done = inner.advance(chunk);
+        const now = performance.now();
+        chunk = Math.max(1, Math.min(chunk * 4, Math.floor((chunk * CHUNK_MS) / Math.max(now - at, 0.05))));
+        at = now;
+      }
+      if (done) break;
       onProgress?.(inner.len(), total);
       await yieldTask();
       if (cancelled?.()) {
