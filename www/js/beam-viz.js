@@ -16,7 +16,7 @@ import { h } from './dom.js';
 import { EXAMPLES, caretLines, renderInspection } from './inspector.js';
 import { markup } from './markup.js';
 import { eventsOf, gcPhases, kindClass, layoutBinaries, layoutLifecycle, layoutMemoryChart, layoutProcess } from './layout.js';
-import { createDefs, createSvg, renderSvg } from './render-svg.js';
+import { createDefs, createSvg, patchChildren, renderSvg } from './render-svg.js';
 import { composeSvg, download, svgToPng } from './export.js';
 import { CSS as DIAG_CSS, Diagnostics, QUICK_RUN_MS, timeRun } from './diagnostics.js';
 
@@ -82,7 +82,7 @@ select { font: inherit; padding: 5px 6px; border-radius: 8px; border: 1px solid 
 .slider { display: flex; align-items: center; gap: 8px; flex: 1 1 220px; color: var(--bv-muted); font-weight: 600; }
 .slider input { flex: 1; accent-color: var(--bv-young); }
 .counter { font-variant-numeric: tabular-nums; color: var(--bv-muted); min-width: 7ch; text-align: right; }
-section { background: var(--bv-panel); border: 1px solid var(--bv-line); border-radius: 10px; padding: 12px 14px; min-width: 0; }
+section { background: var(--bv-panel); border: 1px solid var(--bv-line); border-radius: 10px; padding: 12px 14px; min-width: 0; contain: layout style; }
 h3 { margin: 0 0 8px; font-size: .78rem; letter-spacing: .08em; text-transform: uppercase; color: var(--bv-muted); }
 .story { display: grid; gap: 6px; }
 .code { margin: 0; padding: 8px 12px; background: #1d2433; color: #f3f5f8; border-radius: 7px; font: 13px/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; overflow-x: auto; }
@@ -172,6 +172,9 @@ ol.words { display: flex; margin: 0; padding: 0; list-style: none; }
 .obj.k-cons .w:first-child { border-left: 4px solid var(--bv-cons); }
 .payload { border: 2px dashed var(--bv-procbin); border-radius: 8px; padding: 6px 10px; background: #fbf3f7; max-width: 460px; }
 .payload p { margin: 0; font-size: 12.5px; color: var(--bv-muted); }
+.reading { display: flex; gap: 8px; align-items: center; margin: 0 0 8px; color: var(--bv-muted); font-size: 13px; }
+.reading progress { flex: 0 1 240px; accent-color: var(--bv-young); }
+.app[aria-busy] { opacity: .55; }
 .error { background: #fff1ec; border: 1px solid var(--bv-gc); color: #8a2c00; border-radius: 8px; padding: 10px 12px; white-space: pre-wrap; margin-bottom: 8px; }
 
 .k-free { fill: var(--bv-free); background: var(--bv-free); }
@@ -190,14 +193,14 @@ ol.words { display: flex; margin: 0; padding: 0; list-style: none; }
 rect.garbage { opacity: .38; }
 rect.hatch { fill: url(#bv-hatch); pointer-events: none; }
 .hatch-line { fill: var(--bv-hatch); opacity: .75; }
-rect.obj-start { fill: #000; opacity: .28; }
+.obj-start { fill: #000; opacity: .28; }
 .grid-lines { fill: none; stroke: var(--bv-panel); stroke-width: 1; }
 .block-outline { fill: none; stroke: var(--bv-young); stroke-width: 1.5; }
 .block-outline.old { stroke: var(--bv-old); stroke-dasharray: none; }
 .block-outline.old.new { stroke-width: 3; }
 .block-outline.met { stroke: var(--bv-gc); stroke-width: 3; }
 .grid.before { opacity: .9; }
-rect.needed { fill: color-mix(in srgb, var(--bv-gc) 18%, transparent); stroke: var(--bv-gc); stroke-width: 1.6; }
+.needed { fill: color-mix(in srgb, var(--bv-gc) 18%, transparent); stroke: var(--bv-gc); stroke-width: 1.6; }
 .high-water { fill: none; stroke: var(--bv-ink); stroke-width: 2; stroke-dasharray: 4 3; }
 .hw-label, .side-label, .grid-note { font-size: 11px; fill: var(--bv-muted); }
 .grid-note.warn { fill: var(--bv-gc); font-weight: 600; }
@@ -340,14 +343,26 @@ function parseSpeed(value) {
 /** The process table: one row per process, cells that changed since `prev` (the step before) marked ▲ or ▼.
  * Past FULL_PICTURES processes, `box` scrolls and only the rows in view are built, between two spacer rows. */
 function renderTable(table, procs, prev, box, at = scrollOf(box)) {
-  const head = h('tr', {}, h('th', { scope: 'col', text: 'process' }), ...PROC_COLS.map(([k]) => h('th', { scope: 'col', text: k })));
   const many = procs.length > FULL_PICTURES;
   box.classList.toggle('pinfo-rows', many);
+  table.closest('section').hidden = procs.length === 0;
   let from = 0, to = procs.length;
   if (many) {
     [from, to] = visibleRange(at, procs.length, ROW_H);
   }
   const before = new Map(prev.map((q) => [q.pid, q]));
+  // The numbers the rows in view would show: when they are those shown, nothing is built (at a thousand processes,
+  // most steps change none of the rows in view).
+  const shown = [from, to, procs.length];
+  for (let i = from; i < to; i++) {
+    const p = procs[i];
+    const old = before.get(p.pid);
+    shown.push(p.pid, p.name, ...PROC_COLS.map(([, get]) => `${get(p)}/${old ? get(old) : ''}`));
+  }
+  const key = shown.join('|');
+  if (tableKeys.get(table) === key && table.tBodies[0]) return;
+  tableKeys.set(table, key);
+  const head = h('tr', {}, h('th', { scope: 'col', text: 'process' }), ...PROC_COLS.map(([k]) => h('th', { scope: 'col', text: k })));
   const rows = procs.slice(from, to).map((p) => {
     const old = before.get(p.pid);
     return h('tr', { 'data-pid': String(p.pid) }, h('th', { scope: 'row', text: p.name }), ...PROC_COLS.map(([k, get]) => {
@@ -369,9 +384,13 @@ function renderTable(table, procs, prev, box, at = scrollOf(box)) {
     if (from > 0) rows.unshift(spacer(from));
     if (to < procs.length) rows.push(spacer(procs.length - to));
   }
-  table.replaceChildren(h('thead', {}, head), h('tbody', {}, ...rows));
-  table.closest('section').hidden = procs.length === 0;
+  // The head and body stay; rows equal to the ones shown are kept (most numbers do not change from step to step).
+  if (table.tHead?.rows[0]?.isEqualNode(head) !== true) table.replaceChildren(h('thead', {}, head), h('tbody'));
+  patchChildren(table.tBodies[0], rows);
 }
+
+/** What each process table shows (`renderTable`), as text. */
+const tableKeys = new WeakMap();
 
 /** Where a scrolled box is: read before the render writes to the DOM, since reading it after a write would force a
  * layout of the whole element (with a thousand processes, more than the rest of the step). @returns {{top:number, height:number}} */
@@ -431,6 +450,8 @@ export class BeamViz extends HTMLElement {
   #opened = new Set();
   /** How many processes the last frame had. */
   #lastCount = 0;
+  /** What the compact rows in view show (`#renderRows`), as text. */
+  #rowsKey = '';
   /** The GC sub-step shown per process at the current step (none: the result). */
   #gcPhase = new Map();
   #gcTimer = 0;
@@ -451,6 +472,7 @@ export class BeamViz extends HTMLElement {
     root.adoptedStyleSheets = [styles()];
     const ui = {
       error: h('div', { class: 'error', role: 'alert', part: 'error', hidden: '' }),
+      reading: h('p', { class: 'reading', role: 'status', hidden: '' }, h('progress', { max: '1', value: '0' }), h('span')),
       fallback: h('slot', { class: 'fallback' }),
       title: h('h2'),
       desc: h('p'),
@@ -518,7 +540,7 @@ export class BeamViz extends HTMLElement {
         h('section', { 'data-view': 'ets' }, h('h3', { text: 'ETS tables' }), ui.ets)),
       h('section', { 'data-view': 'memory' }, h('h3', { text: 'erlang:memory() over all steps' }), h('div', { class: 'scroll' }, ui.memChart), this.#diag.growth),
       inspectorSection(ui));
-    root.append(createDefs(), ui.error, ui.fallback, ui.app);
+    root.append(createDefs(), ui.error, ui.reading, ui.fallback, ui.app);
     ui.rows.append(ui.rowsInner);
     this.#ui = ui;
     // Compact rows: a click opens or closes a process's full picture; scrolling builds the rows that come into view.
@@ -809,27 +831,64 @@ export class BeamViz extends HTMLElement {
 
   /** Where the scenario comes from, as a promise of a Sim run with switches `vm`. Text from outside the built-in tour runs in a worker
    * first (`vet`), so a hostile text is stopped there and the tab never waits on it. */
-  async #open(vm) {
+  async #open(vm, reading) {
     const src = this.getAttribute('src');
     const text = this.#source ?? (src !== null ? await this.#fetchSource(src) : this.#inlineSource());
-    if (text === null) return Sim.open(this.scenario, DEFAULT_SCENARIO, vm);
-    await vet(text);
-    return Sim.fromSource(text, vm);
+    if (text === null) return Sim.open(this.scenario, DEFAULT_SCENARIO, vm, reading);
+    // A check that takes a while (a long text is read first, without progress) says so.
+    const slow = setTimeout(() => reading.onProgress(0, 0, 'checking'), 300);
+    let read;
+    const readInWorker = new Promise((resolve) => { read = resolve; });
+    const cleared = vet(text, (done, total) => {
+      read();
+      clearTimeout(slow);
+      reading.onProgress(done, total, 'checking');
+    });
+    cleared.catch(() => {}).finally(() => clearTimeout(slow));
+    // Once the worker has read the text, it is read here too while the worker runs it (on the other core); the run
+    // here waits for the worker's verdict (`cleared`).
+    await Promise.race([readInWorker, cleared]);
+    return Sim.fromSource(text, vm, { ...reading, cleared });
+  }
+
+  /** Shows how far the run of a long scenario has got, in the background worker's check (`checking`) or here (null:
+   * hides it). @param {{done:number,total:number,phase:string}|null} at */
+  #showReading(at) {
+    const box = this.#ui.reading;
+    box.hidden = at === null;
+    // The scenario shown before is no longer stepped (its run was dropped): say so, and dim it.
+    this.#ui.app.toggleAttribute('aria-busy', at !== null);
+    if (at === null) return;
+    const steps = at.total ? `: ${at.done.toLocaleString('en')} of ${at.total.toLocaleString('en')} steps run` : '…';
+    box.lastChild.textContent = at.phase === 'checking' ? `Checking the scenario in the background${steps}` : `Reading the scenario${steps}`;
+    // Without a count yet, the bar is indeterminate.
+    if (at.total) {
+      box.firstChild.max = at.total;
+      box.firstChild.value = at.done;
+    } else {
+      box.firstChild.removeAttribute('value');
+    }
   }
 
   async #load() {
     const vm = this.vm;
     let vmError = null;
+    // A long scenario runs a slice at a time, with its progress shown; a newer load (another scenario, other switches)
+    // stops it between slices.
+    const reading = {
+      onProgress: (done, total, phase = 'run') => { if (this.#loading === loading) this.#showReading({ done, total, phase }); },
+      cancelled: () => this.#loading !== loading,
+    };
     // Bad switches (from an attribute or a link) fall back to the scenario's own, with the core's message shown.
-    const loading = this.#open(vm).catch((err) => {
+    const loading = this.#open(vm, reading).catch((err) => {
       if (!vm || !String(err?.message ?? err).startsWith('vm:')) throw err;
       vmError = err;
-      return this.#open('');
+      return this.#open('', reading);
     });
     this.#loading = loading;
     try {
       const sim = await loading;
-      if (this.#loading !== loading) return sim.free();
+      if (this.#loading !== loading) return sim?.free();
       this.#sim = sim;
       this.#opened.clear();
       this.#lastCount = 0;
@@ -846,7 +905,10 @@ export class BeamViz extends HTMLElement {
     } catch (err) {
       this.#showError(err);
     } finally {
-      if (this.#loading === loading) this.#loading = null;
+      if (this.#loading === loading) {
+        this.#loading = null;
+        this.#showReading(null);
+      }
     }
   }
 
@@ -1075,7 +1137,7 @@ export class BeamViz extends HTMLElement {
       return p.mailbox.length ? h('div', {}, head, list) : head;
     });
     if (shown.length < live.length) rows.push(h('p', { class: 'empty', text: `${live.length - shown.length} other processes have empty mailboxes.` }));
-    this.#ui.mailboxes.replaceChildren(...(rows.length ? rows : [h('p', { class: 'empty', text: 'No live processes.' })]));
+    patchChildren(this.#ui.mailboxes, rows.length ? rows : [h('p', { class: 'empty', text: 'No live processes.' })]);
   }
 
   /** The live ETS tables, as `ets:info/1` would describe them, and the open DETS tables, whose objects are in files. */
@@ -1149,10 +1211,24 @@ export class BeamViz extends HTMLElement {
     const many = procs.length > FULL_PICTURES;
     ui.rows.hidden = !many;
     ui.rowsNote.hidden = !many;
-    if (!many) return ui.rowsInner.replaceChildren();
-    ui.rowsNote.textContent = `${procs.length} processes: full pictures for the ${frame.cells.size} that act at this step or that you opened; select a row to open or close one.`;
+    if (!many) {
+      this.#rowsKey = '';
+      return ui.rowsInner.replaceChildren();
+    }
+    const note = `${procs.length} processes: full pictures for the ${frame.cells.size} that act at this step or that you opened; select a row to open or close one.`;
+    // Same text, same node: assigning it again would replace the text node and lay the list out again.
+    if (ui.rowsNote.textContent !== note) ui.rowsNote.textContent = note;
     ui.rowsInner.style.height = `${procs.length * ROW_H}px`;
     const [from, to] = visibleRange(at, procs.length, ROW_H);
+    // What the rows in view would show: when it is what they show, nothing is built.
+    const shown = [from, to];
+    for (let i = from; i < to; i++) {
+      const p = procs[i];
+      shown.push(p.pid, p.name, p.alive, frame.cells.has(p.pid), p.heap_used, p.heap_size, p.stack_size, p.old_heap_used, p.old_heap_size);
+    }
+    const key = shown.join('|');
+    if (this.#rowsKey === key) return;
+    this.#rowsKey = key;
     const rows = [];
     for (let i = from; i < to; i++) {
       const p = procs[i];
@@ -1172,7 +1248,7 @@ export class BeamViz extends HTMLElement {
       row.append(h('span', { class: 'name', text: p.name }), bar, h('span', { text: words }));
       rows.push(row);
     }
-    ui.rowsInner.replaceChildren(...rows);
+    patchChildren(ui.rowsInner, rows);
   }
 
   /** Shows sub-step `name` of every collection at this step ('after': the result). */
@@ -1239,7 +1315,7 @@ export class BeamViz extends HTMLElement {
 
     ui.stepNo.textContent = step === 0 ? 'start' : `${step}.`;
     ui.code.textContent = view.code || '# nothing has run yet';
-    ui.narration.replaceChildren(...markup(view.narration));
+    patchChildren(ui.narration, markup(view.narration));
     ui.checks.replaceChildren(...view.checks.map((c) => h('li', {
       class: c.ok ? 'ok' : 'fail',
       'data-ok': String(c.ok),
@@ -1254,9 +1330,9 @@ export class BeamViz extends HTMLElement {
       shown.push(h('li', { class: 'more' }, h('details', {},
         h('summary', { text: `${rest.length} more events` }), h('ul', { class: 'log' }, ...rest.map(line)))));
     }
-    ui.log.replaceChildren(...shown);
+    patchChildren(ui.log, shown);
     ui.logTitle.textContent = step === 0 ? 'Event log' : `Event log · step ${step} · ${view.events.length} event${view.events.length === 1 ? '' : 's'}`;
-    if (!view.events.length) ui.log.replaceChildren(h('li', { class: 'more', text: step === 0 ? 'Nothing has happened yet.' : 'No events at this step.' }));
+    if (!view.events.length) patchChildren(ui.log, [h('li', { class: 'more', text: step === 0 ? 'Nothing has happened yet.' : 'No events at this step.' })]);
     const marks = this.#eventSteps();
     const kindName = ui.jumpKind.selectedOptions[0]?.text ?? '';
     const prevAt = marks.findLast((s) => s < step);
@@ -1295,7 +1371,7 @@ export class BeamViz extends HTMLElement {
     items.push(h('li', {}, h('span', { class: 'sw hatched' }), 'garbage (no root reaches it)'));
     items.push(h('li', {}, h('span', { class: 'sw hw' }), 'high-water mark'));
     items.push(h('li', {}, h('span', { class: 'sw changed' }), 'changed since the previous step'));
-    ui.legend.replaceChildren(...items);
+    patchChildren(ui.legend, items);
     ui.legend.hidden = view.processes.length === 0;
 
     renderTable(ui.pinfo, view.processes, prev, ui.pinfoBox, tableAt);
@@ -1303,7 +1379,8 @@ export class BeamViz extends HTMLElement {
     this.#renderEts(view);
     if (this.#series?.sim !== sim) this.#series = { sim, data: sim.memorySeries() };
     renderSvg(ui.memChart, layoutMemoryChart(this.#series.data, step));
-    renderSvg(ui.binaries, layoutBinaries(view));
+    // Rebuilt whole: `Diagnostics.mark` marks its cards after drawing.
+    renderSvg(ui.binaries, layoutBinaries(view), false);
     const m = view.memory;
     ui.memory.textContent = `erlang:memory(): processes ${m.processes} B, binary ${m.binary} B, total ${m.total} B`;
     this.#diag.render(sim, step, view, this.selected, this.syntax, this.vm);

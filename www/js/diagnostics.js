@@ -6,6 +6,7 @@
 // only renders, keeps UI state (the ranking key) and marks the selected process in the other views.
 
 import { h } from './dom.js';
+import { patchChildren } from './render-svg.js';
 
 /** The rankings of recon:proc_count/2 offered: [key, label]. */
 export const TOP_KEYS = [
@@ -202,7 +203,9 @@ export class Diagnostics {
       h('td', { text: String(i + 1) }),
       h('th', { scope: 'row' }, h('button', { type: 'button', class: 'pick', 'aria-pressed': String(r.pid === selected), 'aria-label': `Select ${r.name}`, text: r.name })),
       ...TOP_KEYS.map(([k]) => h('td', { 'data-key': k, class: k === top.by ? 'ranked' : '', text: String(r[k]) }))));
-    this.topTable.replaceChildren(h('thead', {}, head), h('tbody', {}, ...rows));
+    // Rows equal to the ones shown stay (patchChildren): the ranking rarely changes from one step to the next.
+    if (this.topTable.tHead?.rows[0]?.isEqualNode(head) !== true) this.topTable.replaceChildren(h('thead', {}, head), h('tbody'));
+    patchChildren(this.topTable.tBodies[0], rows);
     const running = view.processes.filter((p) => p.alive).length;
     this.topNote.textContent = running ? `${top.rows.length} of ${running} running processes, largest ${top.by} first. Select one to follow it in every view.` : 'No running processes.';
   }

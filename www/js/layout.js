@@ -94,6 +94,11 @@ export function gridShapes(cells, legend, x, y, cls = 'grid', geo = DEFAULT_GEO)
   const n = cells.length;
   const runs = [];
   const overlays = [];
+  // Object starts are notches of one path, not a rect each: a picture can have hundreds, and each element is styled
+  // and laid out at every step it is drawn.
+  let notches = '';
+  let notchCount = 0;
+  const notchW = PITCH >= 10 ? 2 : 1;
   const body = ~legend.cell_header & 0xff;
   let i = 0;
   while (i < n) {
@@ -109,7 +114,8 @@ export function gridShapes(cells, legend, x, y, cls = 'grid', geo = DEFAULT_GEO)
     if (garbage) overlays.push({ t: 'rect', x: rx, y: ry, w: len * PITCH - (PITCH - CELL), h: CELL, cls: 'hatch' });
     for (let j = i; j < i + len; j++) {
       if (geo.per === 1 && PITCH >= 7 && cells[j] & legend.cell_header && names[c & 0x1f] !== 'free') {
-        overlays.push({ t: 'rect', x: rx + (j - i) * PITCH, y: ry, w: PITCH >= 10 ? 2 : 1, h: CELL, cls: 'obj-start' });
+        notches += `M${rx + (j - i) * PITCH} ${ry}h${notchW}v${CELL}h${-notchW}z`;
+        notchCount += 1;
       }
     }
     i += len;
@@ -119,6 +125,7 @@ export function gridShapes(cells, legend, x, y, cls = 'grid', geo = DEFAULT_GEO)
   if (PITCH >= 7) for (let k = 1; k < COLS; k++) d += `M${x + k * PITCH - 0.5} ${y}v${rows * PITCH}`;
   if (PITCH >= 7) for (let k = 1; k < rows; k++) d += `M${x} ${y + k * PITCH - 0.5}h${COLS * PITCH}`;
   const lines = d ? [{ t: 'path', d, cls: 'grid-lines' }] : [];
+  if (notches) overlays.push({ t: 'path', d: notches, cls: 'obj-start', data: { objects: String(notchCount) } });
   return { t: 'g', cls, data: { squares: String(n), per: String(geo.per) }, children: [...runs, ...lines, ...overlays] };
 }
 
@@ -349,12 +356,16 @@ export function layoutProcess(p, cells, events, legend, before = null, phase = n
     if (before.high_water > 0) shapes.push({ t: 'path', d: prefixEdge(sq(before.high_water), n, x, by, geo), cls: 'high-water' });
     if (met && !phase) {
       // The allocation that did not fit, drawn from the heap top upward into the stack's side.
-      const cellsNeeded = [];
+      // One path of squares, not a rect per word: a large allocation needs hundreds.
+      let needed = '';
+      let squaresNeeded = 0;
       for (let i = Math.floor(before.heap_used / per); i < Math.min(n, sq(before.heap_used + met.need)); i++) {
         const { col, row } = cellPos(i, n, geo.cols);
-        cellsNeeded.push({ t: 'rect', x: x + col * geo.pitch, y: by + row * geo.pitch, w: geo.cell, h: geo.cell, cls: 'needed' });
+        needed += `M${x + col * geo.pitch} ${by + row * geo.pitch}h${geo.cell}v${geo.cell}h${-geo.cell}z`;
+        squaresNeeded += 1;
       }
-      shapes.push({ t: 'g', cls: 'needed-group', title: `needed ${met.need} words, ${met.free} free`, children: cellsNeeded });
+      const cellsNeeded = needed ? [{ t: 'path', d: needed, cls: 'needed' }] : [];
+      shapes.push({ t: 'g', cls: 'needed-group', title: `needed ${met.need} words, ${met.free} free`, data: { squares: String(squaresNeeded) }, children: cellsNeeded });
       shapes.push(text(x + bg.w / 2, bottom + 14, `needed ${met.need}, free ${met.free}`, 'grid-note warn', 'middle'));
     }
     const ax = x + bg.w + 6, ay = bottom - gridH / 2;
@@ -507,11 +518,8 @@ export function layoutMemoryChart(series, step, maxPoints = 600) {
   const k = series.names.length;
   const cols = MEMORY_LINES.map((name) => series.names.indexOf(name));
   const n = series.steps;
-  let max = 1;
-  for (let s = 0; s < n; s++) for (const c of cols) if (c >= 0) max = Math.max(max, series.values[s * k + c]);
-  const per = Math.max(1, Math.ceil(n / maxPoints));
   const xOf = (s) => left + (n > 1 ? (s / (n - 1)) * (w - left - 8) : 0);
-  const yOf = (v) => top + (h - top - bottom) * (1 - v / max);
+  const { max, lines } = chartLines(series, maxPoints, cols, (v, vmax) => top + (h - top - bottom) * (1 - v / vmax), xOf);
   const shapes = [
     { t: 'path', d: `M${left} ${top}V${h - bottom}H${w - 8}`, cls: 'axis' },
     text(left - 6, top + 8, formatBytes(max), 'axis-label', 'end'),
@@ -522,19 +530,42 @@ export function layoutMemoryChart(series, step, maxPoints = 600) {
   MEMORY_LINES.forEach((name, i) => {
     const c = cols[i];
     if (c < 0) return;
-    let d = '';
-    for (let s = 0; s < n; s += per) {
-      let v = 0;
-      for (let j = s; j < Math.min(n, s + per); j++) v = Math.max(v, series.values[j * k + c]);
-      d += `${d ? 'L' : 'M'}${xOf(s).toFixed(1)} ${yOf(v).toFixed(1)}`;
-    }
     const now = step < n ? series.values[step * k + c] : 0;
-    shapes.push({ t: 'path', d, cls: `mem-line mem-${name}`, data: { series: name, now: String(now) } });
+    shapes.push({ t: 'path', d: lines[i], cls: `mem-line mem-${name}`, data: { series: name, now: String(now) } });
     shapes.push(text(w + 4, top + 14 + i * 16, `${name} ${formatBytes(now)}`, `mem-key mem-${name}`, null, { series: name }));
   });
   const x = xOf(Math.min(step, Math.max(0, n - 1)));
   shapes.push({ t: 'path', d: `M${x} ${top - 4}V${h - bottom + 4}`, cls: 'mem-now', data: { role: 'now', step: String(step) } });
   return { width: w + 150, height: h, shapes };
+}
+
+/** The lines of each memory chart's series, kept with it: they are the same at every step. */
+const chartCache = new WeakMap();
+
+/** The largest value of the chart's lines and each line's path (`''` for a series not in the data), the same for
+ * every step of a series, so they are computed once per series and size. */
+function chartLines(series, maxPoints, cols, yOf, xOf) {
+  const key = `${maxPoints}|${cols.join()}`;
+  const hit = chartCache.get(series);
+  if (hit?.key === key) return hit;
+  const k = series.names.length;
+  const n = series.steps;
+  let max = 1;
+  for (let s = 0; s < n; s++) for (const c of cols) if (c >= 0) max = Math.max(max, series.values[s * k + c]);
+  const per = Math.max(1, Math.ceil(n / maxPoints));
+  const lines = cols.map((c) => {
+    if (c < 0) return '';
+    let d = '';
+    for (let s = 0; s < n; s += per) {
+      let v = 0;
+      for (let j = s; j < Math.min(n, s + per); j++) v = Math.max(v, series.values[j * k + c]);
+      d += `${d ? 'L' : 'M'}${xOf(s).toFixed(1)} ${yOf(v, max).toFixed(1)}`;
+    }
+    return d;
+  });
+  const out = { key, max, lines };
+  chartCache.set(series, out);
+  return out;
 }
 
 /** Bytes as B, KB or MB (1024-based, as `erlang:memory()` readers usually do). @param {number} n @returns {string} */

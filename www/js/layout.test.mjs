@@ -77,7 +77,7 @@ test('a grid draws runs of equal words, hatched where garbage, with a notch per 
   assert.equal(runs.reduce((sum, r) => sum + (r.w + PITCH - 9) / PITCH, 0), 20, 'runs cover every word once');
   assert.deepEqual(runs.map((r) => r.cls), ['k-cons', 'k-cons garbage', 'k-free', 'k-free', 'k-return-address']);
   assert.equal(g.children.filter((s) => s.cls === 'hatch').length, 1);
-  assert.equal(g.children.filter((s) => s.cls === 'obj-start').length, 2);
+  assert.equal(g.children.find((s) => s.cls === 'obj-start').data.objects, '2');
 });
 
 test('the high-water edge steps up where the prefix ends', () => {
@@ -104,7 +104,7 @@ test('a GC step shows the banner, the before picture and the needed words', () =
   assert.equal(out.data.gc, 'minor');
   assert.match(find(out.shapes, (s) => s.data?.role === 'gc-banner').children[1].text, /heap meets stack → minor GC/);
   assert.ok(find(out.shapes, (s) => s.data?.role === 'before'));
-  assert.equal(find(out.shapes, (s) => s.cls === 'needed-group').children.length, 3);
+  assert.equal(find(out.shapes, (s) => s.cls === 'needed-group').data.squares, '3');
   assert.equal(find(out.shapes, (s) => s.data?.stat === 'garbage').text, '2');
 });
 

@@ -5,17 +5,32 @@ import init, { Simulator } from '../pkg/beamviz_wasm.js';
 
 const ready = init();
 
+/** Steps run between two progress messages, when they are asked for. */
+const PROGRESS_STEPS = 20000;
+
 self.addEventListener('message', async (e) => {
   // `vm`: switches forced over the scenario's `vm` line (the widget's VM switches view), as `beamviz --vm` takes them.
-  const { id, src, vm } = e.data;
+  // `progress`: post `{id, progress: {done, total}}` while a long run goes on (vet.js waits as long as it advances).
+  const { id, src, vm, progress } = e.data;
   let res;
   try {
     await ready;
-    res = JSON.parse(Simulator.check(src));
-    if (res.ok) {
-      // The run itself, timed: the page re-runs it on the main thread only when that is quick.
-      const start = performance.now();
-      const sim = vm ? Simulator.with_vm('custom', src, vm) : Simulator.from_source('custom', src);
+    // The text is read once: `open` reads it, and only when that fails does `check` say where, as a value.
+    let sim = null;
+    // The run itself, timed with its reading: the page re-runs it on the main thread only when that is quick.
+    const start = performance.now();
+    try {
+      sim = Simulator.open('custom', src, vm ?? '');
+    } catch (err) {
+      res = JSON.parse(Simulator.check(src));
+      if (res.ok) throw err;
+    }
+    if (sim) {
+      res = { ok: { title: sim.title(), steps: sim.steps_total() } };
+      if (progress) self.postMessage({ id, progress: { done: 0, total: sim.steps_total() } });
+      while (!sim.advance(progress ? PROGRESS_STEPS : 0xffffffff)) {
+        self.postMessage({ id, progress: { done: sim.len(), total: sim.steps_total() } });
+      }
       res.ok.ms = performance.now() - start;
       res.ok.stopped = sim.error() ?? null;
       sim.free();

@@ -4,6 +4,28 @@
 
 let wasm = null;
 
+/** How long a slice of a read runs before it yields (a frame's worth, so the page keeps answering while a long
+ * scenario is read), the steps of its first `advance` call (a built-in scenario is read in one), and how long each
+ * later call aims to take. */
+const SLICE_MS = 12;
+const FIRST_CHUNK = 256;
+const CHUNK_MS = 2;
+
+/** How a read reports and is stopped: `onProgress(done, total)` after each slice, `cancelled()` asked between slices
+ * (true stops the read, which resolves with null), and `cleared`, a promise the run waits for once the text is read
+ * (vet's verdict; a rejection refuses the text with its error).
+ * @typedef {{onProgress?: (done: number, total: number) => void, cancelled?: () => boolean, cleared?: Promise<unknown>}} Reading */
+
+/** Resolves in a new task: after rendering and input have had their turn (a message, which is not clamped to 4 ms as
+ * nested timeouts are). */
+function yieldTask() {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(0);
+  });
+}
+
 /** Loads and instantiates the wasm package once; rejects with the loader's error. @returns {Promise<object>} */
 export function loadWasm() {
   wasm ??= import('../pkg/beamviz_wasm.js').then(async (mod) => {
@@ -49,21 +71,63 @@ export class Sim {
   }
 
   /** Opens built-in scenario `id`, falling back to `fallback` when there is no such scenario; `vm` (`SETTING:VALUE,...`)
-   * forces VM switches over the scenario's `vm` line. @param {string} id @param {string} fallback @param {string} vm @returns {Promise<Sim>} */
-  static async open(id, fallback, vm = '') {
+   * forces VM switches over the scenario's `vm` line; `reading` as for `fromSource`.
+   * @param {string} id @param {string} fallback @param {string} vm @param {Reading} reading @returns {Promise<Sim>} */
+  static async open(id, fallback, vm = '', reading = {}) {
     const mod = await loadWasm();
     const known = JSON.parse(mod.Simulator.scenarios()).map((s) => s.id);
     const pick = known.includes(id) ? id : fallback;
-    const text = await builtinSource(pick);
-    const inner = vm ? mod.Simulator.with_vm(pick, text, vm) : mod.Simulator.from_source(pick, text);
-    return new Sim(inner, JSON.parse(mod.Simulator.legend()), mod.Simulator.memory_series_names());
+    return Sim.#readText(mod, pick, await builtinSource(pick), vm, reading);
   }
 
   /** Reads and runs scenario text (the editor, a permalink); rejects with `line:col: message` when it is not valid.
-   * @param {string} text @param {string} vm forced VM switches, as for `open` @returns {Promise<Sim>} */
-  static async fromSource(text, vm = '') {
-    const mod = await loadWasm();
-    const inner = vm ? mod.Simulator.with_vm('custom', text, vm) : mod.Simulator.from_source('custom', text);
+   * The run goes a slice at a time between tasks (`reading`: `onProgress(done, total)` after each slice, and
+   * `cancelled()`, asked between slices, which stops it: the promise then resolves with null).
+   * @param {string} text @param {string} vm forced VM switches, as for `open` @param {Reading} reading @returns {Promise<Sim|null>} */
+  static async fromSource(text, vm = '', reading = {}) {
+    return Sim.#readText(await loadWasm(), 'custom', text, vm, reading);
+  }
+
+  /** `Simulator.open`, then `advance` in slices of about SLICE_MS each with a yield to the event loop between them,
+   * so reading a million steps never holds the tab for more than a slice (the text itself is read in one call, bounded
+   * by the core's limits). */
+  static async #readText(mod, id, text, vm, { onProgress, cancelled, cleared } = {}) {
+    const inner = mod.Simulator.open(id, text, vm);
+    if (cleared) {
+      // The text is read; its run waits for the background check's verdict, and a refusal ends it here.
+      try {
+        await cleared;
+      } catch (err) {
+        inner.free();
+        throw err;
+      }
+      if (cancelled?.()) {
+        inner.free();
+        return null;
+      }
+    }
+    const total = inner.steps_total();
+    // A slice is as many calls of `advance(chunk)` as fit in SLICE_MS; each call is aimed at CHUNK_MS from the speed
+    // of the last one (steps differ in cost by orders of magnitude, so it adapts as it goes).
+    let chunk = FIRST_CHUNK;
+    for (;;) {
+      const start = performance.now();
+      let done = false;
+      let at = start;
+      while (!done && at - start < SLICE_MS) {
+        done = inner.advance(chunk);
+        const now = performance.now();
+        chunk = Math.max(1, Math.min(chunk * 4, Math.floor((chunk * CHUNK_MS) / Math.max(now - at, 0.05))));
+        at = now;
+      }
+      if (done) break;
+      onProgress?.(inner.len(), total);
+      await yieldTask();
+      if (cancelled?.()) {
+        inner.free();
+        return null;
+      }
+    }
     return new Sim(inner, JSON.parse(mod.Simulator.legend()), mod.Simulator.memory_series_names());
   }
 
@@ -95,13 +159,51 @@ export class Sim {
    * @param {number} step @param {((view: object) => Set<number>|null)|null} pick @param {number[]|null} detail */
   frame(step, pick = null, detail = null) {
     const inner = this.#inner;
+    // One step earlier: the processes (for the table's changed cells), the young cells of the processes pictured
+    // (to outline what changed) and, for processes that collect at this step, their cells and fates.
+    const before = new Map();
+    const wasYoung = new Map();
+    const last = step > 0 && this.#last?.step === step - 1 ? this.#last : null;
+    // Stepping forward by one (playback), the machine is still at the step before: what the step will show is read
+    // there first, from its events in the history's cache, so no seek goes back for the "before GC" picture.
+    const early = last !== null && inner.step() === step - 1;
+    if (early) this.#readBefore(last, stepEvents(inner.step_events(step)), pick, before, wasYoung);
     inner.seek(step);
-    const read = () => JSON.parse(detail ? inner.view_some(Uint32Array.from(detail)) : inner.view());
+    const read = () => this.#read(detail);
     let view = read();
     if (detail && pick && pick(view) === null) {
       detail = null;
       view = read();
     }
+    const cells = new Map();
+    const only = pick ? pick(view) : null;
+    const wanted = (pid) => !only || only.has(pid);
+    for (const p of view.processes) if (wanted(p.pid)) cells.set(p.pid, { young: inner.cells_young(p.pid), old: inner.cells_old(p.pid) });
+    let prev = last ? last.view.processes : [];
+    if (step > 0) {
+      // The first collection of each pictured process at this step decides what its "before" picture shows; those
+      // not read early (a jump, or a process the early guess did not picture) need the machine one step back.
+      const kinds = new Map();
+      for (const e of view.events) if (e.kind === 'GcFinished' && wanted(e.pids[0]) && !kinds.has(e.pids[0])) kinds.set(e.pids[0], e.gc);
+      const missing = [...kinds.keys()].some((pid) => !before.has(pid));
+      if (!last || missing) {
+        inner.seek(step - 1);
+        if (!last) prev = read().processes;
+        this.#readBefore({ step: step - 1, view: { processes: prev }, cells: last?.cells ?? new Map() },
+          view.events, () => only, before, wasYoung);
+        inner.seek(step);
+      }
+      for (const pid of before.keys()) if (!kinds.has(pid)) before.delete(pid);
+    }
+    this.#last = { step, view, cells };
+    return { view, cells, before, prev, wasYoung };
+  }
+
+  /** The view at the current step, with `view_some(detail)` or `view()`, terms in the element's syntax. */
+  #read(detail) {
+    const inner = this.#inner;
+    const view = JSON.parse(detail ? inner.view_some(Uint32Array.from(detail)) : inner.view());
+    if (view.fields) view.processes = this.#columns(view);
     if (this.syntax === 'elixir') {
       // The same terms printed by the core in Elixir syntax, in the same order.
       const terms = JSON.parse(inner.elixir_terms());
@@ -110,43 +212,64 @@ export class Sim {
         p.mailbox = terms[i].mailbox;
       });
     }
-    const cells = new Map();
-    const only = pick ? pick(view) : null;
-    const wanted = (pid) => !only || only.has(pid);
-    for (const p of view.processes) if (wanted(p.pid)) cells.set(p.pid, { young: inner.cells_young(p.pid), old: inner.cells_old(p.pid) });
-    // One step earlier: the processes (for the table's changed cells) and, for processes that collected now, their
-    // cells and fates. Stepping forward by one (playback) reuses the frame before instead of reading it again.
-    let prev = [];
-    const before = new Map();
-    const wasYoung = new Map();
-    if (step > 0) {
-      const last = this.#last?.step === step - 1 ? this.#last : null;
-      // The first collection of each process at this step decides what its "before" picture shows.
-      const kinds = new Map();
-      for (const e of view.events) if (e.kind === 'GcFinished' && wanted(e.pids[0]) && !kinds.has(e.pids[0])) kinds.set(e.pids[0], e.gc);
-      const back = !last || kinds.size > 0;
-      if (back) inner.seek(step - 1);
-      prev = (last ? last.view : read()).processes;
-      // The young cells one step earlier, to outline what changed. A process pictured now but not in the frame
-      // before (past FULL_PICTURES processes) gets them only when this frame seeks back anyway.
-      for (const p of prev) {
-        if (!p.alive || !wanted(p.pid)) continue;
-        const young = last?.cells.get(p.pid)?.young ?? (back ? inner.cells_young(p.pid) : undefined);
-        if (young) wasYoung.set(p.pid, young);
-      }
-      for (const p of prev) {
-        const kind = kinds.get(p.pid);
-        if (!kind || !p.alive) continue;
-        const was = last?.cells.get(p.pid);
-        before.set(p.pid, {
-          young: was?.young ?? inner.cells_young(p.pid), old: was?.old ?? inner.cells_old(p.pid), heap_used: p.heap_used, high_water: p.high_water,
-          kind, fates: { young: inner.gc_fates_young(p.pid, kind), old: inner.gc_fates_old(p.pid, kind) },
-        });
-      }
-      if (back) inner.seek(step);
+    return view;
+  }
+
+  /** The process objects of a view whose processes come in columns (`view_some`: `fields`, `numbers`, `names`,
+   * `lists`), the same objects as `view()` gives. @param {object} view @returns {object[]} */
+  #columns(view) {
+    const { fields, numbers: v, names, lists } = view;
+    const k = fields.length;
+    const at = Object.fromEntries(fields.map((f, i) => [f, i]));
+    // Every object is written with the same keys in the same order (one hidden class): building a thousand of them
+    // field by field from the names took two milliseconds per step.
+    const [pid, alive, stage, hs, hu, ss, hw, ohs, ohu, mb, bv, ths, mem, mql, mg, mgt, Mgt, fa, mhs, hib] =
+      ['pid', 'alive', 'stage_index', 'heap_size', 'heap_used', 'stack_size', 'high_water', 'old_heap_size', 'old_heap_used',
+        'mbuf_size', 'bin_vheap_size', 'total_heap_size', 'memory', 'message_queue_len', 'minor_gcs', 'minor_gcs_total',
+        'major_gcs_total', 'fullsweep_after', 'min_heap_size', 'hibernated'].map((f) => at[f]);
+    if (k !== 20 || hib === undefined || pid === undefined) throw new Error(`view_some's fields changed: ${fields.join()}`);
+    const stages = this.legend.stages;
+    const out = new Array(names.length);
+    for (let i = 0, o = 0; i < names.length; i++, o += k) {
+      out[i] = {
+        pid: v[o + pid], name: names[i], alive: v[o + alive] === 1, stage: stages[v[o + stage]], stage_index: v[o + stage],
+        heap_size: v[o + hs], heap_used: v[o + hu], stack_size: v[o + ss], high_water: v[o + hw], old_heap_size: v[o + ohs],
+        old_heap_used: v[o + ohu], mbuf_size: v[o + mb], bin_vheap_size: v[o + bv], total_heap_size: v[o + ths], memory: v[o + mem],
+        message_queue_len: v[o + mql], minor_gcs: v[o + mg], minor_gcs_total: v[o + mgt], major_gcs_total: v[o + Mgt],
+        fullsweep_after: v[o + fa], min_heap_size: v[o + mhs], hibernated: v[o + hib] === 1,
+        fragments: [], vars: [], mailbox: [], binaries: [],
+      };
     }
-    this.#last = { step, view, cells };
-    return { view, cells, before, prev, wasYoung };
+    // Pids are indices (the core numbers processes in spawn order), so a list finds its process directly.
+    for (const l of lists) Object.assign(out[l.pid]?.pid === l.pid ? out[l.pid] : out.find((p) => p.pid === l.pid), l);
+    for (const key of ['fields', 'numbers', 'names', 'lists']) delete view[key];
+    return out;
+  }
+
+  /** With the machine at `last.step`, one step before the frame being read: fills `wasYoung` with the young cells
+   * of the processes `pick` pictures (from `last.cells` when that frame read them) and `before` with the cells and
+   * fates of those that collect at the next step (`events`, its events).
+   * @param {{step:number, view:{processes:object[]}, cells:Map}} last @param {object[]} events
+   * @param {((view: object) => Set<number>|null)|null} pick @param {Map} before @param {Map} wasYoung */
+  #readBefore(last, events, pick, before, wasYoung) {
+    const inner = this.#inner;
+    const processes = last.view.processes;
+    const only = pick ? pick({ processes, events }) : null;
+    const wanted = (pid) => !only || only.has(pid);
+    const kinds = new Map();
+    for (const e of events) if (e.kind === 'GcFinished' && wanted(e.pids[0]) && !kinds.has(e.pids[0])) kinds.set(e.pids[0], e.gc);
+    for (const p of processes) {
+      if (!p.alive || !wanted(p.pid)) continue;
+      const was = last.cells.get(p.pid);
+      const young = was?.young ?? inner.cells_young(p.pid);
+      if (!wasYoung.has(p.pid)) wasYoung.set(p.pid, young);
+      const kind = kinds.get(p.pid);
+      if (!kind || before.has(p.pid)) continue;
+      before.set(p.pid, {
+        young, old: was?.old ?? inner.cells_old(p.pid), heap_used: p.heap_used, high_water: p.high_water,
+        kind, fates: { young: inner.gc_fates_young(p.pid, kind), old: inner.gc_fates_old(p.pid, kind) },
+      });
+    }
   }
 
   /** The steps that have an event of kind `kind` (such as 'GcFinished'), ascending. @param {string} kind @returns {Uint32Array} */
@@ -167,6 +290,19 @@ export class Sim {
 
   /** Frees the wasm object. */
   free() { this.#inner.free(); }
+}
+
+/** The events of `Simulator.step_events` as the view's events give them: `{kind, gc, pids}`, kind `GcFinished` for a
+ * collection (the only kind the page asks of a step before reading it) and `''` for the others.
+ * @param {Uint32Array} nums @returns {{kind:string, gc:string|undefined, pids:number[]}[]} */
+function stepEvents(nums) {
+  const out = [];
+  for (let i = 0; i + 2 < nums.length; i += 3) {
+    const code = nums[i];
+    out.push({ kind: code ? 'GcFinished' : '', gc: code === 2 ? 'major' : code === 1 ? 'minor' : undefined,
+      pids: [nums[i + 1], nums[i + 2]].filter((pid) => pid !== 0xffffffff) });
+  }
+  return out;
 }
 
 let worker = null;

@@ -4,13 +4,13 @@
 //! Translation only, like the rest of the crate: every number comes from the core (`view::top`, `view::memory_growth`,
 //! the process's own fields), written as JSON text by hand.
 
-use crate::{Json, Simulator, PREVIEW_CHARS};
+use crate::{Json, MemoryAt, Simulator, PREVIEW_CHARS};
 use beamviz::event::Event;
 use beamviz::expr::Lang;
 use beamviz::process::MessageQueueData;
 use beamviz::scenario::VmOverrides;
 use beamviz::view::{self, TopBy};
-use beamviz::Pid;
+use beamviz::{History, Pid};
 use wasm_bindgen::prelude::*;
 
 /// Every ranking of `recon:proc_count/2` the page offers, in the order of its choice.
@@ -88,28 +88,27 @@ impl Simulator {
     pub fn top(&self, by: &str, n: usize) -> String {
         let by: TopBy = by.parse().unwrap_or(TopBy::Memory);
         let vm = self.history.vm();
-        let all: Vec<Vec<(u32, u64)>> = TOP_KEYS
-            .iter()
-            .map(|&k| view::top_of(vm, k, usize::MAX))
-            .collect();
         let mut j = Json::default();
         j.open('{');
         j.key("by");
         j.str(by.name());
         j.key("rows");
         j.open('[');
-        let ranked = &all[TOP_KEYS.iter().position(|&k| k == by).unwrap_or(0)];
-        for &(pid, value) in ranked.iter().take(n) {
+        // Only the first `n` of `by` are ranked; the other columns of those rows are read from their processes.
+        for (pid, value) in view::top_of(vm, by, n) {
+            let Some(p) = vm.process(Pid(pid)) else {
+                continue;
+            };
             j.open('{');
             j.key("pid");
             j.num(pid.into());
             j.key("name");
-            j.str(vm.process(Pid(pid)).map_or("", |p| p.name.as_str()));
+            j.str(&p.name);
             j.key("value");
             j.num(value);
-            for (k, ranked) in TOP_KEYS.iter().zip(&all) {
+            for k in TOP_KEYS {
                 j.key(k.name());
-                j.num(ranked.iter().find(|r| r.0 == pid).map_or(0, |r| r.1));
+                j.num(view::top_value(vm, p, k));
             }
             j.close('}');
         }
@@ -315,14 +314,32 @@ impl Simulator {
         let from = here.saturating_sub(window.max(1));
         let now = view::memory(self.history.vm());
         let now_procs = view::process_memory(self.history.vm());
-        // Step 0 first (its checkpoint is the empty machine), then `from`, then forward to `here`: one checkpoint
-        // restored and `here - from` ops replayed, instead of two restores.
-        self.history.seek(0);
-        let start = view::memory(self.history.vm());
-        self.history.seek(from);
-        let then = view::memory(self.history.vm());
-        let then_procs = view::process_memory(self.history.vm());
-        self.history.seek(here);
+        let cached =
+            |recent: &[MemoryAt], step: usize| recent.iter().rev().find(|r| r.0 == step).cloned();
+        let (start, then, then_procs) = match (cached(&self.recent, 0), cached(&self.recent, from))
+        {
+            (Some(start), Some(then)) => (start.1, then.1, then.2),
+            _ => {
+                // Step 0 first (its checkpoint is the empty machine), then `from`, then forward to `here`: one
+                // checkpoint restored and `here - from` ops replayed, instead of two restores.
+                let figures =
+                    |h: &History| (h.step(), view::memory(h.vm()), view::process_memory(h.vm()));
+                self.history.seek(0);
+                let start = figures(&self.history);
+                self.remember(start.clone());
+                self.history.seek(from);
+                let then = figures(&self.history);
+                // The steps on the way back to `here` are remembered too: playing on from here finds them.
+                for step in from..here {
+                    self.history.seek(step);
+                    let entry = figures(&self.history);
+                    self.remember(entry);
+                }
+                self.history.seek(here);
+                (start.1, then.1, then.2)
+            }
+        };
+        self.remember((here, now.clone(), now_procs.clone()));
         let recent = view::memory_growth(&then, &now);
         let since = view::memory_growth(&start, &now);
         let mut j = Json::default();
@@ -370,6 +387,22 @@ impl Simulator {
         }
         j.close('}');
         j.0
+    }
+}
+
+impl Simulator {
+    /// Keeps step `entry.0`'s memory figures among the last few read; step 0's stays.
+    fn remember(&mut self, entry: MemoryAt) {
+        /// Enough for the growth window of the page (5 steps) while playing forward.
+        const RECENT: usize = 8;
+        if self.recent.iter().any(|r| r.0 == entry.0) {
+            return;
+        }
+        if self.recent.len() > RECENT {
+            let drop = self.recent.iter().position(|r| r.0 != 0).unwrap_or(0);
+            self.recent.remove(drop);
+        }
+        self.recent.push(entry);
     }
 }
 

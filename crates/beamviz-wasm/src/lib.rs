@@ -31,20 +31,49 @@ pub struct Simulator {
     /// The scenario's text, for quoting checkpoints as written.
     source: String,
     history: History,
+    /// `erlang:memory()` and each process's `memory` at the last few steps shown, newest last: "growing now" compares
+    /// a step with the one `window` steps back, which playback showed a moment ago, so it is read from here instead
+    /// of seeking back (a checkpoint restored and up to its spacing of ops replayed, at every step).
+    recent: Vec<MemoryAt>,
+    /// `memory_series`, taken as the run is recorded (`advance`): reading it afterwards would replay every step again,
+    /// seconds of one task for a million steps.
+    series: Vec<f64>,
 }
+
+/// A step, its `erlang:memory()` and each process's `memory` (`view::process_memory`) there.
+type MemoryAt = (usize, view::MemoryView, Vec<(u32, u64)>);
 
 impl Simulator {
     /// Reads scenario text with `overrides` over its `vm` line and runs it: the one constructor behind
     /// `from_source` and `with_vm`. A located message, `line:col: message`, when the text is not a valid scenario.
     fn read(id: &str, src: &str, overrides: &scenario::VmOverrides) -> Result<Simulator, JsError> {
+        let mut sim = Simulator::parse(id, src, overrides)?;
+        sim.advance(usize::MAX);
+        Ok(sim)
+    }
+
+    /// Reads scenario text with `overrides` over its `vm` line, without running it yet (`advance` runs it).
+    fn parse(id: &str, src: &str, overrides: &scenario::VmOverrides) -> Result<Simulator, JsError> {
         let scenario = scenario::parse_with(id, src, overrides)
             .map_err(|e| JsError::new(&format!("{}:{}: {}", e.span.line, e.span.col, e.kind)))?;
-        let history = scenario.history();
+        let history = History::recording(scenario.vm.switches);
+        // Its final size at once: grown by doubling, a million steps' series would hold 64 MB at its peak for 40.
+        let series = Vec::with_capacity((scenario.steps.len() + 1) * MEMORY_SERIES.len());
         Ok(Simulator {
             scenario,
             source: src.into(),
             history,
+            recent: Vec::new(),
+            series,
         })
+    }
+
+    /// Appends `erlang:memory()` at the history's current step to `series`, in `MEMORY_SERIES` order.
+    fn push_memory(&mut self) {
+        let m = view::memory(self.history.vm());
+        // Every byte count stays far below 2^53, so f64 holds it exactly.
+        self.series
+            .extend([m.processes, m.binary, m.ets, m.atom, m.total].map(|v| v as f64));
     }
 }
 
@@ -60,6 +89,48 @@ impl Simulator {
     pub fn from_source(id: &str, src: &str) -> Result<Simulator, JsError> {
         init_panic_hook();
         Simulator::read(id, src, &scenario::VmOverrides::default())
+    }
+
+    /// Reads scenario text and returns it not yet run: `advance` runs it a slice at a time, so a page can read a
+    /// million steps between frames instead of in one call (`from_source` is `open` plus one `advance` of every
+    /// step). `vm` forces switches as `with_vm` does (empty: the scenario's own).
+    ///
+    /// # Errors
+    /// As `from_source` and `with_vm`.
+    pub fn open(id: &str, src: &str, vm: &str) -> Result<Simulator, JsError> {
+        init_panic_hook();
+        let overrides =
+            scenario::VmOverrides::parse(vm).map_err(|e| JsError::new(&format!("vm: {e}")))?;
+        Simulator::parse(id, src, &overrides)
+    }
+
+    /// Runs up to `max_steps` more steps of a scenario read by `open`; true once the run is over (every step ran,
+    /// or one failed: `error`), and then the simulator is at step 0 and can seek. Until then it is at its last step
+    /// run, `len()` counts the steps run so far, and `seek` does nothing.
+    pub fn advance(&mut self, max_steps: usize) -> bool {
+        if self.series.is_empty() && self.history.is_recording() {
+            self.push_memory();
+        }
+        let mut left = max_steps;
+        while left > 0 && self.history.is_recording() {
+            let Some(step) = self.scenario.steps.get(self.history.len()) else {
+                break;
+            };
+            if self.history.record(&step.op) {
+                self.push_memory();
+            }
+            left -= 1;
+        }
+        let done = !self.history.is_recording() || self.history.len() == self.scenario.steps.len();
+        if done {
+            self.history.finish();
+        }
+        done
+    }
+
+    /// The number of steps the scenario has (what `len()` reaches when every step runs).
+    pub fn steps_total(&self) -> usize {
+        self.scenario.steps.len()
     }
 
     /// Reads scenario text without running it: `{"ok":{"title","steps"}}`, or
@@ -198,7 +269,7 @@ impl Simulator {
 
     /// The machine at the current step, plus that step's events, code and narration, as JSON.
     pub fn view(&self) -> String {
-        self.view_json(View::of(self.history.vm()))
+        self.view_json(View::of(self.history.vm()), false)
     }
 
     /// [`Simulator::view`] with the variables and messages of only the processes in `pids` and those named by the
@@ -216,13 +287,17 @@ impl Simulator {
                 .iter()
                 .any(|e| event_kind(e).1.contains(&Some(Pid(pid))))
         };
-        self.view_json(View::of_some(self.history.vm(), &|pid| {
-            checks || pids.contains(&pid) || named(pid)
-        }))
+        self.view_json(
+            View::of_some(self.history.vm(), &|pid| {
+                checks || pids.contains(&pid) || named(pid)
+            }),
+            true,
+        )
     }
 
-    /// The JSON of `view` and `view_some` (not exported: not `pub`).
-    fn view_json(&self, v: View) -> String {
+    /// The JSON of `view` and, with `columns` (processes in columns: `write_process_columns`), `view_some`
+    /// (not exported: not `pub`).
+    fn view_json(&self, v: View, columns: bool) -> String {
         let step = self.history.step();
         let vm = self.history.vm();
         let names: Vec<(u32, &str)> = v
@@ -272,12 +347,11 @@ impl Simulator {
             write_event(&mut j, e, &names);
         }
         j.close(']');
-        j.key("processes");
-        j.open('[');
-        for p in &v.processes {
-            write_process(&mut j, p);
+        if columns {
+            write_process_columns(&mut j, &v.processes);
+        } else {
+            write_processes(&mut j, &v.processes);
         }
-        j.close(']');
         j.key("binaries");
         j.open('[');
         for b in &v.binaries {
@@ -402,19 +476,11 @@ impl Simulator {
     }
 
     /// `erlang:memory/0` at every step, for the memory chart: five numbers per step, in bytes, in the order of
-    /// [`MEMORY_SERIES`] (`processes`, `binary`, `ets`, `atom`, `total`), step 0 first. Replays the run once
-    /// (forward seeks replay op by op) and returns to the current step.
-    pub fn memory_series(&mut self) -> Vec<f64> {
-        let here = self.history.step();
-        let mut out = Vec::with_capacity((self.history.len() + 1) * MEMORY_SERIES.len());
-        for step in 0..=self.history.len() {
-            self.history.seek(step);
-            let m = view::memory(self.history.vm());
-            // Every byte count stays far below 2^53, so f64 holds it exactly.
-            out.extend([m.processes, m.binary, m.ets, m.atom, m.total].map(|v| v as f64));
-        }
-        self.history.seek(here);
-        out
+    /// [`MEMORY_SERIES`] (`processes`, `binary`, `ets`, `atom`, `total`), step 0 first. Taken while the run was
+    /// recorded (`advance`), so it costs a copy, not a replay; the copy is made straight into a new JS array (a
+    /// `Vec` returned would be cloned inside wasm memory first: 40 MB more for good at a million steps).
+    pub fn memory_series(&self) -> web_sys::js_sys::Float64Array {
+        web_sys::js_sys::Float64Array::from(&self.series[..])
     }
 
     /// The names of the numbers per step of `memory_series`, in order.
@@ -452,6 +518,28 @@ impl Simulator {
             })
             .map(|step| step as u32)
             .collect()
+    }
+
+    /// The events of step `step`, read from the history's event cache without moving to it, three numbers each:
+    /// 1 for a minor `GcFinished`, 2 for a major one, 0 for any other event, then the processes it concerns as in
+    /// `view()` (`u32::MAX` for none). Lets the page read what a step will show one step before it, while the
+    /// machine is still there, instead of seeking back for the "before GC" picture.
+    pub fn step_events(&self, step: usize) -> Vec<u32> {
+        let mut out = Vec::new();
+        for e in self.history.events_at(step) {
+            let (_, pids) = event_kind(e);
+            out.push(match *e {
+                Event::GcFinished {
+                    kind: GcKind::Major,
+                    ..
+                } => 2,
+                Event::GcFinished { .. } => 1,
+                _ => 0,
+            });
+            let [a, b] = pids.map(|p| p.map_or(u32::MAX, |p| p.0));
+            out.extend([a, if b == a { u32::MAX } else { b }]);
+        }
+        out
     }
 
     /// The event log lines of step `step` (none for step 0 or past the end).
@@ -634,37 +722,46 @@ impl Json {
     /// An integer. Every count the model shows stays below 2^53, so JS reads it exactly.
     fn num(&mut self, mut v: u64) {
         self.sep();
+        // Digits are written from the end of the buffer and copied in one piece.
         let mut digits = [0u8; 20];
-        let mut n = 0;
+        let mut at = digits.len();
         loop {
-            digits[n] = b'0' + (v % 10) as u8;
-            n += 1;
+            at -= 1;
+            digits[at] = b'0' + (v % 10) as u8;
             v /= 10;
             if v == 0 {
                 break;
             }
         }
-        for &d in digits[..n].iter().rev() {
+        for &d in &digits[at..] {
             self.0.push(char::from(d));
         }
     }
     fn str(&mut self, v: &str) {
         self.sep();
         self.0.push('"');
-        for c in v.chars() {
-            match c {
-                '"' => self.0.push_str("\\\""),
-                '\\' => self.0.push_str("\\\\"),
-                '\n' => self.0.push_str("\\n"),
-                c if (c as u32) < 0x20 => {
+        // Runs of bytes that need no escape are copied whole: pushing character by character made writing the view
+        // of a thousand processes the largest part of a step.
+        let mut from = 0;
+        for (i, b) in v.bytes().enumerate() {
+            if b >= 0x20 && b != b'"' && b != b'\\' {
+                continue;
+            }
+            self.0.push_str(&v[from..i]);
+            from = i + 1;
+            match b {
+                b'"' => self.0.push_str("\\\""),
+                b'\\' => self.0.push_str("\\\\"),
+                b'\n' => self.0.push_str("\\n"),
+                _ => {
                     const HEX: &[u8; 16] = b"0123456789abcdef";
                     self.0.push_str("\\u00");
-                    self.0.push(char::from(HEX[(c as usize) >> 4]));
-                    self.0.push(char::from(HEX[(c as usize) & 15]));
+                    self.0.push(char::from(HEX[usize::from(b >> 4)]));
+                    self.0.push(char::from(HEX[usize::from(b & 15)]));
                 }
-                c => self.0.push(c),
             }
         }
+        self.0.push_str(&v[from..]);
         self.0.push('"');
     }
 }
@@ -812,6 +909,36 @@ fn event_kind(e: &Event) -> (&'static str, [Option<Pid>; 2]) {
     }
 }
 
+/// `text` with each `<0.N.0>` replaced by the name of process N from `names` (sorted by pid), in one pass: a
+/// replace per process made an event line cost a thousand string formats at a thousand processes.
+fn named_pids(text: &str, names: &[(u32, &str)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("<0.") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + 3..];
+        let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+        let name = tail[..digits]
+            .parse::<u32>()
+            .ok()
+            .filter(|_| digits > 0 && tail[digits..].starts_with(".0>"))
+            .and_then(|pid| names.binary_search_by_key(&pid, |n| n.0).ok())
+            .map(|i| names[i].1);
+        match name {
+            Some(name) => {
+                out.push_str(name);
+                rest = &tail[digits + 3..];
+            }
+            None => {
+                out.push_str("<0.");
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// One event: its variant name, the processes it concerns, its log line (with `<0.N.0>` replaced by the
 /// process's name from `names`), and the numbers a drawing uses.
 fn write_event(j: &mut Json, e: &Event, names: &[(u32, &str)]) {
@@ -829,12 +956,8 @@ fn write_event(j: &mut Json, e: &Event, names: &[(u32, &str)]) {
         seen = Some(pid);
     }
     j.close(']');
-    let mut text = e.to_string();
-    for &(pid, name) in names {
-        text = text.replace(&format!("<0.{pid}.0>"), name);
-    }
     j.key("text");
-    j.str(&text);
+    j.str(&named_pids(&e.to_string(), names));
     // The numbers a drawing needs, named as the core names them.
     let nums = |j: &mut Json, fields: &[(&str, u64)]| {
         for &(key, v) in fields {
@@ -890,24 +1013,18 @@ fn write_event(j: &mut Json, e: &Event, names: &[(u32, &str)]) {
     j.close('}');
 }
 
-fn write_process(j: &mut Json, p: &view::ProcessView) {
-    j.open('{');
-    j.key("pid");
-    j.num(p.pid.into());
-    j.key("name");
-    j.str(&p.name);
-    j.key("alive");
-    j.bool(p.alive);
-    j.key("stage");
-    j.str(&p.stage.to_string());
-    j.key("stage_index");
-    j.num(
-        Stage::ALL
-            .iter()
-            .position(|&s| s == p.stage)
-            .unwrap_or_default() as u64,
-    );
-    for (key, v) in [
+/// The numbers of a process in the view, by key, in the order `view_some` lists them in `fields`.
+fn process_numbers(p: &view::ProcessView) -> [(&'static str, u64); 20] {
+    [
+        ("pid", p.pid.into()),
+        ("alive", p.alive.into()),
+        (
+            "stage_index",
+            Stage::ALL
+                .iter()
+                .position(|&s| s == p.stage)
+                .unwrap_or_default() as u64,
+        ),
         ("heap_size", p.heap_size),
         ("heap_used", p.heap_used),
         ("stack_size", p.stack_size),
@@ -924,12 +1041,12 @@ fn write_process(j: &mut Json, p: &view::ProcessView) {
         ("major_gcs_total", p.major_gcs_total),
         ("fullsweep_after", p.fullsweep_after.into()),
         ("min_heap_size", p.min_heap_size),
-    ] {
-        j.key(key);
-        j.num(v);
-    }
-    j.key("hibernated");
-    j.bool(p.hibernated);
+        ("hibernated", p.hibernated.into()),
+    ]
+}
+
+/// The lists of a process in the view (its heap fragments, variables, queued messages and binaries held).
+fn write_process_lists(j: &mut Json, p: &view::ProcessView) {
     j.key("fragments");
     j.open('[');
     for &f in &p.fragments {
@@ -963,5 +1080,74 @@ fn write_process(j: &mut Json, p: &view::ProcessView) {
         j.num(b.into());
     }
     j.close(']');
-    j.close('}');
+}
+
+/// The processes of a view, one object each (`view()`).
+fn write_processes(j: &mut Json, processes: &[view::ProcessView]) {
+    j.key("processes");
+    j.open('[');
+    for p in processes {
+        j.open('{');
+        j.key("name");
+        j.str(&p.name);
+        j.key("stage");
+        j.str(&p.stage.to_string());
+        for (key, v) in process_numbers(p) {
+            j.key(key);
+            if key == "alive" || key == "hibernated" {
+                j.bool(v == 1);
+            } else {
+                j.num(v);
+            }
+        }
+        write_process_lists(j, p);
+        j.close('}');
+    }
+    j.close(']');
+}
+
+/// The processes of a view in columns (`view_some`): `fields` names the numbers each process has in `numbers`
+/// (booleans as 0 or 1), `names` their names, and `lists` the lists of only the processes that have any, with
+/// their pid. With a thousand processes, an object per process with its keys was 440 KB of JSON to write, decode and
+/// parse at every step; `sim.js` builds the same objects from these.
+fn write_process_columns(j: &mut Json, processes: &[view::ProcessView]) {
+    j.key("fields");
+    j.open('[');
+    if let Some(p) = processes.first() {
+        for (key, _) in process_numbers(p) {
+            j.str(key);
+        }
+    }
+    j.close(']');
+    j.key("numbers");
+    j.open('[');
+    for p in processes {
+        for (_, v) in process_numbers(p) {
+            j.num(v);
+        }
+    }
+    j.close(']');
+    j.key("names");
+    j.open('[');
+    for p in processes {
+        j.str(&p.name);
+    }
+    j.close(']');
+    j.key("lists");
+    j.open('[');
+    for p in processes {
+        if p.fragments.is_empty()
+            && p.vars.is_empty()
+            && p.mailbox.is_empty()
+            && p.binaries.is_empty()
+        {
+            continue;
+        }
+        j.open('{');
+        j.key("pid");
+        j.num(p.pid.into());
+        write_process_lists(j, p);
+        j.close('}');
+    }
+    j.close(']');
 }

@@ -251,7 +251,7 @@ fn view_garbage(cells: &[u8]) -> Vec<usize> {
 fn memory_series_has_five_numbers_per_step_and_keeps_the_step() {
     let mut sim = builtin("binary-leak");
     sim.seek(3);
-    let series = sim.memory_series();
+    let series = sim.memory_series().to_vec();
     assert_eq!(
         Simulator::memory_series_names(),
         ["processes", "binary", "ets", "atom", "total"]
@@ -306,4 +306,180 @@ fn diagnostics_serialize_and_switches_rerun() {
         .expect("valid switches");
     assert!(shared.vm_settings().contains("\"sharing_preserving\":true"));
     assert!(Simulator::with_vm("t", src, "sharing_preserving:maybe").is_err());
+}
+
+#[derive(serde::Deserialize)]
+struct FullView {
+    processes: Vec<ProcSeen>,
+    events: Vec<EventSeen>,
+}
+
+#[derive(serde::Deserialize, PartialEq, Debug, Default)]
+struct ProcSeen {
+    pid: u32,
+    name: String,
+    stage: String,
+    alive: bool,
+    stage_index: u32,
+    heap_used: u64,
+    old_heap_used: u64,
+    memory: u64,
+    message_queue_len: u64,
+    hibernated: bool,
+    fragments: Vec<u64>,
+    binaries: Vec<u32>,
+    mailbox: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct Columns {
+    fields: Vec<String>,
+    numbers: Vec<f64>,
+    names: Vec<String>,
+    lists: Vec<ListsSeen>,
+}
+
+#[derive(serde::Deserialize)]
+struct ListsSeen {
+    pid: u32,
+    fragments: Vec<u64>,
+    binaries: Vec<u32>,
+    mailbox: Vec<String>,
+}
+
+/// The processes of `view_some`'s columns as objects, the way `sim.js` builds them.
+fn from_columns(c: &Columns, stages: &[String]) -> Vec<ProcSeen> {
+    let k = c.fields.len();
+    let field = |i: usize, name: &str| {
+        let f = c.fields.iter().position(|n| n == name).expect("a field");
+        c.numbers[i * k + f] as u64
+    };
+    let mut out: Vec<ProcSeen> = (0..c.names.len())
+        .map(|i| ProcSeen {
+            pid: field(i, "pid") as u32,
+            name: c.names[i].clone(),
+            stage: stages[field(i, "stage_index") as usize].clone(),
+            alive: field(i, "alive") == 1,
+            stage_index: field(i, "stage_index") as u32,
+            heap_used: field(i, "heap_used"),
+            old_heap_used: field(i, "old_heap_used"),
+            memory: field(i, "memory"),
+            message_queue_len: field(i, "message_queue_len"),
+            hibernated: field(i, "hibernated") == 1,
+            ..ProcSeen::default()
+        })
+        .collect();
+    for l in &c.lists {
+        let p = &mut out[l.pid as usize];
+        p.fragments.clone_from(&l.fragments);
+        p.binaries.clone_from(&l.binaries);
+        p.mailbox.clone_from(&l.mailbox);
+    }
+    out
+}
+
+#[derive(serde::Deserialize)]
+struct LegendSeen {
+    stages: Vec<String>,
+}
+
+#[wasm_bindgen_test]
+fn view_some_columns_and_step_events_say_what_view_says() {
+    let legend: LegendSeen =
+        serde_wasm_bindgen::from_value(parse(&Simulator::legend())).expect("legend");
+    for id in ["process-lifecycle", "binary-leak"] {
+        let mut sim = builtin(id);
+        for step in 0..=sim.len() {
+            // Read at the step before, as the page reads a step's events before moving to it.
+            let events = sim.step_events(step);
+            sim.seek(step);
+            let full: FullView = serde_wasm_bindgen::from_value(parse(&sim.view())).expect("view");
+            let pids: Vec<u32> = full.processes.iter().map(|p| p.pid).collect();
+            let columns: Columns =
+                serde_wasm_bindgen::from_value(parse(&sim.view_some(&pids))).expect("columns");
+            assert_eq!(
+                from_columns(&columns, &legend.stages),
+                full.processes,
+                "{id} step {step}"
+            );
+            assert_eq!(events.len(), 3 * full.events.len(), "{id} step {step}");
+            for (e, nums) in full.events.iter().zip(events.chunks(3)) {
+                assert_eq!(nums[0] != 0, e.kind == "GcFinished", "{id} step {step}");
+                let named: Vec<u32> = nums[1..]
+                    .iter()
+                    .copied()
+                    .filter(|&p| p != u32::MAX)
+                    .collect();
+                assert_eq!(named, e.pids, "{id} step {step} {}", e.kind);
+            }
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn memory_growth_read_while_playing_equals_one_read_after_a_jump() {
+    let mut playing = builtin("binary-leak");
+    for step in 0..=playing.len() {
+        playing.seek(step);
+        let remembered = playing.memory_growth(5);
+        let mut jumped = builtin("binary-leak");
+        jumped.seek(step);
+        assert_eq!(remembered, jumped.memory_growth(5), "step {step}");
+        assert_eq!(playing.step(), step);
+    }
+}
+
+#[derive(serde::Deserialize, PartialEq, Debug)]
+struct MemorySeen {
+    processes: f64,
+    binary: f64,
+    ets: f64,
+    atom: f64,
+    total: f64,
+}
+
+#[derive(serde::Deserialize)]
+struct ViewMemory {
+    memory: MemorySeen,
+}
+
+#[wasm_bindgen_test]
+fn a_scenario_run_in_slices_is_the_scenario_run_at_once_and_its_memory_series_is_each_step_s() {
+    let src = include_str!("../../../www/scenarios/binary-leak.scn");
+    let whole = Simulator::from_source("binary-leak", src).expect("valid");
+    let mut sliced = Simulator::open("binary-leak", src, "").expect("valid");
+    assert_eq!(sliced.steps_total(), whole.len());
+    let mut slices = 0;
+    while !sliced.advance(3) {
+        slices += 1;
+        // Until the run is over, the simulator stays at its last step run.
+        sliced.seek(0);
+        assert_eq!(sliced.step(), sliced.len());
+        assert_eq!(sliced.len(), 3 * slices);
+    }
+    assert_eq!(sliced.len(), whole.len());
+    assert_eq!(sliced.step(), 0);
+    let series = sliced.memory_series().to_vec();
+    assert_eq!(series, whole.memory_series().to_vec());
+    let mut whole = whole;
+    for step in 0..=sliced.len() {
+        sliced.seek(step);
+        whole.seek(step);
+        assert_eq!(sliced.view(), whole.view(), "step {step}");
+        let seen: ViewMemory = serde_wasm_bindgen::from_value(parse(&whole.view())).expect("view");
+        let m = &series[step * 5..step * 5 + 5];
+        assert_eq!(
+            seen.memory,
+            MemorySeen {
+                processes: m[0],
+                binary: m[1],
+                ets: m[2],
+                atom: m[3],
+                total: m[4]
+            },
+            "step {step}"
+        );
+    }
+    assert!(Simulator::open("bad", "actor a", "").is_err());
+    assert!(Simulator::open("t", src, "sharing_preserving:maybe").is_err());
 }

@@ -26,6 +26,9 @@ use alloc::vec::Vec;
 /// Steps between checkpoints before any thinning: the most a seek replays in a short run.
 pub const CHECKPOINT_EVERY: usize = 32;
 
+/// Events per chunk of the event list (a chunk grows past it only to keep a step's events together).
+const EVENT_CHUNK: usize = 1 << 14;
+
 /// What the checkpoints may hold, in estimated bytes, before they are thinned out.
 pub const CHECKPOINT_BUDGET: usize = 64 << 20;
 
@@ -39,13 +42,21 @@ pub struct History {
     every: usize,
     /// Estimated bytes held by the checkpoints.
     checkpoint_bytes: usize,
-    /// Events of every step, in order; `event_ends[i]` is where the events of step `i + 1` end.
-    events: Vec<Event>,
-    event_ends: Vec<usize>,
+    /// Events of every step, in order, in chunks of about [`EVENT_CHUNK`] that each hold whole steps;
+    /// `event_chunk_steps[c]` is the first step whose events are in chunk `c`, and `event_ends[i]` is where the
+    /// events of step `i + 1` end in their chunk. Chunks, not one list: a list of a million events grown by doubling
+    /// held twice its size at its peak, and wasm memory never shrinks back.
+    events: Vec<Vec<Event>>,
+    event_chunk_steps: Vec<usize>,
+    event_ends: Vec<u32>,
     /// The error of the first op that failed, with its index; the run stops there.
     error: Option<(usize, OpError)>,
     vm: Vm,
     step: usize,
+    /// What the checkpoints may hold (see [`CHECKPOINT_BUDGET`]).
+    budget: usize,
+    /// Whether ops can still be recorded ([`History::record`]): until [`History::finish`] or a failed op.
+    recording: bool,
 }
 
 impl History {
@@ -61,7 +72,7 @@ impl History {
 
     /// [`History::with_switches`] keeping checkpoints of at most about `budget` bytes (tests use a small one).
     pub fn with_budget(switches: crate::vm::Switches, ops: Vec<Op>, budget: usize) -> History {
-        History::record(switches, ops, budget)
+        History::record_all(switches, ops, budget)
     }
 
     /// [`History::with_switches`] over borrowed ops, such as a scenario's steps, so a long scenario's ops are never
@@ -70,53 +81,109 @@ impl History {
         switches: crate::vm::Switches,
         ops: impl IntoIterator<Item = &'a Op>,
     ) -> History {
-        History::record(switches, ops, CHECKPOINT_BUDGET)
+        History::record_all(switches, ops, CHECKPOINT_BUDGET)
     }
 
-    fn record<I>(switches: crate::vm::Switches, ops: I, budget: usize) -> History
+    fn record_all<I>(switches: crate::vm::Switches, ops: I, budget: usize) -> History
     where
         I: IntoIterator,
         I::Item: core::borrow::Borrow<Op>,
     {
         use core::borrow::Borrow;
         let ops = ops.into_iter();
-        let mut h = History {
+        let mut h = History::recording_with_budget(switches, budget);
+        h.event_ends.reserve(ops.size_hint().0);
+        for op in ops {
+            if !h.record(op.borrow()) {
+                break;
+            }
+        }
+        h.finish();
+        h
+    }
+
+    /// An empty history on an emulator with these switches, to be run op by op with [`History::record`] and then
+    /// [`History::finish`]ed: a long run can be recorded a slice at a time (the page reads a million steps between
+    /// frames, so the tab never waits seconds for it). Until it is finished, it is at its last step and cannot seek.
+    pub fn recording(switches: crate::vm::Switches) -> History {
+        History::recording_with_budget(switches, CHECKPOINT_BUDGET)
+    }
+
+    fn recording_with_budget(switches: crate::vm::Switches, budget: usize) -> History {
+        History {
             ops: OpLog::default(),
             checkpoints: Vec::new(),
             every: CHECKPOINT_EVERY,
             checkpoint_bytes: 0,
             events: Vec::new(),
-            event_ends: Vec::with_capacity(ops.size_hint().0),
+            event_chunk_steps: Vec::new(),
+            event_ends: Vec::new(),
             error: None,
             vm: Vm::with_switches(switches),
             step: 0,
-        };
-        // Ops are encoded as they run, so no second decoded list is built.
-        for (i, op) in ops.enumerate() {
-            let op = op.borrow();
-            if i % h.every == 0 {
-                h.checkpoint(i, budget);
-            }
-            if let Err(e) = h.vm.apply(op) {
-                h.error = Some((i, e));
-                break;
-            }
-            h.ops.push(op);
-            h.events.extend(h.vm.drain_events());
-            h.event_ends.push(h.events.len());
+            budget,
+            recording: true,
         }
-        if h.checkpoints.is_empty() {
-            h.checkpoint(0, budget);
-        }
-        h.ops.finish();
-        h.events.shrink_to_fit();
-        h.step = h.len();
-        h.seek(0);
-        h
     }
 
-    /// Keeps a clone of the VM as the checkpoint of step `step`, thinning the checkpoints while they pass `budget`.
-    fn checkpoint(&mut self, step: usize, budget: usize) {
+    /// Runs `op` as the next step of a history being recorded, keeping its events and a checkpoint when one is due.
+    /// Returns false, and records nothing, when the op failed (the history ends before it: [`History::error`]) or
+    /// the history is no longer recording.
+    pub fn record(&mut self, op: &Op) -> bool {
+        if !self.recording {
+            return false;
+        }
+        // Ops are encoded as they run, so no second decoded list is built.
+        let i = self.len();
+        if i % self.every == 0 {
+            self.checkpoint(i);
+        }
+        if let Err(e) = self.vm.apply(op) {
+            self.error = Some((i, e));
+            self.recording = false;
+            return false;
+        }
+        self.ops.push(op);
+        let step = self.len() + 1;
+        if self.events.last().is_none_or(|c| c.len() >= EVENT_CHUNK) {
+            self.events.push(Vec::with_capacity(EVENT_CHUNK));
+            self.event_chunk_steps.push(step);
+        }
+        let chunk = self.events.last_mut().expect("a chunk was just ensured");
+        chunk.extend(self.vm.drain_events());
+        // A chunk holds at most a little over EVENT_CHUNK events, far below u32::MAX.
+        self.event_ends.push(chunk.len() as u32);
+        self.step = self.len();
+        true
+    }
+
+    /// Ends the recording: what only recording needs is dropped, and the history moves to step 0. Does nothing on a
+    /// history already finished.
+    pub fn finish(&mut self) {
+        if self.ops.finished {
+            return;
+        }
+        self.recording = false;
+        if self.checkpoints.is_empty() {
+            self.checkpoint(0);
+        }
+        self.ops.finish();
+        if let Some(last) = self.events.last_mut() {
+            last.shrink_to_fit();
+        }
+        self.event_ends.shrink_to_fit();
+        self.step = self.len();
+        self.seek(0);
+    }
+
+    /// Whether ops can still be recorded: not finished, and no op failed.
+    pub fn is_recording(&self) -> bool {
+        self.recording
+    }
+
+    /// Keeps a clone of the VM as the checkpoint of step `step`, thinning the checkpoints while they pass the budget.
+    fn checkpoint(&mut self, step: usize) {
+        let budget = self.budget;
         self.checkpoint_bytes += vm_bytes(&self.vm);
         self.checkpoints.push((step, self.vm.clone()));
         // Step 0 always stays; past it, halving keeps the spacing uniform so a seek replays at most `every` ops.
@@ -163,12 +230,13 @@ impl History {
         if step == 0 || step > self.len() {
             return &[];
         }
-        let from = if step == 1 {
+        let chunk = self.event_chunk_steps.partition_point(|&s| s <= step) - 1;
+        let from = if step == self.event_chunk_steps[chunk] {
             0
         } else {
-            self.event_ends[step - 2]
+            self.event_ends[step - 2] as usize
         };
-        &self.events[from..self.event_ends[step - 1]]
+        &self.events[chunk][from..self.event_ends[step - 1] as usize]
     }
 
     /// The first op that failed, if any, with its index; the history ends before it.
@@ -191,12 +259,19 @@ impl History {
     pub fn memory_bytes(&self) -> usize {
         self.checkpoint_bytes
             + self.ops.bytes()
-            + self.events.capacity() * core::mem::size_of::<Event>()
-            + self.event_ends.capacity() * core::mem::size_of::<usize>()
+            + self
+                .events
+                .iter()
+                .map(|c| c.capacity() * core::mem::size_of::<Event>())
+                .sum::<usize>()
+            + self.event_ends.capacity() * core::mem::size_of::<u32>()
     }
 
-    /// Moves to step `step` (clamped to `len()`).
+    /// Moves to step `step` (clamped to `len()`). A history still recording stays at its last step.
     pub fn seek(&mut self, step: usize) {
+        if !self.ops.finished {
+            return;
+        }
         let step = step.min(self.len());
         if step == self.step {
             return;
@@ -237,6 +312,8 @@ struct OpLog {
     /// Only while recording: the index of each name, and the starts of the last distinct encodings.
     index: BTreeMap<String, u32>,
     recent: Vec<(usize, usize)>,
+    /// Set by `finish`: recording is over.
+    finished: bool,
 }
 
 /// How many distinct recent encodings an op is compared with before it is stored again.
@@ -271,6 +348,7 @@ impl OpLog {
 
     /// Ends recording: drops the lookup structures and spare capacity.
     fn finish(&mut self) {
+        self.finished = true;
         self.index = BTreeMap::new();
         self.recent = Vec::new();
         self.bytes.shrink_to_fit();
@@ -921,8 +999,62 @@ mod tests {
     }
 
     #[test]
+    fn a_history_recorded_in_slices_equals_one_recorded_at_once() {
+        let mut ops = growing(700);
+        // A failing op ends both histories at the same step.
+        ops.push(Op::Send {
+            from: Pid(0),
+            to: Pid(9),
+            var: "l".into(),
+        });
+        let good = ops.len() - 1;
+        ops.extend(growing(3));
+        let whole = History::new(ops.clone());
+        let mut sliced = History::recording(crate::vm::Switches::default());
+        for slice in ops.chunks(33) {
+            assert!(sliced.is_recording());
+            // Seeking while recording leaves it at its last step.
+            sliced.seek(0);
+            assert_eq!(sliced.step(), sliced.len());
+            if !slice.iter().all(|op| sliced.record(op)) {
+                break;
+            }
+        }
+        assert!(!sliced.is_recording());
+        assert!(
+            !sliced.record(&ops[0]),
+            "nothing is recorded after a failed op"
+        );
+        sliced.finish();
+        assert_eq!(sliced.error(), whole.error());
+        assert_eq!(sliced.len(), whole.len());
+        assert_eq!(sliced.len(), good);
+        assert_eq!(sliced.step(), 0);
+        assert_eq!(
+            sliced.checkpoint_steps().collect::<Vec<_>>(),
+            whole.checkpoint_steps().collect::<Vec<_>>()
+        );
+        let mut whole = whole;
+        for step in [whole.len(), 3, 350, 0, 699] {
+            sliced.seek(step);
+            whole.seek(step);
+            assert!(sliced.vm() == whole.vm(), "step {step}");
+            assert_eq!(sliced.events_at(step), whole.events_at(step), "step {step}");
+        }
+    }
+
+    #[test]
     fn events_are_kept_per_step() {
-        let ops = growing(500);
+        events_match_a_straight_run(growing(500));
+        // Past one chunk of the event list.
+        let long = growing(2 * EVENT_CHUNK as i64);
+        let h = History::new(long.clone());
+        assert!(h.events.len() > 2, "{} chunks", h.events.len());
+        events_match_a_straight_run(long);
+    }
+
+    #[track_caller]
+    fn events_match_a_straight_run(ops: Vec<Op>) {
         let h = History::new(ops.clone());
         let mut vm = Vm::new();
         for (i, op) in ops.iter().enumerate() {
