@@ -275,7 +275,8 @@ test('budgets: shipped bytes and time per step including render', async (t) => {
   t.diagnostic(`shipped: ${totalRaw} B raw, ${total} B gzipped; apart: ${scenarios.length} scenario texts ${sum(scenarios)} B gzipped (${gz('scenarios/process-lifecycle.scn')} B for the first), embed.html + embed.css ${sum(all.filter((f) => f.startsWith('embed.')))} B, examples/ ${sum(all.filter((f) => f.startsWith('examples/')))} B`);
   const BUDGET = 200 * 1024;
   t.diagnostic(`budget ${BUDGET} B: ${total <= BUDGET ? `met, ${BUDGET - total} B to spare` : `over by ${total - BUDGET} B`}`);
-  // FIXME: issue 6's budget is not met yet: dist/ ships 224,730 B gzipped, 19,930 B over. Cuts so far remove no
+  // FIXME: issue 6's budget is not met yet: dist/ ships 236,014 B gzipped, 31,214 B over (224,730 B after the size
+  // work below; DETS, lists:seq/Enum.to_list as compiled code runs them and the 1,000-process view then added 11.3 KB). Cuts so far remove no
   // feature (docs/xtask.md has each one's bytes): panic=immediate-abort, JSON text instead of serde, no panic hook,
   // scenario texts fetched, std's optimize_for_size and location-detail=none, wasm-opt's --low-memory-unused, floats
   // printed and read by expr/float.rs instead of core's tables (17.9 KB), no Unicode tables or heap-size table
@@ -285,7 +286,7 @@ test('budgets: shipped bytes and time per step including render', async (t) => {
   // binary.rs, copy.rs, view.rs and the atom tables). This ceiling, about 4 KB above today's figure, catches growth until the
   // budget holds; it should then become the assertion. Without Debian's std sources (`BEAMVIZ_WASM_SMALL_BUILD=0`:
   // panic messages kept, std's fast sorts) the module is 21.5 KB bigger, hence the second ceiling.
-  const CEILING = (process.env.BEAMVIZ_WASM_SMALL_BUILD === '0' ? 245 : 224) * 1024;
+  const CEILING = (process.env.BEAMVIZ_WASM_SMALL_BUILD === '0' ? 262 : 234) * 1024;
   assert.ok(total <= CEILING, `shipped ${total} B gzipped, ceiling ${CEILING} B (budget ${BUDGET} B)`);
 
   // Each step: from the start of the frame in which the element renders to forced style and layout after it.
