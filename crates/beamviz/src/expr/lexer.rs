@@ -297,8 +297,19 @@ pub fn lex(src: &str, lang: Lang) -> Result<Vec<(Tok, Span)>, ParseError> {
             bump!(j - start);
             continue;
         }
-        let rest: String = chars[i..chars.len().min(i + 3)].iter().collect();
-        let Some(p) = PUNCT.iter().find(|p| rest.starts_with(**p)) else {
+        // The next three characters, without an allocation; each candidate is tried only if its first byte matches
+        // (a loop's body is lexed once per iteration, so this is on the scenario reader's hot path).
+        let mut buf = [0u8; 12];
+        let mut len = 0;
+        for ch in &chars[i..chars.len().min(i + 3)] {
+            len += ch.encode_utf8(&mut buf[len..]).len();
+        }
+        let rest = core::str::from_utf8(&buf[..len]).unwrap_or("");
+        let first = rest.as_bytes().first().copied();
+        let Some(p) = PUNCT
+            .iter()
+            .find(|p| p.as_bytes().first().copied() == first && rest.starts_with(**p))
+        else {
             return Err(err(ParseErrorKind::BadChar, line, col));
         };
         // Erlang has no `%{`, `|>`, `&&`, `<>`, `..`, `//`, `!=`, `===`, `!==`: split them.

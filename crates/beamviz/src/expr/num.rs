@@ -223,6 +223,22 @@ impl BigInt {
     }
     /// Parses digits in `radix` (2–36), underscores allowed between digits.
     pub fn parse(digits: &str, radix: u32) -> Option<BigInt> {
+        // Most literals fit 128 bits: read those without a big multiplication per digit (a long loop's statements
+        // are read once per iteration, so this is on the scenario reader's hot path).
+        let mut small: Option<i128> = Some(0);
+        let mut any = false;
+        for c in digits.chars() {
+            if c == '_' {
+                continue;
+            }
+            let d = c.to_digit(radix)?;
+            any = true;
+            small =
+                small.and_then(|v| v.checked_mul(i128::from(radix))?.checked_add(i128::from(d)));
+        }
+        if let Some(v) = small {
+            return any.then(|| BigInt::from_i128(v));
+        }
         let mut acc = BigInt::default();
         let r = BigInt::from_i128(i128::from(radix));
         let mut any = false;
