@@ -182,6 +182,56 @@ struct Model {
     atoms: Vec<String>,
 }
 
+/// The objects an ETS or DETS insert of `v` stores: a tuple with a key, or a proper list of them (`[]` inserts
+/// nothing and succeeds); anything else is `badarg`.
+fn insertable(v: &Plain) -> Result<Vec<Plain>, ()> {
+    let keyed = |o: &Plain| matches!(o, Plain::Tuple(items) if !items.is_empty());
+    match v {
+        Plain::Tuple(_) if keyed(v) => Ok(vec![v.clone()]),
+        Plain::Nil => Ok(Vec::new()),
+        Plain::List(items, tail) if **tail == Plain::Nil && items.iter().all(keyed) => {
+            Ok(items.clone())
+        }
+        _ => Err(()),
+    }
+}
+
+/// The key of a stored object (a tuple with a key, checked by [`insertable`]).
+fn key_of(o: &Plain) -> &Plain {
+    match o {
+        Plain::Tuple(items) => &items[0],
+        _ => unreachable!("only keyed tuples are stored"),
+    }
+}
+
+/// A `set`: each object replaces the one with the same key.
+fn set_insert(stored: &mut Vec<Plain>, objects: Vec<Plain>) {
+    for o in objects {
+        match stored.iter().position(|x| key_of(x) == key_of(&o)) {
+            Some(i) => stored[i] = o,
+            None => stored.push(o),
+        }
+    }
+}
+
+/// A lookup's result: the list of the objects with that key, `[]` for none.
+fn lookup(stored: &[Plain], key: &Plain) -> Plain {
+    let found: Vec<Plain> = stored
+        .iter()
+        .filter(|o| key_of(o) == key)
+        .cloned()
+        .collect();
+    if found.is_empty() {
+        Plain::Nil
+    } else {
+        list(found)
+    }
+}
+
+fn delete_key(stored: &mut Vec<Plain>, key: &Plain) {
+    stored.retain(|o| key_of(o) != key);
+}
+
 /// Whether a value holds an off-heap binary (a DETS insert of one is not modelled: an error).
 fn holds_off_heap(v: &Plain) -> bool {
     match v {
@@ -456,54 +506,22 @@ impl Model {
                 );
             }
             Op::EtsInsert { table, var, .. } => {
-                let v = self.procs[pid].vars.get(&var).ok_or(())?.clone();
-                // A tuple with a key, or a proper list of them; anything else is `badarg`.
-                let keyed = |o: &Plain| matches!(o, Plain::Tuple(items) if !items.is_empty());
-                let objects = match v {
-                    Plain::Tuple(_) if keyed(&v) => vec![v],
-                    // `ets:insert(T, [])` inserts nothing and succeeds.
-                    Plain::Nil => Vec::new(),
-                    Plain::List(items, tail) if *tail == Plain::Nil && items.iter().all(keyed) => {
-                        items
-                    }
-                    _ => return Err(()),
-                };
+                let objects = insertable(self.procs[pid].vars.get(&var).ok_or(())?)?;
                 let t = self.tables.get_mut(&table).ok_or(())?;
-                // A `set`: an object replaces the one with the same key.
-                for o in objects {
-                    let key = |x: &Plain| match x {
-                        Plain::Tuple(items) => items[0].clone(),
-                        _ => unreachable!("checked above"),
-                    };
-                    match t.objects.iter().position(|x| key(x) == key(&o)) {
-                        Some(i) => t.objects[i] = o,
-                        None => t.objects.push(o),
-                    }
-                }
+                set_insert(&mut t.objects, objects);
             }
             Op::EtsLookup {
                 table, key, var, ..
             } => {
                 let t = self.tables.get(&table).ok_or(())?;
                 let key = self.value(&self.procs[pid], &key).ok_or(())?;
-                let found: Vec<Plain> = t
-                    .objects
-                    .iter()
-                    .filter(|o| matches!(o, Plain::Tuple(items) if items[0] == key))
-                    .cloned()
-                    .collect();
-                let v = if found.is_empty() {
-                    Plain::Nil
-                } else {
-                    list(found)
-                };
+                let v = lookup(&t.objects, &key);
                 self.procs[pid].vars.insert(var, v);
             }
             Op::EtsDeleteKey { table, key, .. } => {
                 let key = self.value(&self.procs[pid], &key).ok_or(())?;
                 let t = self.tables.get_mut(&table).ok_or(())?;
-                t.objects
-                    .retain(|o| !matches!(o, Plain::Tuple(items) if items[0] == key));
+                delete_key(&mut t.objects, &key);
             }
             Op::EtsDelete { table, .. } => {
                 self.tables.remove(&table).ok_or(())?;
@@ -518,52 +536,25 @@ impl Model {
                 self.dets.remove(&table).ok_or(())?;
             }
             Op::DetsInsert { table, var, .. } => {
-                let v = self.procs[pid].vars.get(&var).ok_or(())?.clone();
-                let keyed = |o: &Plain| matches!(o, Plain::Tuple(items) if !items.is_empty());
-                let objects = match v {
-                    Plain::Tuple(_) if keyed(&v) => vec![v],
-                    Plain::Nil => Vec::new(),
-                    Plain::List(items, tail) if *tail == Plain::Nil && items.iter().all(keyed) => {
-                        items
-                    }
-                    _ => return Err(()),
-                };
+                let objects = insertable(self.procs[pid].vars.get(&var).ok_or(())?)?;
                 let t = self.dets.get_mut(&table).ok_or(())?;
                 if objects.iter().any(holds_off_heap) {
                     return Err(());
                 }
-                for o in objects {
-                    let key = |x: &Plain| match x {
-                        Plain::Tuple(items) => items[0].clone(),
-                        _ => unreachable!("checked above"),
-                    };
-                    match t.iter().position(|x| key(x) == key(&o)) {
-                        Some(i) => t[i] = o,
-                        None => t.push(o),
-                    }
-                }
+                set_insert(t, objects);
             }
             Op::DetsLookup {
                 table, key, var, ..
             } => {
                 let t = self.dets.get(&table).ok_or(())?;
                 let key = self.value(&self.procs[pid], &key).ok_or(())?;
-                let found: Vec<Plain> = t
-                    .iter()
-                    .filter(|o| matches!(o, Plain::Tuple(items) if items[0] == key))
-                    .cloned()
-                    .collect();
-                let v = if found.is_empty() {
-                    Plain::Nil
-                } else {
-                    list(found)
-                };
+                let v = lookup(t, &key);
                 self.procs[pid].vars.insert(var, v);
             }
             Op::DetsDeleteKey { table, key, .. } => {
                 let key = self.value(&self.procs[pid], &key).ok_or(())?;
                 let t = self.dets.get_mut(&table).ok_or(())?;
-                t.retain(|o| !matches!(o, Plain::Tuple(items) if items[0] == key));
+                delete_key(t, &key);
             }
             Op::MakeAtoms { prefix, count, .. } => {
                 for i in 0..count {

@@ -348,14 +348,7 @@ impl Vm {
                 Ok(())
             }
             Op::PopFrame { pid, words } => {
-                let p = &mut self.processes[pid.0 as usize];
-                for _ in 0..*words {
-                    if p.slots.last() != Some(&None) {
-                        break;
-                    }
-                    p.slots.pop();
-                    p.stop += 1;
-                }
+                self.pop_dead(*pid, *words);
                 Ok(())
             }
             Op::Hibernate { pid } => {
@@ -1113,22 +1106,9 @@ impl Vm {
         // `Enum.reverse/1` makes its fun `&[&1 | &2]` (5 words, no free variables), then `reduce_range/5` calls it
         // once per element: `allocate 4` (First, Last, Step, Fun and the return address: 5 words, behind a test of
         // the stack), and the fun's `test_heap 2` for the cell, the partial list live in a register throughout.
-        let fun_words = 5;
-        if !self.heap_test(pid, fun_words, &mut []) {
+        if !self.alloc_garbage_keeping(pid, 5, &mut []) {
             return;
         }
-        let fun = {
-            let p = &mut self.processes[pid.0 as usize];
-            let at = p.htop;
-            Self::write_dead(p.heap.as_mut().expect("alive"), at, fun_words);
-            p.htop += fun_words;
-            at
-        };
-        let _ = fun;
-        self.events.push(Event::Allocated {
-            pid,
-            words: fun_words,
-        });
         let mut acc = [Term::NIL];
         for v in first..=last {
             if !self.heap_test(pid, 5, &mut acc) {
@@ -1362,8 +1342,17 @@ impl Vm {
     }
 
     fn alloc_garbage(&mut self, pid: Pid, words: u64) {
-        if words == 0 || !self.heap_test(pid, words, &mut []) {
-            return;
+        self.alloc_garbage_keeping(pid, words, &mut []);
+    }
+
+    /// [`Vm::alloc_garbage`] with `roots` live across its heap test (updated if a collection moves them).
+    /// `false` when `max_heap_size` killed the process.
+    fn alloc_garbage_keeping(&mut self, pid: Pid, words: u64, roots: &mut [Term]) -> bool {
+        if words == 0 {
+            return true;
+        }
+        if !self.heap_test(pid, words, roots) {
+            return false;
         }
         let p = &mut self.processes[pid.0 as usize];
         p.stage = Stage::HeapAllocation;
@@ -1371,6 +1360,7 @@ impl Vm {
         Self::write_dead(p.heap.as_mut().expect("alive"), at, words);
         p.htop += words;
         self.events.push(Event::Allocated { pid, words });
+        true
     }
 
     fn bif_result(&mut self, pid: Pid, words: u64) {
@@ -1436,13 +1426,7 @@ impl Vm {
         if words == 0 || !self.heap_test(pid, words + heap, &mut []) {
             return;
         }
-        let p = &mut self.processes[pid.0 as usize];
-        for _ in 0..words {
-            p.slots.push(None);
-            p.stop -= 1;
-            let stop = p.stop as usize;
-            p.heap.as_mut().expect("alive").words[stop] = Term::NIL;
-        }
+        self.push_dead_slots(pid, words);
     }
 
     fn hibernate(&mut self, pid: Pid) {
@@ -1776,18 +1760,14 @@ impl Vm {
     /// `pid` runs the collection as a system task (if it is alive), and the reply lands on `by`'s heap, or in a
     /// fragment when there is no room, as any message to a waiting process.
     fn gc_request(&mut self, by: Pid, pid: Pid) {
-        let dead = |block: &mut Block, at: u64, words: u64| {
-            Self::write_dead(block, at, words);
-            Term::boxed(block.addr(at))
-        };
-        self.halloc(by, 3, |b, at| dead(b, at, 3));
+        self.halloc_dead(by, 3);
         self.alloc_garbage(by, 4);
         if self.processes[pid.0 as usize].is_alive() {
             self.processes[pid.0 as usize].need_fullsweep = true;
             self.collect(pid, 0, &mut [], GcReason::Requested);
         }
         if self.processes[by.0 as usize].is_alive() {
-            self.halloc(by, 7, |b, at| dead(b, at, 7));
+            self.halloc_dead(by, 7);
         }
     }
 
@@ -1813,10 +1793,7 @@ impl Vm {
         self.alloc_garbage(pid, request_words);
         self.push_frame(pid, TREQ_FRAME_WORDS, 0);
         self.push_frame(pid, REQ_FRAME_WORDS, 0);
-        self.halloc(pid, REF_WORDS, |block, at| {
-            Self::write_dead(block, at, REF_WORDS);
-            Term::boxed(block.addr(at))
-        });
+        self.halloc_dead(pid, REF_WORDS);
         self.alloc_garbage(pid, CALL_TUPLE_WORDS);
     }
 
@@ -1827,17 +1804,9 @@ impl Vm {
         use crate::dets::*;
         self.pop_dead(pid, REQ_FRAME_WORDS + TREQ_FRAME_WORDS);
         let mut roots = [live];
-        if !self.heap_test(pid, BADARG_ARGS_WORDS, &mut roots) {
+        if !self.alloc_garbage_keeping(pid, BADARG_ARGS_WORDS, &mut roots) {
             return None;
         }
-        let p = &mut self.processes[pid.0 as usize];
-        let at = p.htop;
-        Self::write_dead(p.heap.as_mut().expect("alive"), at, BADARG_ARGS_WORDS);
-        p.htop += BADARG_ARGS_WORDS;
-        self.events.push(Event::Allocated {
-            pid,
-            words: BADARG_ARGS_WORDS,
-        });
         self.pop_dead(pid, CALLER_FRAME_WORDS);
         Some(roots[0])
     }
@@ -1854,13 +1823,18 @@ impl Vm {
         }
     }
 
-    /// The reply `{Server, ok}`, which the server's send puts on the waiting caller's heap (or in a fragment).
-    fn dets_reply_ok(&mut self, pid: Pid) {
-        let words = crate::dets::REPLY_TUPLE_WORDS;
+    /// `words` that a BIF or a message to a waiting process puts on the heap, or in a fragment when there is no
+    /// room ([`Vm::halloc`]), and that nothing keeps.
+    fn halloc_dead(&mut self, pid: Pid, words: u64) {
         self.halloc(pid, words, |block, at| {
             Self::write_dead(block, at, words);
             Term::boxed(block.addr(at))
         });
+    }
+
+    /// The reply `{Server, ok}`, which the server's send puts on the waiting caller's heap (or in a fragment).
+    fn dets_reply_ok(&mut self, pid: Pid) {
+        self.halloc_dead(pid, crate::dets::REPLY_TUPLE_WORDS);
     }
 
     fn dets_insert(&mut self, pid: Pid, table: &str, var: &str) {

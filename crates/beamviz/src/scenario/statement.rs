@@ -425,7 +425,7 @@ fn stmt(
     // Statements the model does not cover.
     let ets_op = ["new", "insert", "delete"]
         .iter()
-        .any(|f| cur.looks_at(&["ets", if elixir { "." } else { ":" }, f, "("]));
+        .any(|f| calls(cur, "ets", f));
     for (words, feature) in NOT_MODELLED {
         if cur.looks_at(words) && !ets_op {
             return Err(cur.error_at(first, ErrorKind::NotModelled(*feature)));
@@ -452,13 +452,11 @@ fn stmt(
         return emit(cur, ctx, first, env, op, out);
     }
     // DETS tables are opened and closed by the scenario itself, as a shell would (see `crate::dets`).
-    let dets_at =
-        |cur: &Cursor<'_>, f: &str| cur.looks_at(&["dets", if elixir { "." } else { ":" }, f, "("]);
-    if dets_at(cur, "open_file") || dets_at(cur, "close") {
+    if calls(cur, "dets", "open_file") || calls(cur, "dets", "close") {
         if actor.is_some() {
             return Err(cur.error_at(first, ErrorKind::NotModelled(Feature::Dets)));
         }
-        let open = dets_at(cur, "open_file");
+        let open = calls(cur, "dets", "open_file");
         cur.pos += 4;
         let table = table_name(cur)?;
         let op = if open {
@@ -551,14 +549,7 @@ fn stmt(
         return emit(cur, ctx, first, env, Op::Wake { pid, extra: 2 }, out);
     }
     // ETS tables.
-    let ets = |cur: &Cursor<'_>, f: &str| {
-        if elixir {
-            cur.looks_at(&["ets", ".", f, "("])
-        } else {
-            cur.looks_at(&["ets", ":", f, "("])
-        }
-    };
-    if ets(cur, "new") || ets(cur, "delete") || ets(cur, "insert") {
+    if calls(cur, "ets", "new") || calls(cur, "ets", "delete") || calls(cur, "ets", "insert") {
         let f = cur.text(cur.toks[cur.pos + 2]).to_string();
         cur.pos += 4;
         let table = table_name(cur)?;
@@ -588,10 +579,8 @@ fn stmt(
         };
         return emit(cur, ctx, first, env, op, out);
     }
-    let dets =
-        |cur: &Cursor<'_>, f: &str| cur.looks_at(&["dets", if elixir { "." } else { ":" }, f, "("]);
-    if dets(cur, "insert") || dets(cur, "delete") {
-        let insert = dets(cur, "insert");
+    if calls(cur, "dets", "insert") || calls(cur, "dets", "delete") {
+        let insert = calls(cur, "dets", "insert");
         cur.pos += 4;
         let table = table_name(cur)?;
         cur.expect_punct(",")?;
@@ -652,93 +641,59 @@ fn stmt(
             cur.expect_punct(")")?;
             return emit(cur, ctx, first, env, Op::BuildList { pid, var, n }, out);
         }
-        // `xs = :lists.seq(A, B)` with integer bounds: the list built as `lists:seq/2` builds it (anything else
-        // about the call, such as bounds that are expressions, goes to the evaluator).
-        if cur.looks_at(&["lists", if elixir { "." } else { ":" }, "seq", "("]) {
+        // `xs = :lists.seq(A, B)` and `xs = Enum.to_list(A..B)` with constant bounds: the list built as their
+        // compiled code builds it. Anything else about the call (bounds that are expressions, an empty
+        // `Enum.to_list` range) goes to the evaluator.
+        let seq = calls(cur, "lists", "seq");
+        let to_list = elixir && cur.looks_at(&["Enum", ".", "to_list", "("]);
+        if seq || to_list {
             let at = cur.pos;
             cur.pos += 4;
-            let seq = (|| {
-                let from = const_sum(cur, env)?;
-                cur.is_punct(",").then(|| cur.next())?;
-                let to = const_sum(cur, env)?;
-                cur.is_punct(")").then(|| cur.next())?;
-                // The statement ends here: the line, or the body of a loop (`end`, `||`).
-                let ends = match cur.peek() {
-                    None => true,
-                    Some(t) => {
-                        matches!(t.tok, Tok::Punct("||"))
-                            || (t.tok == Tok::Ident && cur.text(t) == "end")
-                    }
-                };
-                (ends && to >= from.saturating_sub(1)).then_some((from, to))
-            })();
-            if let Some((from, to)) = seq {
-                let op = Op::SeqList {
-                    pid,
-                    var,
-                    first: from,
-                    last: to,
-                };
-                return emit(cur, ctx, first, env, op, out);
+            let bounds = const_bounds(cur, env, if seq { "," } else { ".." });
+            match bounds {
+                Some((from, to)) if seq && to >= from.saturating_sub(1) => {
+                    let op = Op::SeqList {
+                        pid,
+                        var,
+                        first: from,
+                        last: to,
+                    };
+                    return emit(cur, ctx, first, env, op, out);
+                }
+                Some((from, to)) if to_list && to >= from => {
+                    let op = Op::EnumToList {
+                        pid,
+                        var,
+                        first: from,
+                        last: to,
+                    };
+                    return emit(cur, ctx, first, env, op, out);
+                }
+                _ => cur.pos = at,
             }
-            cur.pos = at;
         }
-        // `xs = Enum.to_list(A..B)` with integer bounds, `A =< B`: built as Elixir's `Enum` builds it.
-        if elixir && cur.looks_at(&["Enum", ".", "to_list", "("]) {
-            let at = cur.pos;
-            cur.pos += 4;
-            let range = (|| {
-                let from = const_sum(cur, env)?;
-                cur.is_punct("..").then(|| cur.next())?;
-                let to = const_sum(cur, env)?;
-                cur.is_punct(")").then(|| cur.next())?;
-                let ends = match cur.peek() {
-                    None => true,
-                    Some(t) => t.tok == Tok::Ident && cur.text(t) == "end",
-                };
-                (ends && to >= from).then_some((from, to))
-            })();
-            if let Some((from, to)) = range {
-                let op = Op::EnumToList {
-                    pid,
-                    var,
-                    first: from,
-                    last: to,
-                };
-                return emit(cur, ctx, first, env, op, out);
-            }
-            cur.pos = at;
-        }
-        if cur.looks_at(&["dets", if elixir { "." } else { ":" }, "lookup", "("]) {
+        // Lookups in an ETS or a DETS table.
+        let dets = calls(cur, "dets", "lookup");
+        if dets || calls(cur, "ets", "lookup") {
             cur.pos += 4;
             let table = table_name(cur)?;
             cur.expect_punct(",")?;
             let key = ets_key(cur, ctx, env, pid)?;
             cur.expect_punct(")")?;
-            let op = Op::DetsLookup {
-                pid,
-                table,
-                key,
-                var,
-            };
-            return emit(cur, ctx, first, env, op, out);
-        }
-        let lookup = if elixir {
-            cur.looks_at(&["ets", ".", "lookup", "("])
-        } else {
-            cur.looks_at(&["ets", ":", "lookup", "("])
-        };
-        if lookup {
-            cur.pos += 4;
-            let table = table_name(cur)?;
-            cur.expect_punct(",")?;
-            let key = ets_key(cur, ctx, env, pid)?;
-            cur.expect_punct(")")?;
-            let op = Op::EtsLookup {
-                pid,
-                table,
-                key,
-                var,
+            let op = if dets {
+                Op::DetsLookup {
+                    pid,
+                    table,
+                    key,
+                    var,
+                }
+            } else {
+                Op::EtsLookup {
+                    pid,
+                    table,
+                    key,
+                    var,
+                }
             };
             return emit(cur, ctx, first, env, op, out);
         }
@@ -1059,6 +1014,32 @@ fn const_sum(cur: &mut Cursor<'_>, env: &Env) -> Option<i64> {
         }
         cur.next();
     }
+}
+
+/// Whether the statement continues with a call of `module:f(` (`:module.f(` in Elixir).
+fn calls(cur: &Cursor<'_>, module: &str, f: &str) -> bool {
+    let sep = if cur.syntax == Syntax::Elixir {
+        "."
+    } else {
+        ":"
+    };
+    cur.looks_at(&[module, sep, f, "("])
+}
+
+/// `A SEP B)` with constant bounds ([`const_sum`]), where the statement then ends (the line, or a loop body's
+/// `end` or `||`). `None` for anything else; the cursor is then somewhere inside.
+fn const_bounds(cur: &mut Cursor<'_>, env: &Env, sep: &str) -> Option<(i64, i64)> {
+    let from = const_sum(cur, env)?;
+    cur.is_punct(sep).then(|| cur.next())?;
+    let to = const_sum(cur, env)?;
+    cur.is_punct(")").then(|| cur.next())?;
+    let ends = match cur.peek() {
+        None => true,
+        Some(t) => {
+            matches!(t.tok, Tok::Punct("||")) || (t.tok == Tok::Ident && cur.text(t) == "end")
+        }
+    };
+    ends.then_some((from, to))
 }
 
 /// A loop range: its bounds and where it is written.
