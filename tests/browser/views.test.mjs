@@ -100,7 +100,20 @@ test('DETS tables are listed on disk: objects in a file, none in memory, and the
   await page.waitForSelector('beam-viz[data-step="0"]');
   const rows = () => viz().locator('[data-view="ets"] tr[data-dets]').evaluateAll((rs) => rs.map((r) => [...r.children].map((c) => c.textContent)));
   assert.deepEqual(await rows(), []);
+  // The description's marks render as code, not as backticks.
+  const desc = await viz().evaluate((el) => {
+    const p = el.shadowRoot.querySelector('header h2').nextElementSibling;
+    return { text: p.textContent, code: [...p.querySelectorAll('code')].map((c) => c.textContent) };
+  });
+  assert.ok(!desc.text.includes('`'), desc.text);
+  assert.ok(desc.code.includes(':erlang.memory()'), desc.code.join());
   await seek(7); // after `:dets.insert(:on_disk, row)`
+  // A lifecycle chip is as wide as its name ("owner" used to be cut off).
+  const chip = await viz().locator('[data-view="lifecycle"] g.chip[data-process="owner"]').evaluate((g) => ({
+    text: g.querySelector('text').textContent,
+    fits: g.querySelector('text').getComputedTextLength() <= Number(g.querySelector('rect').getAttribute('width')),
+  }));
+  assert.deepEqual(chip, { text: 'owner', fits: true });
   assert.deepEqual(await rows(), [['on_disk', '1', '1 key', '0: in a file']]);
   const ets = await viz().locator('[data-view="ets"] tr[data-table] td').allTextContents();
   assert.deepEqual(ets, ['owner', '1', '356']);
