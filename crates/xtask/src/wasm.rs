@@ -70,6 +70,9 @@ pub fn small_build() -> bool {
 /// keep their messages. Immediate-abort and the other `-Z` options below need `-Z build-std`, so this uses Debian's
 /// `rustc-web` whenever its std sources are installed, whichever toolchain builds the rest.
 fn shipped_build(toolchain: &WasmToolchain) -> Command {
+    if !small_build() {
+        crate::toolchain::debian_std_sources();
+    }
     let mut cmd = if small_build() {
         let mut cmd = WasmToolchain::Debian.cargo("build", "std,panic_abort");
         // `optimize_for_size` picks std's small variants where it has them (a merge sort instead of driftsort, a
