@@ -12,7 +12,7 @@ use crate::binary::{BinId, BinaryArea};
 use crate::heap::{Block, LITERAL_AREA};
 use crate::object;
 use crate::term::{Addr, HeaderTag, Term, TAG_PRIMARY_LIST};
-use alloc::collections::BTreeMap;
+use crate::word_map::WordMap;
 use alloc::vec::Vec;
 
 /// The blocks a term may point into, for reading.
@@ -128,7 +128,7 @@ pub fn copy_term_decoded(areas: &Areas<'_>, t: Term, into: Block, bins: &mut Bin
 /// Copies `t` into `into` keeping its sharing: a subterm reached twice is copied once and pointed to twice, as
 /// the sharing-preserving emulator's `copy_shared_perform` does.
 pub fn copy_term_shared(areas: &Areas<'_>, t: Term, into: Block, bins: &mut BinaryArea) -> Copied {
-    copy_with(areas, t, into, bins, Some(&mut BTreeMap::new()), false)
+    copy_with(areas, t, into, bins, Some(&mut WordMap::new()), false)
 }
 
 fn copy_with(
@@ -136,7 +136,7 @@ fn copy_with(
     t: Term,
     mut into: Block,
     bins: &mut BinaryArea,
-    seen: Option<&mut BTreeMap<u64, Term>>,
+    seen: Option<&mut WordMap>,
     literals_too: bool,
 ) -> Copied {
     let mut off_heap = Vec::new();
@@ -168,7 +168,7 @@ struct Cx<'c, 'a> {
     off_heap: &'c mut Vec<Addr>,
     bins: &'c mut BinaryArea,
     /// With sharing preserved: each source object copied so far (by its tagged source word), and its copy.
-    seen: Option<&'c mut BTreeMap<u64, Term>>,
+    seen: Option<&'c mut WordMap>,
     /// Whether literals are copied too (a decoded term) or left in place (a send's copy).
     literals_too: bool,
 }
@@ -176,8 +176,8 @@ struct Cx<'c, 'a> {
 impl Cx<'_, '_> {
     fn copy_one(&mut self, t: Term, into: &mut Block) -> Term {
         if let Some(seen) = self.seen.as_deref() {
-            if let Some(copy) = seen.get(&t.0) {
-                return *copy;
+            if let Some(copy) = seen.get(t.0) {
+                return Term(copy);
             }
         }
         let copy = copy_one(
@@ -190,7 +190,7 @@ impl Cx<'_, '_> {
         );
         if let Some(seen) = self.seen.as_deref_mut() {
             if t.pointee().is_some() {
-                seen.insert(t.0, copy);
+                seen.insert(t.0, copy.0);
             }
         }
         copy

@@ -19,7 +19,6 @@ use crate::expr::Lang;
 use crate::op::{Op, Value};
 use crate::process::{MessageQueueData, Pid, SpawnOpts};
 use crate::vm::{OpError, Vm};
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -308,9 +307,8 @@ struct OpLog {
     bytes: Vec<u8>,
     starts: Vec<usize>,
     /// Interned names: variables, tables, actor names, atoms.
-    names: Vec<String>,
-    /// Only while recording: the index of each name, and the starts of the last distinct encodings.
-    index: BTreeMap<String, u32>,
+    names: crate::names::Names,
+    /// Only while recording: the starts of the last distinct encodings.
     recent: Vec<(usize, usize)>,
     /// Set by `finish`: recording is over.
     finished: bool,
@@ -349,7 +347,6 @@ impl OpLog {
     /// Ends recording: drops the lookup structures and spare capacity.
     fn finish(&mut self) {
         self.finished = true;
-        self.index = BTreeMap::new();
         self.recent = Vec::new();
         self.bytes.shrink_to_fit();
         self.starts.shrink_to_fit();
@@ -358,18 +355,14 @@ impl OpLog {
     fn bytes(&self) -> usize {
         self.bytes.capacity()
             + self.starts.capacity() * core::mem::size_of::<usize>()
-            + self
-                .names
-                .iter()
-                .map(|n| n.capacity() + core::mem::size_of::<String>())
-                .sum::<usize>()
+            + self.names.capacity_bytes()
     }
 
     fn get(&self, i: usize) -> Op {
         Reader {
             bytes: &self.bytes,
             at: self.starts[i],
-            names: &self.names,
+            names: self.names.as_slice(),
         }
         .op()
     }
@@ -391,15 +384,7 @@ impl OpLog {
     }
 
     fn name(&mut self, s: &str) {
-        let id = match self.index.get(s) {
-            Some(&id) => id,
-            None => {
-                let id = self.names.len() as u32;
-                self.names.push(String::from(s));
-                self.index.insert(String::from(s), id);
-                id
-            }
-        };
+        let id = self.names.intern(s);
         self.uint(u64::from(id));
     }
 

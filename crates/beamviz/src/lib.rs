@@ -40,14 +40,17 @@ pub mod heap;
 pub mod heap_sizes;
 pub mod history;
 pub mod map;
+pub mod names;
 pub mod object;
 pub mod op;
 pub mod process;
 pub mod scenario;
+mod sorted;
 pub mod term;
 pub mod trace;
 pub mod view;
 pub mod vm;
+pub mod word_map;
 
 pub use event::Event;
 pub use history::History;

@@ -156,7 +156,7 @@ pub struct BinaryView {
 }
 
 /// A handle to a binary from a process.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct HolderView {
     /// The process.
     pub pid: u32,
@@ -542,13 +542,13 @@ pub struct ObjectView {
 /// the words of a term, laid out, with sharing.
 pub fn term_layout(areas: &Areas<'_>, t: Term, max_objects: usize) -> Vec<ObjectView> {
     let mut out: Vec<ObjectView> = Vec::new();
-    let mut index: alloc::collections::BTreeMap<crate::term::Addr, usize> =
-        alloc::collections::BTreeMap::new();
+    // Each object's place in `out`, by address.
+    let mut index = crate::word_map::WordMap::new();
     let mut todo = vec![t];
     while let Some(t) = todo.pop() {
         let Some(addr) = t.pointee() else { continue };
-        if let Some(&i) = index.get(&addr) {
-            out[i].refs += 1;
+        if let Some(i) = index.get(addr.0) {
+            out[i as usize].refs += 1;
             continue;
         }
         if out.len() >= max_objects {
@@ -561,7 +561,7 @@ pub fn term_layout(areas: &Areas<'_>, t: Term, max_objects: usize) -> Vec<Object
             (kind_of(h), object::object_size(h))
         };
         let words: Vec<u64> = (0..n).map(|i| areas.word(addr.add(i as u32)).0).collect();
-        index.insert(addr, out.len());
+        index.insert(addr.0, out.len() as u64);
         out.push(ObjectView {
             addr,
             kind,
@@ -1128,8 +1128,8 @@ impl View {
     /// none (their numbers are all there). Their terms are what costs: with a thousand processes, printing and
     /// sizing every variable takes longer than a frame, while the page shows a few of them.
     pub fn of_some(vm: &Vm, detail: &dyn Fn(u32) -> bool) -> View {
-        let mut holders: alloc::collections::BTreeMap<u32, Vec<HolderView>> =
-            alloc::collections::BTreeMap::new();
+        // Each holder with its binary's id, sorted by id below (a map per view cost the wasm module 3 KB of code).
+        let mut holders: Vec<(u32, HolderView)> = Vec::new();
         let processes = vm
             .processes()
             .iter()
@@ -1146,10 +1146,13 @@ impl View {
                 for addr in &p.off_heap {
                     let bin = areas.word(addr.add(3)).0 as u32;
                     bins.push(bin);
-                    holders.entry(bin).or_default().push(HolderView {
-                        pid: p.pid.0,
-                        reachable: live.contains(addr.area(), addr.offset()),
-                    });
+                    holders.push((
+                        bin,
+                        HolderView {
+                            pid: p.pid.0,
+                            reachable: live.contains(addr.area(), addr.offset()),
+                        },
+                    ));
                 }
                 for m in &p.mailbox {
                     for addr in &m.off_heap {
@@ -1157,10 +1160,13 @@ impl View {
                             .fragment
                             .as_ref()
                             .map_or(0, |f| f.at(addr.add(3)).0 as u32);
-                        holders.entry(bin).or_default().push(HolderView {
-                            pid: p.pid.0,
-                            reachable: true,
-                        });
+                        holders.push((
+                            bin,
+                            HolderView {
+                                pid: p.pid.0,
+                                reachable: true,
+                            },
+                        ));
                     }
                 }
                 ProcessView {
@@ -1210,6 +1216,8 @@ impl View {
                 }
             })
             .collect::<Vec<_>>();
+        // Stable: each binary's holders stay in process order.
+        holders.sort_by_key(|(bin, _)| *bin);
         let binaries = vm
             .binaries()
             .iter()
@@ -1217,7 +1225,11 @@ impl View {
                 id: id.0,
                 bytes: b.bytes,
                 refc: b.refc,
-                holders: holders.remove(&id.0).unwrap_or_default(),
+                holders: {
+                    let from = holders.partition_point(|(b, _)| *b < id.0);
+                    let n = holders[from..].partition_point(|(b, _)| *b == id.0);
+                    holders[from..from + n].iter().map(|(_, h)| *h).collect()
+                },
             })
             .collect();
         let ets: Vec<EtsView> = vm
@@ -1271,7 +1283,7 @@ pub fn memory(vm: &Vm) -> MemoryView {
         })
         .sum();
     let binary = vm.binaries().total_bytes();
-    let atom: u64 = vm.atoms().iter().map(|a| a.len() as u64 + 1).sum();
+    let atom: u64 = vm.atom_table().bytes() + vm.atoms().len() as u64;
     let ets_words: u64 = vm.ets_tables().iter().flatten().map(|t| t.words()).sum();
     MemoryView {
         processes: processes_bytes,

@@ -19,7 +19,7 @@ use crate::process::{
 };
 use crate::term::{Addr, HeaderTag, Term, MAX_SMALL, MIN_SMALL, ONHEAP_BIN_LIMIT, PROC_BIN_SIZE};
 use crate::{heap_sizes, term};
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
@@ -109,8 +109,7 @@ pub struct Vm {
     processes: Vec<Process>,
     binaries: BinaryArea,
     ids: AreaIds,
-    atoms: Vec<String>,
-    atom_index: BTreeMap<String, u32>,
+    atoms: crate::names::Names,
     literals: Block,
     ets: Vec<Option<EtsTable>>,
     /// DETS tables by opening order; `None` once closed.
@@ -142,8 +141,7 @@ impl Vm {
             processes: Vec::new(),
             binaries: BinaryArea::default(),
             ids: AreaIds::default(),
-            atoms: Vec::new(),
-            atom_index: BTreeMap::new(),
+            atoms: crate::names::Names::new(),
             literals: Block::new(LITERAL_AREA, 0),
             ets: Vec::new(),
             dets: Vec::new(),
@@ -197,6 +195,11 @@ impl Vm {
 
     /// The atom table.
     pub fn atoms(&self) -> &[String] {
+        self.atoms.as_slice()
+    }
+
+    /// The atom table with its index by name.
+    pub fn atom_table(&self) -> &crate::names::Names {
         &self.atoms
     }
 
@@ -240,16 +243,13 @@ impl Vm {
     /// # Errors
     /// [`OpError::AtomTableFull`] past 1,048,576 atoms.
     pub fn intern(&mut self, name: &str) -> Result<Term, OpError> {
-        if let Some(&i) = self.atom_index.get(name) {
+        if let Some(i) = self.atoms.get(name) {
             return Ok(Term::atom(i));
         }
         if self.atoms.len() >= ATOM_LIMIT {
             return Err(OpError::AtomTableFull);
         }
-        let i = self.atoms.len() as u32;
-        self.atoms.push(name.to_string());
-        self.atom_index.insert(name.to_string(), i);
-        Ok(Term::atom(i))
+        Ok(Term::atom(self.atoms.push(name.to_string())))
     }
 
     /// Runs one op.
@@ -1640,8 +1640,7 @@ impl Vm {
             match v {
                 Value::Int(n) if (MIN_SMALL..=MAX_SMALL).contains(n) => out.push(Term::small(*n).0),
                 Value::Atom(a) => {
-                    let i = self.atoms.iter().position(|x| x == a)?;
-                    out.push(Term::atom(i as u32).0);
+                    out.push(Term::atom(self.atoms.get(a)?).0);
                 }
                 Value::Var(name) => {
                     let areas = process_areas(p, &self.literals);

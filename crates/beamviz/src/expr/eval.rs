@@ -11,8 +11,8 @@ use crate::copy::Areas;
 use crate::heap::Block;
 use crate::map;
 use crate::object::{self, MapKind};
+use crate::sorted::SortedMap;
 use crate::term::{AreaId, Decoded, HeaderTag, Term, MAX_SMALL, MIN_SMALL, TAG_PRIMARY_LIST};
-use alloc::collections::BTreeMap;
 use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -21,8 +21,8 @@ use core::fmt;
 
 /// What an evaluation reads: the VM's atom table and literal area, and the process's blocks and variables.
 pub struct EvalInput<'a> {
-    /// The atom table (`Vm::atoms`).
-    pub atoms: &'a [String],
+    /// The atom table (`Vm::atom_table`).
+    pub atoms: &'a crate::names::Names,
     /// The literal area (`Vm::literals`).
     pub literals: &'a Block,
     /// The process's heap blocks (`Vm::areas_of`), or none for a standalone evaluation.
@@ -114,30 +114,6 @@ impl FunTable {
                 i
             }
         }
-    }
-}
-
-/// A map kept as a vector sorted by key, for the few entries of one evaluation (the funs it calls or remakes).
-/// `BTreeMap`'s code, generated again for each key and value type, cost the wasm module about 3 KB gzipped for the
-/// maps this replaces; inserting into the middle of a short vector costs nothing that shows.
-struct SortedMap<K, V>(Vec<(K, V)>);
-
-impl<K: Ord, V> SortedMap<K, V> {
-    fn get(&self, key: &K) -> Option<&V> {
-        let at = self.0.binary_search_by(|(k, _)| k.cmp(key)).ok()?;
-        Some(&self.0[at].1)
-    }
-
-    /// Inserts `value` unless `key` has one already (`entry(key).or_insert(value)`).
-    fn insert_new(&mut self, key: K, value: V) {
-        if let Err(at) = self.0.binary_search_by(|(k, _)| k.cmp(&key)) {
-            self.0.insert(at, (key, value));
-        }
-    }
-
-    /// The values in key order.
-    fn values(&self) -> impl Iterator<Item = &V> {
-        self.0.iter().map(|(_, v)| v)
     }
 }
 
@@ -332,9 +308,9 @@ pub(super) struct Ev<'a> {
     bif_bins: Vec<u64>,
     /// The body of the fun clause running (its expressions), to tell tail calls from body calls.
     fun_body: Option<*const [Expr]>,
-    atoms: &'a [String],
-    atom_ix: BTreeMap<String, u32>,
-    pub new_atoms: Vec<String>,
+    atoms: &'a crate::names::Names,
+    /// Atoms this evaluation adds: their indices follow the table's.
+    new_atoms: crate::names::Names,
     pub vars: Vec<(String, Term)>,
     pub self_pid: Term,
     steps: u64,
@@ -381,12 +357,6 @@ fn run<'a>(expr: &'a Expr, input: EvalInput<'a>, compiled: bool) -> Result<Evalu
             span: expr.span,
         });
     }
-    let atom_ix = input
-        .atoms
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.clone(), i as u32))
-        .collect();
     let n_input_vars = input.vars.len();
     let mut ev = Ev {
         s: Store::new(input.areas, input.literals.clone(), input.frag_id),
@@ -404,8 +374,7 @@ fn run<'a>(expr: &'a Expr, input: EvalInput<'a>, compiled: bool) -> Result<Evalu
         bif_bins: Vec::new(),
         fun_body: None,
         atoms: input.atoms,
-        atom_ix,
-        new_atoms: Vec::new(),
+        new_atoms: crate::names::Names::new(),
         vars: input.vars,
         self_pid: input.self_pid,
         steps: 0,
@@ -424,7 +393,7 @@ fn run<'a>(expr: &'a Expr, input: EvalInput<'a>, compiled: bool) -> Result<Evalu
         term,
         fragment: ev.s.frag,
         literals: ev.s.literals,
-        new_atoms: ev.new_atoms,
+        new_atoms: ev.new_atoms.into_vec(),
         new_bins: ev.s.new_bins,
         bif_bins: ev.bif_bins,
         bindings,
@@ -554,8 +523,11 @@ impl<'a> Ev<'a> {
     // ---- atoms ----
 
     pub fn atom(&mut self, name: &str) -> R<Term> {
-        if let Some(&i) = self.atom_ix.get(name) {
+        if let Some(i) = self.atoms.get(name) {
             return Ok(Term::atom(i));
+        }
+        if let Some(i) = self.new_atoms.get(name) {
+            return Ok(Term::atom(self.atoms.len() as u32 + i));
         }
         let i = self.atoms.len() + self.new_atoms.len();
         if i >= crate::vm::ATOM_LIMIT || name.chars().count() > 255 {
@@ -566,7 +538,6 @@ impl<'a> Ev<'a> {
             }));
         }
         self.new_atoms.push(name.to_string());
-        self.atom_ix.insert(name.to_string(), i as u32);
         Ok(Term::atom(i as u32))
     }
 
@@ -576,9 +547,11 @@ impl<'a> Ev<'a> {
         };
         let i = i as usize;
         if i < self.atoms.len() {
-            Some(&self.atoms[i])
+            Some(&self.atoms.as_slice()[i])
         } else {
-            self.new_atoms.get(i - self.atoms.len()).map(String::as_str)
+            (self.new_atoms.as_slice())
+                .get(i - self.atoms.len())
+                .map(String::as_str)
         }
     }
 

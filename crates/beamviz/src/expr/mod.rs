@@ -371,7 +371,7 @@ pub fn inspect(src: &str, lang: Lang, max_objects: usize) -> Result<Inspection, 
 
 fn eval_standalone(src: &str, lang: Lang) -> Result<Evaluated, ExprError> {
     let expr = parse(src, lang).map_err(ExprError::Parse)?;
-    let atoms = crate::vm::Vm::new().atoms().to_vec();
+    let atoms = crate::vm::Vm::new().atom_table().clone();
     let literals = Block::new(crate::heap::LITERAL_AREA, 0);
     let funs = FunTable::default();
     let input = EvalInput {
@@ -402,7 +402,7 @@ pub fn input_for<'a>(
 ) -> Option<EvalInput<'a>> {
     let p = vm.process(pid)?;
     Some(EvalInput {
-        atoms: vm.atoms(),
+        atoms: vm.atom_table(),
         literals: vm.literals(),
         areas: vm.areas_of(p),
         vars: p.vars().map(|(n, t)| (String::from(n), t)).collect(),
@@ -477,7 +477,7 @@ mod tests {
             "maps:from_list([{K, [K]} || K <- lists:seq(1, 40)])",
         ] {
             let expr = parse(src, Lang::Erlang).expect("parses");
-            let atoms = crate::vm::Vm::new().atoms().to_vec();
+            let atoms = crate::vm::Vm::new().atom_table().clone();
             let lits = Block::new(crate::heap::LITERAL_AREA, 0);
             let funs = FunTable::default();
             let input = EvalInput {
@@ -507,7 +507,7 @@ mod tests {
     #[test]
     fn layout_shows_sharing() {
         let expr = parse("begin L = [1], {L, L, #{}} end", Lang::Erlang).expect("parses");
-        let atoms = crate::vm::Vm::new().atoms().to_vec();
+        let atoms = crate::vm::Vm::new().atom_table().clone();
         let lits = Block::new(crate::heap::LITERAL_AREA, 0);
         let funs = FunTable::default();
         let src = "begin L = [1], {L, L, #{}} end";

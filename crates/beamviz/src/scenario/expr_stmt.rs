@@ -8,7 +8,7 @@
 use super::lex::{Cursor, Tok};
 use super::{ErrorKind, Feature, ParseError, Syntax};
 use crate::expr::{self, Expr, ExprKind, Lang, ParseErrorKind, Qualifier};
-use alloc::collections::BTreeMap;
+use crate::sorted::SortedMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -276,7 +276,7 @@ pub(crate) fn top_bindings(e: &Expr, out: &mut Vec<String>) {
 /// Model: an estimate, not a bound. A recursive fun, or a size computed at run time, can build more than it says;
 /// each expression is still bounded by the evaluator's own limits (4,194,304 steps, well under a second).
 /// FIXME: a run-time budget of evaluation steps for the whole scenario would bound what the estimate cannot see.
-pub(crate) fn estimate(e: &Expr, vars: &BTreeMap<String, u64>) -> (u64, u64) {
+pub(crate) fn estimate(e: &Expr, vars: &SortedMap<String, u64>) -> (u64, u64) {
     const CALL: u64 = 16;
     let sum = |xs: &[&Expr]| {
         xs.iter().fold((0u64, 0u64), |(b, f), x| {
@@ -555,7 +555,7 @@ fn call(
     m: Option<&Expr>,
     f: &Expr,
     args: &[Expr],
-    vars: &BTreeMap<String, u64>,
+    vars: &SortedMap<String, u64>,
 ) -> Option<(u64, u64)> {
     let m = m.and_then(atom_of).unwrap_or("erlang");
     let f = atom_of(f)?;

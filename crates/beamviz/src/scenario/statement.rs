@@ -15,8 +15,9 @@ use super::lex::{Cursor, Tok, Token};
 use super::{ErrorKind, Feature, ParseError, Span, Syntax, MAX_DEPTH, MAX_STEPS, MAX_TOTAL_WORDS};
 use crate::op::Op;
 use crate::process::{Pid, SpawnOpts};
+use crate::sorted::SortedMap;
 use crate::vm::MAX_TERM_WORDS;
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -31,7 +32,7 @@ struct Actor {
     name: String,
     alive: bool,
     /// Bound variables with their flat sizes in words.
-    vars: BTreeMap<String, u64>,
+    vars: SortedMap<String, u64>,
     /// Flat sizes of queued messages.
     mailbox: VecDeque<u64>,
 }
@@ -49,9 +50,9 @@ pub(crate) struct Ctx {
     /// Where the expression of the `Eval` about to be emitted starts in the line.
     expr_at: Option<usize>,
     /// Flat sizes of the objects inserted in each ETS table, by name.
-    ets: BTreeMap<String, Vec<u64>>,
+    ets: SortedMap<String, Vec<u64>>,
     /// The same for each DETS table.
-    dets: BTreeMap<String, Vec<u64>>,
+    dets: SortedMap<String, Vec<u64>>,
 }
 
 /// The words a DETS call leaves on the caller's heap besides the objects (see `crate::dets`).
@@ -83,8 +84,8 @@ impl Ctx {
             work: 0,
             eval: None,
             expr_at: None,
-            ets: BTreeMap::new(),
-            dets: BTreeMap::new(),
+            ets: SortedMap::default(),
+            dets: SortedMap::default(),
         }
     }
 
@@ -124,7 +125,7 @@ impl Ctx {
                 self.actors.push(Actor {
                     name: name.clone(),
                     alive: true,
-                    vars: BTreeMap::new(),
+                    vars: SortedMap::default(),
                     mailbox: VecDeque::new(),
                 });
                 work += 233;
@@ -183,7 +184,9 @@ impl Ctx {
                     .copied()
                     .unwrap_or(0);
                 work = work.saturating_add(flat);
-                self.ets.entry(table.clone()).or_default().push(flat);
+                self.ets
+                    .get_or_insert_with(table.clone(), Vec::new)
+                    .push(flat);
             }
             Op::EtsLookup {
                 pid, table, var, ..
@@ -210,7 +213,9 @@ impl Ctx {
                     .copied()
                     .unwrap_or(0);
                 work = work.saturating_add(flat).saturating_add(DETS_CALL_WORDS);
-                self.dets.entry(table.clone()).or_default().push(flat);
+                self.dets
+                    .get_or_insert_with(table.clone(), Vec::new)
+                    .push(flat);
             }
             Op::DetsLookup {
                 pid, table, var, ..
