@@ -82,7 +82,7 @@ select { font: inherit; padding: 5px 6px; border-radius: 8px; border: 1px solid 
 .slider { display: flex; align-items: center; gap: 8px; flex: 1 1 220px; color: var(--bv-muted); font-weight: 600; }
 .slider input { flex: 1; accent-color: var(--bv-young); }
 .counter { font-variant-numeric: tabular-nums; color: var(--bv-muted); min-width: 7ch; text-align: right; }
-section { background: var(--bv-panel); border: 1px solid var(--bv-line); border-radius: 10px; padding: 12px 14px; min-width: 0; contain: layout style; }
+section { background: var(--bv-panel); border: 1px solid var(--bv-line); border-radius: 10px; padding: 12px 14px; min-width: 0; contain: layout style; content-visibility: auto; contain-intrinsic-size: auto 320px; }
 h3 { margin: 0 0 8px; font-size: .78rem; letter-spacing: .08em; text-transform: uppercase; color: var(--bv-muted); }
 .story { display: grid; gap: 6px; }
 .code { margin: 0; padding: 8px 12px; background: #1d2433; color: #f3f5f8; border-radius: 7px; font: 13px/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; overflow-x: auto; }
