@@ -21,7 +21,7 @@ mod statement;
 pub use expect::{
     check, evaluate, locate_failure, Check, Cmp, Expect, ExpectFailure, Field, Subject,
 };
-pub use parse::{parse, parse_bytes, parse_bytes_with, parse_with};
+pub use parse::{parse, parse_bytes, parse_bytes_with, parse_with, Reader};
 
 use crate::op::Op;
 use alloc::string::String;

@@ -52,6 +52,24 @@ pub(crate) struct Ctx {
     ets: BTreeMap<String, Vec<u64>>,
     /// The same for each DETS table.
     dets: BTreeMap<String, Vec<u64>>,
+    /// Reading pauses before a loop iteration once this many steps are read, so a page reads a long loop a slice at
+    /// a time (`usize::MAX`: never).
+    pub pause_at: usize,
+    /// The loops of the statement being resumed, outermost first: each starts at its frame's iteration.
+    pub resume: Vec<Frame>,
+    /// The loops of the statement that paused, innermost first (as they return).
+    pub paused: Vec<Frame>,
+    /// Only count steps: loops are read (their heads give their iterations), other statements count one step unread.
+    pub counting: bool,
+}
+
+/// Where a loop stands when its statement pauses: the iteration to run (the one under way, for an enclosing loop),
+/// with the steps and work counted when it began (the first iteration's cost projects the loop's).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Frame {
+    k: i64,
+    steps: usize,
+    work: u64,
 }
 
 /// The words a DETS call leaves on the caller's heap besides the objects (see `crate::dets`).
@@ -85,6 +103,10 @@ impl Ctx {
             expr_at: None,
             ets: BTreeMap::new(),
             dets: BTreeMap::new(),
+            pause_at: usize::MAX,
+            resume: Vec::new(),
+            paused: Vec::new(),
+            counting: false,
         }
     }
 
@@ -287,6 +309,9 @@ impl Ctx {
 }
 
 /// Reads the statement in `line[offset..]`, run by `actor` (or by the scenario itself when `None`).
+///
+/// It may stop between two iterations of its loops (`ctx.pause_at`), its loops then in `ctx.paused`; read again with
+/// them as `ctx.resume`, it goes on from there, as if it had not stopped.
 pub(crate) fn statement(
     ctx: &mut Ctx,
     line: &str,
@@ -301,7 +326,10 @@ pub(crate) fn statement(
     let mut out = Vec::new();
     let mut env = Vec::new();
     stmt(&mut cur, ctx, actor, &mut env, 0, &mut out)?;
-    cur.finish()?;
+    // Counting reads loop heads only, and a paused statement is not over.
+    if !ctx.counting && ctx.paused.is_empty() {
+        cur.finish()?;
+    }
     Ok(out)
 }
 
@@ -359,6 +387,10 @@ fn stmt(
         return Err(cur.error_end());
     };
     let elixir = cur.syntax == Syntax::Elixir;
+    if ctx.counting && !at_loop(cur) {
+        ctx.n_steps += 1;
+        return Ok(());
+    }
     // Loops.
     if elixir && cur.looks_at(&["for"]) {
         cur.next();
@@ -1105,6 +1137,16 @@ fn matching(cur: &Cursor<'_>, p: &str) -> Option<usize> {
     None
 }
 
+/// Whether a loop starts at the cursor (the loops `stmt` reads).
+fn at_loop(cur: &Cursor<'_>) -> bool {
+    match cur.syntax {
+        Syntax::Elixir => cur.looks_at(&["for"]) || cur.looks_at(&["Enum", ".", "each", "("]),
+        Syntax::Erlang => {
+            cur.looks_at(&["lists", ":", "foreach", "(", "fun", "("]) || cur.is_punct("[")
+        }
+    }
+}
+
 /// Runs the body at the cursor once per value of `var` in the range, then expects `closers`.
 #[allow(clippy::too_many_arguments)]
 fn repeat(
@@ -1134,6 +1176,10 @@ fn repeat(
         cur.looks_at(&["list_to_atom", "("]) || cur.looks_at(&["binary_to_atom", "("])
     };
     if atoms && n <= 2 * crate::vm::ATOM_LIMIT as i128 {
+        if ctx.counting {
+            ctx.n_steps += 1;
+            return Ok(());
+        }
         let pid = actor.ok_or_else(|| cur.error_at(cur.toks[0], ErrorKind::NeedsActor))?;
         let stop = expr_stmt::extent(cur);
         // The names: the first string of the body (up to an interpolation), then a counter.
@@ -1161,7 +1207,14 @@ fn repeat(
         }
         return Ok(());
     }
-    if n > (MAX_STEPS - ctx.n_steps.min(MAX_STEPS)) as i128 {
+    // A statement resumed after a pause enters its loops again: they start where they were, and what was checked
+    // when they were first entered is not checked again (the steps read since would count against them).
+    let level = env.len();
+    let mut resumed = ctx.resume.get(level).copied();
+    if resumed.is_some() && level + 1 == ctx.resume.len() {
+        ctx.resume.clear();
+    }
+    if resumed.is_none() && n > (MAX_STEPS - ctx.n_steps.min(MAX_STEPS)) as i128 {
         return Err(ParseError {
             kind: ErrorKind::TooManySteps,
             span: at,
@@ -1169,13 +1222,46 @@ fn repeat(
     }
     let name = cur.text(var).to_string();
     let body = cur.pos;
-    for k in from..=to {
+    if ctx.counting {
+        // A body that is not a loop is one step per iteration.
+        if !at_loop(cur) {
+            ctx.n_steps += n as usize;
+            return Ok(());
+        }
+        for k in from..=to {
+            cur.pos = body;
+            env.push((name.clone(), k));
+            let res = stmt(cur, ctx, actor, env, depth + 1, out);
+            env.pop();
+            res?;
+            // Each iteration counts a step at least: this bounds the count's time by the limit.
+            if ctx.n_steps > MAX_STEPS {
+                return Err(ParseError {
+                    kind: ErrorKind::TooManySteps,
+                    span: at,
+                });
+            }
+        }
+        return Ok(());
+    }
+    for k in resumed.map_or(from, |f| f.k)..=to {
+        let (steps, work) = match resumed.take() {
+            Some(f) => (f.steps, f.work),
+            None => (ctx.n_steps, ctx.work),
+        };
+        if ctx.n_steps >= ctx.pause_at {
+            ctx.paused.push(Frame { k, steps, work });
+            return Ok(());
+        }
         cur.pos = body;
         env.push((name.clone(), k));
-        let (steps, work) = (ctx.n_steps, ctx.work);
         let res = stmt(cur, ctx, actor, env, depth + 1, out);
         env.pop();
         res?;
+        if !ctx.paused.is_empty() {
+            ctx.paused.push(Frame { k, steps, work });
+            return Ok(());
+        }
         // After the first iteration, what the loop will cost is known closely enough: refuse a loop whose
         // iterations would pass a limit now, instead of after reading up to a million steps (seconds).
         if k == from {
