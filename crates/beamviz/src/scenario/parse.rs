@@ -167,6 +167,9 @@ pub struct Reader {
     end: Option<Result<(), ParseError>>,
 }
 
+/// The most steps a [`Reader::read`] reads between two pauses.
+const SLICE: usize = 1 << 16;
+
 /// A statement stopped between two iterations of its loops: its line, and where its loops stand.
 struct Paused {
     line_no: u32,
@@ -282,12 +285,30 @@ impl Reader {
             return end.map(|()| true);
         }
         let src = src.strip_prefix('\u{feff}').unwrap_or(src);
-        self.ctx.pause_at = self.scenario.steps.len().saturating_add(more);
-        let read = self.read_lines(src);
-        if let Err(e) = read {
-            self.end = Some(Err(e));
+        let target = self.scenario.steps.len().saturating_add(more);
+        loop {
+            // At most `SLICE` steps at a time: a statement's steps wait in its output until they are added here,
+            // and a million of them would be held twice.
+            self.ctx.pause_at = target.min(self.scenario.steps.len() + SLICE);
+            match self.read_lines(src) {
+                Ok(false) if self.scenario.steps.len() < target => {}
+                Err(e) => {
+                    self.end = Some(Err(e));
+                    return Err(e);
+                }
+                read => return read,
+            }
         }
-        read
+    }
+
+    /// Makes room for `steps` steps in all (the [`Reader::count`]), so a long scenario's steps are not moved as they
+    /// come: a million of them take 200 MB, and their list would be 100 MB more while it grew by doubling.
+    pub fn reserve(&mut self, steps: usize) {
+        let steps = steps.min(super::MAX_STEPS);
+        let have = self.scenario.steps.len();
+        self.scenario
+            .steps
+            .reserve_exact(steps.saturating_sub(have));
     }
 
     fn read_lines(&mut self, src: &str) -> Result<bool, ParseError> {

@@ -17,9 +17,9 @@ use crate::op::Op;
 use crate::process::{Pid, SpawnOpts};
 use crate::vm::MAX_TERM_WORDS;
 use alloc::collections::{BTreeMap, VecDeque};
-use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use core::fmt::Write;
 
 /// What one process costs at every step of a run, in words: the page reads `erlang:memory()` at every step (a
 /// walk over the processes), and checkpoints clone them. A step's full view is built only when it is shown, so
@@ -983,25 +983,32 @@ fn emit(
     let span = super::lex::span(cur.line_no, cur.line, first.from, last.to);
     ctx.account(&op, span)?;
     // A plain statement shows as written, trailing comment included; a loop iteration shows its body.
-    let mut code = if env.is_empty() {
-        cur.line[first.from..].trim_end().to_string()
+    let body = if env.is_empty() {
+        cur.line[first.from..].trim_end()
     } else {
-        cur.line[first.from..last.to].to_string()
+        &cur.line[first.from..last.to]
     };
     // Name the iteration by its loop variables (`_`-prefixed ones are unnamed on purpose).
-    let named: Vec<&(String, i64)> = env.iter().filter(|(n, _)| !n.starts_with('_')).collect();
-    if !named.is_empty() {
-        code.push_str(if cur.syntax == Syntax::Elixir {
-            "  # "
-        } else {
-            "  % "
+    let named = || env.iter().filter(|(n, _)| !n.starts_with('_'));
+    // Sized exactly, without a string per variable: a million loop steps keep their code.
+    let digits = |k: i64| {
+        k.unsigned_abs()
+            .checked_ilog10()
+            .map_or(1, |d| d as usize + 1)
+            + usize::from(k < 0)
+    };
+    let names: usize = named().map(|(n, k)| n.len() + 5 + digits(*k)).sum();
+    let mut code = String::with_capacity(body.len() + names + 2);
+    code.push_str(body);
+    for (i, (name, k)) in named().enumerate() {
+        code.push_str(match (i, cur.syntax) {
+            (0, Syntax::Elixir) => "  # ",
+            (0, Syntax::Erlang) => "  % ",
+            _ => ", ",
         });
-        for (i, (name, k)) in named.iter().enumerate() {
-            if i > 0 {
-                code.push_str(", ");
-            }
-            code.push_str(&format!("{name} = {k}"));
-        }
+        code.push_str(name);
+        code.push_str(" = ");
+        let _ = write!(code, "{k}");
     }
     out.push((op, code, ctx.expr_at.take()));
     Ok(())
