@@ -3,7 +3,8 @@
 //! Scenarios are written in `.scn` files (the format is specified in `docs/scenarios.md`):
 //! a title, a description, actor declarations, and steps in which an actor runs one Elixir (or Erlang) statement,
 //! with narration, `expect` checkpoints and `predict` questions attached.
-//! [`parse`] turns a file into a [`Scenario`]; [`check`] runs it and evaluates its checkpoints.
+//! [`parse`] turns a file into a [`Scenario`]; [`check`] runs it and evaluates its checkpoints. [`Reader`] reads a file
+//! a slice of steps at a time (the page runs a long scenario as it reads it), with the steps and errors of [`parse`].
 //! The built-in scenarios are the files of `www/scenarios/`, embedded at compile time, so the page, the CLI and
 //! the golden tests read the same text.
 //!

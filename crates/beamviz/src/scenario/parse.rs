@@ -276,13 +276,16 @@ impl Reader {
     }
 
     /// Reads on until `more` more steps are read (a statement's steps may pass that by a few, a loop's do not) or
-    /// the text ends; true when it has ended. `src` is the text given to [`Reader::new`].
+    /// the text ends; true when it has ended (`more` 0 reads nothing). `src` is the text given to [`Reader::new`].
     ///
     /// # Errors
     /// As [`parse`]; every later read returns the same error.
     pub fn read(&mut self, src: &str, more: usize) -> Result<bool, ParseError> {
         if let Some(end) = self.end {
             return end.map(|()| true);
+        }
+        if more == 0 {
+            return Ok(false);
         }
         let src = src.strip_prefix('\u{feff}').unwrap_or(src);
         let target = self.scenario.steps.len().saturating_add(more);
@@ -533,14 +536,15 @@ impl Reader {
                     _ => return None,
                 },
                 "vm" | "expect" | "predict" => {}
-                "actor" => ctx.n_steps += 1,
+                "actor" if ctx.n_steps < super::MAX_STEPS => ctx.n_steps += 1,
+                "actor" => return None,
                 _ => {
                     let offset = actor_prefix(line).map_or(0, |(_, offset)| offset);
                     statement::statement(&mut ctx, line, offset, n, None).ok()?;
                 }
             }
         }
-        (ctx.n_steps <= super::MAX_STEPS).then_some(ctx.n_steps)
+        Some(ctx.n_steps)
     }
 }
 

@@ -296,6 +296,15 @@ impl Ctx {
         Ok(())
     }
 
+    /// Counts a step without reading it (`counting`), within the limit: an error past it.
+    pub fn count(&mut self, cur: &Cursor<'_>) -> Result<(), ParseError> {
+        if self.n_steps >= MAX_STEPS {
+            return Err(cur.error_here(ErrorKind::TooManySteps));
+        }
+        self.n_steps += 1;
+        Ok(())
+    }
+
     fn set_var(&mut self, pid: Pid, var: &str, flat: Option<u64>) {
         let a = &mut self.actors[pid.0 as usize];
         if !a.alive {
@@ -388,8 +397,7 @@ fn stmt(
     };
     let elixir = cur.syntax == Syntax::Elixir;
     if ctx.counting && !at_loop(cur) {
-        ctx.n_steps += 1;
-        return Ok(());
+        return ctx.count(cur);
     }
     // Loops.
     if elixir && cur.looks_at(&["for"]) {
@@ -1184,8 +1192,7 @@ fn repeat(
     };
     if atoms && n <= 2 * crate::vm::ATOM_LIMIT as i128 {
         if ctx.counting {
-            ctx.n_steps += 1;
-            return Ok(());
+            return ctx.count(cur);
         }
         let pid = actor.ok_or_else(|| cur.error_at(cur.toks[0], ErrorKind::NeedsActor))?;
         let stop = expr_stmt::extent(cur);
@@ -1229,34 +1236,18 @@ fn repeat(
     }
     let name = cur.text(var).to_string();
     let body = cur.pos;
-    if ctx.counting {
-        // A body that is not a loop is one step per iteration.
-        if !at_loop(cur) {
-            ctx.n_steps += n as usize;
-            return Ok(());
-        }
-        for k in from..=to {
-            cur.pos = body;
-            env.push((name.clone(), k));
-            let res = stmt(cur, ctx, actor, env, depth + 1, out);
-            env.pop();
-            res?;
-            // Each iteration counts a step at least: this bounds the count's time by the limit.
-            if ctx.n_steps > MAX_STEPS {
-                return Err(ParseError {
-                    kind: ErrorKind::TooManySteps,
-                    span: at,
-                });
-            }
-        }
+    // Counting, a body that is not a loop is one step per iteration (it is not read).
+    if ctx.counting && !at_loop(cur) {
+        ctx.n_steps += n as usize;
         return Ok(());
     }
     for k in resumed.map_or(from, |f| f.k)..=to {
-        let (steps, work) = match resumed.take() {
-            Some(f) => (f.steps, f.work),
-            None => (ctx.n_steps, ctx.work),
+        let (steps, work, again) = match resumed.take() {
+            Some(f) => (f.steps, f.work, true),
+            None => (ctx.n_steps, ctx.work, false),
         };
-        if ctx.n_steps >= ctx.pause_at {
+        // Never before an iteration being resumed: the loops inside it would lose where they were.
+        if !again && ctx.n_steps >= ctx.pause_at {
             ctx.paused.push(Frame { k, steps, work });
             return Ok(());
         }
@@ -1288,6 +1279,10 @@ fn repeat(
                 });
             }
         }
+    }
+    // Counting reads the loops' heads only.
+    if ctx.counting {
+        return Ok(());
     }
     for c in closers {
         if *c == "end" {
