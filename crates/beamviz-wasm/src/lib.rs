@@ -105,12 +105,13 @@ impl Simulator {
         Simulator::read(id, src, &scenario::VmOverrides::default())
     }
 
-    /// Reads scenario text and returns it not yet run: `advance` runs it a slice at a time, so a page can read a
-    /// million steps between frames instead of in one call (`from_source` is `open` plus one `advance` of every
-    /// step). `vm` forces switches as `with_vm` does (empty: the scenario's own).
+    /// Opens scenario text and returns it not yet run: it reads the first `OPEN_STEPS` steps and counts the rest
+    /// (`steps_total`); `advance` reads and runs it a slice at a time, so a page can read a million steps between
+    /// frames instead of in one call (`from_source` is `open` plus one `advance` of every step). `vm` forces
+    /// switches as `with_vm` does (empty: the scenario's own).
     ///
     /// # Errors
-    /// As `from_source` and `with_vm`.
+    /// As `from_source` and `with_vm`, for the steps read (a later step's error comes from `advance`).
     pub fn open(id: &str, src: &str, vm: &str) -> Result<Simulator, JsError> {
         init_panic_hook();
         let overrides =
@@ -118,9 +119,13 @@ impl Simulator {
         Simulator::parse(id, src, &overrides)
     }
 
-    /// Runs up to `max_steps` more steps of a scenario read by `open`; true once the run is over (every step ran,
-    /// or one failed: `error`), and then the simulator is at step 0 and can seek. Until then it is at its last step
-    /// run, `len()` counts the steps run so far, and `seek` does nothing.
+    /// Runs up to `max_steps` more steps of a scenario opened by `open`, reading them from the text as it goes;
+    /// true once the run is over (every step ran, or one failed: `error`) and the text is read, and then the
+    /// simulator is at step 0 and can seek. Until then it is at its last step run, `len()` counts the steps run so
+    /// far, and `seek` does nothing.
+    ///
+    /// # Errors
+    /// The located message of `open`, for a step further down the text that does not read.
     pub fn advance(&mut self, max_steps: usize) -> Result<bool, JsError> {
         if self.series.is_empty() && self.history.is_recording() {
             self.push_memory();
