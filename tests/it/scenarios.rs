@@ -302,9 +302,9 @@ fn loops_expand_into_one_step_per_iteration() {
             "y = {i, x}  # i = 2",
         ]
     );
-    assert_eq!(s.steps[2].narration, "Three lists.");
-    assert_eq!(s.steps[3].narration, "");
-    assert_eq!(s.steps[6].expects.len(), 1);
+    assert_eq!(s.steps[2].narration(), "Three lists.");
+    assert_eq!(s.steps[3].narration(), "");
+    assert_eq!(s.steps[6].expects().len(), 1);
     // 2 + 4 + 6 words of lists, each with the garbage `Enum.to_list` leaves: a 5-word reducer fun, and the
     // reversed copy, except for one element, which `lists:reverse/1` returns as it is (7 + 13 + 17), and two 3-word
     // tuples: 43 words.
@@ -728,7 +728,7 @@ fn the_documented_example_checks_clean() {
     let res = scenario::check(&s);
     assert!(res.passed(), "{res:?}");
     assert_eq!(res.evaluated, 5);
-    assert!(s.steps.iter().any(|s| s.predict.is_some()));
+    assert!(s.steps.iter().any(|s| s.predict().is_some()));
 }
 
 /// Files written on other systems read the same: a byte-order mark, CRLF line ends, tab indents.

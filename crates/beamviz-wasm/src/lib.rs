@@ -324,7 +324,7 @@ impl Simulator {
         let checks = step
             .checked_sub(1)
             .and_then(|i| self.scenario().steps.get(i))
-            .is_some_and(|s| !s.expects.is_empty());
+            .is_some_and(|s| !s.expects().is_empty());
         let events = self.history.events_at(step);
         let named = |pid: u32| {
             events
@@ -365,7 +365,7 @@ impl Simulator {
             .checked_sub(1)
             .and_then(|i| self.scenario().steps.get(i))
         {
-            for e in &s.expects {
+            for e in s.expects() {
                 let got = scenario::evaluate(vm, &v, e);
                 j.open('{');
                 // The checkpoint as written (`binary(body).refc == 1`).
@@ -606,7 +606,7 @@ impl Simulator {
                 .scenario()
                 .steps
                 .get(idx)
-                .map_or_else(String::new, |s| s.narration.clone()),
+                .map_or_else(String::new, |s| s.narration().to_string()),
         }
     }
 
@@ -721,7 +721,7 @@ impl PredictMirror<'_> {
 impl Simulator {
     fn predict_at(&self, step: usize) -> Option<PredictMirror<'_>> {
         let s = self.scenario().steps.get(step.checked_sub(1)?)?;
-        s.predict.as_ref().map(|p| PredictMirror { p })
+        s.predict().map(|p| PredictMirror { p })
     }
 
     fn fates(&self, pid: u32, kind: &str) -> Result<view::Cells, JsError> {

@@ -379,11 +379,7 @@ impl Reader {
                 }
                 Open::Narration(idx) => {
                     self.ticks.scan(n, line, indent);
-                    let narration = &mut steps[idx].narration;
-                    if !narration.is_empty() {
-                        narration.push(' ');
-                    }
-                    narration.push_str(trimmed.trim_end());
+                    steps[idx].narrate(trimmed.trim_end());
                 }
                 Open::Predict => {
                     let d = self.draft.as_mut().expect("Open::Predict has a draft");
@@ -433,7 +429,7 @@ impl Reader {
                 };
                 let mut cur = Cursor::new(line, word_end, n, ctx.syntax)?;
                 let e = expect::parse_expect(&mut cur, ctx, actor)?;
-                steps[idx].expects.push(e);
+                steps[idx].add_expect(e);
             }
             "predict" => {
                 if let Some(p) = self.pending.take() {
@@ -615,15 +611,11 @@ fn push(
     code: String,
     span: Span,
 ) -> usize {
-    steps.push(Step {
-        op,
-        code,
-        narration: String::new(),
-        span,
-        expects: Vec::new(),
-        predict: pending.take().map(alloc::boxed::Box::new),
-        expr_at: None,
-    });
+    let mut step = Step::new(op, code, span);
+    if let Some(p) = pending.take() {
+        step.set_predict(p);
+    }
+    steps.push(step);
     steps.len() - 1
 }
 
