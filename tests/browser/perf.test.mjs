@@ -191,15 +191,17 @@ test('reading a 1,000,000-step scenario in the element: progress shown, the run 
     return { total, error: error.hidden ? null : error.textContent, phases: [...phases], len: el.length, step: el.step, last,
       longest: sorted[0] ?? 0, second: sorted[1] ?? 0, count: sorted.length };
   }, MILLION);
-  t.diagnostic(`1,000,000-step scenario through the element: ${(res.total / 1000).toFixed(1)} s from \`source\` to the last step run (worker check, then the main thread); longest main-thread task ${res.longest.toFixed(0)} ms (reading the text), next ${res.second.toFixed(0)} ms, ${res.count} tasks over 50 ms; progress shown: ${res.phases.join(' / ')}; render at step 1,000,000 ${res.last?.toFixed(1)} ms`);
+  t.diagnostic(`1,000,000-step scenario through the element: ${(res.total / 1000).toFixed(1)} s from \`source\` to the last step run (worker check, then the main thread); longest main-thread task ${res.longest.toFixed(0)} ms, next ${res.second.toFixed(0)} ms, ${res.count} tasks over 50 ms; progress shown: ${res.phases.join(' / ')}; render at step 1,000,000 ${res.last?.toFixed(1)} ms`);
   assert.equal(res.error, null);
   assert.equal(res.len, 1000000);
   assert.equal(res.step, 1000000);
   assert.ok(res.phases.some((p) => p.startsWith('Reading')), res.phases.join());
-  // The run is sliced: past the one task that reads the text, no task comes near a second.
+  // Reading and running are both sliced (the text is read as it runs, and read ahead while the worker checks it), so
+  // no task comes near a second. Benchmarks, not timed tests: ceilings far above today's figures (a longest task of
+  // 130-180 ms, 17-29 s in all on the shared machine; before the reading was sliced, one task of 5-12 s read the text).
+  assert.ok(res.longest < 1500, `longest task ${res.longest} ms`);
   assert.ok(res.second < 1000, `second-longest task ${res.second} ms`);
-  // Benchmarks, not timed tests: ceilings far above today's figures (17-36 s in all, 6-12 s reading the text).
-  assert.ok(res.longest < 60000 && res.total < 300000, `${res.longest} / ${res.total} ms`);
+  assert.ok(res.total < 300000, `${res.total} ms`);
 });
 
 test('choosing another scenario while a long one is read stops that read, and the new one is shown', { timeout: 300000 }, async () => {

@@ -71,6 +71,7 @@ fn every_scenario_file_is_built_in_and_embedded_verbatim() {
 fn scenario_files_check_clean() {
     for (id, src) in scenario_files() {
         let s = parse_file(&id, &src);
+        check_sliced(&src, &scenario::parse("t", &src));
         let res = scenario::check(&s);
         assert!(res.op_error.is_none(), "{id}: {:?}", res.op_error);
         assert!(res.failures.is_empty(), "{id}: {:?}", res.failures);
@@ -105,9 +106,86 @@ fn scenario_files_match_their_snapshots() {
     );
 }
 
+/// Reads `src` as the page does, a slice at a time (a step at first, then thousands), and checks that it comes out
+/// as `parse` read it at once (`whole`): the same steps, or the same error; and that the steps counted up front
+/// are the ones read.
+#[track_caller]
+fn check_sliced(src: &str, whole: &Result<Scenario, ParseError>) {
+    let sliced = (|| {
+        let mut r = scenario::Reader::new("t", src, &Default::default())?;
+        let count = r.count(src);
+        loop {
+            let more = if r.scenario().steps.len() < 2000 {
+                1
+            } else {
+                4096
+            };
+            if r.read(src, more)? {
+                break;
+            }
+            // Nothing asked, nothing read.
+            assert_eq!(r.read(src, 0), Ok(false));
+        }
+        // A finished reader only says so again.
+        assert_eq!(r.read(src, 1), Ok(true));
+        Ok((r.into_scenario(), count))
+    })();
+    match (whole, sliced) {
+        (Ok(w), Ok((s, count))) => {
+            assert!(*w == s, "read in slices, a different scenario:\n{src}");
+            assert_eq!(count, Some(s.steps.len()), "steps counted up front:\n{src}");
+        }
+        (Err(e), Err(f)) => assert_eq!(*e, f, "read in slices, another error:\n{src}"),
+        (w, s) => panic!(
+            "read at once {:?}, in slices {:?}:\n{src}",
+            w.as_ref().err(),
+            s.err()
+        ),
+    }
+}
+
+#[test]
+fn a_long_scenario_reads_the_same_in_slices() {
+    // 100,000 steps in two loops: every slice of up to 4,096 steps stops in the middle of one.
+    let src = std::fs::read_to_string(root().join("tests/scale/million-steps.scn"))
+        .expect("tests/scale/million-steps.scn")
+        .replace("1..998999", "1..98999");
+    let whole = scenario::parse("t", &src);
+    assert_eq!(whole.as_ref().map(|s| s.steps.len()), Ok(100_000));
+    check_sliced(&src, &whole);
+    // Nested loops, the inner range from the outer variable, paused anywhere; and the same failing late.
+    let nested = "# T\n\nactor a\na: t = [0]\na: for i <- 1..40, do: for j <- i..40, do: Enum.each(1..3, fn k -> x = [k | t] end)\n  N.\nexpect a.heap_used > 0\n";
+    let whole = scenario::parse("t", nested);
+    assert_eq!(whole.as_ref().map(|s| s.steps.len()), Ok(2 + 820 * 3));
+    check_sliced(nested, &whole);
+    for bad in [
+        nested.replace("j <- i..40", "j <- 20..i"),
+        nested.replace("[k | t]", "[k | u]"),
+        nested.replace("N.", "N `."),
+        format!("{nested}a: for i <- 1..1048000, do: x = [i | t]\n"),
+    ] {
+        let whole = scenario::parse("t", &bad);
+        assert!(whole.is_err(), "{bad}");
+        check_sliced(&bad, &whole);
+    }
+    // Counting stops at the step limit, and fast, however the loops nest.
+    for huge in [
+        "a: for i <- 1..1000, do: for j <- 1..1000000000, do: x = 1",
+        "a: for i <- 1..1000000000, do: for j <- 1..i, do: x = 1",
+        "a: for i <- 1..1100, do: for j <- 1..1000, do: x = 1",
+    ] {
+        let src = format!("# T\n\nactor a\n{huge}\n");
+        let r = scenario::Reader::new("t", &src, &Default::default()).expect("a title");
+        let count = within(Duration::from_secs(1), "a count", || r.count(&src));
+        assert_eq!(count, None, "{huge}");
+    }
+}
+
 /// The message `beamviz check` prints for `src`.
 fn error_text(src: &str) -> String {
-    match scenario::parse_bytes("t", src.as_bytes()) {
+    let whole = scenario::parse_bytes("t", src.as_bytes());
+    check_sliced(src, &whole);
+    match whole {
         Ok(s) => {
             let res = scenario::check(&s);
             let mut out = String::new();
@@ -224,9 +302,9 @@ fn loops_expand_into_one_step_per_iteration() {
             "y = {i, x}  # i = 2",
         ]
     );
-    assert_eq!(s.steps[2].narration, "Three lists.");
-    assert_eq!(s.steps[3].narration, "");
-    assert_eq!(s.steps[6].expects.len(), 1);
+    assert_eq!(s.steps[2].narration(), "Three lists.");
+    assert_eq!(s.steps[3].narration(), "");
+    assert_eq!(s.steps[6].expects().len(), 1);
     // 2 + 4 + 6 words of lists, each with the garbage `Enum.to_list` leaves: a 5-word reducer fun, and the
     // reversed copy, except for one element, which `lists:reverse/1` returns as it is (7 + 13 + 17), and two 3-word
     // tuples: 43 words.
@@ -541,7 +619,11 @@ fn soup_line() -> impl Strategy<Value = String> {
 }
 
 fn parse_and_run(bytes: &[u8]) -> Result<(), ParseError> {
-    let s = scenario::parse_bytes("t", bytes)?;
+    let whole = scenario::parse_bytes("t", bytes);
+    if let Ok(src) = std::str::from_utf8(bytes) {
+        check_sliced(src, &whole);
+    }
+    let s = whole?;
     let res = scenario::check(&s);
     if let Some((step, span, _)) = res.op_error {
         assert!(step >= 1 && step <= s.steps.len());
@@ -646,7 +728,7 @@ fn the_documented_example_checks_clean() {
     let res = scenario::check(&s);
     assert!(res.passed(), "{res:?}");
     assert_eq!(res.evaluated, 5);
-    assert!(s.steps.iter().any(|s| s.predict.is_some()));
+    assert!(s.steps.iter().any(|s| s.predict().is_some()));
 }
 
 /// Files written on other systems read the same: a byte-order mark, CRLF line ends, tab indents.

@@ -845,8 +845,9 @@ export class BeamViz extends HTMLElement {
       reading.onProgress(done, total, 'checking');
     });
     cleared.catch(() => {}).finally(() => clearTimeout(slow));
-    // Once the worker has read the text, it is read here too while the worker runs it (on the other core); the run
-    // here waits for the worker's verdict (`cleared`).
+    // Once the worker has opened the text (its first steps read, the rest counted), it is opened here too and read
+    // ahead in slices while the worker reads and runs it (on the other core); the run here waits for the worker's
+    // verdict (`cleared`).
     await Promise.race([readInWorker, cleared]);
     return Sim.fromSource(text, vm, { ...reading, cleared });
   }

@@ -15,17 +15,13 @@ self.addEventListener('message', async (e) => {
   let res;
   try {
     await ready;
-    // The text is read once: `open` reads it, and only when that fails does `check` say where, as a value.
+    // The text is read once, as it runs: `open` reads its first steps and `advance` the rest; only when either
+    // fails does `check` say where, as a value.
     let sim = null;
     // The run itself, timed with its reading: the page re-runs it on the main thread only when that is quick.
     const start = performance.now();
     try {
       sim = Simulator.open('custom', src, vm ?? '');
-    } catch (err) {
-      res = JSON.parse(Simulator.check(src));
-      if (res.ok) throw err;
-    }
-    if (sim) {
       res = { ok: { title: sim.title(), steps: sim.steps_total() } };
       if (progress) self.postMessage({ id, progress: { done: 0, total: sim.steps_total() } });
       while (!sim.advance(progress ? PROGRESS_STEPS : 0xffffffff)) {
@@ -33,7 +29,11 @@ self.addEventListener('message', async (e) => {
       }
       res.ok.ms = performance.now() - start;
       res.ok.stopped = sim.error() ?? null;
-      sim.free();
+    } catch (err) {
+      res = JSON.parse(Simulator.check(src));
+      if (res.ok) throw err;
+    } finally {
+      sim?.free();
     }
   } catch (err) {
     res = { error: { line: 1, col: 1, len: 1, message: `the scenario could not be read: ${err instanceof Error ? err.message : String(err)}` } };

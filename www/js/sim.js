@@ -16,6 +16,30 @@ const CHUNK_MS = 2;
  * (vet's verdict; a rejection refuses the text with its error).
  * @typedef {{onProgress?: (done: number, total: number) => void, cancelled?: () => boolean, cleared?: Promise<unknown>}} Reading */
 
+/** Calls `step(n)` (true once finished) in slices of about SLICE_MS, yielding to the event loop between them, with
+ * `progress()` before each yield and `stop()` after it (true stops: resolves false). A slice is as many calls as fit
+ * in SLICE_MS; each call is aimed at CHUNK_MS from the speed of the last one (steps differ in cost by orders of
+ * magnitude, so it adapts as it goes). @param {(n: number) => boolean} step @param {() => boolean} stop @param {() => void} progress
+ * @returns {Promise<boolean>} */
+async function slices(step, stop, progress = () => {}) {
+  let chunk = FIRST_CHUNK;
+  for (;;) {
+    const start = performance.now();
+    let done = false;
+    let at = start;
+    while (!done && at - start < SLICE_MS) {
+      done = step(chunk);
+      const now = performance.now();
+      chunk = Math.max(1, Math.min(chunk * 4, Math.floor((chunk * CHUNK_MS) / Math.max(now - at, 0.05))));
+      at = now;
+    }
+    if (done) return true;
+    progress();
+    await yieldTask();
+    if (stop()) return false;
+  }
+}
+
 /** Resolves in a new task: after rendering and input have had their turn (a message, which is not clamped to 4 ms as
  * nested timeouts are). */
 function yieldTask() {
@@ -89,45 +113,34 @@ export class Sim {
   }
 
   /** `Simulator.open`, then `advance` in slices of about SLICE_MS each with a yield to the event loop between them,
-   * so reading a million steps never holds the tab for more than a slice (the text itself is read in one call, bounded
-   * by the core's limits). */
+   * so reading a million steps never holds the tab for more than a slice (`open` reads the first few thousand steps
+   * and counts the rest; `advance` reads the others as it runs them). While the background check (`cleared`) goes on,
+   * the text is read ahead here in slices too, on the other core, without running it. */
   static async #readText(mod, id, text, vm, { onProgress, cancelled, cleared } = {}) {
     const inner = mod.Simulator.open(id, text, vm);
+    const stopped = () => {
+      if (!cancelled?.()) return false;
+      inner.free();
+      return true;
+    };
     if (cleared) {
-      // The text is read; its run waits for the background check's verdict, and a refusal ends it here.
+      let verdict = false;
+      cleared.then(() => { verdict = true; }, () => { verdict = true; });
+      // A text that does not read is refused by the check, with the same error: reading ahead just stops.
+      const ahead = (n) => { try { return verdict || inner.read_ahead(n); } catch { return true; } };
+      if (!(await slices(ahead, stopped))) return null;
+      // The run waits for the background check's verdict, and a refusal ends it here.
       try {
         await cleared;
       } catch (err) {
         inner.free();
         throw err;
       }
-      if (cancelled?.()) {
-        inner.free();
-        return null;
-      }
+      if (stopped()) return null;
     }
     const total = inner.steps_total();
-    // A slice is as many calls of `advance(chunk)` as fit in SLICE_MS; each call is aimed at CHUNK_MS from the speed
-    // of the last one (steps differ in cost by orders of magnitude, so it adapts as it goes).
-    let chunk = FIRST_CHUNK;
-    for (;;) {
-      const start = performance.now();
-      let done = false;
-      let at = start;
-      while (!done && at - start < SLICE_MS) {
-        done = inner.advance(chunk);
-        const now = performance.now();
-        chunk = Math.max(1, Math.min(chunk * 4, Math.floor((chunk * CHUNK_MS) / Math.max(now - at, 0.05))));
-        at = now;
-      }
-      if (done) break;
-      onProgress?.(inner.len(), total);
-      await yieldTask();
-      if (cancelled?.()) {
-        inner.free();
-        return null;
-      }
-    }
+    const run = (n) => inner.advance(n);
+    if (!(await slices(run, stopped, () => onProgress?.(inner.len(), total)))) return null;
     return new Sim(inner, JSON.parse(mod.Simulator.legend()), mod.Simulator.memory_series_names());
   }
 

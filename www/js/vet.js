@@ -7,8 +7,8 @@
  * legitimate million-step scenario keeps advancing, a hostile one is stuck in one step. */
 export const VET_TIMEOUT_MS = 5000;
 
-/** Reading the text itself (before its run starts) may take this long: the core bounds it by its size and step limits,
- * and a million steps take several seconds in wasm. */
+/** Opening the text (before its run starts: its first steps read, the rest counted; the rest is read as it runs) may
+ * take this long: the core bounds it by its size and step limits. */
 export const VET_READ_MS = 30000;
 
 /** However it advances, a worker run is stopped after this long. */
@@ -36,8 +36,8 @@ export function remember(src, res) {
  * located error of the step it stopped at, or null); rejects with an Error whose message is `line:col: message`
  * when the text is invalid, or when the run took too long, or stopped only after `VET_SLOW_STOP_MS`.
  * Without workers (an old browser), resolves at once: the main thread's own limits still apply. `onProgress(done,
- * total)` hears how far the worker's run has got; its first call (0 steps run) means the worker has read the text,
- * which is then safe to read here too (the core bounds the reading; what vet guards against is the run).
+ * total)` hears how far the worker's run has got; its first call (0 steps run) means the worker has opened the
+ * text, which is then safe to read here too (the core bounds the reading; what vet guards against is the run).
  * @param {string} src @param {(done: number, total: number) => void} onProgress
  * @returns {Promise<{ms: number, stopped: string | null}>} */
 export function vet(src, onProgress = undefined) {

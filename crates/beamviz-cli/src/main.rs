@@ -267,10 +267,10 @@ fn json_trace(s: &Scenario, out: &mut impl Write) {
             j.field_num("step", step as u64);
             if let Some(st) = s_step {
                 j.field_str("code", &st.code);
-                j.field_str("narration", &st.narration);
+                j.field_str("narration", st.narration());
                 j.field_num("line", u64::from(st.span.line));
                 j.key("predict");
-                match &st.predict {
+                match st.predict() {
                     Some(p) => j.obj(|j| {
                         j.field_str("question", &p.question);
                         j.key("choices");
@@ -282,7 +282,7 @@ fn json_trace(s: &Scenario, out: &mut impl Write) {
                 }
                 j.key("expects");
                 j.arr(|j| {
-                    for e in &st.expects {
+                    for e in st.expects() {
                         let got = scenario::evaluate(h.vm(), &view, e);
                         j.obj(|j| {
                             j.field_num("line", u64::from(e.span.line));

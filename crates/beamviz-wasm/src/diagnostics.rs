@@ -68,7 +68,7 @@ impl Simulator {
     /// The switches this run uses (the scenario's `vm` line, then any forced ones), as JSON
     /// `{message_queue_data, sharing_preserving, fullsweep_after, min_heap_size}`.
     pub fn vm_settings(&self) -> String {
-        let vm = self.scenario.vm;
+        let vm = self.scenario().vm;
         let mut j = Json::default();
         j.open('{');
         j.key("message_queue_data");

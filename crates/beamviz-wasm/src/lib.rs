@@ -11,7 +11,7 @@
 
 use beamviz::event::{Event, GcKind};
 use beamviz::expr::{self, Lang};
-use beamviz::scenario::{self, Scenario};
+use beamviz::scenario::{self, ParseError, Reader, Scenario};
 use beamviz::view::{self, CellKind, View};
 use beamviz::{History, Pid, Stage};
 use wasm_bindgen::prelude::*;
@@ -27,7 +27,10 @@ fn init_panic_hook() {
 /// A scenario being stepped through, forwards and backwards.
 #[wasm_bindgen]
 pub struct Simulator {
-    scenario: Scenario,
+    /// The scenario, read a slice at a time as the run needs its steps (`advance`).
+    reader: Reader,
+    /// Its steps, counted when it was opened (its loops' heads say how many without reading them).
+    total: usize,
     /// The scenario's text, for quoting checkpoints as written.
     source: String,
     history: History,
@@ -48,24 +51,35 @@ impl Simulator {
     /// `from_source` and `with_vm`. A located message, `line:col: message`, when the text is not a valid scenario.
     fn read(id: &str, src: &str, overrides: &scenario::VmOverrides) -> Result<Simulator, JsError> {
         let mut sim = Simulator::parse(id, src, overrides)?;
-        sim.advance(usize::MAX);
+        sim.advance(usize::MAX)?;
         Ok(sim)
     }
 
-    /// Reads scenario text with `overrides` over its `vm` line, without running it yet (`advance` runs it).
+    /// Opens scenario text with `overrides` over its `vm` line, without running it yet (`advance` runs it): reads
+    /// its first `OPEN_STEPS` steps (all of most scenarios, so their errors come from here) and counts the rest.
     fn parse(id: &str, src: &str, overrides: &scenario::VmOverrides) -> Result<Simulator, JsError> {
-        let scenario = scenario::parse_with(id, src, overrides)
-            .map_err(|e| JsError::new(&format!("{}:{}: {}", e.span.line, e.span.col, e.kind)))?;
-        let history = History::recording(scenario.vm.switches);
+        let mut reader = Reader::new(id, src, overrides).map_err(located)?;
+        reader.read(src, OPEN_STEPS).map_err(located)?;
+        // A count that fails means a text that will not read: its error comes from `advance`.
+        let total = reader.count(src).unwrap_or(0);
+        reader.reserve(total);
+        // A scenario's `vm` line comes before its first step, so the switches are known now.
+        let history = History::recording(reader.scenario().vm.switches);
         // Its final size at once: grown by doubling, a million steps' series would hold 64 MB at its peak for 40.
-        let series = Vec::with_capacity((scenario.steps.len() + 1) * MEMORY_SERIES.len());
+        let series = Vec::with_capacity((total + 1) * MEMORY_SERIES.len());
         Ok(Simulator {
-            scenario,
+            reader,
+            total,
             source: src.into(),
             history,
             recent: Vec::new(),
             series,
         })
+    }
+
+    /// The scenario (the steps read so far, while `advance` still reads).
+    fn scenario(&self) -> &Scenario {
+        self.reader.scenario()
     }
 
     /// Appends `erlang:memory()` at the history's current step to `series`, in `MEMORY_SERIES` order.
@@ -91,12 +105,13 @@ impl Simulator {
         Simulator::read(id, src, &scenario::VmOverrides::default())
     }
 
-    /// Reads scenario text and returns it not yet run: `advance` runs it a slice at a time, so a page can read a
-    /// million steps between frames instead of in one call (`from_source` is `open` plus one `advance` of every
-    /// step). `vm` forces switches as `with_vm` does (empty: the scenario's own).
+    /// Opens scenario text and returns it not yet run: it reads the first `OPEN_STEPS` steps and counts the rest
+    /// (`steps_total`); `advance` reads and runs it a slice at a time, so a page can read a million steps between
+    /// frames instead of in one call (`from_source` is `open` plus one `advance` of every step). `vm` forces
+    /// switches as `with_vm` does (empty: the scenario's own).
     ///
     /// # Errors
-    /// As `from_source` and `with_vm`.
+    /// As `from_source` and `with_vm`, for the steps read (a later step's error comes from `advance`).
     pub fn open(id: &str, src: &str, vm: &str) -> Result<Simulator, JsError> {
         init_panic_hook();
         let overrides =
@@ -104,33 +119,62 @@ impl Simulator {
         Simulator::parse(id, src, &overrides)
     }
 
-    /// Runs up to `max_steps` more steps of a scenario read by `open`; true once the run is over (every step ran,
-    /// or one failed: `error`), and then the simulator is at step 0 and can seek. Until then it is at its last step
-    /// run, `len()` counts the steps run so far, and `seek` does nothing.
-    pub fn advance(&mut self, max_steps: usize) -> bool {
+    /// Runs up to `max_steps` more steps of a scenario opened by `open`, reading them from the text as it goes;
+    /// true once the run is over (every step ran, or one failed: `error`) and the text is read, and then the
+    /// simulator is at step 0 and can seek. Until then it is at its last step run, `len()` counts the steps run so
+    /// far, and `seek` does nothing.
+    ///
+    /// # Errors
+    /// The located message of `open`, for a step further down the text that does not read.
+    pub fn advance(&mut self, max_steps: usize) -> Result<bool, JsError> {
         if self.series.is_empty() && self.history.is_recording() {
             self.push_memory();
         }
         let mut left = max_steps;
         while left > 0 && self.history.is_recording() {
-            let Some(step) = self.scenario.steps.get(self.history.len()) else {
-                break;
+            let Some(step) = self.reader.scenario().steps.get(self.history.len()) else {
+                if self.reader.is_done() {
+                    break;
+                }
+                // The steps are read as they are run, as many as are left to run in this call.
+                self.reader.read(&self.source, left).map_err(located)?;
+                continue;
             };
             if self.history.record(&step.op) {
                 self.push_memory();
             }
             left -= 1;
         }
-        let done = !self.history.is_recording() || self.history.len() == self.scenario.steps.len();
+        // A run stopped by a failing step still reads the rest of the text, a slice at a time: an error in the text
+        // is reported rather than the run's, as when the whole text was read before running it.
+        if !self.history.is_recording() && !self.reader.is_done() {
+            self.reader.read(&self.source, max_steps).map_err(located)?;
+        }
+        let done = self.reader.is_done()
+            && (!self.history.is_recording() || self.history.len() == self.scenario().steps.len());
         if done {
             self.history.finish();
         }
-        done
+        Ok(done)
     }
 
-    /// The number of steps the scenario has (what `len()` reaches when every step runs).
+    /// Reads up to `max_steps` more steps of the text without running them (a page reads ahead while a worker
+    /// checks the text on the other core; `advance` runs them later); true once the whole text is read.
+    ///
+    /// # Errors
+    /// As `open`, for the text read.
+    pub fn read_ahead(&mut self, max_steps: usize) -> Result<bool, JsError> {
+        self.reader.read(&self.source, max_steps).map_err(located)
+    }
+
+    /// The number of steps the scenario has (what `len()` reaches when every step runs), counted when it was
+    /// opened, before they are all read.
     pub fn steps_total(&self) -> usize {
-        self.scenario.steps.len()
+        if self.reader.is_done() {
+            self.scenario().steps.len()
+        } else {
+            self.total
+        }
     }
 
     /// Reads scenario text without running it: `{"ok":{"title","steps"}}`, or
@@ -214,17 +258,17 @@ impl Simulator {
 
     /// The scenario id.
     pub fn id(&self) -> String {
-        self.scenario.id.clone()
+        self.scenario().id.clone()
     }
 
     /// The scenario title.
     pub fn title(&self) -> String {
-        self.scenario.title.clone()
+        self.scenario().title.clone()
     }
 
     /// What the scenario shows.
     pub fn description(&self) -> String {
-        self.scenario.description.clone()
+        self.scenario().description.clone()
     }
 
     /// The scenario's text (the editor shows it).
@@ -256,7 +300,7 @@ impl Simulator {
     pub fn error(&self) -> Option<String> {
         // Located like `beamviz check` says it: `line:col: step N failed: what`.
         self.history.error().map(|(idx, e)| {
-            let (span, message) = scenario::locate_failure(&self.scenario, idx, &e);
+            let (span, message) = scenario::locate_failure(self.scenario(), idx, &e);
             let what = message.unwrap_or_else(|| e.to_string());
             format!(
                 "{}:{}: step {} failed: {what}",
@@ -279,8 +323,8 @@ impl Simulator {
         let step = self.history.step();
         let checks = step
             .checked_sub(1)
-            .and_then(|i| self.scenario.steps.get(i))
-            .is_some_and(|s| !s.expects.is_empty());
+            .and_then(|i| self.scenario().steps.get(i))
+            .is_some_and(|s| !s.expects().is_empty());
         let events = self.history.events_at(step);
         let named = |pid: u32| {
             events
@@ -317,8 +361,11 @@ impl Simulator {
         j.str(&self.narration(step));
         j.key("checks");
         j.open('[');
-        if let Some(s) = step.checked_sub(1).and_then(|i| self.scenario.steps.get(i)) {
-            for e in &s.expects {
+        if let Some(s) = step
+            .checked_sub(1)
+            .and_then(|i| self.scenario().steps.get(i))
+        {
+            for e in s.expects() {
                 let got = scenario::evaluate(vm, &v, e);
                 j.open('{');
                 // The checkpoint as written (`binary(body).refc == 1`).
@@ -554,12 +601,12 @@ impl Simulator {
     /// The narration of step `step`; step 0 gets the scenario description.
     pub fn narration(&self, step: usize) -> String {
         match step.checked_sub(1) {
-            None => self.scenario.description.clone(),
+            None => self.scenario().description.clone(),
             Some(idx) => self
-                .scenario
+                .scenario()
                 .steps
                 .get(idx)
-                .map_or_else(String::new, |s| s.narration.clone()),
+                .map_or_else(String::new, |s| s.narration().to_string()),
         }
     }
 
@@ -576,7 +623,7 @@ impl Simulator {
     /// The code line of step `step` (empty for step 0 or past the end).
     pub fn code(&self, step: usize) -> String {
         step.checked_sub(1)
-            .and_then(|idx| self.scenario.steps.get(idx))
+            .and_then(|idx| self.scenario().steps.get(idx))
             .map_or_else(String::new, |s| s.code.clone())
     }
 }
@@ -615,6 +662,15 @@ impl Simulator {
         j.close('}');
         j.0
     }
+}
+
+/// The steps `open` reads: every step of most scenarios (so their errors come from `open`), and of a long one a
+/// few milliseconds' worth, the rest read by `advance` as it runs them.
+const OPEN_STEPS: usize = 4096;
+
+/// A scenario text's error as the page shows it: `line:col: message`.
+fn located(e: ParseError) -> JsError {
+    JsError::new(&format!("{}:{}: {}", e.span.line, e.span.col, e.kind))
 }
 
 /// The `erlang:memory/0` categories `memory_series` returns per step, in order.
@@ -664,8 +720,8 @@ impl PredictMirror<'_> {
 
 impl Simulator {
     fn predict_at(&self, step: usize) -> Option<PredictMirror<'_>> {
-        let s = self.scenario.steps.get(step.checked_sub(1)?)?;
-        s.predict.as_ref().map(|p| PredictMirror { p })
+        let s = self.scenario().steps.get(step.checked_sub(1)?)?;
+        s.predict().map(|p| PredictMirror { p })
     }
 
     fn fates(&self, pid: u32, kind: &str) -> Result<view::Cells, JsError> {

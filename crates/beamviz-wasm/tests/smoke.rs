@@ -450,7 +450,7 @@ fn a_scenario_run_in_slices_is_the_scenario_run_at_once_and_its_memory_series_is
     let mut sliced = Simulator::open("binary-leak", src, "").expect("valid");
     assert_eq!(sliced.steps_total(), whole.len());
     let mut slices = 0;
-    while !sliced.advance(3) {
+    while !sliced.advance(3).expect("reads") {
         slices += 1;
         // Until the run is over, the simulator stays at its last step run.
         sliced.seek(0);
@@ -482,4 +482,48 @@ fn a_scenario_run_in_slices_is_the_scenario_run_at_once_and_its_memory_series_is
     }
     assert!(Simulator::open("bad", "actor a", "").is_err());
     assert!(Simulator::open("t", src, "sharing_preserving:maybe").is_err());
+}
+
+#[wasm_bindgen_test]
+fn a_long_scenario_is_read_as_it_runs_and_its_late_errors_come_from_advance() {
+    let src = "# Long\n\nactor a\na: t = [0]\na: for i <- 1..20000, do: x = [i | t]\nexpect a.heap_used <= 233\n";
+    // Opened, it has read a few thousand steps and counted the rest.
+    let mut sim = Simulator::open("long", src, "").expect("valid");
+    assert_eq!(sim.steps_total(), 20002);
+    let mut slices = 0;
+    while !sim.advance(1000).expect("reads") {
+        slices += 1;
+    }
+    assert_eq!((slices, sim.len()), (20, 20002));
+    // A mistake far below: `open` has not read it yet, a run reaches it.
+    let bad = format!("{src}a: y = [1 | u]\n");
+    let mut sim = Simulator::open("bad", &bad, "").expect("the first steps read");
+    let mut failed = false;
+    for _ in 0..100 {
+        match sim.advance(1000) {
+            Ok(true) => break,
+            Ok(false) => {}
+            Err(_) => {
+                failed = true;
+                break;
+            }
+        }
+    }
+    assert!(failed, "the unbound variable is reported");
+    assert!(Simulator::from_source("bad", &bad).is_err());
+    // The same after a step that fails at run time: the rest of the text is still read.
+    let stops = bad.replace("a: t = [0]", "a: t = [0]\na: z = 1 / 0");
+    let mut sim = Simulator::open("stops", &stops, "").expect("the first steps read");
+    let mut failed = false;
+    for _ in 0..100 {
+        match sim.advance(1000) {
+            Ok(true) => break,
+            Ok(false) => {}
+            Err(_) => {
+                failed = true;
+                break;
+            }
+        }
+    }
+    assert!(failed, "the text's error wins over the run's");
 }

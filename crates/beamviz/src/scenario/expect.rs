@@ -433,7 +433,7 @@ pub fn check(scenario: &Scenario) -> Check {
         res.op_error = Some((i + 1, span, e));
     }
     for step in 1..=h.len() {
-        let expects = &scenario.steps[step - 1].expects;
+        let expects = scenario.steps[step - 1].expects();
         if expects.is_empty() {
             continue;
         }

@@ -264,7 +264,7 @@ fn plan<'a>(s: &'a Scenario, src: &str) -> Result<Plan<'a>, ExportError> {
         .collect();
     let mut probes = Vec::new();
     for (k, st) in s.steps.iter().enumerate() {
-        for e in &st.expects {
+        for e in st.expects() {
             let (pid, var, kind) = match &e.subject {
                 Subject::Process(_) => continue,
                 Subject::Var { pid, var } => (
@@ -1067,7 +1067,7 @@ fn coordinator_step(p: &Plan<'_>, k: usize, body: &mut Vec<String>) -> Result<()
         });
     }
     body.push(format!("report({k})"));
-    for e in &st.expects {
+    for e in st.expects() {
         let value = match &e.subject {
             Subject::Process(pid) => {
                 let f = field_name(e.field);
@@ -1325,7 +1325,7 @@ pub fn model_report(s: &Scenario) -> Result<String, ExportError> {
             }
             out.push('\n');
         }
-        for e in &st.expects {
+        for e in st.expects() {
             match super::evaluate(&vm, &view, e) {
                 Some(v) => {
                     let _ = writeln!(out, "expect {k} line={} value={v}", e.span.line);

@@ -87,6 +87,8 @@ pub(crate) fn read(cur: &mut Cursor<'_>, env: &[(String, i64)]) -> Result<Read, 
         prev_end = Some(t.to);
     }
     cur.pos = stop;
+    // The op keeps it (a million times over in a long loop): no spare capacity.
+    src.shrink_to_fit();
     let expr = expr::parse(&src, lang(cur.syntax)).map_err(|e| {
         let kind = match e.kind {
             ParseErrorKind::BadChar => ErrorKind::InvalidCharacter,

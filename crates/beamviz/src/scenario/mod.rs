@@ -3,7 +3,8 @@
 //! Scenarios are written in `.scn` files (the format is specified in `docs/scenarios.md`):
 //! a title, a description, actor declarations, and steps in which an actor runs one Elixir (or Erlang) statement,
 //! with narration, `expect` checkpoints and `predict` questions attached.
-//! [`parse`] turns a file into a [`Scenario`]; [`check`] runs it and evaluates its checkpoints.
+//! [`parse`] turns a file into a [`Scenario`]; [`check`] runs it and evaluates its checkpoints. [`Reader`] reads a file
+//! a slice of steps at a time (the page runs a long scenario as it reads it), with the steps and errors of [`parse`].
 //! The built-in scenarios are the files of `www/scenarios/`, embedded at compile time, so the page, the CLI and
 //! the golden tests read the same text.
 //!
@@ -21,7 +22,7 @@ mod statement;
 pub use expect::{
     check, evaluate, locate_failure, Check, Cmp, Expect, ExpectFailure, Field, Subject,
 };
-pub use parse::{parse, parse_bytes, parse_bytes_with, parse_with};
+pub use parse::{parse, parse_bytes, parse_bytes_with, parse_with, Reader};
 
 use crate::op::Op;
 use alloc::string::String;
@@ -35,16 +36,72 @@ pub struct Step {
     pub op: Op,
     /// The statement as a learner would write it (Elixir syntax, or Erlang for an Erlang file).
     pub code: String,
-    /// The narration: plain text with `code spans` and *emphasis*.
-    pub narration: String,
     /// Where the statement is in the file.
     pub span: Span,
-    /// Checkpoints evaluated after this step.
-    pub expects: Vec<Expect>,
-    /// A question shown before this step is revealed (boxed: few steps have one, and a scenario may have a million).
-    pub predict: Option<alloc::boxed::Box<Predict>>,
     /// For an expression step, where the expression starts in the file (to locate its run-time errors).
     pub expr_at: Option<Span>,
+    /// Narration, checkpoints and question, boxed: few steps have any, and a scenario may have a million steps
+    /// (48 bytes each inline).
+    notes: Option<alloc::boxed::Box<Notes>>,
+}
+
+/// What is said about a step: see [`Step::narration`], [`Step::expects`], [`Step::predict`].
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+struct Notes {
+    narration: String,
+    expects: Vec<Expect>,
+    predict: Option<Predict>,
+}
+
+impl Step {
+    /// A step with nothing said about it yet.
+    pub(crate) fn new(op: Op, code: String, span: Span) -> Step {
+        Step {
+            op,
+            code,
+            span,
+            expr_at: None,
+            notes: None,
+        }
+    }
+
+    /// The narration: plain text with `code spans` and *emphasis* (empty when there is none).
+    pub fn narration(&self) -> &str {
+        self.notes.as_ref().map_or("", |n| &n.narration)
+    }
+
+    /// Checkpoints evaluated after this step.
+    pub fn expects(&self) -> &[Expect] {
+        self.notes.as_ref().map_or(&[], |n| &n.expects)
+    }
+
+    /// A question shown before this step is revealed.
+    pub fn predict(&self) -> Option<&Predict> {
+        self.notes.as_ref().and_then(|n| n.predict.as_ref())
+    }
+
+    fn notes(&mut self) -> &mut Notes {
+        self.notes.get_or_insert_with(Default::default)
+    }
+
+    /// Appends a line of narration (a space between lines).
+    pub(crate) fn narrate(&mut self, line: &str) {
+        let narration = &mut self.notes().narration;
+        if !narration.is_empty() {
+            narration.push(' ');
+        }
+        narration.push_str(line);
+    }
+
+    /// Adds a checkpoint.
+    pub(crate) fn add_expect(&mut self, e: Expect) {
+        self.notes().expects.push(e);
+    }
+
+    /// Sets the question asked before it.
+    pub(crate) fn set_predict(&mut self, p: Predict) {
+        self.notes().predict = Some(p);
+    }
 }
 
 /// A multiple-choice question asked before a step runs, with the explanation shown after.

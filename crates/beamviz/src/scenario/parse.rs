@@ -123,71 +123,251 @@ pub fn parse_with(
     src: &str,
     overrides: &super::VmOverrides,
 ) -> Result<Scenario, ParseError> {
-    if src.len() > MAX_FILE_BYTES {
-        return Err(ParseError {
-            kind: ErrorKind::FileTooLarge,
-            span: Span {
-                line: 1,
-                col: 1,
-                len: 1,
-            },
-        });
-    }
-    // A byte-order mark is not part of the title.
-    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
-    let mut lines = src
-        .split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .enumerate()
-        .map(|(i, l)| (i as u32 + 1, l))
-        .peekable();
-    // The title: the first non-blank line.
-    while lines.peek().is_some_and(|(_, l)| l.trim().is_empty()) {
-        lines.next();
-    }
-    let (title_line, title) = match lines.next() {
-        Some((n, l)) => match l.strip_prefix("# ") {
-            Some(t) if !t.trim().is_empty() => (n, t.trim().to_string()),
-            _ => return Err(at(n, l, 0, l.len(), ErrorKind::MissingTitle)),
-        },
-        None => return Err(at(1, "", 0, 0, ErrorKind::MissingTitle)),
+    let mut reader = Reader::new(id, src, overrides)?;
+    reader.read(src, usize::MAX)?;
+    Ok(reader.into_scenario())
+}
+
+/// The line starting at byte `at` (without its line break) and where the next one starts, as `split('\n')` cuts
+/// them (`None` after the last).
+fn line_at(src: &str, at: usize) -> (&str, Option<usize>) {
+    let rest = &src[at..];
+    let (line, next) = match rest.find('\n') {
+        Some(i) => (&rest[..i], Some(at + i + 1)),
+        None => (rest, None),
     };
-    // The description: the lines up to the first blank one (or the first `syntax` or `actor` line, so a
-    // forgotten blank line does not swallow the first actor).
-    let mut description = String::new();
-    let in_description = |l: &str| {
-        !l.trim().is_empty()
-            && !l.starts_with("actor ")
-            && !l.starts_with("syntax ")
-            && !l.starts_with("vm ")
-    };
-    while let Some((_, l)) = lines.next_if(|(_, l)| in_description(l)) {
-        if !description.is_empty() {
-            description.push(' ');
+    (line.strip_suffix('\r').unwrap_or(line), next)
+}
+
+/// A scenario file read a slice at a time: [`Reader::new`] reads the title and description, each
+/// [`Reader::read`] some more steps, stopping between two lines or between two iterations of a loop; the steps
+/// and errors are those of [`parse`], which is one `read` of everything. So a page can read a million steps
+/// between frames (and run them as they come) instead of in one task of seconds.
+pub struct Reader {
+    /// The scenario so far: its steps are the ones read.
+    scenario: Scenario,
+    ctx: Ctx,
+    /// The text's `vm` line is read over these.
+    overrides: super::VmOverrides,
+    /// Where the next line starts (a byte offset in the text without its byte-order mark) and its number.
+    next: Option<(usize, u32)>,
+    /// Where the steps start, for [`Reader::count`].
+    body: Option<(usize, u32)>,
+    title_line: u32,
+    open: Open,
+    ticks: Backticks,
+    draft: Option<PredictDraft>,
+    /// A finished question waiting for the next step.
+    pending: Option<Predict>,
+    /// The last step of the last statement (for `expect`) and its actor (for `binary(x)`).
+    last: Option<(usize, Option<Pid>)>,
+    /// A statement stopped between two iterations of its loops.
+    paused: Option<Paused>,
+    /// Every line is read (`Ok`), or one was wrong (`Err`, returned again by later reads).
+    end: Option<Result<(), ParseError>>,
+}
+
+/// The most steps a [`Reader::read`] reads between two pauses.
+const SLICE: usize = 1 << 16;
+
+/// A statement stopped between two iterations of its loops: its line, and where its loops stand.
+struct Paused {
+    line_no: u32,
+    at: usize,
+    offset: usize,
+    actor: Option<Pid>,
+    /// Its first step, which the narration below it goes to.
+    first: Option<usize>,
+    frames: Vec<statement::Frame>,
+}
+
+impl Reader {
+    /// Reads the title and the description of scenario text (and checks its size), with settings that win over
+    /// its `vm` line.
+    ///
+    /// # Errors
+    /// As [`parse`], for the title.
+    pub fn new(id: &str, src: &str, overrides: &super::VmOverrides) -> Result<Reader, ParseError> {
+        if src.len() > MAX_FILE_BYTES {
+            return Err(ParseError {
+                kind: ErrorKind::FileTooLarge,
+                span: Span {
+                    line: 1,
+                    col: 1,
+                    len: 1,
+                },
+            });
         }
-        description.push_str(l.trim());
+        // A byte-order mark is not part of the title.
+        let src = src.strip_prefix('\u{feff}').unwrap_or(src);
+        let mut next = Some((0, 1));
+        // The title: the first non-blank line.
+        let (title_line, title) = loop {
+            let Some((at_byte, n)) = next else {
+                return Err(at(1, "", 0, 0, ErrorKind::MissingTitle));
+            };
+            let (l, after) = line_at(src, at_byte);
+            next = after.map(|a| (a, n + 1));
+            if l.trim().is_empty() {
+                continue;
+            }
+            match l.strip_prefix("# ") {
+                Some(t) if !t.trim().is_empty() => break (n, t.trim().to_string()),
+                _ => return Err(at(n, l, 0, l.len(), ErrorKind::MissingTitle)),
+            }
+        };
+        // The description: the lines up to the first blank one (or the first `syntax` or `actor` line, so a
+        // forgotten blank line does not swallow the first actor).
+        let mut description = String::new();
+        let in_description = |l: &str| {
+            !l.trim().is_empty()
+                && !l.starts_with("actor ")
+                && !l.starts_with("syntax ")
+                && !l.starts_with("vm ")
+        };
+        while let Some((at_byte, n)) = next {
+            let (l, after) = line_at(src, at_byte);
+            if !in_description(l) {
+                break;
+            }
+            if !description.is_empty() {
+                description.push(' ');
+            }
+            description.push_str(l.trim());
+            next = after.map(|a| (a, n + 1));
+        }
+        Ok(Reader {
+            scenario: Scenario {
+                id: id.to_string(),
+                title,
+                description,
+                syntax: Syntax::Elixir,
+                steps: Vec::new(),
+                vm: overrides.apply(super::VmSettings::default()),
+            },
+            ctx: Ctx::new(Syntax::Elixir),
+            overrides: *overrides,
+            next,
+            body: next,
+            title_line,
+            open: Open::None,
+            ticks: Backticks::default(),
+            draft: None,
+            pending: None,
+            last: None,
+            paused: None,
+            end: None,
+        })
     }
 
-    let mut ctx = Ctx::new(Syntax::Elixir);
-    let mut vm = overrides.apply(super::VmSettings::default());
-    let mut steps: Vec<Step> = Vec::new();
-    let mut open = Open::None;
-    let mut ticks = Backticks::default();
-    let mut draft: Option<PredictDraft> = None;
-    // A finished question waiting for the next step.
-    let mut pending: Option<Predict> = None;
-    // The last step of the last statement (for `expect`) and its actor (for `binary(x)`).
-    let mut last: Option<(usize, Option<Pid>)> = None;
+    /// The scenario read so far. Its `vm` settings and syntax are final once it has a step.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
 
-    for (n, line) in lines {
+    /// The scenario read.
+    pub fn into_scenario(self) -> Scenario {
+        self.scenario
+    }
+
+    /// Whether every line is read.
+    pub fn is_done(&self) -> bool {
+        matches!(self.end, Some(Ok(())))
+    }
+
+    /// Reads on until `more` more steps are read (a statement's steps may pass that by a few, a loop's do not) or
+    /// the text ends; true when it has ended (`more` 0 reads nothing). `src` is the text given to [`Reader::new`].
+    ///
+    /// # Errors
+    /// As [`parse`]; every later read returns the same error.
+    pub fn read(&mut self, src: &str, more: usize) -> Result<bool, ParseError> {
+        if let Some(end) = self.end {
+            return end.map(|()| true);
+        }
+        if more == 0 {
+            return Ok(false);
+        }
+        let src = src.strip_prefix('\u{feff}').unwrap_or(src);
+        let target = self.scenario.steps.len().saturating_add(more);
+        loop {
+            // At most `SLICE` steps at a time: a statement's steps wait in its output until they are added here,
+            // and a million of them would be held twice.
+            self.ctx.pause_at = target.min(self.scenario.steps.len() + SLICE);
+            match self.read_lines(src) {
+                Ok(false) if self.scenario.steps.len() < target => {}
+                Err(e) => {
+                    self.end = Some(Err(e));
+                    return Err(e);
+                }
+                read => return read,
+            }
+        }
+    }
+
+    /// Makes room for `steps` steps in all (the [`Reader::count`]), so a long scenario's steps are not moved as they
+    /// come: a million of them take 200 MB, and their list would be 100 MB more while it grew by doubling.
+    pub fn reserve(&mut self, steps: usize) {
+        let steps = steps.min(super::MAX_STEPS);
+        let have = self.scenario.steps.len();
+        self.scenario
+            .steps
+            .reserve_exact(steps.saturating_sub(have));
+    }
+
+    fn read_lines(&mut self, src: &str) -> Result<bool, ParseError> {
+        if let Some(p) = self.paused.take() {
+            let (line, _) = line_at(src, p.at);
+            self.ctx.resume = p.frames;
+            self.statement(line, p.line_no, p.at, p.offset, p.actor, p.first)?;
+        }
+        while self.paused.is_none() {
+            if self.scenario.steps.len() >= self.ctx.pause_at {
+                return Ok(false);
+            }
+            let Some((at_byte, n)) = self.next else {
+                break;
+            };
+            let (line, after) = line_at(src, at_byte);
+            self.next = after.map(|a| (a, n + 1));
+            self.line(line, n, at_byte)?;
+        }
+        if self.paused.is_some() {
+            return Ok(false);
+        }
+        self.close()?;
+        if let Some(p) = self.pending.take() {
+            return Err(ParseError {
+                kind: ErrorKind::PredictWithoutStep,
+                span: p.span,
+            });
+        }
+        if self.scenario.steps.is_empty() {
+            return Err(at(self.title_line, "", 0, 0, ErrorKind::NoSteps));
+        }
+        self.end = Some(Ok(()));
+        Ok(true)
+    }
+
+    /// Ends the open block: checks narration code spans, finishes a question.
+    fn close(&mut self) -> Result<(), ParseError> {
+        close(
+            &mut self.open,
+            &mut self.ticks,
+            &mut self.draft,
+            &mut self.pending,
+        )
+    }
+
+    /// Reads line `n` (which starts at byte `at_byte`).
+    fn line(&mut self, line: &str, n: u32, at_byte: usize) -> Result<(), ParseError> {
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
         if trimmed.is_empty() {
-            close(&mut open, &mut ticks, &mut draft, &mut pending)?;
-            continue;
+            return self.close();
         }
+        let steps = &mut self.scenario.steps;
         if indent > 0 {
-            match open {
+            match self.open {
                 Open::None => {
                     return Err(at(
                         n,
@@ -198,25 +378,23 @@ pub fn parse_with(
                     ))
                 }
                 Open::Narration(idx) => {
-                    ticks.scan(n, line, indent);
-                    let narration = &mut steps[idx].narration;
-                    if !narration.is_empty() {
-                        narration.push(' ');
-                    }
-                    narration.push_str(trimmed.trim_end());
+                    self.ticks.scan(n, line, indent);
+                    steps[idx].narrate(trimmed.trim_end());
                 }
                 Open::Predict => {
-                    let d = draft.as_mut().expect("Open::Predict has a draft");
-                    predict_line(d, n, line, indent, &mut ticks)?;
+                    let d = self.draft.as_mut().expect("Open::Predict has a draft");
+                    predict_line(d, n, line, indent, &mut self.ticks)?;
                 }
             }
-            continue;
+            return Ok(());
         }
         // A new directive or statement ends what was open.
-        close(&mut open, &mut ticks, &mut draft, &mut pending)?;
+        self.close()?;
         if trimmed.starts_with('#') || trimmed.starts_with('%') {
-            continue;
+            return Ok(());
         }
+        let steps = &mut self.scenario.steps;
+        let ctx = &mut self.ctx;
         let word_end = line.find([' ', '\t']).unwrap_or(line.len());
         let word = &line[..word_end];
         match word {
@@ -230,30 +408,31 @@ pub fn parse_with(
                     "erlang" => Syntax::Erlang,
                     _ => return Err(at(n, line, 0, line.len(), ErrorKind::BadSyntaxLine)),
                 };
+                self.scenario.syntax = ctx.syntax;
             }
             "vm" => {
                 if !steps.is_empty() {
                     return Err(at(n, line, 0, word_end, ErrorKind::BadVmLine));
                 }
                 let mut cur = Cursor::new(line, word_end, n, ctx.syntax)?;
-                vm = overrides.apply(vm_line(&mut cur, vm)?);
+                self.scenario.vm = self.overrides.apply(vm_line(&mut cur, self.scenario.vm)?);
             }
             "actor" => {
-                let (op, code, span) = actor(&mut ctx, &vm, line, word_end, n)?;
-                let idx = push(&mut steps, &mut pending, op, code, span);
-                last = Some((idx, None));
-                open = Open::Narration(idx);
+                let (op, code, span) = actor(ctx, &self.scenario.vm, line, word_end, n)?;
+                let idx = push(steps, &mut self.pending, op, code, span);
+                self.last = Some((idx, None));
+                self.open = Open::Narration(idx);
             }
             "expect" => {
-                let Some((idx, actor)) = last else {
+                let Some((idx, actor)) = self.last else {
                     return Err(at(n, line, 0, word_end, ErrorKind::ExpectWithoutStep));
                 };
                 let mut cur = Cursor::new(line, word_end, n, ctx.syntax)?;
-                let e = expect::parse_expect(&mut cur, &ctx, actor)?;
-                steps[idx].expects.push(e);
+                let e = expect::parse_expect(&mut cur, ctx, actor)?;
+                steps[idx].add_expect(e);
             }
             "predict" => {
-                if let Some(p) = pending.take() {
+                if let Some(p) = self.pending.take() {
                     return Err(ParseError {
                         kind: ErrorKind::PredictWithoutStep,
                         span: p.span,
@@ -263,8 +442,8 @@ pub fn parse_with(
                 if question.is_empty() {
                     return Err(at(n, line, 0, word_end, ErrorKind::UnexpectedEnd));
                 }
-                ticks.scan(n, line, word_end);
-                draft = Some(PredictDraft {
+                self.ticks.scan(n, line, word_end);
+                self.draft = Some(PredictDraft {
                     span: lex::span(n, line, 0, word_end),
                     question: question.to_string(),
                     choices: Vec::new(),
@@ -272,7 +451,7 @@ pub fn parse_with(
                     answer_at: None,
                     explanation: None,
                 });
-                open = Open::Predict;
+                self.open = Open::Predict;
             }
             _ => {
                 let (actor, offset) = match actor_prefix(line) {
@@ -282,40 +461,87 @@ pub fn parse_with(
                     },
                     None => (None, 0),
                 };
-                let produced = statement::statement(&mut ctx, line, offset, n, actor)?;
-                let span = lex::span(n, line, offset, line.trim_end().len());
-                let mut first = None;
-                let mut last_idx = 0;
-                for (op, code, expr_at) in produced {
-                    last_idx = push(&mut steps, &mut pending, op, code, span);
-                    steps[last_idx].expr_at = expr_at.map(|at| lex::span(n, line, at, at + 1));
-                    first.get_or_insert(last_idx);
-                }
-                if let Some(first) = first {
-                    last = Some((last_idx, actor));
-                    open = Open::Narration(first);
+                self.statement(line, n, at_byte, offset, actor, None)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the statement of line `n` from `offset` (or goes on with it, after a pause), adding its steps.
+    fn statement(
+        &mut self,
+        line: &str,
+        n: u32,
+        at_byte: usize,
+        offset: usize,
+        actor: Option<Pid>,
+        mut first: Option<usize>,
+    ) -> Result<(), ParseError> {
+        let produced = statement::statement(&mut self.ctx, line, offset, n, actor);
+        // What resumes the statement is used up by now; never by the next.
+        self.ctx.resume.clear();
+        let span = lex::span(n, line, offset, line.trim_end().len());
+        let steps = &mut self.scenario.steps;
+        for (op, code, expr_at) in produced? {
+            let idx = push(steps, &mut self.pending, op, code, span);
+            steps[idx].expr_at = expr_at.map(|at| lex::span(n, line, at, at + 1));
+            first.get_or_insert(idx);
+        }
+        if !self.ctx.paused.is_empty() {
+            let mut frames = core::mem::take(&mut self.ctx.paused);
+            frames.reverse();
+            self.paused = Some(Paused {
+                line_no: n,
+                at: at_byte,
+                offset,
+                actor,
+                first,
+                frames,
+            });
+            return Ok(());
+        }
+        if let Some(first) = first {
+            // The statement's steps are the last ones.
+            self.last = Some((steps.len() - 1, actor));
+            self.open = Open::Narration(first);
+        }
+        Ok(())
+    }
+
+    /// How many steps the whole text makes, counted from its loops' heads without reading the statements (a
+    /// fraction of the time of reading them): what a page shows as the length of a read still under way. `None`
+    /// when the heads alone show the text is wrong (reading it then says where).
+    pub fn count(&self, src: &str) -> Option<usize> {
+        let src = src.strip_prefix('\u{feff}').unwrap_or(src);
+        let mut ctx = Ctx::new(Syntax::Elixir);
+        ctx.counting = true;
+        let mut next = self.body;
+        while let Some((at_byte, n)) = next {
+            let (line, after) = line_at(src, at_byte);
+            next = after.map(|a| (a, n + 1));
+            // Blank lines, narration, questions and comments make no steps.
+            let trimmed = line.trim_start();
+            if trimmed.is_empty() || trimmed.len() < line.len() || trimmed.starts_with(['#', '%']) {
+                continue;
+            }
+            let word_end = line.find([' ', '\t']).unwrap_or(line.len());
+            match &line[..word_end] {
+                "syntax" => match line[word_end..].trim() {
+                    "elixir" => ctx.syntax = Syntax::Elixir,
+                    "erlang" => ctx.syntax = Syntax::Erlang,
+                    _ => return None,
+                },
+                "vm" | "expect" | "predict" => {}
+                "actor" if ctx.n_steps < super::MAX_STEPS => ctx.n_steps += 1,
+                "actor" => return None,
+                _ => {
+                    let offset = actor_prefix(line).map_or(0, |(_, offset)| offset);
+                    statement::statement(&mut ctx, line, offset, n, None).ok()?;
                 }
             }
         }
+        Some(ctx.n_steps)
     }
-    close(&mut open, &mut ticks, &mut draft, &mut pending)?;
-    if let Some(p) = pending {
-        return Err(ParseError {
-            kind: ErrorKind::PredictWithoutStep,
-            span: p.span,
-        });
-    }
-    if steps.is_empty() {
-        return Err(at(title_line, "", 0, 0, ErrorKind::NoSteps));
-    }
-    Ok(Scenario {
-        id: id.to_string(),
-        title,
-        description,
-        syntax: ctx.syntax,
-        steps,
-        vm,
-    })
 }
 
 /// `vm SETTING: VALUE, ...`: the emulator's switches and spawn defaults.
@@ -385,15 +611,11 @@ fn push(
     code: String,
     span: Span,
 ) -> usize {
-    steps.push(Step {
-        op,
-        code,
-        narration: String::new(),
-        span,
-        expects: Vec::new(),
-        predict: pending.take().map(alloc::boxed::Box::new),
-        expr_at: None,
-    });
+    let mut step = Step::new(op, code, span);
+    if let Some(p) = pending.take() {
+        step.set_predict(p);
+    }
+    steps.push(step);
     steps.len() - 1
 }
 

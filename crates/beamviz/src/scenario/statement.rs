@@ -18,9 +18,9 @@ use crate::process::{Pid, SpawnOpts};
 use crate::sorted::SortedMap;
 use crate::vm::MAX_TERM_WORDS;
 use alloc::collections::VecDeque;
-use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use core::fmt::Write;
 
 /// What one process costs at every step of a run, in words: the page reads `erlang:memory()` at every step (a
 /// walk over the processes), and checkpoints clone them. A step's full view is built only when it is shown, so
@@ -53,6 +53,24 @@ pub(crate) struct Ctx {
     ets: SortedMap<String, Vec<u64>>,
     /// The same for each DETS table.
     dets: SortedMap<String, Vec<u64>>,
+    /// Reading pauses before a loop iteration once this many steps are read, so a page reads a long loop a slice at
+    /// a time (`usize::MAX`: never).
+    pub pause_at: usize,
+    /// The loops of the statement being resumed, outermost first: each starts at its frame's iteration.
+    pub resume: Vec<Frame>,
+    /// The loops of the statement that paused, innermost first (as they return).
+    pub paused: Vec<Frame>,
+    /// Only count steps: loops are read (their heads give their iterations), other statements count one step unread.
+    pub counting: bool,
+}
+
+/// Where a loop stands when its statement pauses: the iteration to run (the one under way, for an enclosing loop),
+/// with the steps and work counted when it began (the first iteration's cost projects the loop's).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Frame {
+    k: i64,
+    steps: usize,
+    work: u64,
 }
 
 /// The words a DETS call leaves on the caller's heap besides the objects (see `crate::dets`).
@@ -86,6 +104,10 @@ impl Ctx {
             expr_at: None,
             ets: SortedMap::default(),
             dets: SortedMap::default(),
+            pause_at: usize::MAX,
+            resume: Vec::new(),
+            paused: Vec::new(),
+            counting: false,
         }
     }
 
@@ -279,6 +301,15 @@ impl Ctx {
         Ok(())
     }
 
+    /// Counts a step without reading it (`counting`), within the limit: an error past it.
+    pub fn count(&mut self, cur: &Cursor<'_>) -> Result<(), ParseError> {
+        if self.n_steps >= MAX_STEPS {
+            return Err(cur.error_here(ErrorKind::TooManySteps));
+        }
+        self.n_steps += 1;
+        Ok(())
+    }
+
     fn set_var(&mut self, pid: Pid, var: &str, flat: Option<u64>) {
         let a = &mut self.actors[pid.0 as usize];
         if !a.alive {
@@ -292,6 +323,9 @@ impl Ctx {
 }
 
 /// Reads the statement in `line[offset..]`, run by `actor` (or by the scenario itself when `None`).
+///
+/// It may stop between two iterations of its loops (`ctx.pause_at`), its loops then in `ctx.paused`; read again with
+/// them as `ctx.resume`, it goes on from there, as if it had not stopped.
 pub(crate) fn statement(
     ctx: &mut Ctx,
     line: &str,
@@ -306,7 +340,10 @@ pub(crate) fn statement(
     let mut out = Vec::new();
     let mut env = Vec::new();
     stmt(&mut cur, ctx, actor, &mut env, 0, &mut out)?;
-    cur.finish()?;
+    // Counting reads loop heads only, and a paused statement is not over.
+    if !ctx.counting && ctx.paused.is_empty() {
+        cur.finish()?;
+    }
     Ok(out)
 }
 
@@ -364,6 +401,9 @@ fn stmt(
         return Err(cur.error_end());
     };
     let elixir = cur.syntax == Syntax::Elixir;
+    if ctx.counting && !at_loop(cur) {
+        return ctx.count(cur);
+    }
     // Loops.
     if elixir && cur.looks_at(&["for"]) {
         cur.next();
@@ -956,25 +996,32 @@ fn emit(
     let span = super::lex::span(cur.line_no, cur.line, first.from, last.to);
     ctx.account(&op, span)?;
     // A plain statement shows as written, trailing comment included; a loop iteration shows its body.
-    let mut code = if env.is_empty() {
-        cur.line[first.from..].trim_end().to_string()
+    let body = if env.is_empty() {
+        cur.line[first.from..].trim_end()
     } else {
-        cur.line[first.from..last.to].to_string()
+        &cur.line[first.from..last.to]
     };
     // Name the iteration by its loop variables (`_`-prefixed ones are unnamed on purpose).
-    let named: Vec<&(String, i64)> = env.iter().filter(|(n, _)| !n.starts_with('_')).collect();
-    if !named.is_empty() {
-        code.push_str(if cur.syntax == Syntax::Elixir {
-            "  # "
-        } else {
-            "  % "
+    let named = || env.iter().filter(|(n, _)| !n.starts_with('_'));
+    // Sized exactly, without a string per variable: a million loop steps keep their code.
+    let digits = |k: i64| {
+        k.unsigned_abs()
+            .checked_ilog10()
+            .map_or(1, |d| d as usize + 1)
+            + usize::from(k < 0)
+    };
+    let names: usize = named().map(|(n, k)| n.len() + 5 + digits(*k)).sum();
+    let mut code = String::with_capacity(body.len() + names + 2);
+    code.push_str(body);
+    for (i, (name, k)) in named().enumerate() {
+        code.push_str(match (i, cur.syntax) {
+            (0, Syntax::Elixir) => "  # ",
+            (0, Syntax::Erlang) => "  % ",
+            _ => ", ",
         });
-        for (i, (name, k)) in named.iter().enumerate() {
-            if i > 0 {
-                code.push_str(", ");
-            }
-            code.push_str(&format!("{name} = {k}"));
-        }
+        code.push_str(name);
+        code.push_str(" = ");
+        let _ = write!(code, "{k}");
     }
     out.push((op, code, ctx.expr_at.take()));
     Ok(())
@@ -1110,6 +1157,16 @@ fn matching(cur: &Cursor<'_>, p: &str) -> Option<usize> {
     None
 }
 
+/// Whether a loop starts at the cursor (the loops `stmt` reads).
+fn at_loop(cur: &Cursor<'_>) -> bool {
+    match cur.syntax {
+        Syntax::Elixir => cur.looks_at(&["for"]) || cur.looks_at(&["Enum", ".", "each", "("]),
+        Syntax::Erlang => {
+            cur.looks_at(&["lists", ":", "foreach", "(", "fun", "("]) || cur.is_punct("[")
+        }
+    }
+}
+
 /// Runs the body at the cursor once per value of `var` in the range, then expects `closers`.
 #[allow(clippy::too_many_arguments)]
 fn repeat(
@@ -1139,6 +1196,9 @@ fn repeat(
         cur.looks_at(&["list_to_atom", "("]) || cur.looks_at(&["binary_to_atom", "("])
     };
     if atoms && n <= 2 * crate::vm::ATOM_LIMIT as i128 {
+        if ctx.counting {
+            return ctx.count(cur);
+        }
         let pid = actor.ok_or_else(|| cur.error_at(cur.toks[0], ErrorKind::NeedsActor))?;
         let stop = expr_stmt::extent(cur);
         // The names: the first string of the body (up to an interpolation), then a counter.
@@ -1166,7 +1226,14 @@ fn repeat(
         }
         return Ok(());
     }
-    if n > (MAX_STEPS - ctx.n_steps.min(MAX_STEPS)) as i128 {
+    // A statement resumed after a pause enters its loops again: they start where they were, and what was checked
+    // when they were first entered is not checked again (the steps read since would count against them).
+    let level = env.len();
+    let mut resumed = ctx.resume.get(level).copied();
+    if resumed.is_some() && level + 1 == ctx.resume.len() {
+        ctx.resume.clear();
+    }
+    if resumed.is_none() && n > (MAX_STEPS - ctx.n_steps.min(MAX_STEPS)) as i128 {
         return Err(ParseError {
             kind: ErrorKind::TooManySteps,
             span: at,
@@ -1174,13 +1241,30 @@ fn repeat(
     }
     let name = cur.text(var).to_string();
     let body = cur.pos;
-    for k in from..=to {
+    // Counting, a body that is not a loop is one step per iteration (it is not read).
+    if ctx.counting && !at_loop(cur) {
+        ctx.n_steps += n as usize;
+        return Ok(());
+    }
+    for k in resumed.map_or(from, |f| f.k)..=to {
+        let (steps, work, again) = match resumed.take() {
+            Some(f) => (f.steps, f.work, true),
+            None => (ctx.n_steps, ctx.work, false),
+        };
+        // Never before an iteration being resumed: the loops inside it would lose where they were.
+        if !again && ctx.n_steps >= ctx.pause_at {
+            ctx.paused.push(Frame { k, steps, work });
+            return Ok(());
+        }
         cur.pos = body;
         env.push((name.clone(), k));
-        let (steps, work) = (ctx.n_steps, ctx.work);
         let res = stmt(cur, ctx, actor, env, depth + 1, out);
         env.pop();
         res?;
+        if !ctx.paused.is_empty() {
+            ctx.paused.push(Frame { k, steps, work });
+            return Ok(());
+        }
         // After the first iteration, what the loop will cost is known closely enough: refuse a loop whose
         // iterations would pass a limit now, instead of after reading up to a million steps (seconds).
         if k == from {
@@ -1200,6 +1284,10 @@ fn repeat(
                 });
             }
         }
+    }
+    // Counting reads the loops' heads only.
+    if ctx.counting {
+        return Ok(());
     }
     for c in closers {
         if *c == "end" {
