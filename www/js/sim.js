@@ -67,6 +67,11 @@ const texts = new Map();
 export async function builtinSource(id) {
   const mod = await loadWasm();
   if (!JSON.parse(mod.Simulator.scenarios()).some((s) => s.id === id)) throw new Error(`no built-in scenario \`${id}\``);
+  return fetchText(id);
+}
+
+/** The text of `id`, which must be a built-in scenario, fetched once. @param {string} id @returns {Promise<string>} */
+function fetchText(id) {
   let text = texts.get(id);
   if (!text) {
     text = fetch(new URL(`../scenarios/${id}.scn`, import.meta.url)).then((res) => {
@@ -98,10 +103,15 @@ export class Sim {
    * forces VM switches over the scenario's `vm` line; `reading` as for `fromSource`.
    * @param {string} id @param {string} fallback @param {string} vm @param {Reading} reading @returns {Promise<Sim>} */
   static async open(id, fallback, vm = '', reading = {}) {
+    // The fallback is built in: when it is the scenario asked for (the page's default), its text is fetched while the
+    // wasm module compiles instead of after (a first visit's first render waits for both). Any other id is checked
+    // against the module's list first, so an unknown one fetches nothing.
+    const early = id === fallback ? fetchText(id) : null;
+    early?.catch(() => {}); // Reported below, when awaited.
     const mod = await loadWasm();
     const known = JSON.parse(mod.Simulator.scenarios()).map((s) => s.id);
     const pick = known.includes(id) ? id : fallback;
-    return Sim.#readText(mod, pick, await builtinSource(pick), vm, reading);
+    return Sim.#readText(mod, pick, await (early ?? builtinSource(pick)), vm, reading);
   }
 
   /** Reads and runs scenario text (the editor, a permalink); rejects with `line:col: message` when it is not valid.
