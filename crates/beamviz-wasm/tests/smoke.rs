@@ -497,33 +497,25 @@ fn a_long_scenario_is_read_as_it_runs_and_its_late_errors_come_from_advance() {
     assert_eq!((slices, sim.len()), (20, 20002));
     // A mistake far below: `open` has not read it yet, a run reaches it.
     let bad = format!("{src}a: y = [1 | u]\n");
-    let mut sim = Simulator::open("bad", &bad, "").expect("the first steps read");
-    let mut failed = false;
-    for _ in 0..100 {
-        match sim.advance(1000) {
-            Ok(true) => break,
-            Ok(false) => {}
-            Err(_) => {
-                failed = true;
-                break;
-            }
-        }
-    }
+    let sim = Simulator::open("bad", &bad, "").expect("the first steps read");
+    let failed = advance_fails(sim);
     assert!(failed, "the unbound variable is reported");
     assert!(Simulator::from_source("bad", &bad).is_err());
     // The same after a step that fails at run time: the rest of the text is still read.
     let stops = bad.replace("a: t = [0]", "a: t = [0]\na: z = 1 / 0");
-    let mut sim = Simulator::open("stops", &stops, "").expect("the first steps read");
-    let mut failed = false;
+    let sim = Simulator::open("stops", &stops, "").expect("the first steps read");
+    let failed = advance_fails(sim);
+    assert!(failed, "the text's error wins over the run's");
+}
+
+/// Whether running `sim` to its end, 1,000 steps at a time (at most 100 slices), stops at an error from `advance`.
+fn advance_fails(mut sim: Simulator) -> bool {
     for _ in 0..100 {
         match sim.advance(1000) {
-            Ok(true) => break,
+            Ok(true) => return false,
             Ok(false) => {}
-            Err(_) => {
-                failed = true;
-                break;
-            }
+            Err(_) => return true,
         }
     }
-    assert!(failed, "the text's error wins over the run's");
+    false
 }

@@ -20,16 +20,9 @@ pub fn parse_bytes(id: &str, bytes: &[u8]) -> Result<Scenario, ParseError> {
     parse_bytes_with(id, bytes, &super::VmOverrides::default())
 }
 
-/// [`parse_bytes`] with a run's overrides (see [`parse_with`]).
-///
-/// # Errors
-/// As [`parse_bytes`].
-pub fn parse_bytes_with(
-    id: &str,
-    bytes: &[u8],
-    overrides: &super::VmOverrides,
-) -> Result<Scenario, ParseError> {
-    if bytes.len() > MAX_FILE_BYTES {
+/// A file over [`MAX_FILE_BYTES`] is refused before anything is read (before its UTF-8 is checked, for bytes).
+fn check_size(len: usize) -> Result<(), ParseError> {
+    if len > MAX_FILE_BYTES {
         return Err(ParseError {
             kind: ErrorKind::FileTooLarge,
             span: Span {
@@ -39,6 +32,19 @@ pub fn parse_bytes_with(
             },
         });
     }
+    Ok(())
+}
+
+/// [`parse_bytes`] with a run's overrides (see [`parse_with`]).
+///
+/// # Errors
+/// As [`parse_bytes`].
+pub fn parse_bytes_with(
+    id: &str,
+    bytes: &[u8],
+    overrides: &super::VmOverrides,
+) -> Result<Scenario, ParseError> {
+    check_size(bytes.len())?;
     match core::str::from_utf8(bytes) {
         Ok(src) => parse_with(id, src, overrides),
         Err(e) => {
@@ -188,16 +194,7 @@ impl Reader {
     /// # Errors
     /// As [`parse`], for the title.
     pub fn new(id: &str, src: &str, overrides: &super::VmOverrides) -> Result<Reader, ParseError> {
-        if src.len() > MAX_FILE_BYTES {
-            return Err(ParseError {
-                kind: ErrorKind::FileTooLarge,
-                span: Span {
-                    line: 1,
-                    col: 1,
-                    len: 1,
-                },
-            });
-        }
+        check_size(src.len())?;
         // A byte-order mark is not part of the title.
         let src = src.strip_prefix('\u{feff}').unwrap_or(src);
         let mut next = Some((0, 1));
