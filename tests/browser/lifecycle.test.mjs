@@ -188,6 +188,19 @@ test('no console errors', () => {
   assert.deepEqual(errors, []);
 });
 
+test('the page preloads the wasm module: one download, started by the preload, not after the modules', async () => {
+  const p = await browser.newPage();
+  const errs = collectConsoleErrors(p);
+  await p.goto(`${URL_}?scenario=process-lifecycle&step=0`);
+  await p.waitForSelector('beam-viz[data-step="0"]');
+  const wasm = await p.evaluate(() => performance.getEntriesByType('resource')
+    .filter((e) => e.name.endsWith('/pkg/beamviz_wasm_bg.wasm')).map((e) => e.initiatorType));
+  // A preload whose request did not match the glue's own fetch would show as a second download (and a warning).
+  assert.deepEqual(wasm, ['link']);
+  assert.deepEqual(errs, []);
+  await p.close();
+});
+
 test('an unknown scenario falls back to the default', async () => {
   const p = await browser.newPage();
   const errs = collectConsoleErrors(p);
