@@ -100,20 +100,37 @@ fn shipped_build(toolchain: &WasmToolchain) -> Command {
 /// wasm-opt's flags besides the optimization level (see `optimize`); `cargo xtask size` uses them too.
 pub const OPT_FLAGS: [&str; 3] = ["--converge", "--low-memory-unused", "--strip-producers"];
 
-/// Runs wasm-opt with `-Oz` and `-Os` (each with `--converge`) side by side and keeps the smaller result (which one wins depends on the code).
+/// The optimization passes of each candidate `optimize` tries, side by side. The second one runs `-Oz`, then
+/// restructures the code (`--flatten` turns it into one operation per local, `--rereloop` rebuilds its control flow)
+/// and runs `-Oz` again: 2.1 KB gzipped smaller than `-Oz` alone (176,931 against 179,003 B when it came in), for
+/// about 28 s more of one core. `-Os` had stopped winning long before; it gave its place to this one.
+const CANDIDATES: [(&str, &[&str]); 2] = [
+    ("-Oz", &["-Oz"]),
+    (
+        "-Oz, --flatten --rereloop, -Oz",
+        &["-Oz", "--converge", "--flatten", "--rereloop", "-Oz"],
+    ),
+];
+
+/// Runs wasm-opt once per entry of `CANDIDATES`, side by side, and keeps the smallest result (which one wins depends
+/// on the code).
 fn optimize(wasm_opt: &Path, wasm: &Path, stamp: &Path) -> Result {
     let scratch = stamp.parent().expect("stamp has a parent");
     fs::create_dir_all(scratch).map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
     let mut candidates = Vec::new();
-    for level in ["-Oz", "-Os"] {
-        let out = scratch.join(format!("{STEM}{level}.wasm"));
+    for (n, (level, passes)) in CANDIDATES.iter().enumerate() {
+        let out = scratch.join(format!("{STEM}-{n}.wasm"));
         let mut cmd = Command::new(wasm_opt);
         // `--converge` repeats the passes while they still shrink the module (about 0.6 KB gzipped more).
         // The producers section is for tools, not browsers. The target-features section stays: a second run (after
         // an update of binaryen) reads this output again, and needs it to validate. `--low-memory-unused` lets it fold added constants into load and store
         // offsets (1.8 KB gzipped): true here, as rust-lld puts the 1 MiB stack first and the data above it, so only
         // a stack within 1 KiB of overflowing would touch the low 1 KiB.
-        cmd.arg(level).args(OPT_FLAGS).arg(wasm).arg("-o").arg(&out);
+        cmd.args(*passes)
+            .args(OPT_FLAGS)
+            .arg(wasm)
+            .arg("-o")
+            .arg(&out);
         println!("    $ {}", show(&cmd));
         let child = cmd
             .stdin(Stdio::null())
