@@ -28,13 +28,13 @@ use core::cmp::Ordering;
 /// The largest list or repeat count a BIF builds: a list this long fills the fragment limit.
 const MAX_COUNT: i64 = 1 << 23;
 
-pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term> {
+pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: &[Term]) -> R<Term> {
     let m = match m {
         "Elixir.Kernel" => "erlang",
         other => other,
     };
     let bad = ev.err(EvalErrorKind::BadArg);
-    let a = &args;
+    let a = args;
     // A count over the model's limit is the model's limit, not the program's error: say so.
     let count = |ev: &Ev<'_>, t: Term| -> R<usize> {
         match ev.to_i64(t) {
@@ -350,7 +350,7 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
                 ev.atom_name(a[0]).ok_or(bad)?.to_string(),
                 ev.atom_name(a[1]).ok_or(bad)?.to_string(),
             );
-            call(ev, &mm, &ff, xs)?
+            call(ev, &mm, &ff, &xs)?
         }
         ("erlang", g, 1) if g.starts_with("is_") => {
             let t = a[0];
@@ -663,8 +663,8 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             let i = count(ev, a[1])?;
             Term::small(i64::from(*b.get(i).ok_or(bad)?))
         }
-        ("binary", "list_to_bin", 1) => call(ev, "erlang", "list_to_binary", args.clone())?,
-        ("binary", "bin_to_list", 1) => call(ev, "erlang", "binary_to_list", args.clone())?,
+        ("binary", "list_to_bin", 1) => call(ev, "erlang", "list_to_binary", args)?,
+        ("binary", "bin_to_list", 1) => call(ev, "erlang", "binary_to_list", args)?,
 
         // ---- maps ----
         ("maps", "new", 0) | ("Elixir.Map", "new", 0) => ev.empty_map()?,
@@ -880,10 +880,10 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             let es = ev.list_of(a[0])?;
             ev.tuple(&es)?
         }
-        ("Elixir.Tuple", "to_list", 1) => call(ev, "erlang", "tuple_to_list", args.clone())?,
-        ("Elixir.Tuple", "duplicate", 2) => call(ev, "erlang", "make_tuple", vec![a[1], a[0]])?,
-        ("Elixir.Tuple", "append", 2) => call(ev, "erlang", "append_element", args.clone())?,
-        ("Elixir.String", "to_atom", 1) => call(ev, "erlang", "binary_to_atom", args.clone())?,
+        ("Elixir.Tuple", "to_list", 1) => call(ev, "erlang", "tuple_to_list", args)?,
+        ("Elixir.Tuple", "duplicate", 2) => call(ev, "erlang", "make_tuple", &[a[1], a[0]])?,
+        ("Elixir.Tuple", "append", 2) => call(ev, "erlang", "append_element", args)?,
+        ("Elixir.String", "to_atom", 1) => call(ev, "erlang", "binary_to_atom", args)?,
         ("Elixir.String", "to_charlist", 1) => {
             let b = ev.bytes_of(a[0])?;
             let s = String::from_utf8(b).map_err(|_| bad)?;
@@ -955,11 +955,11 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: Vec<Term>) -> R<Term
             ev.make_list(&out, Term::NIL)?
         }
         ("Elixir.Integer", "to_string", 1) => {
-            call(ev, "erlang", "integer_to_binary", args.clone())?
+            call(ev, "erlang", "integer_to_binary", args)?
         }
         ("Elixir.Map", "from_struct", 1) => {
             let key = ev.atom("__struct__")?;
-            call(ev, "maps", "remove", vec![key, a[0]])?
+            call(ev, "maps", "remove", &[key, a[0]])?
         }
         ("erlang", "elem", 2) => {
             let es = ev.s.tuple_elems(a[0]).ok_or(bad)?;

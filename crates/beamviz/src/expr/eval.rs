@@ -720,7 +720,7 @@ impl<'a> Ev<'a> {
     /// A BIF call: binaries it makes are noted as BIF-made.
     fn call_bif(&mut self, module: &str, fname: &str, args: Vec<Term>) -> R<Term> {
         self.bif_depth += 1;
-        let r = bifs::call(self, module, fname, args);
+        let r = bifs::call(self, module, fname, &args);
         self.bif_depth -= 1;
         r
     }
