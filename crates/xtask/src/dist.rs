@@ -9,7 +9,8 @@
 //!
 //! The JavaScript and CSS ship minified (esbuild, an npm devDependency): `www/` stays the readable source that
 //! `cargo xtask serve` serves, and `dist/` is what a browser downloads, held to issue 6's budget by
-//! `tests/browser/lifecycle.test.mjs`.
+//! `tests/browser/lifecycle.test.mjs`. Each file a browser fetches also ships as `NAME.gz`, made by Zopfli
+//! ([`precompress`]), for servers that send precompressed files (the README it writes says how to set them up).
 
 use crate::{run, Result};
 use std::fs;
