@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 // `cargo xtask dist`: the folder is a valid npm package, self-contained (every import relative and present), and a
 // page served from it (under the strict CSP, as `cargo xtask test` serves it at BEAMVIZ_DIST_URL) loads a widget
-// through `beam-viz.js` with no request leaving the folder.
-// By hand: `cargo xtask dist`, serve dist/ (any static server), and set BEAMVIZ_DIST_URL to its URL.
+// through `beam-viz.js` with no request leaving the folder. Its precompressed files (`NAME.gz`) are the files gzipped,
+// and the full page served from it arrives with them (the xtask server sends them as nginx's `gzip_static` does).
+// By hand: `cargo xtask serve --dist --port N` (or `cargo xtask dist` and a static server that sends `.gz` files), and
+// set BEAMVIZ_DIST_URL to its URL.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { collectConsoleErrors, launchBrowser, screenshotDir } from './harness.mjs';
 
@@ -71,6 +74,25 @@ test('dist is self-contained: every import is relative and resolves inside it', 
   }
 });
 
+test('every .gz file is its file gzipped, and smaller; every file a browser fetches has one unless it is tiny', () => {
+  const files = walk(DIST);
+  const gz = files.filter((f) => f.endsWith('.gz'));
+  assert.ok(gz.includes(join('pkg', 'beamviz_wasm_bg.wasm.gz')) && gz.includes('index.html.gz'), gz.join());
+  for (const f of gz) {
+    const original = f.slice(0, -'.gz'.length);
+    assert.ok(files.includes(original), `${f} has no ${original}`);
+    const packed = readFileSync(join(DIST, f));
+    assert.deepEqual(gunzipSync(packed), readFileSync(join(DIST, original)), `${f} is not ${original} gzipped`);
+    assert.ok(packed.length < statSync(join(DIST, original)).size, `${f} is not smaller`);
+  }
+  // `cargo xtask dist` skips a .gz only where it would not be smaller: a few bytes of file.
+  const fetched = files.filter((f) => /\.(html|js|css|svg|wasm|scn)$/.test(f));
+  for (const f of fetched) {
+    if (!gz.includes(`${f}.gz`)) assert.ok(statSync(join(DIST, f)).size < 200, `${f} has no .gz`);
+  }
+  assert.ok(!files.some((f) => /\.(d\.ts|md|json)\.gz$/.test(f)), 'no .gz of files no page fetches');
+});
+
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
@@ -107,6 +129,49 @@ test('a page served from dist/ loads the widget through beam-viz.js, with no req
     assert.equal(r.status, 200, r.url);
   }
   assert.deepEqual(await page.evaluate(() => window.__violations), []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the full page from dist/ arrives precompressed: what the browser transfers is the .gz files', async (t) => {
+  const page = await browser.newPage();
+  const errors = collectConsoleErrors(page);
+  const base = new URL(distUrl());
+  const encodings = new Map();
+  page.on('response', (res) => encodings.set(res.url(), res.headers()['content-encoding'] ?? null));
+  await page.goto(new URL('index.html', base).href, { waitUntil: 'networkidle' });
+  await page.waitForSelector('beam-viz[data-step="0"]');
+  // Transfer sizes (body bytes as sent) of the page's own files: the document and every resource it fetched.
+  const entries = await page.evaluate(() => [
+    ...performance.getEntriesByType('navigation'),
+    ...performance.getEntriesByType('resource'),
+  ].map((e) => ({ url: e.name, encoded: e.encodedBodySize, decoded: e.decodedBodySize, wire: e.transferSize })));
+  const own = entries.filter((e) => new URL(e.url).origin === base.origin);
+  assert.ok(own.length >= 5, JSON.stringify(own));
+  // Each file counts once (a worker importing the glue again fetches it again: no-cache, and no validators here).
+  const seen = new Set();
+  let transfer = 0, decoded = 0, wire = 0;
+  for (const e of own) {
+    let f = decodeURIComponent(new URL(e.url).pathname.slice(base.pathname.length));
+    if (f === '' || f.endsWith('/')) f += 'index.html';
+    const gz = existsSync(join(DIST, `${f}.gz`));
+    const sent = statSync(join(DIST, gz ? `${f}.gz` : f)).size;
+    t.diagnostic(`${f}: ${e.encoded} B transferred, ${e.decoded} B decoded${gz ? ' (.gz)' : ''}`);
+    // What the server sent is the .gz file where there is one, else the file itself.
+    assert.equal(e.encoded, sent, `${f}: ${e.encoded} B transferred, ${sent} B on disk`);
+    assert.equal(e.decoded, statSync(join(DIST, f)).size, f);
+    if (encodings.has(e.url)) assert.equal(encodings.get(e.url), gz ? 'gzip' : null, `${f}: Content-Encoding`);
+    wire += e.wire;
+    if (seen.has(e.url)) continue;
+    seen.add(e.url);
+    transfer += e.encoded;
+    decoded += e.decoded;
+  }
+  const wasm = own.find((e) => e.url.endsWith('/pkg/beamviz_wasm_bg.wasm'));
+  assert.ok(wasm, 'the page fetched the wasm module');
+  assert.equal(wasm.encoded, statSync(join(DIST, 'pkg/beamviz_wasm_bg.wasm.gz')).size, 'the wasm module came as its .gz');
+  assert.equal(encodings.get(wasm.url), 'gzip');
+  t.diagnostic(`full page from dist/: ${seen.size} files, ${transfer} B of bodies transferred (${decoded} B decoded); ${own.length} requests, ${wire} B with their headers; a worker's fetch() (its wasm module) is not in the page's timeline`);
   assert.deepEqual(errors, []);
   await page.close();
 });

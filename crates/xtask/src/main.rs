@@ -26,12 +26,14 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  serve [--port N] [--csp]
+  serve [--port N] [--csp] [--dist]
                      build the wasm package, then serve www/ at http://127.0.0.1:N/ (default 8000);
-                     --csp adds the strict Content-Security-Policy header the CSP browser test uses
+                     --csp adds the strict Content-Security-Policy header the CSP browser test uses;
+                     --dist writes dist/ as `dist` does and serves it instead (.gz files as gzip_static)
   test               run every check and test (fmt, clippy, native, wasm, node, browser)
   dist               write dist/: the page, embed.html, beam-viz.js, the wasm package, scenarios and an
-                     npm package.json, a folder a tutorial site copies as it is
+                     npm package.json, a folder a tutorial site copies as it is, with a Zopfli NAME.gz
+                     beside each file a browser fetches
   size [--top N]     what the wasm module's bytes are: sections, code by module path, the largest functions
   bench              benchmarks of the model beside the same work on the real BEAM, with ratios
   fuzz [--inputs N] [--seed S] [--threads T]
@@ -49,9 +51,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let res = match args.as_slice() {
-        ["serve", rest @ ..] => {
-            serve_args(rest).and_then(|(port, headers)| serve_cmd(&root, port, headers))
-        }
+        ["serve", rest @ ..] => serve_args(rest).and_then(|args| serve_cmd(&root, args)),
         ["test"] => return test_cmd(&root),
         ["fuzz", rest @ ..] => fuzz::fuzz(&root, rest),
         ["bench"] => bench::bench(&root),
@@ -81,39 +81,59 @@ fn csp_header() -> Vec<(String, String)> {
     vec![("Content-Security-Policy".into(), CSP.into())]
 }
 
-/// `serve`'s options: the port and the extra headers.
-fn serve_args(args: &[&str]) -> Result<(u16, Vec<(String, String)>)> {
-    let (mut port, mut headers) = (8000, Vec::new());
+/// `serve`'s options.
+struct ServeArgs {
+    port: u16,
+    headers: Vec<(String, String)>,
+    /// Serve `dist/` (written first) instead of `www/`.
+    dist: bool,
+}
+
+/// Reads `serve`'s options.
+fn serve_args(args: &[&str]) -> Result<ServeArgs> {
+    let mut out = ServeArgs {
+        port: 8000,
+        headers: Vec::new(),
+        dist: false,
+    };
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match *arg {
             "--port" => {
                 let value = rest.next().copied().unwrap_or("");
-                port = value
+                out.port = value
                     .parse()
                     .map_err(|_| format!("--port wants a number, got `{value}`"))?;
             }
-            "--csp" => headers = csp_header(),
+            "--csp" => out.headers = csp_header(),
+            "--dist" => out.dist = true,
             other => return Err(format!("unknown serve option `{other}`\n\n{USAGE}")),
         }
     }
-    Ok((port, headers))
+    Ok(out)
 }
 
-/// `cargo xtask serve`: the wasm pipeline, then a static server for `www/`.
-fn serve_cmd(root: &Path, port: u16, headers: Vec<(String, String)>) -> Result {
+/// `cargo xtask serve`: the wasm pipeline (and `dist/` with `--dist`), then a static server for `www/` or `dist/`.
+fn serve_cmd(root: &Path, args: ServeArgs) -> Result {
     let start = Instant::now();
-    let toolchain = toolchain::wasm_toolchain(root)?;
-    let tools_bin = toolchain::wasm_bindgen_cli(root)?;
-    toolchain::npm_packages(root)?;
-    let _module = wasm::package(root, &toolchain, &tools_bin)?;
+    let folder = if args.dist {
+        dist_cmd(root)?;
+        "dist"
+    } else {
+        let toolchain = toolchain::wasm_toolchain(root)?;
+        let tools_bin = toolchain::wasm_bindgen_cli(root)?;
+        toolchain::npm_packages(root)?;
+        wasm::package(root, &toolchain, &tools_bin)?;
+        "www"
+    };
+    let port = args.port;
     let listener = TcpListener::bind(("127.0.0.1", port))
         .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e} (try --port N)"))?;
     println!(
-        "serving www/ at http://127.0.0.1:{port}/ (ready after {}; Ctrl-C stops)",
+        "serving {folder}/ at http://127.0.0.1:{port}/ (ready after {}; Ctrl-C stops)",
         secs(start.elapsed())
     );
-    serve::serve(root.join("www"), listener, headers);
+    serve::serve(root.join(folder), listener, args.headers);
     Ok(())
 }
 
