@@ -954,9 +954,7 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: &[Term]) -> R<Term> 
             }
             ev.make_list(&out, Term::NIL)?
         }
-        ("Elixir.Integer", "to_string", 1) => {
-            call(ev, "erlang", "integer_to_binary", args)?
-        }
+        ("Elixir.Integer", "to_string", 1) => call(ev, "erlang", "integer_to_binary", args)?,
         ("Elixir.Map", "from_struct", 1) => {
             let key = ev.atom("__struct__")?;
             call(ev, "maps", "remove", &[key, a[0]])?
