@@ -70,7 +70,8 @@ test('step + render while playing: 1,000 processes, 200,000 live words', { timeo
   // Live words at the last step, as the core counts them.
   const { live, procs } = await page.evaluate(async (s) => {
     const m = await (await import('./js/sim.js')).loadWasm();
-    const sim = m.Simulator.from_source('big', s);
+    const sim = m.Simulator.open('big', s, '');
+    sim.advance(0xffffffff); // every step
     sim.seek(sim.len());
     const v = JSON.parse(sim.view());
     sim.free();
@@ -134,7 +135,8 @@ test('a 1,000,000-step scenario: reading and running it, and seeking to step 1,0
   const res = await page.evaluate(async (src) => {
     const m = await (await import('./js/sim.js')).loadWasm();
     const t0 = performance.now();
-    const sim = m.Simulator.from_source('long', src);
+    const sim = m.Simulator.open('long', src, '');
+    sim.advance(0xffffffff); // every step
     const runMs = performance.now() - t0;
     const targets = [1000000, 500000, 1, 777777, 1000000, 12345, 999999, 3, 999000, 42, 654321, 1000000];
     const seeks = [];

@@ -1,6 +1,6 @@
 //! Bindings for the diagnostics views of issue 8: `recon:proc_count/2` (`top`), `process_info/2` (`process_info`),
 //! `recon:bin_leak/1`'s report (`bin_leak_report`), which `erlang:memory()` category grows (`memory_growth`), and a
-//! run with the VM switches forced (`with_vm`, `vm_settings`).
+//! the VM switches in force (`vm_settings`; `open` takes the switches to force).
 //! Translation only, like the rest of the crate: every number comes from the core (`view::top`, `view::memory_growth`,
 //! the process's own fields), written as JSON text by hand.
 
@@ -8,7 +8,6 @@ use crate::{Json, MemoryAt, Simulator, PREVIEW_CHARS};
 use beamviz::event::Event;
 use beamviz::expr::Lang;
 use beamviz::process::MessageQueueData;
-use beamviz::scenario::VmOverrides;
 use beamviz::view::{self, TopBy};
 use beamviz::{History, Pid};
 use wasm_bindgen::prelude::*;
@@ -26,16 +25,6 @@ const DRILL_CHARS: usize = 200;
 
 #[wasm_bindgen]
 impl Simulator {
-    /// Like `from_source`, with the VM switches `vm` (`SETTING:VALUE,...`, as the command line's `--vm`) forced over
-    /// the scenario's own `vm` line.
-    ///
-    /// # Errors
-    /// `vm: message` for a setting or value it does not know; `line:col: message` for invalid scenario text.
-    pub fn with_vm(id: &str, src: &str, vm: &str) -> Result<Simulator, JsError> {
-        let overrides = VmOverrides::parse(vm).map_err(|e| JsError::new(&format!("vm: {e}")))?;
-        Simulator::read(id, src, &overrides)
-    }
-
     /// Everything the diagnostics views show at the current step, in one call (one binding instead of five keeps the
     /// shipped module smaller), as JSON `{vm, top, process, bin_leak, growth}`: see the functions below.
     /// `pid` is the selected process (or none), `lang` how its terms are printed, `window` the steps of "growing now".

@@ -47,14 +47,6 @@ pub struct Simulator {
 type MemoryAt = (usize, view::MemoryView, Vec<(u32, u64)>);
 
 impl Simulator {
-    /// Reads scenario text with `overrides` over its `vm` line and runs it: the one constructor behind
-    /// `from_source` and `with_vm`. A located message, `line:col: message`, when the text is not a valid scenario.
-    fn read(id: &str, src: &str, overrides: &scenario::VmOverrides) -> Result<Simulator, JsError> {
-        let mut sim = Simulator::parse(id, src, overrides)?;
-        sim.advance(usize::MAX)?;
-        Ok(sim)
-    }
-
     /// Opens scenario text with `overrides` over its `vm` line, without running it yet (`advance` runs it): reads
     /// its first `OPEN_STEPS` steps (all of most scenarios, so their errors come from here) and counts the rest.
     fn parse(id: &str, src: &str, overrides: &scenario::VmOverrides) -> Result<Simulator, JsError> {
@@ -93,25 +85,16 @@ impl Simulator {
 
 #[wasm_bindgen]
 impl Simulator {
-    /// Reads and runs scenario text: a built-in scenario the page fetched (`scenarios/ID.scn`, run under its id), or
-    /// one written by the user (the editor, a permalink, a `src` file).
-    /// The reading is bounded by the core's limits (size, steps, nesting, estimated work), so every input returns.
-    ///
-    /// # Errors
-    /// A located message, `line:col: message`, when the text is not a valid scenario
-    /// (`Simulator.check` gives the same error as a value).
-    pub fn from_source(id: &str, src: &str) -> Result<Simulator, JsError> {
-        init_panic_hook();
-        Simulator::read(id, src, &scenario::VmOverrides::default())
-    }
-
     /// Opens scenario text and returns it not yet run: it reads the first `OPEN_STEPS` steps and counts the rest
     /// (`steps_total`); `advance` reads and runs it a slice at a time, so a page can read a million steps between
-    /// frames instead of in one call (`from_source` is `open` plus one `advance` of every step). `vm` forces
-    /// switches as `with_vm` does (empty: the scenario's own).
+    /// frames instead of in one call; `open` and then `advance(usize::MAX)` read and run it all. `vm` forces VM
+    /// switches (`SETTING:VALUE,...`, as the command line's `--vm`) over the scenario's own `vm` line (empty: its
+    /// own). This and `advance` are the only ways in: the module keeps no other constructor, as every binding costs
+    /// the shipped module its code and glue.
     ///
     /// # Errors
-    /// As `from_source` and `with_vm`, for the steps read (a later step's error comes from `advance`).
+    /// `vm: message` for a switch or value it does not know; the located message `line:col: message` for scenario
+    /// text that does not read, for the steps read (a later step's error comes from `advance`).
     pub fn open(id: &str, src: &str, vm: &str) -> Result<Simulator, JsError> {
         init_panic_hook();
         let overrides =
@@ -211,7 +194,7 @@ impl Simulator {
     }
 
     /// The built-in scenarios, as JSON `[{id, title}]`. Their texts are not in this module (about 26 KB gzipped,
-    /// twice, as the linker kept two copies): the page fetches `scenarios/ID.scn` and runs it with `from_source`.
+    /// twice, as the linker kept two copies): the page fetches `scenarios/ID.scn` and runs it with `open` and `advance`.
     pub fn scenarios() -> String {
         let mut j = Json::default();
         j.open('[');
@@ -279,11 +262,6 @@ impl Simulator {
     /// The number of steps after step 0.
     pub fn len(&self) -> usize {
         self.history.len()
-    }
-
-    /// Whether the scenario has no steps.
-    pub fn is_empty(&self) -> bool {
-        self.history.is_empty()
     }
 
     /// The current step.
@@ -587,15 +565,6 @@ impl Simulator {
             out.extend([a, if b == a { u32::MAX } else { b }]);
         }
         out
-    }
-
-    /// The event log lines of step `step` (none for step 0 or past the end).
-    pub fn events(&self, step: usize) -> Vec<String> {
-        self.history
-            .events_at(step)
-            .iter()
-            .map(ToString::to_string)
-            .collect()
     }
 
     /// The narration of step `step`; step 0 gets the scenario description.

@@ -2,7 +2,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use beamviz_wasm::Simulator;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsError, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 /// The bindings return JSON text; the page reads it with `JSON.parse`, and so do these tests.
@@ -16,18 +16,30 @@ fn runs_in_wasm() {
 }
 
 /// A built-in scenario as the page runs it: its file's text (which the page fetches) under its id.
+/// Reads and runs scenario text as the page does: `open`, then `advance` through every step.
+fn from_source(id: &str, src: &str) -> Result<Simulator, JsError> {
+    with_vm(id, src, "")
+}
+
+/// `from_source` with the VM switches `vm` forced.
+fn with_vm(id: &str, src: &str, vm: &str) -> Result<Simulator, JsError> {
+    let mut sim = Simulator::open(id, src, vm)?;
+    sim.advance(usize::MAX)?;
+    Ok(sim)
+}
+
 fn builtin(id: &str) -> Simulator {
     let src = match id {
         "process-lifecycle" => include_str!("../../../www/scenarios/process-lifecycle.scn"),
         "binary-leak" => include_str!("../../../www/scenarios/binary-leak.scn"),
         _ => panic!("no test text for {id}"),
     };
-    Simulator::from_source(id, src).expect("built-in scenario")
+    from_source(id, src).expect("built-in scenario")
 }
 
 #[wasm_bindgen_test]
 fn bad_scenario_text_is_an_error_not_a_panic() {
-    assert!(Simulator::from_source("bad", "actor a").is_err());
+    assert!(from_source("bad", "actor a").is_err());
 }
 
 #[wasm_bindgen_test]
@@ -71,9 +83,12 @@ fn cells_cover_the_young_block() {
 
 #[wasm_bindgen_test]
 fn gc_step_reports_heap_meets_stack() {
-    let sim = builtin("process-lifecycle");
+    let mut sim = builtin("process-lifecycle");
     let gc_steps: Vec<usize> = (0..=sim.len())
-        .filter(|&s| sim.events(s).iter().any(|e| e.contains("heap meets stack")))
+        .filter(|&s| {
+            sim.seek(s);
+            sim.view().contains("heap meets stack")
+        })
         .collect();
     assert_eq!(gc_steps, [10, 11]);
 }
@@ -200,8 +215,7 @@ fn checkpoints_are_evaluated_and_events_name_processes() {
 #[wasm_bindgen_test]
 fn user_scenarios_run_or_report_where_they_are_wrong() {
     let src = include_str!("../../../www/scenarios/process-lifecycle.scn");
-    let sim =
-        Simulator::from_source("mine", src).expect("a built-in text reads as a user scenario");
+    let sim = from_source("mine", src).expect("a built-in text reads as a user scenario");
     assert_eq!(sim.id(), "mine");
     assert_eq!(sim.len(), builtin("process-lifecycle").len());
     assert!(Simulator::check(src).starts_with("{\"ok\":{\"title\":"));
@@ -211,7 +225,7 @@ fn user_scenarios_run_or_report_where_they_are_wrong() {
         err.starts_with("{\"error\":{\"line\":12,\"col\":27,"),
         "{err}"
     );
-    assert!(Simulator::from_source("mine", &bad).is_err());
+    assert!(from_source("mine", &bad).is_err());
 }
 
 #[wasm_bindgen_test]
@@ -268,7 +282,7 @@ fn memory_series_has_five_numbers_per_step_and_keeps_the_step() {
 #[wasm_bindgen_test]
 fn terms_print_in_elixir_syntax_in_the_order_of_the_view() {
     let src = "# T\nactor a\na: m = %{a: 1, b: [1, 2]}\na: t = {:ok, self(), \"x\"}\n";
-    let mut sim = Simulator::from_source("t", src).expect("valid scenario");
+    let mut sim = from_source("t", src).expect("valid scenario");
     sim.seek(sim.len());
     let terms = sim.elixir_terms();
     assert_eq!(
@@ -285,7 +299,7 @@ fn terms_print_in_elixir_syntax_in_the_order_of_the_view() {
 fn diagnostics_serialize_and_switches_rerun() {
     let src =
         "# T\n\nactor a\nactor b\na: x = :binary.copy(<<1>>, 2000)\na: _ = x\n:recon.bin_leak(1)\n";
-    let mut sim = Simulator::from_source("t", src).expect("valid scenario");
+    let mut sim = from_source("t", src).expect("valid scenario");
     sim.seek(sim.len());
     for json in [
         sim.top("binary_memory", 10),
@@ -302,10 +316,10 @@ fn diagnostics_serialize_and_switches_rerun() {
     assert!(sim.memory_growth(2).contains("\"delta\":-2000"));
     assert!(sim.bin_leak_report().contains("\"refs\":1,\"bytes\":2000"));
     assert_eq!(sim.process_info(99, "erlang"), "null");
-    let shared = Simulator::with_vm("t", src, "sharing_preserving:true,min_heap_size:1000")
-        .expect("valid switches");
+    let shared =
+        with_vm("t", src, "sharing_preserving:true,min_heap_size:1000").expect("valid switches");
     assert!(shared.vm_settings().contains("\"sharing_preserving\":true"));
-    assert!(Simulator::with_vm("t", src, "sharing_preserving:maybe").is_err());
+    assert!(with_vm("t", src, "sharing_preserving:maybe").is_err());
 }
 
 #[derive(serde::Deserialize)]
@@ -446,7 +460,7 @@ struct ViewMemory {
 #[wasm_bindgen_test]
 fn a_scenario_run_in_slices_is_the_scenario_run_at_once_and_its_memory_series_is_each_step_s() {
     let src = include_str!("../../../www/scenarios/binary-leak.scn");
-    let whole = Simulator::from_source("binary-leak", src).expect("valid");
+    let whole = from_source("binary-leak", src).expect("valid");
     let mut sliced = Simulator::open("binary-leak", src, "").expect("valid");
     assert_eq!(sliced.steps_total(), whole.len());
     let mut slices = 0;
@@ -500,7 +514,7 @@ fn a_long_scenario_is_read_as_it_runs_and_its_late_errors_come_from_advance() {
     let sim = Simulator::open("bad", &bad, "").expect("the first steps read");
     let failed = advance_fails(sim);
     assert!(failed, "the unbound variable is reported");
-    assert!(Simulator::from_source("bad", &bad).is_err());
+    assert!(from_source("bad", &bad).is_err());
     // The same after a step that fails at run time: the rest of the text is still read.
     let stops = bad.replace("a: t = [0]", "a: t = [0]\na: z = 1 / 0");
     let sim = Simulator::open("stops", &stops, "").expect("the first steps read");
