@@ -2298,71 +2298,13 @@ pub(super) fn collect_vars_pub(e: &Expr, out: &mut Vec<String>) {
 
 /// Collects the variable names in an expression, in order of appearance.
 fn collect_vars(e: &Expr, out: &mut Vec<String>) {
-    let push = |v: &String, out: &mut Vec<String>| {
-        if !out.contains(v) {
-            out.push(v.clone());
-        }
-    };
-    match &e.kind {
-        ExprKind::Var(v) | ExprKind::Pin(v) | ExprKind::Bind(v) => push(v, out),
-        ExprKind::Tuple(xs) | ExprKind::Block(xs) => xs.iter().for_each(|x| collect_vars(x, out)),
-        ExprKind::List(xs, t) => {
-            xs.iter().for_each(|x| collect_vars(x, out));
-            if let Some(t) = t {
-                collect_vars(t, out);
+    e.each(&mut |x| {
+        if let ExprKind::Var(v) | ExprKind::Pin(v) | ExprKind::Bind(v) = &x.kind {
+            if !out.contains(v) {
+                out.push(v.clone());
             }
         }
-        ExprKind::Map(kv) => kv.iter().for_each(|(k, v)| {
-            collect_vars(k, out);
-            collect_vars(v, out);
-        }),
-        ExprKind::MapUpdate(b, kv) => {
-            collect_vars(b, out);
-            kv.iter().for_each(|(k, v, _)| {
-                collect_vars(k, out);
-                collect_vars(v, out);
-            });
-        }
-        ExprKind::Bin(segs) => segs.iter().for_each(|s| {
-            collect_vars(&s.value, out);
-            if let Some(z) = &s.size {
-                collect_vars(z, out);
-            }
-        }),
-        ExprKind::Match(a, b) | ExprKind::Op(_, a, b) => {
-            collect_vars(a, out);
-            collect_vars(b, out);
-        }
-        ExprKind::Unary(_, a) => collect_vars(a, out),
-        ExprKind::Call(m, f, args) => {
-            if let Some(m) = m {
-                collect_vars(m, out);
-            }
-            collect_vars(f, out);
-            args.iter().for_each(|x| collect_vars(x, out));
-        }
-        ExprKind::Fun(cs) | ExprKind::NamedFun(_, cs) => {
-            cs.iter().for_each(|c| clause_vars(c, out))
-        }
-        ExprKind::Case(x, cs) => {
-            collect_vars(x, out);
-            cs.iter().for_each(|c| clause_vars(c, out));
-        }
-        ExprKind::If(cs) => cs.iter().for_each(|c| clause_vars(c, out)),
-        ExprKind::Comp(_, b, qs) => {
-            collect_vars(b, out);
-            for q in qs {
-                match q {
-                    Qualifier::Gen(p, l) | Qualifier::BinGen(p, l) => {
-                        collect_vars(p, out);
-                        collect_vars(l, out);
-                    }
-                    Qualifier::Filter(f) => collect_vars(f, out),
-                }
-            }
-        }
-        _ => {}
-    }
+    });
 }
 
 /// The variables `e` uses outside the call whose fun expression is `call_fun` (and outside nested funs).
@@ -2375,145 +2317,17 @@ fn vars_outside(e: &Expr, call_fun: &Expr, out: &mut Vec<String>) {
                 out.push(v.clone());
             }
         }
-        _ => {
-            let mut kids = Vec::new();
-            children(e, &mut kids);
-            for k in kids {
-                vars_outside(k, call_fun, out);
-            }
-        }
-    }
-}
-
-/// The direct sub-expressions of `e` (clause patterns, guards and bodies included).
-fn children<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
-    let clauses = |cs: &'e [Clause], out: &mut Vec<&'e Expr>| {
-        for c in cs {
-            out.extend(c.pats.iter());
-            out.extend(c.guard.iter());
-            out.extend(c.body.iter());
-        }
-    };
-    match &e.kind {
-        ExprKind::Tuple(xs) | ExprKind::Block(xs) => out.extend(xs.iter()),
-        ExprKind::List(xs, t) => {
-            out.extend(xs.iter());
-            out.extend(t.iter().map(|t| &**t));
-        }
-        ExprKind::Map(kv) => kv.iter().for_each(|(k, v)| out.extend([k, v])),
-        ExprKind::MapUpdate(b, kv) => {
-            out.push(b);
-            kv.iter().for_each(|(k, v, _)| out.extend([k, v]));
-        }
-        ExprKind::Bin(segs) => segs.iter().for_each(|s| {
-            out.push(&s.value);
-            out.extend(s.size.iter());
-        }),
-        ExprKind::Match(a, b) | ExprKind::Op(_, a, b) => out.extend([&**a, &**b]),
-        ExprKind::Unary(_, a) => out.push(a),
-        ExprKind::Call(m, f, args) => {
-            out.extend(m.iter().map(|m| &**m));
-            out.push(f);
-            out.extend(args.iter());
-        }
-        ExprKind::Fun(cs) | ExprKind::NamedFun(_, cs) => clauses(cs, out),
-        ExprKind::Case(x, cs) => {
-            out.push(x);
-            clauses(cs, out);
-        }
-        ExprKind::If(cs) => clauses(cs, out),
-        ExprKind::Comp(_, b, qs) => {
-            out.push(b);
-            for q in qs {
-                match q {
-                    Qualifier::Gen(p, l) | Qualifier::BinGen(p, l) => out.extend([p, l]),
-                    Qualifier::Filter(f) => out.push(f),
-                }
-            }
-        }
-        _ => {}
+        _ => e.for_each_child(&mut |k| vars_outside(k, call_fun, out)),
     }
 }
 
 /// The clauses of every `fun`/`fn` node of `e`, in pre-order: a fun's number in its expression.
 fn fun_nodes(e: &Expr, out: &mut Vec<Rc<Vec<Clause>>>) {
-    let clauses = |cs: &[Clause], out: &mut Vec<Rc<Vec<Clause>>>| {
-        for c in cs {
-            c.pats.iter().for_each(|p| fun_nodes(p, out));
-            if let Some(g) = &c.guard {
-                fun_nodes(g, out);
-            }
-            c.body.iter().for_each(|b| fun_nodes(b, out));
-        }
-    };
-    match &e.kind {
-        ExprKind::Tuple(xs) | ExprKind::Block(xs) => xs.iter().for_each(|x| fun_nodes(x, out)),
-        ExprKind::List(xs, t) => {
-            xs.iter().for_each(|x| fun_nodes(x, out));
-            if let Some(t) = t {
-                fun_nodes(t, out);
-            }
-        }
-        ExprKind::Map(kv) => kv.iter().for_each(|(k, v)| {
-            fun_nodes(k, out);
-            fun_nodes(v, out);
-        }),
-        ExprKind::MapUpdate(b, kv) => {
-            fun_nodes(b, out);
-            kv.iter().for_each(|(k, v, _)| {
-                fun_nodes(k, out);
-                fun_nodes(v, out);
-            });
-        }
-        ExprKind::Bin(segs) => segs.iter().for_each(|s| {
-            fun_nodes(&s.value, out);
-            if let Some(z) = &s.size {
-                fun_nodes(z, out);
-            }
-        }),
-        ExprKind::Match(a, b) | ExprKind::Op(_, a, b) => {
-            fun_nodes(a, out);
-            fun_nodes(b, out);
-        }
-        ExprKind::Unary(_, a) => fun_nodes(a, out),
-        ExprKind::Call(m, f, args) => {
-            if let Some(m) = m {
-                fun_nodes(m, out);
-            }
-            fun_nodes(f, out);
-            args.iter().for_each(|x| fun_nodes(x, out));
-        }
-        ExprKind::Fun(cs) | ExprKind::NamedFun(_, cs) => {
+    e.each(&mut |x| {
+        if let ExprKind::Fun(cs) | ExprKind::NamedFun(_, cs) = &x.kind {
             out.push(cs.clone());
-            clauses(cs, out);
         }
-        ExprKind::Case(x, cs) => {
-            fun_nodes(x, out);
-            clauses(cs, out);
-        }
-        ExprKind::If(cs) => clauses(cs, out),
-        ExprKind::Comp(_, b, qs) => {
-            fun_nodes(b, out);
-            for q in qs {
-                match q {
-                    Qualifier::Gen(p, l) | Qualifier::BinGen(p, l) => {
-                        fun_nodes(p, out);
-                        fun_nodes(l, out);
-                    }
-                    Qualifier::Filter(f) => fun_nodes(f, out),
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-fn clause_vars(c: &Clause, out: &mut Vec<String>) {
-    c.pats.iter().for_each(|p| collect_vars(p, out));
-    if let Some(g) = &c.guard {
-        collect_vars(g, out);
-    }
-    c.body.iter().for_each(|b| collect_vars(b, out));
+    });
 }
 
 /// Whether `t` is a list cell.

@@ -125,6 +125,92 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// Calls `f` on each direct sub-expression of `self`, in source order (a clause's patterns, then its guard, then
+    /// its body): the one place that knows the tree's shape, for the walks that do the same at every node.
+    pub(crate) fn for_each_child<'e>(&'e self, f: &mut dyn FnMut(&'e Expr)) {
+        let clauses = |cs: &'e [Clause], f: &mut dyn FnMut(&'e Expr)| {
+            for c in cs {
+                c.pats.iter().for_each(&mut *f);
+                c.guard.iter().for_each(&mut *f);
+                c.body.iter().for_each(&mut *f);
+            }
+        };
+        match &self.kind {
+            ExprKind::Tuple(xs) | ExprKind::Block(xs) => xs.iter().for_each(f),
+            ExprKind::List(xs, t) => {
+                xs.iter().for_each(&mut *f);
+                if let Some(t) = t {
+                    f(t);
+                }
+            }
+            ExprKind::Map(kv) => kv.iter().for_each(|(k, v)| {
+                f(k);
+                f(v);
+            }),
+            ExprKind::MapUpdate(b, kv) => {
+                f(b);
+                kv.iter().for_each(|(k, v, _)| {
+                    f(k);
+                    f(v);
+                });
+            }
+            ExprKind::Bin(segs) => segs.iter().for_each(|s| {
+                f(&s.value);
+                if let Some(z) = &s.size {
+                    f(z);
+                }
+            }),
+            ExprKind::Match(a, b) | ExprKind::Op(_, a, b) => {
+                f(a);
+                f(b);
+            }
+            ExprKind::Unary(_, a) => f(a),
+            ExprKind::Call(m, g, args) => {
+                if let Some(m) = m {
+                    f(m);
+                }
+                f(g);
+                args.iter().for_each(f);
+            }
+            ExprKind::Fun(cs) | ExprKind::NamedFun(_, cs) => clauses(cs, f),
+            ExprKind::Case(x, cs) => {
+                f(x);
+                clauses(cs, f);
+            }
+            ExprKind::If(cs) => clauses(cs, f),
+            ExprKind::Comp(_, b, qs) => {
+                f(b);
+                for q in qs {
+                    match q {
+                        Qualifier::Gen(p, l) | Qualifier::BinGen(p, l) => {
+                            f(p);
+                            f(l);
+                        }
+                        Qualifier::Filter(x) => f(x),
+                    }
+                }
+            }
+            ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Atom(_)
+            | ExprKind::Chars(_)
+            | ExprKind::Utf8(_)
+            | ExprKind::Var(_)
+            | ExprKind::Wildcard
+            | ExprKind::Pin(_)
+            | ExprKind::Bind(_)
+            | ExprKind::ExtFun(..) => {}
+        }
+    }
+
+    /// Calls `f` on `self` and on every expression inside it, in pre-order.
+    pub(crate) fn each<'e>(&'e self, f: &mut dyn FnMut(&'e Expr)) {
+        f(self);
+        self.for_each_child(&mut |c| c.each(f));
+    }
+}
+
 /// The kinds of expression (and pattern: patterns use the same tree).
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {

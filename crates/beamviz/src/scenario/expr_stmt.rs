@@ -471,78 +471,8 @@ pub(crate) fn iterations(e: &Expr) -> u64 {
             _ => {}
         }
     };
-    each(e, &mut visit);
+    e.each(&mut visit);
     n
-}
-
-/// Calls `f` on `e` and every expression inside it.
-fn each(e: &Expr, f: &mut dyn FnMut(&Expr)) {
-    f(e);
-    match &e.kind {
-        ExprKind::Tuple(v) | ExprKind::Block(v) => v.iter().for_each(|x| each(x, f)),
-        ExprKind::List(v, tail) => {
-            v.iter().for_each(|x| each(x, f));
-            if let Some(t) = tail {
-                each(t, f);
-            }
-        }
-        ExprKind::Map(kv) => kv.iter().for_each(|(k, v)| {
-            each(k, f);
-            each(v, f);
-        }),
-        ExprKind::MapUpdate(b, kv) => {
-            each(b, f);
-            kv.iter().for_each(|(k, v, _)| {
-                each(k, f);
-                each(v, f);
-            });
-        }
-        ExprKind::Bin(segs) => segs.iter().for_each(|s| {
-            each(&s.value, f);
-            if let Some(z) = &s.size {
-                each(z, f);
-            }
-        }),
-        ExprKind::Match(a, b) | ExprKind::Op(_, a, b) => {
-            each(a, f);
-            each(b, f);
-        }
-        ExprKind::Unary(_, a) => each(a, f),
-        ExprKind::Call(m, g, args) => {
-            if let Some(m) = m {
-                each(m, f);
-            }
-            each(g, f);
-            args.iter().for_each(|x| each(x, f));
-        }
-        ExprKind::Fun(cs) | ExprKind::NamedFun(_, cs) => cs.iter().for_each(|c| clause_each(c, f)),
-        ExprKind::If(cs) => cs.iter().for_each(|c| clause_each(c, f)),
-        ExprKind::Case(x, cs) => {
-            each(x, f);
-            cs.iter().for_each(|c| clause_each(c, f));
-        }
-        ExprKind::Comp(_, body, quals) => {
-            each(body, f);
-            for q in quals {
-                match q {
-                    Qualifier::Gen(p, l) | Qualifier::BinGen(p, l) => {
-                        each(p, f);
-                        each(l, f);
-                    }
-                    Qualifier::Filter(x) => each(x, f),
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-fn clause_each(c: &expr::Clause, f: &mut dyn FnMut(&Expr)) {
-    c.pats.iter().for_each(|p| each(p, f));
-    if let Some(g) = &c.guard {
-        each(g, f);
-    }
-    c.body.iter().for_each(|b| each(b, f));
 }
 
 fn atom_of(e: &Expr) -> Option<&str> {
