@@ -14,9 +14,10 @@
 
 use crate::{run, Result};
 use std::fs;
+use std::io::Write;
 use std::num::NonZeroU64;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::thread;
@@ -356,8 +357,9 @@ fn bundle(esbuild: &Path, js: &Path, out: &Path, files: &mut Vec<String>) -> Res
             entries.push(name);
         }
     }
+    let staged = stage_js(esbuild, js)?;
     let mut cmd = Command::new(esbuild);
-    cmd.args(entries.iter().map(|name| js.join(name)))
+    cmd.args(entries.iter().map(|name| staged.join(name)))
         .arg(format!("--outdir={}", out.display()))
         .args(common_flags())
         .args(["--bundle", "--splitting", "--external:../pkg/*"]);
@@ -370,6 +372,92 @@ fn bundle(esbuild: &Path, js: &Path, out: &Path, files: &mut Vec<String>) -> Res
     written.sort();
     files.extend(written);
     Ok(())
+}
+
+/// The style sheets the modules keep in a template literal (`const CSS = `...`;`, `export const CSS = ...`) go into
+/// a shadow root as they are, so esbuild's JavaScript minifier leaves them whole. This copies `js/` to
+/// `target/xtask/dist-js/` with each such sheet minified by esbuild's CSS minifier, and returns that folder for the
+/// bundle: 24 KB of CSS lose about 3.5 KB raw, 0.35 KB gzipped. A sheet with a backslash, a backtick or a `${` in it
+/// is left as it is, since its text would then not be the CSS it reads as, and so is one whose minified text would
+/// have one (esbuild keeps non-ASCII characters as they are: `--charset=utf8`).
+fn stage_js(esbuild: &Path, js: &Path) -> Result<PathBuf> {
+    let root = js
+        .parent()
+        .and_then(Path::parent)
+        .ok_or("www/js has no project root")?;
+    let staged = root.join("target/xtask/dist-js");
+    if staged.exists() {
+        fs::remove_dir_all(&staged).map_err(|e| format!("{}: {e}", staged.display()))?;
+    }
+    fs::create_dir_all(&staged).map_err(|e| format!("{}: {e}", staged.display()))?;
+    for entry in fs::read_dir(js).map_err(|e| format!("{}: {e}", js.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let Some(name) = path.file_name() else {
+            continue;
+        };
+        if path.extension().is_none_or(|ext| ext != "js") {
+            continue;
+        }
+        let src = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut text = String::with_capacity(src.len());
+        let mut rest = src.as_str();
+        const OPEN: &str = "const CSS = `";
+        while let Some(at) = rest.find(OPEN) {
+            let body_at = at + OPEN.len();
+            text.push_str(&rest[..body_at]);
+            rest = &rest[body_at..];
+            let end = rest
+                .find('`')
+                .ok_or_else(|| format!("{}: a CSS template that does not end", path.display()))?;
+            let css = &rest[..end];
+            let literal = |t: &str| !t.contains(['\\', '`']) && !t.contains("${");
+            let minified = if literal(css) {
+                minify_css(esbuild, css)?
+            } else {
+                String::new()
+            };
+            text.push_str(if literal(&minified) && !minified.is_empty() {
+                minified.trim_end()
+            } else {
+                css
+            });
+            rest = &rest[end..];
+        }
+        text.push_str(rest);
+        fs::write(staged.join(name), text).map_err(|e| format!("{}: {e}", staged.display()))?;
+    }
+    Ok(staged)
+}
+
+/// `css` minified by esbuild (read from its standard input).
+fn minify_css(esbuild: &Path, css: &str) -> Result<String> {
+    let mut child = Command::new(esbuild)
+        .args([
+            "--loader=css",
+            "--minify",
+            "--charset=utf8",
+            "--log-level=warning",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", esbuild.display()))?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let input = css.to_owned();
+    // Written from a thread: esbuild may fill its output pipe before it has read all of its input.
+    let writer = thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().map_err(|e| e.to_string())?;
+    writer
+        .join()
+        .map_err(|_| "the writer thread panicked")?
+        .map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        return Err(format!(
+            "esbuild could not minify a style sheet: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    String::from_utf8(output.stdout).map_err(|e| e.to_string())
 }
 
 /// The modules of `js/` that its modules start as workers: each `new URL('./NAME.js', import.meta.url)` (the form
