@@ -197,11 +197,9 @@ impl BigInt {
     /// Division and remainder by a small positive divisor, truncating toward zero.
     pub fn divrem_small(&self, d: u64) -> (BigInt, u64) {
         let mut out = vec![0u64; self.mag.len()];
-        let mut rem = 0u128;
+        let mut rem = 0u64;
         for i in (0..self.mag.len()).rev() {
-            let cur = (rem << 64) | u128::from(self.mag[i]);
-            out[i] = (cur / u128::from(d)) as u64;
-            rem = cur % u128::from(d);
+            (out[i], rem) = div_wide(rem, self.mag[i], d);
         }
         (
             BigInt {
@@ -209,7 +207,7 @@ impl BigInt {
                 mag: out,
             }
             .norm(),
-            rem as u64,
+            rem,
         )
     }
     /// Comparison.
@@ -223,9 +221,10 @@ impl BigInt {
     }
     /// Parses digits in `radix` (2–36), underscores allowed between digits.
     pub fn parse(digits: &str, radix: u32) -> Option<BigInt> {
-        // Most literals fit 128 bits: read those without a big multiplication per digit (a long loop's statements
-        // are read once per iteration, so this is on the scenario reader's hot path).
-        let mut small: Option<i128> = Some(0);
+        // Most literals fit 64 bits: read those without a big multiplication per digit (a long loop's statements
+        // are read once per iteration, so this is on the scenario reader's hot path). 64, not 128: checked 128-bit
+        // multiplication would link compiler-builtins' `__rust_i128_mulo` into the wasm module.
+        let mut small: Option<u64> = Some(0);
         let mut any = false;
         for c in digits.chars() {
             if c == '_' {
@@ -233,11 +232,10 @@ impl BigInt {
             }
             let d = c.to_digit(radix)?;
             any = true;
-            small =
-                small.and_then(|v| v.checked_mul(i128::from(radix))?.checked_add(i128::from(d)));
+            small = small.and_then(|v| v.checked_mul(u64::from(radix))?.checked_add(u64::from(d)));
         }
         if let Some(v) = small {
-            return any.then(|| BigInt::from_i128(v));
+            return any.then(|| BigInt::from_i128(i128::from(v)));
         }
         let mut acc = BigInt::default();
         let r = BigInt::from_i128(i128::from(radix));
@@ -291,6 +289,77 @@ impl BigInt {
             -f
         } else {
             f
+        }
+    }
+}
+
+/// `(hi·2^64 + lo) / d` and its remainder, for `hi < d` (so the quotient fits 64 bits), without 128-bit division:
+/// that would link compiler-builtins' 128-bit divide (1.1 KB) into the wasm module for this one loop. A divisor of
+/// 32 bits (every radix) takes two 64-bit divisions; a larger one (a bignum `div` by a 64-bit number) is long
+/// division, a bit at a time.
+fn div_wide(hi: u64, lo: u64, d: u64) -> (u64, u64) {
+    debug_assert!(hi < d);
+    if d <= u64::from(u32::MAX) {
+        let upper = (hi << 32) | (lo >> 32);
+        let (q1, r1) = (upper / d, upper % d);
+        let lower = (r1 << 32) | (lo & u64::from(u32::MAX));
+        return ((q1 << 32) | (lower / d), lower % d);
+    }
+    let (mut q, mut rem) = (0u64, hi);
+    for bit in (0..64).rev() {
+        // The remainder shifted left may need 65 bits: its top bit out means it is at least 2^64 > d.
+        let top = rem >> 63;
+        rem = (rem << 1) | ((lo >> bit) & 1);
+        q <<= 1;
+        if top == 1 || rem >= d {
+            rem = rem.wrapping_sub(d);
+            q |= 1;
+        }
+    }
+    (q, rem)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::div_wide;
+
+    #[test]
+    fn div_wide_is_128_bit_division() {
+        // Divisors on both sides of 2^32 and at the ends of u64; dividends from a small LCG.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            x
+        };
+        let divisors = [
+            1,
+            2,
+            10,
+            36,
+            u64::from(u32::MAX),
+            1 << 32,
+            (1 << 32) + 1,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        for &d in &divisors {
+            for _ in 0..2000 {
+                let (hi, lo) = (next() % d, next());
+                let n = (u128::from(hi) << 64) | u128::from(lo);
+                let want = ((n / u128::from(d)) as u64, (n % u128::from(d)) as u64);
+                assert_eq!(div_wide(hi, lo, d), want, "{hi}·2^64 + {lo} by {d}");
+            }
+        }
+        let d = next() | (1 << 40);
+        for _ in 0..2000 {
+            let (hi, lo) = (next() % d, next());
+            let n = (u128::from(hi) << 64) | u128::from(lo);
+            assert_eq!(
+                div_wide(hi, lo, d),
+                ((n / u128::from(d)) as u64, (n % u128::from(d)) as u64)
+            );
         }
     }
 }

@@ -420,11 +420,17 @@ fn bin_words(bytes: u64) -> u64 {
 
 /// A constant integer: a literal, or simple arithmetic on constants (`1 bsl 20`, `1000 * 1000`).
 fn int_of(e: &Expr) -> Option<i128> {
+    int64_of(e).map(i128::from)
+}
+
+/// [`int_of`] in 64 bits, `None` past them: no bound of a loop or a list the model builds comes near, and checked
+/// 128-bit multiplication and division would link 1.7 KB of compiler-builtins into the wasm module.
+fn int64_of(e: &Expr) -> Option<i64> {
     match &e.kind {
-        ExprKind::Int(n) => n.to_i128(),
-        ExprKind::Unary("-", x) => int_of(x).map(|v| -v),
+        ExprKind::Int(n) => n.to_i128().and_then(|v| i64::try_from(v).ok()),
+        ExprKind::Unary("-", x) => int64_of(x)?.checked_neg(),
         ExprKind::Op(op, a, b) => {
-            let (a, b) = (int_of(a)?, int_of(b)?);
+            let (a, b) = (int64_of(a)?, int64_of(b)?);
             match *op {
                 "+" => a.checked_add(b),
                 "-" => a.checked_sub(b),
@@ -432,8 +438,8 @@ fn int_of(e: &Expr) -> Option<i128> {
                 "div" => a.checked_div(b),
                 "bsl" => u32::try_from(b)
                     .ok()
-                    .filter(|b| *b < 100)
-                    .and_then(|b| a.checked_shl(b)),
+                    .filter(|b| *b < 63)
+                    .and_then(|b| a.checked_mul(1 << b)),
                 _ => None,
             }
         }
