@@ -939,7 +939,7 @@ fn event_kind(e: &Event) -> (&'static str, [Option<Pid>; 2]) {
 fn named_pids(text: &str, names: &[(u32, &str)]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(at) = rest.find("<0.") {
+    while let Some(at) = beamviz::text::find(rest, "<0.") {
         out.push_str(&rest[..at]);
         let tail = &rest[at + 3..];
         let digits = tail.bytes().take_while(u8::is_ascii_digit).count();

@@ -47,6 +47,7 @@ pub mod process;
 pub mod scenario;
 mod sorted;
 pub mod term;
+pub mod text;
 pub mod trace;
 pub mod view;
 pub mod vm;

@@ -386,7 +386,7 @@ impl Parser {
             Tok::Kw("false") => ExprKind::Atom(String::from("false")),
             Tok::Kw("nil") => ExprKind::Atom(String::from("nil")),
             Tok::Str(s) => {
-                if s.contains("#{") {
+                if crate::text::contains(&s, "#{") {
                     return interpolation(&s, span, self.depth);
                 }
                 ExprKind::Utf8(s)
@@ -800,7 +800,7 @@ fn interpolation(s: &str, span: Span, depth: u32) -> Result<Expr, ParseError> {
         little: false,
     };
     let mut rest = s;
-    while let Some(at) = rest.find("#{") {
+    while let Some(at) = crate::text::find(rest, "#{") {
         if at > 0 {
             segs.push(seg(
                 mk(ExprKind::Utf8(String::from(&rest[..at])), span),

@@ -74,11 +74,18 @@ pub(crate) fn read(cur: &mut Cursor<'_>, env: &[(String, i64)]) -> Result<Read, 
                     src.push_str(&alloc::format!("{k}"));
                 }
             }
-            _ if t.tok == Tok::Str && cur.syntax == Syntax::Elixir && text.contains("#{") => {
+            _ if t.tok == Tok::Str
+                && cur.syntax == Syntax::Elixir
+                && crate::text::contains(text, "#{") =>
+            {
                 // Loop variables interpolated in a string: `"k#{i}"`.
                 let mut whole = String::from(&cur.line[t.from..t.to]);
                 for (n, k) in env.iter().rev() {
-                    whole = whole.replace(&alloc::format!("#{{{n}}}"), &alloc::format!("{k}"));
+                    whole = crate::text::replace(
+                        &whole,
+                        &alloc::format!("#{{{n}}}"),
+                        &alloc::format!("{k}"),
+                    );
                 }
                 src.push_str(&whole);
             }

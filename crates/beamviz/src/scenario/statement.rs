@@ -1207,7 +1207,7 @@ fn repeat(
             .find(|t| t.tok == Tok::Str)
             .map_or("atom_", |t| {
                 let text = cur.text(*t);
-                text.split("#{").next().unwrap_or(text)
+                crate::text::find(text, "#{").map_or(text, |at| &text[..at])
             })
             .to_string();
         cur.pos = stop;
