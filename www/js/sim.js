@@ -151,7 +151,7 @@ export class Sim {
     const total = inner.steps_total();
     const run = (n) => inner.advance(n);
     if (!(await slices(run, stopped, () => onProgress?.(inner.len(), total)))) return null;
-    return new Sim(inner, JSON.parse(mod.Simulator.legend()), mod.Simulator.memory_series_names());
+    return new Sim(inner, JSON.parse(mod.Simulator.legend()), JSON.parse(mod.Simulator.memory_series_names()));
   }
 
   /** What the diagnostics views show at step `step` (diagnostics.rs): {vm, top, process, bin_leak, growth}, with

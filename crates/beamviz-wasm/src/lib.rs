@@ -47,6 +47,26 @@ pub struct Simulator {
 type MemoryAt = (usize, view::MemoryView, Vec<(u32, u64)>);
 
 impl Simulator {
+    // Not bindings: the view (`view_json`) carries both to the page; tests read them here.
+    /// The narration of step `step`; step 0 gets the scenario description.
+    pub fn narration(&self, step: usize) -> String {
+        match step.checked_sub(1) {
+            None => self.scenario().description.clone(),
+            Some(idx) => self
+                .scenario()
+                .steps
+                .get(idx)
+                .map_or_else(String::new, |s| s.narration().to_string()),
+        }
+    }
+
+    /// The code line of step `step` (empty for step 0 or past the end).
+    pub fn code(&self, step: usize) -> String {
+        step.checked_sub(1)
+            .and_then(|idx| self.scenario().steps.get(idx))
+            .map_or_else(String::new, |s| s.code.clone())
+    }
+
     /// Opens scenario text with `overrides` over its `vm` line, without running it yet (`advance` runs it): reads
     /// its first `OPEN_STEPS` steps (all of most scenarios, so their errors come from here) and counts the rest.
     fn parse(id: &str, src: &str, overrides: &scenario::VmOverrides) -> Result<Simulator, JsError> {
@@ -508,9 +528,16 @@ impl Simulator {
         web_sys::js_sys::Float64Array::from(&self.series[..])
     }
 
-    /// The names of the numbers per step of `memory_series`, in order.
-    pub fn memory_series_names() -> Vec<String> {
-        MEMORY_SERIES.iter().map(|&s| s.into()).collect()
+    /// The names of the numbers per step of `memory_series`, in order, as a JSON array of strings (JSON text like
+    /// the other bindings: an array of strings returned would bring its own glue, 1 KB of the module).
+    pub fn memory_series_names() -> String {
+        let mut j = Json::default();
+        j.open('[');
+        for name in MEMORY_SERIES {
+            j.str(name);
+        }
+        j.close(']');
+        j.0
     }
 
     /// Where each word of process `pid`'s young block would go in a `kind` (`"minor"` or `"major"`) collection
@@ -567,18 +594,6 @@ impl Simulator {
         out
     }
 
-    /// The narration of step `step`; step 0 gets the scenario description.
-    pub fn narration(&self, step: usize) -> String {
-        match step.checked_sub(1) {
-            None => self.scenario().description.clone(),
-            Some(idx) => self
-                .scenario()
-                .steps
-                .get(idx)
-                .map_or_else(String::new, |s| s.narration().to_string()),
-        }
-    }
-
     /// The question to ask before revealing step `step`, as JSON `{question, choices, answer, explanation}`,
     /// or `undefined` when the step has none.
     pub fn predict(&self, step: usize) -> Option<String> {
@@ -587,13 +602,6 @@ impl Simulator {
             p.write(&mut j);
             j.0
         })
-    }
-
-    /// The code line of step `step` (empty for step 0 or past the end).
-    pub fn code(&self, step: usize) -> String {
-        step.checked_sub(1)
-            .and_then(|idx| self.scenario().steps.get(idx))
-            .map_or_else(String::new, |s| s.code.clone())
     }
 }
 

@@ -268,7 +268,7 @@ fn memory_series_has_five_numbers_per_step_and_keeps_the_step() {
     let series = sim.memory_series().to_vec();
     assert_eq!(
         Simulator::memory_series_names(),
-        ["processes", "binary", "ets", "atom", "total"]
+        r#"["processes","binary","ets","atom","total"]"#
     );
     assert_eq!(series.len(), (sim.len() + 1) * 5);
     assert_eq!(sim.step(), 3);

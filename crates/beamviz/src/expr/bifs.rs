@@ -814,7 +814,11 @@ pub(super) fn call(ev: &mut Ev<'_>, m: &str, f: &str, args: &[Term]) -> R<Term> 
             let s = ev.string_of(a[0])?;
             let seps = ev.string_of(a[1])?;
             let mut toks = Vec::new();
-            for tok in s.split(|c| seps.contains(c)).filter(|t| !t.is_empty()) {
+            // `chars().any`, not `str::contains(char)`, which links core's substring search (`text.rs`).
+            for tok in s
+                .split(|c| seps.chars().any(|x| x == c))
+                .filter(|t| !t.is_empty())
+            {
                 toks.push(ev.chars(tok)?);
             }
             ev.make_list(&toks, Term::NIL)?
