@@ -201,7 +201,7 @@ export class Sim {
     const cells = new Map();
     const only = pick ? pick(view) : null;
     const wanted = (pid) => !only || only.has(pid);
-    for (const p of view.processes) if (wanted(p.pid)) cells.set(p.pid, { young: inner.cells_young(p.pid), old: inner.cells_old(p.pid) });
+    for (const p of view.processes) if (wanted(p.pid)) cells.set(p.pid, { young: inner.cells(p.pid, false), old: inner.cells(p.pid, true) });
     let prev = last ? last.view.processes : [];
     if (step > 0) {
       // The first collection of each pictured process at this step decides what its "before" picture shows; those
@@ -284,13 +284,13 @@ export class Sim {
     for (const p of processes) {
       if (!p.alive || !wanted(p.pid)) continue;
       const was = last.cells.get(p.pid);
-      const young = was?.young ?? inner.cells_young(p.pid);
+      const young = was?.young ?? inner.cells(p.pid, false);
       if (!wasYoung.has(p.pid)) wasYoung.set(p.pid, young);
       const kind = kinds.get(p.pid);
       if (!kind || before.has(p.pid)) continue;
       before.set(p.pid, {
-        young, old: was?.old ?? inner.cells_old(p.pid), heap_used: p.heap_used, high_water: p.high_water,
-        kind, fates: { young: inner.gc_fates_young(p.pid, kind), old: inner.gc_fates_old(p.pid, kind) },
+        young, old: was?.old ?? inner.cells(p.pid, true), heap_used: p.heap_used, high_water: p.high_water,
+        kind, fates: { young: inner.gc_fates(p.pid, kind, false), old: inner.gc_fates(p.pid, kind, true) },
       });
     }
   }

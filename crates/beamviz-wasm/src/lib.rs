@@ -47,7 +47,13 @@ pub struct Simulator {
 type MemoryAt = (usize, view::MemoryView, Vec<(u32, u64)>);
 
 impl Simulator {
-    // Not bindings: the view (`view_json`) carries both to the page; tests read them here.
+    // Not bindings: the view (`view_json`) carries the next two to the page, `len() === 0` says the third; tests and
+    // clippy read them here.
+    /// Whether the scenario has no steps.
+    pub fn is_empty(&self) -> bool {
+        self.history.is_empty()
+    }
+
     /// The narration of step `step`; step 0 gets the scenario description.
     pub fn narration(&self, step: usize) -> String {
         match step.checked_sub(1) {
@@ -504,20 +510,14 @@ impl Simulator {
         j.0
     }
 
-    /// Cell kinds of process `pid`'s young block (heap, free gap, stack), one byte per word.
+    /// Cell kinds of process `pid`'s young block (heap, free gap, stack), one byte per word; with `old`, of its old
+    /// heap block (empty without an old heap). One binding for both blocks: each binding costs the module its glue.
     ///
     /// # Errors
     /// If there is no process `pid` at the current step.
-    pub fn cells_young(&self, pid: u32) -> Result<Vec<u8>, JsError> {
-        Ok(self.cells(pid)?.young)
-    }
-
-    /// Cell kinds of process `pid`'s old heap block, one byte per word (empty without an old heap).
-    ///
-    /// # Errors
-    /// If there is no process `pid` at the current step.
-    pub fn cells_old(&self, pid: u32) -> Result<Vec<u8>, JsError> {
-        Ok(self.cells(pid)?.old)
+    pub fn cells(&self, pid: u32, old: bool) -> Result<Vec<u8>, JsError> {
+        let c = self.cells_of(pid)?;
+        Ok(if old { c.old } else { c.young })
     }
 
     /// `erlang:memory/0` at every step, for the memory chart: five numbers per step, in bytes, in the order of
@@ -540,22 +540,16 @@ impl Simulator {
         j.0
     }
 
-    /// Where each word of process `pid`'s young block would go in a `kind` (`"minor"` or `"major"`) collection
-    /// run on the current step's state, one byte per word: 0 not heap data, 1 copied, 2 promoted, 3 freed
+    /// Where each word of process `pid`'s young block (with `old`, its old heap block: only a major collection
+    /// moves, copies or frees, its words) would go in a `kind` (`"minor"` or `"major"`) collection run on the
+    /// current step's state, one byte per word: 0 not heap data, 1 copied, 2 promoted, 3 freed
     /// (`view::gc_fates`). The page asks it of the step before a GC to draw the GC's sub-steps.
     ///
     /// # Errors
     /// If there is no process `pid` at the current step.
-    pub fn gc_fates_young(&self, pid: u32, kind: &str) -> Result<Vec<u8>, JsError> {
-        Ok(self.fates(pid, kind)?.young)
-    }
-
-    /// The same for process `pid`'s old heap block: only a major collection moves (copies or frees) its words.
-    ///
-    /// # Errors
-    /// If there is no process `pid` at the current step.
-    pub fn gc_fates_old(&self, pid: u32, kind: &str) -> Result<Vec<u8>, JsError> {
-        Ok(self.fates(pid, kind)?.old)
+    pub fn gc_fates(&self, pid: u32, kind: &str, old: bool) -> Result<Vec<u8>, JsError> {
+        let f = self.fates(pid, kind)?;
+        Ok(if old { f.old } else { f.young })
     }
 
     /// The steps (ascending) with at least one event of kind `kind` (an event's `kind` in `view()`, such as
@@ -714,7 +708,7 @@ impl Simulator {
         Ok(view::gc_fates(vm, p, kind))
     }
 
-    fn cells(&self, pid: u32) -> Result<view::Cells, JsError> {
+    fn cells_of(&self, pid: u32) -> Result<view::Cells, JsError> {
         let vm = self.history.vm();
         let p = vm
             .process(Pid(pid))

@@ -76,9 +76,9 @@ fn lifecycle_runs_to_the_end_and_seeks_back() {
 fn cells_cover_the_young_block() {
     let mut sim = builtin("process-lifecycle");
     sim.seek(3);
-    assert_eq!(sim.cells_young(0).expect("pid 0 exists").len(), 233);
-    assert!(sim.cells_old(0).expect("pid 0 exists").is_empty());
-    assert!(sim.cells_young(99).is_err());
+    assert_eq!(sim.cells(0, false).expect("pid 0 exists").len(), 233);
+    assert!(sim.cells(0, true).expect("pid 0 exists").is_empty());
+    assert!(sim.cells(99, false).is_err());
 }
 
 #[wasm_bindgen_test]
@@ -236,8 +236,8 @@ fn gc_steps_are_listed_and_their_fates_add_up() {
     assert_eq!(sim.steps_with("NoSuchEvent"), Vec::<u32>::new());
     // The state before the first GC: each heap word is copied, promoted or freed; free gap and stack are not moved.
     sim.seek(9);
-    let cells = sim.cells_young(0).expect("pid 0 exists");
-    let fates = sim.gc_fates_young(0, "minor").expect("pid 0 exists");
+    let cells = sim.cells(0, false).expect("pid 0 exists");
+    let fates = sim.gc_fates(0, "minor", false).expect("pid 0 exists");
     assert_eq!(fates.len(), cells.len());
     let garbage = view_garbage(&cells);
     for (i, (&c, &f)) in cells.iter().zip(&fates).enumerate() {
