@@ -292,28 +292,22 @@ test('budgets: shipped bytes and time per step including render', async (t) => {
   const scenarios = all.filter((f) => f.startsWith('scenarios/'));
   t.diagnostic(`shipped: ${totalRaw} B raw, ${total} B gzipped; apart: ${scenarios.length} scenario texts ${sum(scenarios)} B gzipped (${gz('scenarios/process-lifecycle.scn')} B for the first), embed.html + embed.css ${sum(all.filter((f) => f.startsWith('embed.')))} B, examples/ ${sum(all.filter((f) => f.startsWith('examples/')))} B`);
   const BUDGET = 200 * 1024;
-  t.diagnostic(`budget ${BUDGET} B: ${total <= BUDGET ? `met, ${BUDGET - total} B to spare` : `over by ${total - BUDGET} B`}`);
-  // The same files as a server that sends dist/'s precompressed files sends them (tests/browser/dist.test.mjs measures
-  // that transfer in the browser).
-  t.diagnostic(`shipped precompressed (.gz where dist/ has one, else gzip -9): ${totalPre} B, ${total - totalPre} B less than gzip -9; budget ${BUDGET} B: ${totalPre <= BUDGET ? `met, ${BUDGET - totalPre} B to spare` : `over by ${totalPre - BUDGET} B`}`);
-  // FIXME: issue 6's budget is not met yet. dist/ ships 219,190 B gzipped at level 9, 14,390 B over, and 209,203 B as
-  // its precompressed (Zopfli) files, 4,403 B over (236,014 B at level 9 before the model's maps left B-trees behind).
-  // Cuts so far remove no feature (docs/xtask.md has each one's bytes): panic=immediate-abort, JSON text instead of
-  // serde, no panic hook, scenario texts fetched, std's optimize_for_size and location-detail=none, wasm-opt's
-  // --low-memory-unused and a --flatten --rereloop pass (1.8 KB), floats printed and read by expr/float.rs instead of
-  // core's tables (17.9 KB), no Unicode tables or heap-size table (3.8 KB), the evaluator's small maps as sorted
-  // vectors (3.3 KB), dist/'s bundled and minified JavaScript and CSS (26.5 KB with the glue), no BTreeMap anywhere in
-  // the model (16.5 KB: names.rs, sorted.rs, word_map.rs, binary.rs), and Zopfli .gz files in dist/ (10 KB). What is
-  // left is the model's own code: the wasm module is 177.0 KB of the gzip -9 total (the evaluator and its BIFs, the
-  // Erlang and Elixir parsers, the scenario reader, the VM) and the element's JavaScript 35 KB. These ceilings, about
-  // 2 KB above today's figures, catch growth until the budget holds; the precompressed one should then become the
-  // assertion. Without Debian's std sources (`BEAMVIZ_WASM_SMALL_BUILD=0`: panic messages kept, std's fast sorts;
-  // `cargo xtask` installs them wherever apt-get can) the module is about 22 KB bigger, hence the second ceilings.
+  // Issue 6's budget holds on what dist/ sends: each file as its Zopfli `.gz` (where gzip makes it smaller), which
+  // `cargo xtask serve` sends, as nginx's gzip_static or Caddy's `precompressed` do (dist/README.md tells a site how);
+  // tests/browser/dist.test.mjs measures that transfer in the browser. A server that gzips on the fly at level 9
+  // sends the first total instead, about 10 KB more, held by a ceiling about 2 KB above today's figure.
+  t.diagnostic(`budget ${BUDGET} B, precompressed (.gz where dist/ has one, else gzip -9): ${totalPre} B, ${totalPre <= BUDGET ? `met, ${BUDGET - totalPre} B to spare` : `over by ${totalPre - BUDGET} B`}; gzip -9 on the fly: ${total} B, ${total - totalPre} B more`);
+  // Without Debian's std sources (`BEAMVIZ_WASM_SMALL_BUILD=0`: panic messages kept, std's fast sorts; `cargo xtask`
+  // installs them wherever apt-get can) the module is about 22 KB bigger: the budget is not asserted then, only
+  // ceilings about that much higher. Where the bytes went and each cut's share: docs/xtask.md.
   const big = process.env.BEAMVIZ_WASM_SMALL_BUILD === '0';
-  const CEILING = (big ? 250 : 216) * 1024;
-  const CEILING_PRE = (big ? 240 : 206) * 1024;
-  assert.ok(total <= CEILING, `shipped ${total} B gzipped, ceiling ${CEILING} B (budget ${BUDGET} B)`);
-  assert.ok(totalPre <= CEILING_PRE, `shipped ${totalPre} B precompressed, ceiling ${CEILING_PRE} B (budget ${BUDGET} B)`);
+  const CEILING = (big ? 235 : 211) * 1024;
+  assert.ok(total <= CEILING, `shipped ${total} B gzipped at level 9, ceiling ${CEILING} B`);
+  if (big) {
+    assert.ok(totalPre <= BUDGET + 22 * 1024, `shipped ${totalPre} B precompressed (big build), ceiling ${BUDGET + 22 * 1024} B`);
+  } else {
+    assert.ok(totalPre <= BUDGET, `shipped ${totalPre} B precompressed, budget ${BUDGET} B`);
+  }
 
   // Each step: from the start of the frame in which the element renders to forced style and layout after it.
   const times = await page.evaluate(async (last) => {
