@@ -243,7 +243,11 @@ impl EvalError {
         let name: String = line
             .chars()
             .skip(self.span.col.saturating_sub(1) as usize)
-            .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | ':' | '.' | '\'' | '@'))
+            .take_while(|&c| {
+                super::lexer::is_letter(c, Lang::Elixir)
+                    || c.is_ascii_digit()
+                    || matches!(c, '_' | ':' | '.' | '\'' | '@')
+            })
             .collect();
         alloc::format!("{base}: {name}/{arity}")
     }

@@ -55,6 +55,24 @@ const ELIXIR_KW: &[&str] = &[
 ///
 /// # Errors
 /// A located [`ParseError`] for characters, strings or numbers that do not scan.
+/// Whether `c` is a letter of an unquoted name (atom, variable, alias) in `lang`. Erlang's letters are Latin-1's, as
+/// its reference manual defines atoms and variables. Elixir allows any Unicode letter in atoms and variables; without
+/// core's Unicode tables (2.5 KB gzipped of the wasm module) every character past Latin-1 that is not white space
+/// counts as one here, so every valid Elixir name reads as Elixir reads it, and a few that Elixir rejects (`x€`)
+/// read as names too.
+pub(super) fn is_letter(c: char, lang: Lang) -> bool {
+    c.is_ascii_alphabetic()
+        || (matches!(c, '\u{c0}'..='\u{ff}') && c != '\u{d7}' && c != '\u{f7}')
+        || (lang == Lang::Elixir && c > '\u{ff}' && !c.is_whitespace())
+}
+
+/// Whether `c` is a capital that starts an Erlang variable (Latin-1's capitals) or an Elixir alias (ASCII's: Elixir's
+/// aliases are ASCII).
+fn is_capital(c: char, lang: Lang) -> bool {
+    c.is_ascii_uppercase()
+        || (lang == Lang::Erlang && matches!(c, '\u{c0}'..='\u{de}') && c != '\u{d7}')
+}
+
 pub fn lex(src: &str, lang: Lang) -> Result<Vec<(Tok, Span)>, ParseError> {
     let chars: Vec<char> = src.chars().collect();
     let mut out = Vec::new();
@@ -114,7 +132,7 @@ pub fn lex(src: &str, lang: Lang) -> Result<Vec<(Tok, Span)>, ParseError> {
                     return Err(err(ParseErrorKind::BadNumber, line, col));
                 }
                 let mut k = j + 1;
-                while k < chars.len() && (chars[k].is_alphanumeric() || chars[k] == '_') {
+                while k < chars.len() && (chars[k].is_ascii_alphanumeric() || chars[k] == '_') {
                     k += 1;
                 }
                 let digits: String = chars[j + 1..k].iter().collect();
@@ -138,7 +156,7 @@ pub fn lex(src: &str, lang: Lang) -> Result<Vec<(Tok, Span)>, ParseError> {
                     _ => 8,
                 };
                 let mut k = j + 1;
-                while k < chars.len() && (chars[k].is_alphanumeric() || chars[k] == '_') {
+                while k < chars.len() && (chars[k].is_ascii_alphanumeric() || chars[k] == '_') {
                     k += 1;
                 }
                 let digits: String = chars[j + 1..k].iter().collect();
@@ -228,10 +246,13 @@ pub fn lex(src: &str, lang: Lang) -> Result<Vec<(Tok, Span)>, ParseError> {
                 bump!(n + 2);
                 continue;
             }
-            if n1.is_alphabetic() || n1 == '_' {
+            if is_letter(n1, lang) || n1 == '_' {
                 let mut j = i + 1;
                 while j < chars.len()
-                    && (chars[j].is_alphanumeric() || chars[j] == '_' || chars[j] == '@')
+                    && (is_letter(chars[j], lang)
+                        || chars[j].is_ascii_digit()
+                        || chars[j] == '_'
+                        || chars[j] == '@')
                 {
                     j += 1;
                 }
@@ -240,10 +261,14 @@ pub fn lex(src: &str, lang: Lang) -> Result<Vec<(Tok, Span)>, ParseError> {
                 }
                 let mut name: String = chars[i + 1..j].iter().collect();
                 // `:"Elixir.Foo"`-style dotted aliases: `:Elixir.Foo` is not valid; keep simple names.
-                if n1.is_uppercase() {
-                    while j + 1 < chars.len() && chars[j] == '.' && chars[j + 1].is_uppercase() {
+                if is_capital(n1, lang) {
+                    while j + 1 < chars.len() && chars[j] == '.' && is_capital(chars[j + 1], lang) {
                         let mut k = j + 1;
-                        while k < chars.len() && (chars[k].is_alphanumeric() || chars[k] == '_') {
+                        while k < chars.len()
+                            && (is_letter(chars[k], lang)
+                                || chars[k].is_ascii_digit()
+                                || chars[k] == '_')
+                        {
                             k += 1;
                         }
                         name.push('.');
@@ -256,10 +281,13 @@ pub fn lex(src: &str, lang: Lang) -> Result<Vec<(Tok, Span)>, ParseError> {
                 continue;
             }
         }
-        if c.is_alphabetic() || c == '_' {
+        if is_letter(c, lang) || c == '_' {
             let mut j = i;
             while j < chars.len()
-                && (chars[j].is_alphanumeric() || chars[j] == '_' || chars[j] == '@')
+                && (is_letter(chars[j], lang)
+                    || chars[j].is_ascii_digit()
+                    || chars[j] == '_'
+                    || chars[j] == '@')
             {
                 j += 1;
             }
@@ -271,7 +299,7 @@ pub fn lex(src: &str, lang: Lang) -> Result<Vec<(Tok, Span)>, ParseError> {
                 Lang::Erlang => {
                     if let Some(k) = ERLANG_KW.iter().find(|k| **k == word) {
                         Tok::Kw(k)
-                    } else if c.is_uppercase() || c == '_' {
+                    } else if is_capital(c, lang) || c == '_' {
                         Tok::Var(word)
                     } else {
                         Tok::Atom(word)
@@ -286,7 +314,7 @@ pub fn lex(src: &str, lang: Lang) -> Result<Vec<(Tok, Span)>, ParseError> {
                     }
                     if let Some(k) = ELIXIR_KW.iter().find(|k| **k == word) {
                         Tok::Kw(k)
-                    } else if c.is_uppercase() {
+                    } else if is_capital(c, lang) {
                         Tok::Alias(word)
                     } else {
                         Tok::Var(word)
@@ -414,4 +442,65 @@ fn quoted(chars: &[char], start: usize, q: char, lang: Lang) -> Option<(String, 
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(src: &str, lang: Lang) -> Vec<Tok> {
+        lex(src, lang)
+            .unwrap_or_else(|e| panic!("{src}: {e:?}"))
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect()
+    }
+
+    #[test]
+    fn erlang_names_are_latin1() {
+        // Atoms start with a small letter (ß–ÿ but ÷ included), variables with a capital (À–Þ but ×) or `_`.
+        assert_eq!(
+            toks("café", Lang::Erlang),
+            [Tok::Atom("café".into()), Tok::Eof]
+        );
+        assert_eq!(
+            toks("Été", Lang::Erlang),
+            [Tok::Var("Été".into()), Tok::Eof]
+        );
+        assert_eq!(
+            toks("øx@h1", Lang::Erlang),
+            [Tok::Atom("øx@h1".into()), Tok::Eof]
+        );
+        // Past Latin-1 is not a letter in Erlang (erl_scan says "illegal character").
+        assert!(lex("λ", Lang::Erlang).is_err());
+        assert!(lex("a × b", Lang::Erlang).map_or(true, |t| !t
+            .iter()
+            .any(|(t, _)| matches!(t, Tok::Atom(a) if a.contains('×')))));
+    }
+
+    #[test]
+    fn elixir_names_may_be_unicode() {
+        assert_eq!(
+            toks("名前", Lang::Elixir),
+            [Tok::Var("名前".into()), Tok::Eof]
+        );
+        assert_eq!(
+            toks("olá_mundo", Lang::Elixir),
+            [Tok::Var("olá_mundo".into()), Tok::Eof]
+        );
+        assert_eq!(
+            toks(":ñandú", Lang::Elixir),
+            [Tok::Atom("ñandú".into()), Tok::Eof]
+        );
+        assert_eq!(toks("Foo.Bar", Lang::Elixir)[0], Tok::Alias("Foo".into()));
+        // Radix digits are ASCII.
+        assert_eq!(
+            toks("0xFF", Lang::Elixir),
+            [Tok::Int(BigInt::from_i128(255)), Tok::Eof]
+        );
+        assert_eq!(
+            toks("16#ff", Lang::Erlang),
+            [Tok::Int(BigInt::from_i128(255)), Tok::Eof]
+        );
+    }
 }
