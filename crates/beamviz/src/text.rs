@@ -5,7 +5,8 @@
 
 use alloc::string::String;
 
-/// The byte offset of the first `needle` in `hay` (`needle` non-empty).
+/// The byte offset of the first `needle` in `hay` (0 for an empty `needle`). A match of UTF-8 text always starts
+/// on a character boundary, so the offset can slice `hay`.
 pub fn find(hay: &str, needle: &str) -> Option<usize> {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
     (0..(h.len() + 1).saturating_sub(n.len())).find(|&at| h[at..].starts_with(n))
@@ -16,8 +17,12 @@ pub fn contains(hay: &str, needle: &str) -> bool {
     find(hay, needle).is_some()
 }
 
-/// `hay` with every `needle` (non-empty) replaced by `with`, left to right, as `str::replace`.
+/// `hay` with every `needle` replaced by `with`, left to right, as `str::replace` (an empty `needle` replaces
+/// nothing: `str::replace` would put `with` between every two characters).
 pub fn replace(hay: &str, needle: &str, with: &str) -> String {
+    if needle.is_empty() {
+        return String::from(hay);
+    }
     let mut out = String::with_capacity(hay.len());
     let mut rest = hay;
     while let Some(at) = find(rest, needle) {
