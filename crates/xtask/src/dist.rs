@@ -330,15 +330,20 @@ fn gzip_beside(path: &Path, options: zopfli::Options) -> Result<Option<(u64, u64
     Ok(Some((bytes.len() as u64, gz.len() as u64)))
 }
 
-/// Every file under `dir`, recursively, sorted.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result {
+/// The paths in `dir`, sorted (so `dist/` is the same whatever order the file system lists them in).
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut entries: Vec<_> = fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .flatten()
         .map(|e| e.path())
         .collect();
     entries.sort();
-    for path in entries {
+    Ok(entries)
+}
+
+/// Every file under `dir`, recursively, sorted.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result {
+    for path in sorted_entries(dir)? {
         if path.is_dir() {
             walk(&path, out)?;
         } else {
@@ -549,13 +554,7 @@ fn write_file(path: &Path, text: &str, files: &mut Vec<String>) -> Result {
 fn copy(from: &Path, to: &Path, files: &mut Vec<String>) -> Result {
     if from.is_dir() {
         fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
-        let mut entries: Vec<_> = fs::read_dir(from)
-            .map_err(|e| format!("{}: {e}", from.display()))?
-            .flatten()
-            .map(|e| e.path())
-            .collect();
-        entries.sort();
-        for entry in entries {
+        for entry in sorted_entries(from)? {
             let name = entry
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
